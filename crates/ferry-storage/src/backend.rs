@@ -1,0 +1,302 @@
+//! The storage seam. [`Backend`] is the minimal contract every store implements, with no default
+//! methods (a default that is right for one store is usually wrong for another); conveniences
+//! built on it live in [`BackendExt`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use jiff::Timestamp;
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::diagnose::ConnectionReport;
+use crate::error::{ErrorKind, Result, StorageError};
+use crate::key::ObjectKey;
+
+/// What a listing returns, one page at a time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Entry {
+    Object(ObjectMeta),
+    /// A common prefix: a "folder" in a delimited listing. The key ends with `/`.
+    Folder { key: ObjectKey },
+}
+
+impl Entry {
+    pub fn key(&self) -> &ObjectKey {
+        match self {
+            Entry::Object(meta) => &meta.key,
+            Entry::Folder { key } => key,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ObjectMeta {
+    pub key: ObjectKey,
+    pub size: u64,
+    pub last_modified: Option<Timestamp>,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub storage_class: Option<String>,
+    pub server_side_encryption: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPage {
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListOptions {
+    /// Every key below the prefix, instead of one level with folders as common prefixes.
+    pub recursive: bool,
+    /// Entries per page; the store's own default (1,000 on S3) when `None`.
+    pub page_size: Option<u32>,
+}
+
+/// An inclusive-start, exclusive-end byte range; `end: None` reads to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: Option<u64>,
+}
+
+impl ByteRange {
+    pub fn new(start: u64, end: Option<u64>) -> Result<Self> {
+        if let Some(end) = end
+            && end < start
+        {
+            return Err(StorageError::new(
+                ErrorKind::InvalidRequest,
+                format!("byte range {start}..{end} ends before it starts"),
+            ));
+        }
+        Ok(Self { start, end })
+    }
+
+    /// The HTTP `Range` header value.
+    pub fn to_header(self) -> String {
+        match self.end {
+            Some(end) if end > self.start => format!("bytes={}-{}", self.start, end - 1),
+            Some(_) => format!("bytes={}-{}", self.start, self.start),
+            None => format!("bytes={}-", self.start),
+        }
+    }
+}
+
+pub type Reader = Box<dyn AsyncRead + Send + Unpin>;
+
+pub struct GetObject {
+    pub meta: ObjectMeta,
+    pub body: Reader,
+}
+
+/// Where the bytes of an upload come from. The length is always known up front: it decides
+/// between a single PUT and multipart, and it is what the destination is verified against.
+pub enum PutSource {
+    /// A local file (a range of it). Stores that can re-read it use it for retries and parallel parts.
+    File { path: PathBuf, offset: u64 },
+    Reader(Reader),
+    Bytes(Bytes),
+}
+
+pub struct PutBody {
+    pub source: PutSource,
+    pub len: u64,
+}
+
+impl PutBody {
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        Self {
+            len: bytes.len() as u64,
+            source: PutSource::Bytes(bytes),
+        }
+    }
+
+    pub async fn from_file(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let meta = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| StorageError::io("read", &path, e))?;
+        Ok(Self {
+            len: meta.len(),
+            source: PutSource::File { path, offset: 0 },
+        })
+    }
+
+    pub fn from_reader(reader: Reader, len: u64) -> Self {
+        Self {
+            source: PutSource::Reader(reader),
+            len,
+        }
+    }
+
+    /// The body as one reader, whatever its source.
+    pub async fn into_reader(self) -> Result<Reader> {
+        match self.source {
+            PutSource::Bytes(bytes) => Ok(Box::new(std::io::Cursor::new(bytes))),
+            PutSource::Reader(reader) => Ok(reader),
+            PutSource::File { path, offset } => {
+                use tokio::io::AsyncSeekExt;
+                let mut file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| StorageError::io("open", &path, e))?;
+                file.seek(std::io::SeekFrom::Start(offset))
+                    .await
+                    .map_err(|e| StorageError::io("read", &path, e))?;
+                Ok(Box::new(file.take(self.len)))
+            }
+        }
+    }
+}
+
+/// Per-upload settings; a store adds its own defaults (SSE, ACL, storage class…) for fields left
+/// empty.
+#[derive(Debug, Clone, Default)]
+pub struct PutOptions {
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PresignMethod {
+    Get,
+    Put,
+}
+
+/// One key a batched delete could not remove, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeleteFailure {
+    pub key: ObjectKey,
+    pub message: String,
+}
+
+/// What a store can do; tests read it to decide what to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    pub presign: bool,
+    pub server_side_copy: bool,
+    pub list_buckets: bool,
+    /// Whether an empty folder can exist on its own (a local directory, an S3 `dir/` marker).
+    pub empty_folders: bool,
+}
+
+/// The minimal contract of a store. Keys are relative to the store's root (a local base folder,
+/// or a bucket plus prefix), so the same key means the same thing everywhere.
+#[async_trait]
+pub trait Backend: Send + Sync + std::fmt::Debug {
+    fn capabilities(&self) -> Capabilities;
+
+    /// A human description of where this store points, for messages (`s3://bucket/prefix`).
+    fn describe(&self) -> String;
+
+    /// Lists keys starting with `prefix`, page by page, in key order. Without `recursive`,
+    /// keys below a further `/` are rolled up into [`Entry::Folder`].
+    fn list(&self, prefix: &ObjectKey, options: ListOptions) -> BoxStream<'static, Result<ListPage>>;
+
+    async fn stat(&self, key: &ObjectKey) -> Result<ObjectMeta>;
+
+    async fn get(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<GetObject>;
+
+    /// Writes an object, replacing any existing one. Conflict policy is the caller's job.
+    async fn put(&self, key: &ObjectKey, body: PutBody, options: &PutOptions)
+    -> Result<ObjectMeta>;
+
+    /// Copies within this store, server-side where the store allows.
+    async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<ObjectMeta>;
+
+    /// Renames one object (or an empty folder marker); `to` must not exist.
+    async fn rename(&self, from: &ObjectKey, to: &ObjectKey) -> Result<()>;
+
+    /// Deletes many keys at once; missing keys are not failures. Returns the keys that failed.
+    async fn delete_many(&self, keys: &[ObjectKey]) -> Result<Vec<DeleteFailure>>;
+
+    /// Creates an empty folder (a directory, or an S3 `dir/` marker object).
+    async fn create_folder(&self, key: &ObjectKey) -> Result<()>;
+
+    async fn presign(
+        &self,
+        key: &ObjectKey,
+        method: PresignMethod,
+        expires_in: Duration,
+    ) -> Result<String>;
+
+    /// Checks reachability, credentials, the bucket, and list and write permission, leaving
+    /// nothing behind.
+    async fn test_connection(&self) -> ConnectionReport;
+}
+
+/// Conveniences over [`Backend`], for every store alike.
+#[async_trait]
+pub trait BackendExt: Backend {
+    /// `Ok(None)` when the key does not exist.
+    async fn try_stat(&self, key: &ObjectKey) -> Result<Option<ObjectMeta>> {
+        match self.stat(key).await {
+            Ok(meta) => Ok(Some(meta)),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether anything at all lives below `folder` (an S3 "folder" exists only through them).
+    async fn folder_exists(&self, folder: &ObjectKey) -> Result<bool> {
+        use futures::StreamExt;
+        let folder = folder.as_folder();
+        let mut pages = self.list(
+            &folder,
+            ListOptions {
+                recursive: false,
+                page_size: Some(1),
+            },
+        );
+        match pages.next().await {
+            Some(Ok(page)) => Ok(!page.entries.is_empty()),
+            Some(Err(e)) => Err(e),
+            None => Ok(false),
+        }
+    }
+
+    /// Reads a whole object into memory. Only for small objects (tests, probes).
+    async fn get_bytes(&self, key: &ObjectKey) -> Result<Bytes> {
+        let mut got = self.get(key, None).await?;
+        let mut buf = Vec::with_capacity(got.meta.size as usize);
+        got.body.read_to_end(&mut buf).await.map_err(|e| {
+            StorageError::with_source(ErrorKind::Server, format!("could not read {key}"), e)
+        })?;
+        Ok(Bytes::from(buf))
+    }
+
+    async fn put_bytes(&self, key: &ObjectKey, bytes: Bytes) -> Result<ObjectMeta> {
+        self.put(key, PutBody::from_bytes(bytes), &PutOptions::default())
+            .await
+    }
+
+    /// Every entry below `prefix`, collected. Only for bounded listings (tests, small folders):
+    /// browsing code consumes [`Backend::list`] page by page.
+    async fn list_collect(&self, prefix: &ObjectKey, recursive: bool) -> Result<Vec<Entry>> {
+        use futures::TryStreamExt;
+        let pages: Vec<ListPage> = self
+            .list(
+                prefix,
+                ListOptions {
+                    recursive,
+                    page_size: None,
+                },
+            )
+            .try_collect()
+            .await?;
+        Ok(pages.into_iter().flat_map(|p| p.entries).collect())
+    }
+}
+
+impl<T: Backend + ?Sized> BackendExt for T {}

@@ -1,0 +1,23 @@
+//! Ferry's storage seam: [`Backend`] and its two stores, [`LocalBackend`] and [`S3Backend`].
+//! This crate knows nothing of workspaces, settings or user interfaces.
+
+pub mod backend;
+pub mod diagnose;
+pub mod error;
+pub mod key;
+pub mod local;
+pub mod s3;
+pub mod sensitive;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use backend::{
+    Backend, BackendExt, ByteRange, Capabilities, DeleteFailure, Entry, GetObject, ListOptions,
+    ListPage, ObjectMeta, PresignMethod, PutBody, PutOptions, PutSource, Reader,
+};
+pub use diagnose::{Check, CheckName, ConnectionReport};
+pub use error::{ErrorKind, Result, StorageError};
+pub use key::{KeyError, ObjectKey};
+pub use local::LocalBackend;
+pub use s3::{S3Backend, S3Config, S3Credentials};
+pub use sensitive::Sensitive;

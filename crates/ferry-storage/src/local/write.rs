@@ -1,0 +1,80 @@
+//! Atomic local writes: temp file in the destination folder, fsync, rename, fsync the folder.
+
+use std::path::Path;
+
+use tokio::io::AsyncWriteExt;
+
+use super::{LocalBackend, PARTIAL_PREFIX};
+use crate::backend::PutBody;
+use crate::error::{ErrorKind, Result, StorageError};
+use crate::key::ObjectKey;
+
+pub(super) async fn write_atomically(
+    backend: &LocalBackend,
+    key: &ObjectKey,
+    path: &Path,
+    body: PutBody,
+) -> Result<()> {
+    let parent = path.parent().ok_or_else(|| {
+        StorageError::new(ErrorKind::InvalidKey, format!("{key:?} has no parent folder"))
+    })?;
+    tokio::fs::create_dir_all(parent)
+        .await
+        .map_err(|e| StorageError::io("create folder", parent, e))?;
+    // Creating the folders may have raced with a symlink swap; check again before writing.
+    backend.resolve(key)?;
+    if tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir()) {
+        return Err(StorageError::new(
+            ErrorKind::AlreadyExists,
+            format!("{} is a folder; a file cannot replace it", path.display()),
+        ));
+    }
+
+    let temp = parent.join(format!("{PARTIAL_PREFIX}{}", uuid::Uuid::new_v4()));
+    let result = write_and_rename(&temp, path, body).await;
+    if result.is_err() {
+        // Never leave a partial file behind; the error that matters is the first one.
+        let _ = tokio::fs::remove_file(&temp).await;
+    }
+    result
+}
+
+async fn write_and_rename(temp: &Path, path: &Path, body: PutBody) -> Result<()> {
+    let expected = body.len;
+    let mut reader = body.into_reader().await?;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp)
+        .await
+        .map_err(|e| StorageError::io("create", temp, e))?;
+    let written = tokio::io::copy(&mut reader, &mut file)
+        .await
+        .map_err(|e| StorageError::io("write", path, e))?;
+    if written != expected {
+        return Err(StorageError::new(
+            ErrorKind::Server,
+            format!(
+                "the source ended after {written} of {expected} bytes; {} was not written",
+                path.display()
+            ),
+        ));
+    }
+    file.flush()
+        .await
+        .map_err(|e| StorageError::io("write", path, e))?;
+    file.sync_all()
+        .await
+        .map_err(|e| StorageError::io("flush to disk", path, e))?;
+    drop(file);
+    tokio::fs::rename(temp, path)
+        .await
+        .map_err(|e| StorageError::io("move into place", path, e))?;
+    if let Some(parent) = path.parent()
+        && let Ok(dir) = tokio::fs::File::open(parent).await
+    {
+        // Makes the rename itself durable; failure here does not lose data already written.
+        let _ = dir.sync_all().await;
+    }
+    Ok(())
+}

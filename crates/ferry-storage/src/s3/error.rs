@@ -1,0 +1,292 @@
+//! Turns SDK errors into [`StorageError`]s that name the cause in the user's terms.
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::http::Response;
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+use crate::error::{ErrorKind, StorageError};
+
+/// What the request was about, for the message.
+pub(crate) struct Context<'a> {
+    pub endpoint: &'a str,
+    pub bucket: &'a str,
+    pub region: &'a str,
+    /// "list", "read x", "write x"…
+    pub action: &'a str,
+}
+
+pub(crate) fn map_sdk_error<E>(err: SdkError<E, Response>, ctx: &Context<'_>) -> StorageError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let chain = DisplayErrorContext(&err).to_string();
+    match &err {
+        SdkError::ServiceError(service) => {
+            let raw = service.raw();
+            let status = raw.status().as_u16();
+            let code = service.err().code().unwrap_or("").to_string();
+            let server_message = service.err().message().unwrap_or("").to_string();
+            let region_header = raw.headers().get("x-amz-bucket-region").map(str::to_string);
+            let (kind, message) = classify(
+                &code,
+                status,
+                &server_message,
+                region_header.as_deref(),
+                ctx,
+            );
+            StorageError::with_source(kind, message, err)
+        }
+        SdkError::DispatchFailure(failure) => {
+            let (kind, message) = if failure.is_timeout() {
+                (
+                    ErrorKind::Unreachable,
+                    format!("timed out connecting to {}", ctx.endpoint),
+                )
+            } else {
+                unreachable_message(&chain, ctx)
+            };
+            StorageError::with_source(kind, message, err)
+        }
+        SdkError::TimeoutError(_) => StorageError::with_source(
+            ErrorKind::Unreachable,
+            format!("{} did not answer in time ({})", ctx.endpoint, ctx.action),
+            err,
+        ),
+        SdkError::ResponseError(_) => StorageError::with_source(
+            ErrorKind::Server,
+            format!(
+                "{} sent a response that could not be read ({}): {chain}",
+                ctx.endpoint, ctx.action
+            ),
+            err,
+        ),
+        _ => {
+            let lower = chain.to_lowercase();
+            if lower.contains("credential") {
+                StorageError::with_source(
+                    ErrorKind::NoCredentials,
+                    format!("no AWS credentials could be loaded: {chain}"),
+                    err,
+                )
+            } else {
+                StorageError::with_source(
+                    ErrorKind::InvalidRequest,
+                    format!("could not {}: {chain}", ctx.action),
+                    err,
+                )
+            }
+        }
+    }
+}
+
+fn unreachable_message(chain: &str, ctx: &Context<'_>) -> (ErrorKind, String) {
+    let lower = chain.to_lowercase();
+    let cause = if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        "the host name could not be resolved (DNS)"
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("ssl") {
+        "the TLS handshake failed (certificate or protocol problem)"
+    } else if lower.contains("connection refused") {
+        "the connection was refused (nothing is listening there)"
+    } else if lower.contains("credential") {
+        return (
+            ErrorKind::NoCredentials,
+            format!("no AWS credentials could be loaded: {chain}"),
+        );
+    } else {
+        "the connection failed"
+    };
+    (
+        ErrorKind::Unreachable,
+        format!("could not reach {}: {cause}", ctx.endpoint),
+    )
+}
+
+fn classify(
+    code: &str,
+    status: u16,
+    server_message: &str,
+    region_header: Option<&str>,
+    ctx: &Context<'_>,
+) -> (ErrorKind, String) {
+    let bucket = ctx.bucket;
+    match code {
+        "NoSuchKey" => (ErrorKind::NotFound, format!("{} failed: no such object", ctx.action)),
+        "NoSuchBucket" => (
+            ErrorKind::BucketMissing,
+            format!("bucket {bucket:?} does not exist at {}", ctx.endpoint),
+        ),
+        "InvalidAccessKeyId" => (
+            ErrorKind::UnknownAccessKey,
+            format!(
+                "{} does not know this access key id (InvalidAccessKeyId)",
+                ctx.endpoint
+            ),
+        ),
+        "SignatureDoesNotMatch" => (
+            ErrorKind::WrongSecret,
+            format!(
+                "{} rejected the request signature: the secret access key is wrong (SignatureDoesNotMatch)",
+                ctx.endpoint
+            ),
+        ),
+        "RequestTimeTooSkewed" => (
+            ErrorKind::ClockSkew,
+            format!(
+                "{} says this computer's clock is too far from its own (RequestTimeTooSkewed)",
+                ctx.endpoint
+            ),
+        ),
+        "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => {
+            wrong_region(region_header, server_message, ctx)
+        }
+        "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => (
+            ErrorKind::AccessDenied,
+            format!(
+                "{} denied permission to {} in bucket {bucket:?} (AccessDenied)",
+                ctx.endpoint, ctx.action
+            ),
+        ),
+        "SlowDown" | "ServiceUnavailable" | "RequestLimitExceeded" | "Throttling" => (
+            ErrorKind::Throttled,
+            format!("{} asked to slow down ({code})", ctx.endpoint),
+        ),
+        "InvalidRange" => (
+            ErrorKind::InvalidRequest,
+            format!("{} failed: the byte range is outside the object", ctx.action),
+        ),
+        "BucketAlreadyOwnedByYou" | "BucketAlreadyExists" => (
+            ErrorKind::AlreadyExists,
+            format!("bucket {bucket:?} already exists ({code})"),
+        ),
+        _ => classify_status(code, status, server_message, region_header, ctx),
+    }
+}
+
+fn classify_status(
+    code: &str,
+    status: u16,
+    server_message: &str,
+    region_header: Option<&str>,
+    ctx: &Context<'_>,
+) -> (ErrorKind, String) {
+    let detail = match (code, server_message) {
+        ("", "") => format!("HTTP {status}"),
+        ("", m) => format!("HTTP {status}: {m}"),
+        (c, "") => format!("{c}, HTTP {status}"),
+        (c, m) => format!("{c}: {m}"),
+    };
+    match status {
+        301 => wrong_region(region_header, server_message, ctx),
+        // HEAD answers carry no body, so a bare 404 is all we learn.
+        404 => (ErrorKind::NotFound, format!("{} failed: not found", ctx.action)),
+        403 => (
+            ErrorKind::AccessDenied,
+            format!(
+                "{} denied permission to {} ({detail})",
+                ctx.endpoint, ctx.action
+            ),
+        ),
+        503 => (
+            ErrorKind::Throttled,
+            format!("{} is unavailable ({detail})", ctx.endpoint),
+        ),
+        500..=599 => (
+            ErrorKind::Server,
+            format!("{} failed to {} ({detail})", ctx.endpoint, ctx.action),
+        ),
+        _ => (
+            ErrorKind::InvalidRequest,
+            format!("{} refused to {} ({detail})", ctx.endpoint, ctx.action),
+        ),
+    }
+}
+
+fn wrong_region(
+    region_header: Option<&str>,
+    server_message: &str,
+    ctx: &Context<'_>,
+) -> (ErrorKind, String) {
+    let actual = region_header
+        .map(str::to_string)
+        .or_else(|| region_from_message(server_message));
+    let message = match actual {
+        Some(actual) if actual != ctx.region => format!(
+            "bucket {:?} is in region {actual:?}, not {:?}: set the workspace's region to {actual}",
+            ctx.bucket, ctx.region
+        ),
+        _ => format!(
+            "bucket {:?} is in another region than {:?} (the server did not say which)",
+            ctx.bucket, ctx.region
+        ),
+    };
+    (ErrorKind::WrongRegion, message)
+}
+
+/// AWS words it "the region 'us-east-1' is wrong; expecting 'eu-west-1'".
+fn region_from_message(message: &str) -> Option<String> {
+    let after = message.split("expecting '").nth(1)?;
+    let region = after.split('\'').next()?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context<'static> {
+        Context {
+            endpoint: "http://127.0.0.1:9000",
+            bucket: "photos",
+            region: "us-east-1",
+            action: "list",
+        }
+    }
+
+    #[test]
+    fn names_the_right_region() {
+        let (kind, msg) = classify("PermanentRedirect", 301, "", Some("eu-west-1"), &ctx());
+        assert_eq!(kind, ErrorKind::WrongRegion);
+        assert!(msg.contains("eu-west-1"), "{msg}");
+        let (kind, msg) = classify(
+            "AuthorizationHeaderMalformed",
+            400,
+            "the region 'us-east-1' is wrong; expecting 'ap-south-1'",
+            None,
+            &ctx(),
+        );
+        assert_eq!(kind, ErrorKind::WrongRegion);
+        assert!(msg.contains("ap-south-1"), "{msg}");
+    }
+
+    #[test]
+    fn tells_credential_failures_apart() {
+        assert_eq!(
+            classify("InvalidAccessKeyId", 403, "", None, &ctx()).0,
+            ErrorKind::UnknownAccessKey
+        );
+        assert_eq!(
+            classify("SignatureDoesNotMatch", 403, "", None, &ctx()).0,
+            ErrorKind::WrongSecret
+        );
+        assert_eq!(
+            classify("RequestTimeTooSkewed", 403, "", None, &ctx()).0,
+            ErrorKind::ClockSkew
+        );
+        assert_eq!(
+            classify("AccessDenied", 403, "", None, &ctx()).0,
+            ErrorKind::AccessDenied
+        );
+        assert_eq!(classify("", 404, "", None, &ctx()).0, ErrorKind::NotFound);
+        assert_eq!(classify("", 503, "", None, &ctx()).0, ErrorKind::Throttled);
+    }
+
+    #[test]
+    fn tells_network_failures_apart() {
+        let (_, msg) = unreachable_message("dns error: failed to lookup address", &ctx());
+        assert!(msg.contains("DNS"), "{msg}");
+        let (_, msg) = unreachable_message("tcp connect error: Connection refused", &ctx());
+        assert!(msg.contains("refused"), "{msg}");
+        let (_, msg) = unreachable_message("invalid peer certificate: UnknownIssuer", &ctx());
+        assert!(msg.contains("TLS"), "{msg}");
+    }
+}

@@ -1,0 +1,340 @@
+//! A bucket (and prefix) on AWS S3 or any S3-compatible server, through `aws-sdk-s3`.
+//!
+//! Keys given to this store are relative to the configured prefix; the prefix is applied in
+//! [`S3Backend::full_key`] and removed in [`S3Backend::relative_key`], nowhere else.
+
+mod buckets;
+mod config;
+mod error;
+mod list;
+mod probe;
+mod upload;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use futures::stream::BoxStream;
+
+pub use buckets::BucketInfo;
+pub use config::{ChecksumMode, MAX_PARTS, MIN_PART_SIZE, S3Config, S3Credentials, UploadDefaults};
+
+use crate::backend::{
+    Backend, ByteRange, Capabilities, DeleteFailure, GetObject, ListOptions, ListPage, ObjectMeta,
+    PresignMethod, PutBody, PutOptions,
+};
+use crate::diagnose::ConnectionReport;
+use crate::error::{ErrorKind, Result, StorageError};
+use crate::key::ObjectKey;
+use error::{Context, map_sdk_error};
+
+/// S3 deletes at most this many keys per DeleteObjects call.
+pub const DELETE_BATCH: usize = 1000;
+/// S3 refuses pre-signed URLs that live longer than a week.
+pub const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Clone)]
+pub struct S3Backend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: aws_sdk_s3::Client,
+    config: S3Config,
+    endpoint: String,
+}
+
+impl std::fmt::Debug for S3Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Backend")
+            .field("bucket", &self.inner.config.bucket)
+            .field("prefix", &self.inner.config.prefix)
+            .field("endpoint", &self.inner.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Backend {
+    pub async fn connect(mut config: S3Config) -> Self {
+        config.prefix = S3Config::normalize_prefix(&config.prefix);
+        let client = config.build_client().await;
+        let endpoint = config.endpoint_label();
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                config,
+                endpoint,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &S3Config {
+        &self.inner.config
+    }
+
+    pub(crate) fn client(&self) -> &aws_sdk_s3::Client {
+        &self.inner.client
+    }
+
+    pub(crate) fn bucket(&self) -> &str {
+        &self.inner.config.bucket
+    }
+
+    pub fn full_key(&self, key: &ObjectKey) -> String {
+        format!("{}{}", self.inner.config.prefix, key.as_str())
+    }
+
+    pub(crate) fn relative_key(&self, full: &str) -> ObjectKey {
+        ObjectKey::new(full.strip_prefix(&self.inner.config.prefix).unwrap_or(full))
+    }
+
+    pub(crate) fn ctx<'a>(&'a self, action: &'a str) -> Context<'a> {
+        Context {
+            endpoint: &self.inner.endpoint,
+            bucket: &self.inner.config.bucket,
+            region: &self.inner.config.region,
+            action,
+        }
+    }
+
+    pub(crate) fn fail<E>(
+        &self,
+        action: &str,
+        err: aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    ) -> StorageError
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        map_sdk_error(err, &self.ctx(action))
+    }
+
+    async fn delete_batch(&self, keys: &[ObjectKey]) -> Result<Vec<DeleteFailure>> {
+        let mut objects = Vec::with_capacity(keys.len());
+        for key in keys {
+            objects.push(
+                ObjectIdentifier::builder()
+                    .key(self.full_key(key))
+                    .build()
+                    .map_err(|e| StorageError::new(ErrorKind::InvalidRequest, e.to_string()))?,
+            );
+        }
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| StorageError::new(ErrorKind::InvalidRequest, e.to_string()))?;
+        let out = self
+            .client()
+            .delete_objects()
+            .bucket(self.bucket())
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| self.fail("delete objects", e))?;
+        Ok(out
+            .errors()
+            .iter()
+            .map(|e| DeleteFailure {
+                key: self.relative_key(e.key().unwrap_or_default()),
+                message: format!(
+                    "{}: {}",
+                    e.code().unwrap_or("error"),
+                    e.message().unwrap_or("could not delete")
+                ),
+            })
+            .collect())
+    }
+}
+
+pub(crate) fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<jiff::Timestamp> {
+    let t = t?;
+    jiff::Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
+}
+
+/// `Content-Range: bytes 0-9/100` → 100.
+fn total_from_content_range(range: Option<&str>) -> Option<u64> {
+    range?.rsplit('/').next()?.parse().ok()
+}
+
+#[async_trait]
+impl Backend for S3Backend {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            presign: true,
+            server_side_copy: true,
+            list_buckets: true,
+            empty_folders: true,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "s3://{}/{} at {}",
+            self.inner.config.bucket, self.inner.config.prefix, self.inner.endpoint
+        )
+    }
+
+    fn list(&self, prefix: &ObjectKey, options: ListOptions) -> BoxStream<'static, Result<ListPage>> {
+        list::list(self.clone(), prefix.clone(), options)
+    }
+
+    async fn stat(&self, key: &ObjectKey) -> Result<ObjectMeta> {
+        let action = format!("read {key:?}");
+        let out = self
+            .client()
+            .head_object()
+            .bucket(self.bucket())
+            .key(self.full_key(key))
+            .send()
+            .await
+            .map_err(|e| self.fail(&action, e))?;
+        Ok(ObjectMeta {
+            key: key.clone(),
+            size: out.content_length().unwrap_or(0).max(0) as u64,
+            last_modified: timestamp(out.last_modified()),
+            etag: out.e_tag().map(str::to_string),
+            content_type: out.content_type().map(str::to_string),
+            cache_control: out.cache_control().map(str::to_string),
+            storage_class: out.storage_class().map(|s| s.as_str().to_string()),
+            server_side_encryption: out.server_side_encryption().map(|s| s.as_str().to_string()),
+            metadata: out.metadata().cloned().unwrap_or_default().into_iter().collect(),
+        })
+    }
+
+    async fn get(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<GetObject> {
+        let action = format!("read {key:?}");
+        let out = self
+            .client()
+            .get_object()
+            .bucket(self.bucket())
+            .key(self.full_key(key))
+            .set_range(range.map(ByteRange::to_header))
+            .send()
+            .await
+            .map_err(|e| self.fail(&action, e))?;
+        let length = out.content_length().unwrap_or(0).max(0) as u64;
+        let meta = ObjectMeta {
+            key: key.clone(),
+            size: total_from_content_range(out.content_range()).unwrap_or(length),
+            last_modified: timestamp(out.last_modified()),
+            etag: out.e_tag().map(str::to_string),
+            content_type: out.content_type().map(str::to_string),
+            cache_control: out.cache_control().map(str::to_string),
+            storage_class: out.storage_class().map(|s| s.as_str().to_string()),
+            server_side_encryption: out.server_side_encryption().map(|s| s.as_str().to_string()),
+            metadata: out.metadata().cloned().unwrap_or_default().into_iter().collect(),
+        };
+        Ok(GetObject {
+            meta,
+            body: Box::new(out.body.into_async_read()),
+        })
+    }
+
+    async fn put(&self, key: &ObjectKey, body: PutBody, options: &PutOptions) -> Result<ObjectMeta> {
+        key.check_length()?;
+        upload::put(self, key, body, options).await?;
+        self.stat(key).await
+    }
+
+    async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<ObjectMeta> {
+        upload::copy(self, from, to).await?;
+        self.stat(to).await
+    }
+
+    async fn rename(&self, from: &ObjectKey, to: &ObjectKey) -> Result<()> {
+        use crate::backend::BackendExt;
+        let source = self.stat(from).await?;
+        if self.try_stat(to).await?.is_some() {
+            return Err(StorageError::new(
+                ErrorKind::AlreadyExists,
+                format!("{to} already exists; it was not replaced"),
+            ));
+        }
+        let copied = self.copy(from, to).await?;
+        if copied.size != source.size {
+            return Err(StorageError::new(
+                ErrorKind::Server,
+                format!(
+                    "the copy of {from} has {} bytes instead of {}; the original was kept",
+                    copied.size, source.size
+                ),
+            ));
+        }
+        let failures = self.delete_many(std::slice::from_ref(from)).await?;
+        match failures.first() {
+            None => Ok(()),
+            Some(f) => Err(StorageError::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "{to} was created but {from} could not be removed: {}",
+                    f.message
+                ),
+            )),
+        }
+    }
+
+    async fn delete_many(&self, keys: &[ObjectKey]) -> Result<Vec<DeleteFailure>> {
+        let mut failures = Vec::new();
+        for chunk in keys.chunks(DELETE_BATCH) {
+            failures.extend(self.delete_batch(chunk).await?);
+        }
+        Ok(failures)
+    }
+
+    async fn create_folder(&self, key: &ObjectKey) -> Result<()> {
+        let key = key.as_folder();
+        let action = format!("create folder {key:?}");
+        self.client()
+            .put_object()
+            .bucket(self.bucket())
+            .key(self.full_key(&key))
+            .content_length(0)
+            .send()
+            .await
+            .map_err(|e| self.fail(&action, e))?;
+        Ok(())
+    }
+
+    async fn presign(
+        &self,
+        key: &ObjectKey,
+        method: PresignMethod,
+        expires_in: Duration,
+    ) -> Result<String> {
+        if expires_in > MAX_PRESIGN || expires_in.is_zero() {
+            return Err(StorageError::new(
+                ErrorKind::InvalidRequest,
+                "a link must expire after more than 0 seconds and at most 7 days",
+            ));
+        }
+        let config = PresigningConfig::expires_in(expires_in)
+            .map_err(|e| StorageError::new(ErrorKind::InvalidRequest, e.to_string()))?;
+        let action = format!("sign a link for {key:?}");
+        let full = self.full_key(key);
+        let request = match method {
+            PresignMethod::Get => self
+                .client()
+                .get_object()
+                .bucket(self.bucket())
+                .key(full)
+                .presigned(config)
+                .await
+                .map_err(|e| self.fail(&action, e))?,
+            PresignMethod::Put => self
+                .client()
+                .put_object()
+                .bucket(self.bucket())
+                .key(full)
+                .presigned(config)
+                .await
+                .map_err(|e| self.fail(&action, e))?,
+        };
+        Ok(request.uri().to_string())
+    }
+
+    async fn test_connection(&self) -> ConnectionReport {
+        probe::test_connection(self).await
+    }
+}
