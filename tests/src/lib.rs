@@ -1,1 +1,102 @@
+//! Shared harness for Ferry's integration tests: the real S3-compatible servers that
+//! `scripts/with-test-servers` starts, fresh buckets on them, and the built `ferry` binary.
 
+use std::path::PathBuf;
+
+use ferry_storage::s3::{ChecksumMode, S3Config, S3Credentials};
+use ferry_storage::{S3Backend, Sensitive};
+
+/// One running test server.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub name: &'static str,
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Whether the server checks request signatures (moto accepts any credentials).
+    pub checks_signatures: bool,
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: the S3 integration tests need the real test servers. \
+             Run them with `scripts/test` (or `scripts/with-test-servers cargo test --workspace`)."
+        )
+    })
+}
+
+pub fn moto() -> Server {
+    Server {
+        name: "moto",
+        endpoint: env("FERRY_TEST_MOTO_URL"),
+        access_key_id: "FERRYMOTOTESTKEY0001".into(),
+        secret_access_key: "moto-accepts-any-secret".into(),
+        checks_signatures: false,
+    }
+}
+
+pub fn s3s() -> Server {
+    Server {
+        name: "s3s-fs",
+        endpoint: env("FERRY_TEST_S3S_URL"),
+        access_key_id: env("FERRY_TEST_S3S_ACCESS_KEY"),
+        secret_access_key: env("FERRY_TEST_S3S_SECRET_KEY"),
+        checks_signatures: true,
+    }
+}
+
+/// A bucket name no other test uses.
+pub fn unique_bucket(tag: &str) -> String {
+    format!(
+        "ferry-{tag}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+impl Server {
+    pub fn config(&self, bucket: &str) -> S3Config {
+        let mut config = S3Config::new(bucket, "us-east-1");
+        config.endpoint_url = Some(self.endpoint.clone());
+        config.path_style = true;
+        config.credentials = S3Credentials::Static {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: Sensitive::new(self.secret_access_key.clone()),
+            session_token: None,
+        };
+        config.connect_timeout = std::time::Duration::from_secs(5);
+        config
+    }
+
+    /// A backend on a new, empty bucket.
+    pub async fn fresh_backend(&self, tag: &str, checksums: ChecksumMode) -> S3Backend {
+        let mut config = self.config(&unique_bucket(tag));
+        config.checksums = checksums;
+        // Small parts so that multipart paths run on modest test data.
+        config.multipart_threshold = 6 * 1024 * 1024;
+        config.part_size = ferry_storage::s3::MIN_PART_SIZE;
+        let backend = S3Backend::connect(config).await;
+        backend
+            .create_bucket()
+            .await
+            .unwrap_or_else(|e| panic!("create a bucket on {}: {e}", self.name));
+        backend
+    }
+}
+
+/// The `ferry` binary built from this workspace.
+pub fn ferry_bin() -> PathBuf {
+    if let Ok(path) = std::env::var("FERRY_BIN") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug").join("ferry");
+    assert!(
+        path.exists(),
+        "{} is missing: build it first with `cargo build --workspace` (scripts/test does)",
+        path.display()
+    );
+    path
+}

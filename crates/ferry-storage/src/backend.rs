@@ -23,7 +23,9 @@ use crate::key::ObjectKey;
 pub enum Entry {
     Object(ObjectMeta),
     /// A common prefix: a "folder" in a delimited listing. The key ends with `/`.
-    Folder { key: ObjectKey },
+    Folder {
+        key: ObjectKey,
+    },
 }
 
 impl Entry {
@@ -102,7 +104,10 @@ pub struct GetObject {
 /// between a single PUT and multipart, and it is what the destination is verified against.
 pub enum PutSource {
     /// A local file (a range of it). Stores that can re-read it use it for retries and parallel parts.
-    File { path: PathBuf, offset: u64 },
+    File {
+        path: PathBuf,
+        offset: u64,
+    },
     Reader(Reader),
     Bytes(Bytes),
 }
@@ -202,7 +207,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 
     /// Lists keys starting with `prefix`, page by page, in key order. Without `recursive`,
     /// keys below a further `/` are rolled up into [`Entry::Folder`].
-    fn list(&self, prefix: &ObjectKey, options: ListOptions) -> BoxStream<'static, Result<ListPage>>;
+    fn list(
+        &self,
+        prefix: &ObjectKey,
+        options: ListOptions,
+    ) -> BoxStream<'static, Result<ListPage>>;
 
     async fn stat(&self, key: &ObjectKey) -> Result<ObjectMeta>;
 

@@ -245,7 +245,11 @@ mod tests {
     #[test]
     fn keeps_keys_exactly() {
         for raw in ["a//b", "dir/", "../x", "/abs", "sp ace+%#?&=", "e\u{301}"] {
-            assert_eq!(ObjectKey::new(raw).as_str(), raw, "keys must never be normalised");
+            assert_eq!(
+                ObjectKey::new(raw).as_str(),
+                raw,
+                "keys must never be normalised"
+            );
         }
     }
 
@@ -263,11 +267,21 @@ mod tests {
 
     #[test]
     fn refuses_keys_that_escape() {
-        for raw in ["../x", "a/../../b", "/abs", "a/..", "..", "\\\\server\\share"] {
+        for raw in [
+            "../x",
+            "a/../../b",
+            "/abs",
+            "a/..",
+            "..",
+            "\\\\server\\share",
+        ] {
             let err = ObjectKey::new(raw).to_relative_path();
             assert!(err.is_err(), "{raw:?} must be refused, got {err:?}");
             let msg = err.unwrap_err().to_string();
-            assert!(msg.contains(&format!("{raw:?}")), "error must name the key: {msg}");
+            assert!(
+                msg.contains(&format!("{raw:?}")),
+                "error must name the key: {msg}"
+            );
         }
     }
 
@@ -284,7 +298,9 @@ mod tests {
     #[test]
     fn maps_ordinary_keys() {
         assert_eq!(
-            ObjectKey::new("a b/ü+%#?&=.txt").to_relative_path().unwrap(),
+            ObjectKey::new("a b/ü+%#?&=.txt")
+                .to_relative_path()
+                .unwrap(),
             PathBuf::from("a b").join("ü+%#?&=.txt")
         );
         assert_eq!(
@@ -292,7 +308,9 @@ mod tests {
             PathBuf::from("folder")
         );
         assert_eq!(
-            ObjectKey::from_relative_path(Path::new("a/b/c")).unwrap().as_str(),
+            ObjectKey::from_relative_path(Path::new("a/b/c"))
+                .unwrap()
+                .as_str(),
             "a/b/c"
         );
     }

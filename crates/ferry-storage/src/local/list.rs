@@ -89,7 +89,10 @@ impl Walk {
                 continue;
             };
             if !child.meta.is_dir() {
-                entries.push(Entry::Object(LocalBackend::meta_for(child.key, &child.meta)));
+                entries.push(Entry::Object(LocalBackend::meta_for(
+                    child.key,
+                    &child.meta,
+                )));
             } else if !self.recursive {
                 entries.push(Entry::Folder { key: child.key });
             } else {

@@ -136,7 +136,11 @@ impl Backend for LocalBackend {
         self.root.display().to_string()
     }
 
-    fn list(&self, prefix: &ObjectKey, options: ListOptions) -> BoxStream<'static, Result<ListPage>> {
+    fn list(
+        &self,
+        prefix: &ObjectKey,
+        options: ListOptions,
+    ) -> BoxStream<'static, Result<ListPage>> {
         list::list(self.clone(), prefix.clone(), options)
     }
 
@@ -173,7 +177,10 @@ impl Backend for LocalBackend {
             .map_err(|e| StorageError::io("open", &path, e))?;
         let (start, end) = match range {
             None => (0, meta.size),
-            Some(r) => (r.start.min(meta.size), r.end.unwrap_or(meta.size).min(meta.size)),
+            Some(r) => (
+                r.start.min(meta.size),
+                r.end.unwrap_or(meta.size).min(meta.size),
+            ),
         };
         if start > 0 {
             file.seek(std::io::SeekFrom::Start(start))
@@ -186,7 +193,12 @@ impl Backend for LocalBackend {
         })
     }
 
-    async fn put(&self, key: &ObjectKey, body: PutBody, _options: &PutOptions) -> Result<ObjectMeta> {
+    async fn put(
+        &self,
+        key: &ObjectKey,
+        body: PutBody,
+        _options: &PutOptions,
+    ) -> Result<ObjectMeta> {
         self.check_root()?;
         let path = self.resolve(key)?;
         if key.is_folder() {
@@ -208,8 +220,7 @@ impl Backend for LocalBackend {
         self.blocking(move |this| {
             let source = this.resolve(&from)?;
             let target = this.resolve(&to)?;
-            std::fs::symlink_metadata(&source)
-                .map_err(|e| StorageError::io("read", &source, e))?;
+            std::fs::symlink_metadata(&source).map_err(|e| StorageError::io("read", &source, e))?;
             if std::fs::symlink_metadata(&target).is_ok() {
                 return Err(StorageError::new(
                     ErrorKind::AlreadyExists,
@@ -300,7 +311,10 @@ impl LocalBackend {
         match result {
             Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => Err(StorageError::new(
                 ErrorKind::InvalidRequest,
-                format!("folder {} is not empty; delete its contents first", path.display()),
+                format!(
+                    "folder {} is not empty; delete its contents first",
+                    path.display()
+                ),
             )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(StorageError::io("delete", &path, e)),
@@ -312,7 +326,8 @@ impl LocalBackend {
         let root = self.root.clone();
         let mut checks = vec![(
             CheckName::Connect,
-            self.check_root().map(|_| format!("folder {} exists", root.display())),
+            self.check_root()
+                .map(|_| format!("folder {} exists", root.display())),
         )];
         checks.push((
             CheckName::List,

@@ -16,7 +16,10 @@ pub(super) async fn write_atomically(
     body: PutBody,
 ) -> Result<()> {
     let parent = path.parent().ok_or_else(|| {
-        StorageError::new(ErrorKind::InvalidKey, format!("{key:?} has no parent folder"))
+        StorageError::new(
+            ErrorKind::InvalidKey,
+            format!("{key:?} has no parent folder"),
+        )
     })?;
     tokio::fs::create_dir_all(parent)
         .await

@@ -40,11 +40,12 @@ impl S3Backend {
         let region = &self.config().region;
         // us-east-1 is the default location and must not be named; custom endpoints often
         // reject location constraints they do not know.
-        let configuration = (region != "us-east-1" && self.config().endpoint_url.is_none()).then(|| {
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(region.as_str()))
-                .build()
-        });
+        let configuration =
+            (region != "us-east-1" && self.config().endpoint_url.is_none()).then(|| {
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region.as_str()))
+                    .build()
+            });
         self.client()
             .create_bucket()
             .bucket(self.bucket())

@@ -175,7 +175,10 @@ mod tests {
         let config = S3Config::new("b", "us-east-1");
         let five_tib = 5 * 1024 * 1024 * 1024 * 1024u64;
         let part = config.part_size_for(five_tib);
-        assert!(five_tib.div_ceil(part) <= MAX_PARTS, "part size {part} too small");
+        assert!(
+            five_tib.div_ceil(part) <= MAX_PARTS,
+            "part size {part} too small"
+        );
         assert_eq!(config.part_size_for(1), config.part_size);
     }
 }

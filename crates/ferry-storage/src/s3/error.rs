@@ -110,7 +110,10 @@ fn classify(
 ) -> (ErrorKind, String) {
     let bucket = ctx.bucket;
     match code {
-        "NoSuchKey" => (ErrorKind::NotFound, format!("{} failed: no such object", ctx.action)),
+        "NoSuchKey" => (
+            ErrorKind::NotFound,
+            format!("{} failed: no such object", ctx.action),
+        ),
         "NoSuchBucket" => (
             ErrorKind::BucketMissing,
             format!("bucket {bucket:?} does not exist at {}", ctx.endpoint),
@@ -136,9 +139,9 @@ fn classify(
                 ctx.endpoint
             ),
         ),
-        "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException" => {
-            wrong_region(region_header, server_message, ctx)
-        }
+        "PermanentRedirect"
+        | "AuthorizationHeaderMalformed"
+        | "IllegalLocationConstraintException" => wrong_region(region_header, server_message, ctx),
         "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => (
             ErrorKind::AccessDenied,
             format!(
@@ -152,7 +155,10 @@ fn classify(
         ),
         "InvalidRange" => (
             ErrorKind::InvalidRequest,
-            format!("{} failed: the byte range is outside the object", ctx.action),
+            format!(
+                "{} failed: the byte range is outside the object",
+                ctx.action
+            ),
         ),
         "BucketAlreadyOwnedByYou" | "BucketAlreadyExists" => (
             ErrorKind::AlreadyExists,
@@ -178,7 +184,10 @@ fn classify_status(
     match status {
         301 => wrong_region(region_header, server_message, ctx),
         // HEAD answers carry no body, so a bare 404 is all we learn.
-        404 => (ErrorKind::NotFound, format!("{} failed: not found", ctx.action)),
+        404 => (
+            ErrorKind::NotFound,
+            format!("{} failed: not found", ctx.action),
+        ),
         403 => (
             ErrorKind::AccessDenied,
             format!(

@@ -1,6 +1,5 @@
 //! ListObjectsV2 as a stream of pages: one request per page, never the whole bucket in memory.
 
-use aws_sdk_s3::types::EncodingType;
 use futures::stream::{self, BoxStream, StreamExt};
 
 use super::{S3Backend, timestamp};
@@ -43,8 +42,9 @@ impl Cursor {
     async fn next_page(&mut self) -> Result<(ListPage, bool)> {
         let b = &self.backend;
         let full_prefix = b.full_key(&self.prefix);
-        // Without `encoding-type=url`, keys holding characters XML cannot carry are unlistable.
         // No delimiter at all for recursive listings: some servers treat `delimiter=` as one.
+        // `encoding-type=url` is not requested: some servers (s3s-fs 0.14) claim to apply it
+        // without doing so, which would corrupt keys holding `+` or `%`.
         let out = b
             .client()
             .list_objects_v2()
@@ -53,28 +53,18 @@ impl Cursor {
             .set_delimiter((!self.options.recursive).then(|| "/".to_string()))
             .set_max_keys(self.options.page_size.map(|n| n.clamp(1, 1000) as i32))
             .set_continuation_token(self.token.take())
-            .encoding_type(EncodingType::Url)
             .send()
             .await
             .map_err(|e| b.fail("list", e))?;
-        let encoded = out.encoding_type() == Some(&EncodingType::Url);
-        let decode = |raw: &str| -> Result<String> {
-            if encoded {
-                url_decode(raw)
-            } else {
-                Ok(raw.to_string())
-            }
-        };
-
         let mut objects = Vec::new();
         for obj in out.contents() {
-            let full = decode(obj.key().unwrap_or_default())?;
+            let full = obj.key().unwrap_or_default().to_string();
             let key = b.relative_key(&full);
-            if key.is_root() {
+            if full == full_prefix && key.is_folder() {
                 // The folder marker of the listed folder itself is not something inside it.
                 continue;
             }
-            if key.is_folder() && full != full_prefix {
+            if key.is_folder() {
                 objects.push(Entry::Folder { key });
                 continue;
             }
@@ -89,9 +79,9 @@ impl Cursor {
         }
         let mut folders = Vec::new();
         for common in out.common_prefixes() {
-            let full = decode(common.prefix().unwrap_or_default())?;
+            let full = common.prefix().unwrap_or_default();
             folders.push(Entry::Folder {
-                key: b.relative_key(&full),
+                key: b.relative_key(full),
             });
         }
         // S3 returns objects and prefixes as two sorted lists; merge them into key order.
@@ -107,32 +97,5 @@ impl Cursor {
             ));
         }
         Ok((ListPage { entries }, more))
-    }
-}
-
-/// Decodes a key from a listing made with `encoding-type=url` (`+` is a space there; a literal
-/// plus arrives as `%2B`).
-fn url_decode(raw: &str) -> Result<String> {
-    let spaced = raw.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| {
-            StorageError::new(
-                ErrorKind::Server,
-                format!("the server listed a key that is not valid UTF-8: {raw:?}"),
-            )
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::url_decode;
-
-    #[test]
-    fn decodes_listed_keys() {
-        assert_eq!(url_decode("a+b%2Bc%25%23").unwrap(), "a b+c%#");
-        assert_eq!(url_decode("caf%C3%A9").unwrap(), "café");
-        assert!(url_decode("%FF").is_err());
     }
 }

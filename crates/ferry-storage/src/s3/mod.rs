@@ -176,7 +176,11 @@ impl Backend for S3Backend {
         )
     }
 
-    fn list(&self, prefix: &ObjectKey, options: ListOptions) -> BoxStream<'static, Result<ListPage>> {
+    fn list(
+        &self,
+        prefix: &ObjectKey,
+        options: ListOptions,
+    ) -> BoxStream<'static, Result<ListPage>> {
         list::list(self.clone(), prefix.clone(), options)
     }
 
@@ -199,7 +203,12 @@ impl Backend for S3Backend {
             cache_control: out.cache_control().map(str::to_string),
             storage_class: out.storage_class().map(|s| s.as_str().to_string()),
             server_side_encryption: out.server_side_encryption().map(|s| s.as_str().to_string()),
-            metadata: out.metadata().cloned().unwrap_or_default().into_iter().collect(),
+            metadata: out
+                .metadata()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
         })
     }
 
@@ -224,7 +233,12 @@ impl Backend for S3Backend {
             cache_control: out.cache_control().map(str::to_string),
             storage_class: out.storage_class().map(|s| s.as_str().to_string()),
             server_side_encryption: out.server_side_encryption().map(|s| s.as_str().to_string()),
-            metadata: out.metadata().cloned().unwrap_or_default().into_iter().collect(),
+            metadata: out
+                .metadata()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
         };
         Ok(GetObject {
             meta,
@@ -232,7 +246,12 @@ impl Backend for S3Backend {
         })
     }
 
-    async fn put(&self, key: &ObjectKey, body: PutBody, options: &PutOptions) -> Result<ObjectMeta> {
+    async fn put(
+        &self,
+        key: &ObjectKey,
+        body: PutBody,
+        options: &PutOptions,
+    ) -> Result<ObjectMeta> {
         key.check_length()?;
         upload::put(self, key, body, options).await?;
         self.stat(key).await

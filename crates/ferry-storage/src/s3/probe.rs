@@ -40,7 +40,11 @@ pub(super) async fn test_connection(backend: &S3Backend) -> ConnectionReport {
 
     let probe = ObjectKey::new(format!(".ferry-probe-{}", uuid::Uuid::new_v4()));
     let written = backend
-        .put(&probe, PutBody::from_bytes(&b""[..]), &PutOptions::default())
+        .put(
+            &probe,
+            PutBody::from_bytes(&b""[..]),
+            &PutOptions::default(),
+        )
         .await;
     if let Err(e) = written {
         report.fail(CheckName::Write, &e);
@@ -51,8 +55,14 @@ pub(super) async fn test_connection(backend: &S3Backend) -> ConnectionReport {
         Ok(failures) if failures.is_empty() => {
             report.pass(CheckName::Cleanup, "the probe object was removed")
         }
-        Ok(failures) => report.fail(CheckName::Cleanup, &left_behind(backend, &probe, &failures[0].message)),
-        Err(e) => report.fail(CheckName::Cleanup, &left_behind(backend, &probe, &e.message)),
+        Ok(failures) => report.fail(
+            CheckName::Cleanup,
+            &left_behind(backend, &probe, &failures[0].message),
+        ),
+        Err(e) => report.fail(
+            CheckName::Cleanup,
+            &left_behind(backend, &probe, &e.message),
+        ),
     }
     report
 }
