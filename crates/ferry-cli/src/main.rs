@@ -1,1 +1,67 @@
-fn main() {}
+//! `ferry`: the command-line face of Ferry's engine.
+
+mod cli;
+mod commands;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use ferry_engine::secrets::Keychain;
+use ferry_engine::{Engine, Error, settings};
+
+use cli::{Cli, Command, SettingsCmd};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            output::error(&err);
+            if err.code().is_configuration() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let config_dir = settings::config_dir(cli.config_dir.as_deref());
+    match cli.command {
+        Command::Settings(SettingsCmd::Schema) => {
+            print!("{}", settings::json_schema());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Settings(SettingsCmd::Path) => {
+            println!("{}", config_dir.join(settings::FILE_NAME).display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+    let mut engine = Engine::load(&config_dir, Arc::new(Keychain))?;
+    for warning in engine.warnings() {
+        eprintln!("warning: {}: {warning}", engine.settings_path().display());
+    }
+    commands::dispatch(&mut engine, cli.command).await
+}

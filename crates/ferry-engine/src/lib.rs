@@ -1,1 +1,265 @@
+//! Ferry's use cases, shared by every front end: settings, credentials, workspaces, browsing,
+//! copying. No user-interface code lives here.
 
+pub mod browse;
+pub mod copy;
+pub mod error;
+pub mod secrets;
+pub mod settings;
+pub mod workspace;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ferry_storage::{Backend, ConnectionReport, LocalBackend, S3Backend};
+use serde::Serialize;
+
+pub use error::{Error, ErrorCode, Result};
+use secrets::{S3Secret, SecretStore};
+use settings::{CredentialSource, Settings, SettingsFile, Storage, Workspace};
+use workspace::{Location, Place, Resolved};
+
+/// The engine: the settings file and the secret store, and everything done through them.
+pub struct Engine {
+    file: SettingsFile,
+    secrets: Arc<dyn SecretStore>,
+}
+
+/// Whether a workspace has credentials, without the credentials.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretStatus {
+    pub workspace: String,
+    /// `keychain`, `aws` or `none` (local workspaces).
+    pub source: &'static str,
+    pub is_set: bool,
+    /// The access key id, masked (`AKIA…WXYZ`).
+    pub access_key_id: Option<String>,
+    pub profile: Option<String>,
+}
+
+impl Engine {
+    /// Loads settings from `config_dir`, creating them on a first run with a local workspace
+    /// in `~/Ferry`.
+    pub fn load(config_dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Self> {
+        Self::load_with(config_dir, &settings::default_local_folder(), secrets)
+    }
+
+    pub fn load_with(
+        config_dir: &Path,
+        default_local: &Path,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Self> {
+        let file = SettingsFile::load_or_create(config_dir, default_local)?;
+        Ok(Self { file, secrets })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        self.file.settings()
+    }
+
+    pub fn settings_path(&self) -> &Path {
+        self.file.path()
+    }
+
+    pub fn warnings(&self) -> &[settings::Problem] {
+        self.file.warnings()
+    }
+
+    pub fn workspace(&self, id_or_name: &str) -> Result<&Workspace> {
+        self.settings()
+            .find(id_or_name)
+            .ok_or_else(|| Error::UnknownWorkspace {
+                name: id_or_name.to_string(),
+                known: workspace::known(self.settings()),
+            })
+    }
+
+    /// Applies `change` to a copy of the settings and saves it; nothing changes if it fails.
+    pub fn update(&mut self, change: impl FnOnce(&mut Settings) -> Result<()>) -> Result<()> {
+        let mut next = self.settings().clone();
+        change(&mut next)?;
+        self.file.save(next)?;
+        Ok(())
+    }
+
+    /// Adds a workspace; its id is derived from the name unless given.
+    pub fn add_workspace(&mut self, mut ws: Workspace, make_default: bool) -> Result<Workspace> {
+        if ws.id.is_empty() {
+            ws.id = unique_id(&ws.name, self.settings());
+        }
+        if self.settings().workspace(&ws.id).is_some() {
+            return Err(Error::Invalid(format!(
+                "a workspace with id {:?} exists already",
+                ws.id
+            )));
+        }
+        let added = ws.clone();
+        self.update(|s| {
+            if make_default || s.default_workspace.is_none() {
+                s.default_workspace = Some(ws.id.clone());
+            }
+            s.workspaces.push(ws);
+            Ok(())
+        })?;
+        Ok(added)
+    }
+
+    /// Removes a workspace and its keychain entry. Files in it are not touched.
+    pub async fn remove_workspace(&mut self, id_or_name: &str) -> Result<Workspace> {
+        let ws = self.workspace(id_or_name)?.clone();
+        self.update(|s| {
+            s.workspaces.retain(|w| w.id != ws.id);
+            if s.default_workspace.as_deref() == Some(ws.id.as_str()) {
+                s.default_workspace = s.workspaces.first().map(|w| w.id.clone());
+            }
+            Ok(())
+        })?;
+        if matches!(ws.storage, Storage::S3(_)) {
+            self.clear_secret(&ws.id).await?;
+        }
+        Ok(ws)
+    }
+
+    pub async fn open(&self, id_or_name: &str) -> Result<Arc<dyn Backend>> {
+        let ws = self.workspace(id_or_name)?;
+        workspace::open(ws, &self.settings().transfer, self.secrets.clone()).await
+    }
+
+    /// The store and key for a location typed by a person.
+    pub async fn resolve(&self, location: &Location) -> Result<Resolved> {
+        match &location.place {
+            Place::Workspace(id) => Ok(Resolved {
+                backend: self.open(id).await?,
+                key: location.key.clone(),
+                workspace: Some(id.clone()),
+            }),
+            Place::Local(path) => {
+                let (backend, key) = workspace::local_path(path)?;
+                Ok(Resolved {
+                    backend: Arc::new(backend),
+                    key,
+                    workspace: None,
+                })
+            }
+        }
+    }
+
+    pub fn parse_location(&self, text: &str) -> Result<Location> {
+        Location::parse(text, self.settings())
+    }
+
+    pub async fn test(&self, id_or_name: &str) -> Result<ConnectionReport> {
+        Ok(self.open(id_or_name).await?.test_connection().await)
+    }
+
+    /// The S3 store of a workspace, for endpoint-level work (buckets).
+    pub async fn s3(&self, id_or_name: &str, bucket: Option<&str>) -> Result<S3Backend> {
+        let ws = self.workspace(id_or_name)?.clone();
+        let Storage::S3(mut s3) = ws.storage.clone() else {
+            return Err(Error::Invalid(format!(
+                "workspace {:?} is a local folder; buckets exist only in S3 workspaces",
+                ws.id
+            )));
+        };
+        if let Some(bucket) = bucket {
+            settings::check_bucket(bucket).map_err(Error::Invalid)?;
+            s3.bucket = bucket.to_string();
+            s3.prefix = String::new();
+        }
+        let secrets = self.secrets.clone();
+        let (ws2, s3c) = (ws.clone(), s3.clone());
+        let credentials = tokio::task::spawn_blocking(move || {
+            workspace::s3_credentials(&ws2, &s3c, secrets.as_ref())
+        })
+        .await
+        .map_err(|e| Error::Invalid(format!("keychain task failed: {e}")))??;
+        let config = workspace::s3_config(&s3, credentials, &self.settings().transfer);
+        Ok(S3Backend::connect(config).await)
+    }
+
+    pub async fn set_secret(&self, id_or_name: &str, secret: S3Secret) -> Result<()> {
+        let ws = self.workspace(id_or_name)?;
+        if !matches!(ws.storage, Storage::S3(_)) {
+            return Err(Error::Invalid(format!(
+                "workspace {:?} is a local folder and needs no credentials",
+                ws.id
+            )));
+        }
+        let id = ws.id.clone();
+        let secrets = self.secrets.clone();
+        blocking(move || secrets.set(&id, &secret)).await
+    }
+
+    pub async fn clear_secret(&self, id: &str) -> Result<bool> {
+        let id = id.to_string();
+        let secrets = self.secrets.clone();
+        blocking(move || secrets.delete(&id)).await
+    }
+
+    pub async fn secret_status(&self, id_or_name: &str) -> Result<SecretStatus> {
+        let ws = self.workspace(id_or_name)?.clone();
+        let mut status = SecretStatus {
+            workspace: ws.id.clone(),
+            source: "none",
+            is_set: false,
+            access_key_id: None,
+            profile: None,
+        };
+        let Storage::S3(s3) = &ws.storage else {
+            return Ok(status);
+        };
+        match &s3.credentials {
+            CredentialSource::Aws { profile } => {
+                status.source = "aws";
+                status.profile = profile.clone();
+            }
+            CredentialSource::Keychain => {
+                status.source = "keychain";
+                let secrets = self.secrets.clone();
+                let id = ws.id.clone();
+                let found = blocking(move || secrets.get(&id)).await?;
+                status.is_set = found.is_some();
+                status.access_key_id = found.map(|s| secrets::mask(&s.access_key_id));
+            }
+        }
+        Ok(status)
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::result::Result<T, secrets::SecretError> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Invalid(format!("keychain task failed: {e}")))?
+        .map_err(Error::from)
+}
+
+/// A workspace id from a name: `My Photos` → `my-photos`, made unique.
+pub fn unique_id(name: &str, settings: &Settings) -> String {
+    let mut base: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    base = base.trim_matches('-').to_string();
+    while base.contains("--") {
+        base = base.replace("--", "-");
+    }
+    if base.is_empty() {
+        base = "workspace".into();
+    }
+    base.truncate(48);
+    let mut id = base.clone();
+    let mut n = 2;
+    while settings.workspace(&id).is_some() {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+/// A local folder as a store, for callers that have a path rather than a workspace.
+pub fn local_store(path: impl Into<PathBuf>) -> Arc<dyn Backend> {
+    Arc::new(LocalBackend::new(path))
+}

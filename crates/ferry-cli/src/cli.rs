@@ -1,0 +1,264 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ferry",
+    version,
+    about = "Browse workspaces (local folders and S3 buckets) and ferry files between them",
+    after_help = "A location is WORKSPACE:path (such as photos:2024/beach.jpg); a bare path is a local file or folder.\n\
+                  Exit codes: 0 success, 1 the operation failed, 2 usage or configuration error."
+)]
+pub struct Cli {
+    /// Folder holding settings.json [default: $FERRY_CONFIG_DIR, else ~/.config/ferry]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, change, remove and test workspaces
+    #[command(subcommand)]
+    Workspace(WorkspaceCmd),
+    /// Store, inspect or clear a workspace's credentials in the OS keychain
+    #[command(subcommand)]
+    Secret(SecretCmd),
+    /// Where the settings file is, and its JSON Schema
+    #[command(subcommand)]
+    Settings(SettingsCmd),
+    /// List a folder (or show one object)
+    Ls {
+        /// WORKSPACE:path or a local path [default: the default workspace's root]
+        location: Option<String>,
+        /// Everything below, not just one level
+        #[arg(short, long)]
+        recursive: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an object's details
+    Stat {
+        location: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy files or folders between workspaces and local paths
+    Cp(CopyArgs),
+    /// Move: copy, verify, then delete the source
+    Mv(CopyArgs),
+    /// Delete an object, or a folder with -r
+    Rm {
+        location: String,
+        #[arg(short, long)]
+        recursive: bool,
+    },
+    /// Create a folder
+    Mkdir { location: String },
+    /// Print a pre-signed link to an object
+    Presign {
+        location: String,
+        /// How long the link works: 90s, 15m, 1h, 7d (at most 7 days)
+        #[arg(long, default_value = "1h")]
+        expires: String,
+        /// A link that uploads (PUT) instead of downloads
+        #[arg(long)]
+        put: bool,
+        /// The workspace's public/CDN address instead of a signed link
+        #[arg(long, conflicts_with_all = ["put"])]
+        public: bool,
+    },
+    /// List the buckets an S3 workspace's credentials can see, or create one
+    Buckets {
+        workspace: String,
+        /// Create this bucket (in the workspace's region)
+        #[arg(long, value_name = "BUCKET")]
+        create: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    pub source: String,
+    pub destination: String,
+    /// Copy a folder and everything in it
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Replace existing files (same as --conflict overwrite)
+    #[arg(long, conflicts_with = "conflict")]
+    pub overwrite: bool,
+    /// What to do when the destination exists [default: refuse and report]
+    #[arg(long, value_enum)]
+    pub conflict: Option<Conflict>,
+    /// Print a JSON report instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Conflict {
+    Fail,
+    Skip,
+    Rename,
+    Overwrite,
+    OverwriteIfNewer,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCmd {
+    /// List workspaces
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one workspace's settings (never its secret)
+    Show {
+        workspace: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a workspace: --local PATH, or --bucket NAME for S3
+    Add(AddArgs),
+    /// Change a workspace's settings
+    Edit(EditArgs),
+    /// Remove a workspace (and its keychain entry; files are not touched)
+    Remove { workspace: String },
+    /// Check that a workspace works: reach, credentials, bucket, list and write permission
+    Test {
+        workspace: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Name shown to people
+    pub name: String,
+    /// Stable id [default: derived from the name]
+    #[arg(long)]
+    pub id: Option<String>,
+    /// A local folder
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "bucket",
+        required_unless_present = "bucket"
+    )]
+    pub local: Option<PathBuf>,
+    /// An S3 bucket
+    #[arg(long)]
+    pub bucket: Option<String>,
+    #[command(flatten)]
+    pub s3: S3Args,
+    /// Make it the default workspace
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub workspace: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// New local folder (local workspaces)
+    #[arg(long, value_name = "PATH")]
+    pub local: Option<PathBuf>,
+    /// New bucket (S3 workspaces)
+    #[arg(long)]
+    pub bucket: Option<String>,
+    #[command(flatten)]
+    pub s3: S3Args,
+    /// Make it the default workspace
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct S3Args {
+    /// Folder inside the bucket
+    #[arg(long)]
+    pub prefix: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Endpoint of an S3-compatible service (MinIO, Spaces, R2, Wasabi…)
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Path-style addressing (needed by MinIO and most local servers)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub path_style: Option<bool>,
+    /// Use this AWS profile (the standard AWS credential chain) instead of the keychain
+    #[arg(long, conflicts_with = "keychain")]
+    pub profile: Option<String>,
+    /// Use the standard AWS chain with its default profile
+    #[arg(long, conflicts_with_all = ["profile", "keychain"])]
+    pub aws_chain: bool,
+    /// Keep credentials in the OS keychain (the default for new S3 workspaces)
+    #[arg(long)]
+    pub keychain: bool,
+    #[arg(long, value_enum)]
+    pub sse: Option<SseArg>,
+    #[arg(long)]
+    pub kms_key_id: Option<String>,
+    #[arg(long)]
+    pub storage_class: Option<String>,
+    #[arg(long)]
+    pub acl: Option<String>,
+    #[arg(long)]
+    pub cache_control: Option<String>,
+    /// Public or CDN address serving this bucket and prefix
+    #[arg(long, value_name = "URL")]
+    pub public_base_url: Option<String>,
+    /// CRC checksums on every request, or only where required (for servers that reject them)
+    #[arg(long, value_enum)]
+    pub checksums: Option<ChecksumArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SseArg {
+    #[value(name = "AES256")]
+    Aes256,
+    #[value(name = "aws:kms")]
+    AwsKms,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChecksumArg {
+    WhenSupported,
+    WhenRequired,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCmd {
+    /// Store an access key in the keychain; the secret is read from stdin or a hidden prompt
+    Set {
+        workspace: String,
+        /// The access key id (not secret); asked for when absent
+        #[arg(long)]
+        access_key_id: Option<String>,
+    },
+    /// Whether credentials are stored (never the secret itself)
+    Status {
+        workspace: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the stored credentials
+    Clear { workspace: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    /// Print the settings file's path
+    Path,
+    /// Print the JSON Schema of the settings file
+    Schema,
+    /// Check the settings file and report every problem
+    Check,
+}

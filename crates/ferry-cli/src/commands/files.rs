@@ -1,0 +1,170 @@
+//! ls, stat, rm, mkdir, presign, buckets.
+
+use std::process::ExitCode;
+
+use ferry_engine::browse;
+use ferry_engine::settings::Storage;
+use ferry_engine::{Engine, Error};
+use ferry_storage::{Entry, PresignMethod};
+use futures::StreamExt;
+
+use crate::output;
+
+pub async fn ls(
+    engine: &Engine,
+    location: Option<String>,
+    recursive: bool,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let text = match location {
+        Some(text) => text,
+        None => {
+            let default = engine.settings().default_workspace.clone().ok_or_else(|| {
+                Error::Invalid("no default workspace: name a location, such as WORKSPACE:".into())
+            })?;
+            format!("{default}:")
+        }
+    };
+    let at = engine.resolve(&engine.parse_location(&text)?).await?;
+    let mut pages = browse::list(&at, recursive).await?;
+    let mut all = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        if json {
+            // JSON output is one array; text output streams page by page.
+            all.extend(page.entries);
+            continue;
+        }
+        for entry in page.entries {
+            match entry {
+                Entry::Folder { key } => println!("{:>10}  {:19}  {}", "DIR", "", key),
+                Entry::Object(meta) => println!(
+                    "{:>10}  {:19}  {}",
+                    output::size(meta.size),
+                    output::time(meta.last_modified),
+                    meta.key
+                ),
+            }
+        }
+    }
+    if json {
+        output::json(&all);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn stat(engine: &Engine, location: &str, json: bool) -> Result<ExitCode, Error> {
+    let at = engine.resolve(&engine.parse_location(location)?).await?;
+    let meta = browse::stat(&at).await?;
+    if json {
+        output::json(&meta);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("key:            {}", meta.key);
+    println!(
+        "size:           {} ({} bytes)",
+        output::size(meta.size),
+        meta.size
+    );
+    println!("modified:       {}", output::time(meta.last_modified));
+    let optional = [
+        ("etag", &meta.etag),
+        ("content type", &meta.content_type),
+        ("cache control", &meta.cache_control),
+        ("storage class", &meta.storage_class),
+        ("encryption", &meta.server_side_encryption),
+    ];
+    for (label, value) in optional {
+        if let Some(value) = value {
+            println!("{:16}{value}", format!("{label}:"));
+        }
+    }
+    for (k, v) in &meta.metadata {
+        println!("meta {k}: {v}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn rm(engine: &Engine, location: &str, recursive: bool) -> Result<ExitCode, Error> {
+    let at = engine.resolve(&engine.parse_location(location)?).await?;
+    let report = browse::remove(&at, recursive).await?;
+    println!("deleted {} object(s)", report.deleted);
+    for (key, message) in &report.failed {
+        eprintln!("failed: {key}: {message}");
+    }
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub async fn mkdir(engine: &Engine, location: &str) -> Result<ExitCode, Error> {
+    let at = engine.resolve(&engine.parse_location(location)?).await?;
+    browse::make_folder(&at).await?;
+    println!("created {}", at.key.as_folder());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn presign(
+    engine: &Engine,
+    location: &str,
+    expires: &str,
+    put: bool,
+    public: bool,
+) -> Result<ExitCode, Error> {
+    let loc = engine.parse_location(location)?;
+    if public {
+        let ferry_engine::workspace::Place::Workspace(id) = &loc.place else {
+            return Err(Error::Invalid(
+                "public links exist only for workspaces".into(),
+            ));
+        };
+        let base = match &engine.workspace(id)?.storage {
+            Storage::S3(s3) => s3.public_base_url.clone(),
+            Storage::Local(_) => None,
+        };
+        let base = base.ok_or_else(|| {
+            Error::Invalid(format!(
+                "workspace {id:?} has no public_base_url; set one with `ferry workspace edit {id} --public-base-url URL`"
+            ))
+        })?;
+        println!("{}", browse::public_url(&base, &loc.key));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let duration = browse::parse_duration(expires)?;
+    let at = engine.resolve(&loc).await?;
+    let method = if put {
+        PresignMethod::Put
+    } else {
+        PresignMethod::Get
+    };
+    println!("{}", browse::presign(&at, duration, method).await?);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn buckets(
+    engine: &Engine,
+    workspace: &str,
+    create: Option<String>,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    if let Some(bucket) = create {
+        engine
+            .s3(workspace, Some(&bucket))
+            .await?
+            .create_bucket()
+            .await?;
+        println!("created bucket {bucket}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let buckets = engine.s3(workspace, None).await?.list_buckets().await?;
+    if json {
+        output::json(&buckets);
+    } else {
+        for b in buckets {
+            println!("{:19}  {}", output::time(b.created), b.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

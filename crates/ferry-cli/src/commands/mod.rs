@@ -1,0 +1,52 @@
+//! One function per command: arguments in, engine call, output out.
+
+mod files;
+mod secret;
+mod transfer;
+mod workspace;
+
+use std::process::ExitCode;
+
+use ferry_engine::{Engine, Error};
+
+use crate::cli::{Command, SettingsCmd};
+
+pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode, Error> {
+    match command {
+        Command::Workspace(cmd) => workspace::run(engine, cmd).await,
+        Command::Secret(cmd) => secret::run(engine, cmd).await,
+        Command::Settings(SettingsCmd::Check) => {
+            println!(
+                "{}: OK ({} workspaces)",
+                engine.settings_path().display(),
+                engine.settings().workspaces.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Settings(_) => Ok(ExitCode::SUCCESS),
+        Command::Ls {
+            location,
+            recursive,
+            json,
+        } => files::ls(engine, location, recursive, json).await,
+        Command::Stat { location, json } => files::stat(engine, &location, json).await,
+        Command::Cp(args) => transfer::run(engine, args, false).await,
+        Command::Mv(args) => transfer::run(engine, args, true).await,
+        Command::Rm {
+            location,
+            recursive,
+        } => files::rm(engine, &location, recursive).await,
+        Command::Mkdir { location } => files::mkdir(engine, &location).await,
+        Command::Presign {
+            location,
+            expires,
+            put,
+            public,
+        } => files::presign(engine, &location, &expires, put, public).await,
+        Command::Buckets {
+            workspace,
+            create,
+            json,
+        } => files::buckets(engine, &workspace, create, json).await,
+    }
+}

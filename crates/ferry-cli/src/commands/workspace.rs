@@ -1,0 +1,265 @@
+//! workspace list|show|add|edit|remove|test.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use ferry_engine::settings::{
+    Checksums, CredentialSource, LocalStorage, S3Storage, Sse, Storage, Workspace,
+};
+use ferry_engine::{Engine, Error};
+
+use crate::cli::{AddArgs, ChecksumArg, EditArgs, S3Args, SseArg, WorkspaceCmd};
+use crate::output;
+
+pub async fn run(engine: &mut Engine, cmd: WorkspaceCmd) -> Result<ExitCode, Error> {
+    match cmd {
+        WorkspaceCmd::List { json } => list(engine, json),
+        WorkspaceCmd::Show { workspace, json } => show(engine, &workspace, json),
+        WorkspaceCmd::Add(args) => add(engine, args),
+        WorkspaceCmd::Edit(args) => edit(engine, args),
+        WorkspaceCmd::Remove { workspace } => {
+            let removed = engine.remove_workspace(&workspace).await?;
+            println!(
+                "removed workspace {} ({}); its files were not touched",
+                removed.id, removed.name
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkspaceCmd::Test { workspace, json } => test(engine, &workspace, json).await,
+    }
+}
+
+fn describe(ws: &Workspace) -> String {
+    match &ws.storage {
+        Storage::Local(l) => format!("local  {}", l.base_path.display()),
+        Storage::S3(s3) => {
+            let at = s3.endpoint_url.as_deref().unwrap_or("AWS");
+            format!("s3     s3://{}/{} ({at})", s3.bucket, s3.prefix)
+        }
+    }
+}
+
+fn list(engine: &Engine, json: bool) -> Result<ExitCode, Error> {
+    let settings = engine.settings();
+    if json {
+        output::json(&serde_json::json!({
+            "default_workspace": settings.default_workspace,
+            "workspaces": settings.workspaces,
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    for ws in &settings.workspaces {
+        let mark = if settings.default_workspace.as_deref() == Some(ws.id.as_str()) {
+            "*"
+        } else {
+            " "
+        };
+        println!("{mark} {:16} {:20} {}", ws.id, ws.name, describe(ws));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(engine: &Engine, name: &str, json: bool) -> Result<ExitCode, Error> {
+    let ws = engine.workspace(name)?;
+    if json {
+        output::json(ws);
+    } else {
+        println!("id:       {}", ws.id);
+        println!("name:     {}", ws.name);
+        println!("storage:  {}", describe(ws));
+        if let Storage::S3(s3) = &ws.storage {
+            println!(
+                "region:   {}",
+                s3.region
+                    .as_deref()
+                    .unwrap_or(ferry_engine::workspace::DEFAULT_REGION)
+            );
+            let creds = match &s3.credentials {
+                CredentialSource::Keychain => {
+                    "OS keychain (`ferry secret status` tells whether set)".to_string()
+                }
+                CredentialSource::Aws { profile } => format!(
+                    "AWS chain, profile {}",
+                    profile.as_deref().unwrap_or("default")
+                ),
+            };
+            println!("credentials: {creds}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add(engine: &mut Engine, args: AddArgs) -> Result<ExitCode, Error> {
+    let storage = match (args.local, args.bucket) {
+        (Some(path), _) => {
+            if s3_flags_given(&args.s3) {
+                return Err(Error::Invalid(
+                    "S3 options were given for a local workspace".into(),
+                ));
+            }
+            Storage::Local(LocalStorage {
+                base_path: absolute(&path)?,
+            })
+        }
+        (None, Some(bucket)) => {
+            let mut s3 = S3Storage {
+                bucket,
+                credentials: CredentialSource::Keychain,
+                ..S3Storage::default()
+            };
+            apply_s3(&mut s3, &args.s3);
+            Storage::S3(s3)
+        }
+        (None, None) => return Err(Error::Invalid("give --local PATH or --bucket NAME".into())),
+    };
+    let ws = Workspace {
+        id: args.id.unwrap_or_default(),
+        name: args.name,
+        storage,
+        extra: BTreeMap::new(),
+    };
+    let added = engine.add_workspace(ws, args.default)?;
+    println!("added workspace {} ({})", added.id, describe(&added));
+    if let Storage::S3(s3) = &added.storage
+        && s3.credentials == CredentialSource::Keychain
+    {
+        println!(
+            "next: `ferry secret set {}` to store its access key, then `ferry workspace test {}`",
+            added.id, added.id
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn absolute(path: &std::path::Path) -> Result<std::path::PathBuf, Error> {
+    std::path::absolute(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+}
+
+fn s3_flags_given(a: &S3Args) -> bool {
+    a.prefix.is_some()
+        || a.region.is_some()
+        || a.endpoint.is_some()
+        || a.path_style.is_some()
+        || a.profile.is_some()
+        || a.aws_chain
+        || a.keychain
+        || a.sse.is_some()
+        || a.kms_key_id.is_some()
+        || a.storage_class.is_some()
+        || a.acl.is_some()
+        || a.cache_control.is_some()
+        || a.public_base_url.is_some()
+        || a.checksums.is_some()
+}
+
+/// Copies the options that were given; an empty string clears an optional setting.
+fn apply_s3(s3: &mut S3Storage, a: &S3Args) {
+    fn set(field: &mut Option<String>, value: &Option<String>) {
+        if let Some(v) = value {
+            *field = (!v.is_empty()).then(|| v.clone());
+        }
+    }
+    if let Some(prefix) = &a.prefix {
+        s3.prefix = prefix.clone();
+    }
+    set(&mut s3.region, &a.region);
+    set(&mut s3.endpoint_url, &a.endpoint);
+    if let Some(p) = a.path_style {
+        s3.path_style = p;
+    }
+    if a.keychain {
+        s3.credentials = CredentialSource::Keychain;
+    } else if a.aws_chain {
+        s3.credentials = CredentialSource::Aws { profile: None };
+    } else if let Some(profile) = &a.profile {
+        s3.credentials = CredentialSource::Aws {
+            profile: Some(profile.clone()),
+        };
+    }
+    if let Some(sse) = a.sse {
+        s3.sse = Some(match sse {
+            SseArg::Aes256 => Sse::Aes256,
+            SseArg::AwsKms => Sse::AwsKms,
+        });
+    }
+    set(&mut s3.kms_key_id, &a.kms_key_id);
+    set(&mut s3.storage_class, &a.storage_class);
+    set(&mut s3.acl, &a.acl);
+    set(&mut s3.cache_control, &a.cache_control);
+    set(&mut s3.public_base_url, &a.public_base_url);
+    if let Some(c) = a.checksums {
+        s3.checksums = Some(match c {
+            ChecksumArg::WhenSupported => Checksums::WhenSupported,
+            ChecksumArg::WhenRequired => Checksums::WhenRequired,
+        });
+    }
+}
+
+fn edit(engine: &mut Engine, args: EditArgs) -> Result<ExitCode, Error> {
+    let id = engine.workspace(&args.workspace)?.id.clone();
+    engine.update(|settings| {
+        let ws = settings
+            .workspaces
+            .iter_mut()
+            .find(|w| w.id == id)
+            .ok_or_else(|| Error::Invalid(format!("workspace {id:?} disappeared")))?;
+        if let Some(name) = &args.name {
+            ws.name = name.clone();
+        }
+        match &mut ws.storage {
+            Storage::Local(local) => {
+                if args.bucket.is_some() || s3_flags_given(&args.s3) {
+                    return Err(Error::Invalid(format!(
+                        "workspace {id:?} is a local folder; S3 options do not apply"
+                    )));
+                }
+                if let Some(path) = &args.local {
+                    local.base_path = absolute(path)?;
+                }
+            }
+            Storage::S3(s3) => {
+                if args.local.is_some() {
+                    return Err(Error::Invalid(format!(
+                        "workspace {id:?} is an S3 workspace; --local does not apply"
+                    )));
+                }
+                if let Some(bucket) = &args.bucket {
+                    s3.bucket = bucket.clone();
+                }
+                apply_s3(s3, &args.s3);
+            }
+        }
+        if args.default {
+            settings.default_workspace = Some(id.clone());
+        }
+        Ok(())
+    })?;
+    println!("updated workspace {id}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn test(engine: &Engine, name: &str, json: bool) -> Result<ExitCode, Error> {
+    let report = engine.test(name).await?;
+    if json {
+        output::json(&report);
+    } else {
+        println!("testing {}", report.target);
+        for check in &report.checks {
+            let mark = if check.ok { "ok  " } else { "FAIL" };
+            println!(
+                "  {mark} {:8} {}",
+                format!("{:?}", check.name).to_lowercase(),
+                check.message
+            );
+            if let Some(hint) = &check.hint {
+                println!("       hint: {hint}");
+            }
+        }
+        println!("{}", if report.ok() { "OK" } else { "FAILED" });
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,250 @@
+//! Looking around a store and changing it in place: list, stat, make folders, delete, links.
+
+use std::time::Duration;
+
+use ferry_storage::{
+    Backend, BackendExt, Entry, ErrorKind, ListOptions, ListPage, ObjectKey, ObjectMeta,
+    PresignMethod, StorageError,
+};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::workspace::Resolved;
+
+/// Lists what is at `at`: the folder's contents page by page, or the one object it names.
+pub async fn list(at: &Resolved, recursive: bool) -> Result<BoxStream<'static, Result<ListPage>>> {
+    let backend = &at.backend;
+    let key = &at.key;
+    let folder = if key.is_root() || key.is_folder() {
+        key.clone()
+    } else if let Some(meta) = backend.try_stat(key).await? {
+        let page = ListPage {
+            entries: vec![Entry::Object(meta)],
+        };
+        return Ok(futures::stream::once(async { Ok(page) }).boxed());
+    } else {
+        key.as_folder()
+    };
+    if !folder.is_root() && !backend.folder_exists(&folder).await? {
+        return Err(Error::NotFound(format!(
+            "{} does not exist in {}",
+            key,
+            backend.describe()
+        )));
+    }
+    let options = ListOptions {
+        recursive,
+        page_size: None,
+    };
+    Ok(backend.list(&folder, options).map_err(Error::from).boxed())
+}
+
+pub async fn stat(at: &Resolved) -> Result<ObjectMeta> {
+    match at.backend.try_stat(&at.key).await? {
+        Some(meta) => Ok(meta),
+        None if at.backend.folder_exists(&at.key).await? => Ok(ObjectMeta {
+            key: at.key.as_folder(),
+            ..ObjectMeta::default()
+        }),
+        None => Err(StorageError::not_found(format!("{:?}", at.key.as_str())).into()),
+    }
+}
+
+pub async fn make_folder(at: &Resolved) -> Result<()> {
+    if at.key.is_root() {
+        return Err(Error::Invalid(
+            "give the new folder's path, such as WORKSPACE:photos/2024".into(),
+        ));
+    }
+    Ok(at.backend.create_folder(&at.key).await?)
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct RemoveReport {
+    pub deleted: u64,
+    pub failed: Vec<(String, String)>,
+}
+
+/// Deletes the object at `at`, or with `recursive` everything below the folder at `at`.
+pub async fn remove(at: &Resolved, recursive: bool) -> Result<RemoveReport> {
+    let backend = &at.backend;
+    let mut report = RemoveReport::default();
+    if !at.key.is_folder() && !at.key.is_root() && backend.try_stat(&at.key).await?.is_some() {
+        record(
+            &mut report,
+            1,
+            backend.delete_many(std::slice::from_ref(&at.key)).await?,
+        );
+        return Ok(report);
+    }
+    let folder = at.key.as_folder();
+    if !backend.folder_exists(&folder).await? && backend.try_stat(&folder).await?.is_none() {
+        return Err(Error::NotFound(format!("{} does not exist", at.key)));
+    }
+    if !recursive {
+        return Err(Error::Invalid(format!(
+            "{} is a folder: pass -r to delete it and everything in it",
+            at.key
+        )));
+    }
+    remove_tree(backend.as_ref(), &folder, &mut report).await?;
+    Ok(report)
+}
+
+fn record(report: &mut RemoveReport, attempted: u64, failures: Vec<ferry_storage::DeleteFailure>) {
+    report.deleted += attempted - failures.len() as u64;
+    report.failed.extend(
+        failures
+            .into_iter()
+            .map(|f| (f.key.into_string(), f.message)),
+    );
+}
+
+/// Deletes every object below `folder` page by page (1,000 per request on S3), then the empty
+/// folders left behind, deepest first, then the folder itself.
+pub async fn remove_tree(
+    backend: &dyn Backend,
+    folder: &ObjectKey,
+    report: &mut RemoveReport,
+) -> Result<()> {
+    let options = ListOptions {
+        recursive: true,
+        page_size: None,
+    };
+    let mut pages = backend.list(folder, options);
+    while let Some(page) = pages.next().await {
+        let keys: Vec<ObjectKey> = page?
+            .entries
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::Object(meta) => Some(meta.key),
+                Entry::Folder { .. } => None,
+            })
+            .collect();
+        if !keys.is_empty() {
+            record(report, keys.len() as u64, backend.delete_many(&keys).await?);
+        }
+    }
+    remove_empty_folders(backend, folder).await?;
+    if !folder.is_root() {
+        let failures = backend.delete_many(std::slice::from_ref(folder)).await?;
+        report.failed.extend(
+            failures
+                .into_iter()
+                .map(|f| (f.key.into_string(), f.message)),
+        );
+    }
+    Ok(())
+}
+
+/// Removes folders below `folder` that hold nothing, deepest first. Folders that still hold
+/// files (because a delete failed) stay.
+pub async fn remove_empty_folders(backend: &dyn Backend, folder: &ObjectKey) -> Result<()> {
+    loop {
+        let mut empties: Vec<ObjectKey> = Vec::new();
+        let options = ListOptions {
+            recursive: true,
+            page_size: None,
+        };
+        let mut pages = backend.list(folder, options);
+        while let Some(page) = pages.next().await {
+            empties.extend(page?.entries.into_iter().filter_map(|e| match e {
+                Entry::Folder { key } => Some(key),
+                Entry::Object(_) => None,
+            }));
+        }
+        if empties.is_empty() {
+            return Ok(());
+        }
+        let failures = backend.delete_many(&empties).await?;
+        if failures.len() == empties.len() {
+            return Ok(());
+        }
+    }
+}
+
+/// A link to the object: pre-signed with an expiry.
+pub async fn presign(at: &Resolved, expires: Duration, method: PresignMethod) -> Result<String> {
+    if at.key.is_root() || at.key.is_folder() {
+        return Err(Error::Invalid(
+            "a link points at one object, not a folder".into(),
+        ));
+    }
+    if method == PresignMethod::Get && at.backend.try_stat(&at.key).await?.is_none() {
+        return Err(StorageError::new(
+            ErrorKind::NotFound,
+            format!(
+                "{:?} does not exist, so a link to it would not work",
+                at.key.as_str()
+            ),
+        )
+        .into());
+    }
+    Ok(at.backend.presign(&at.key, method, expires).await?)
+}
+
+/// The object's address under the workspace's public or CDN base URL.
+pub fn public_url(base: &str, key: &ObjectKey) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const PATH: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'/');
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        utf8_percent_encode(key.as_str(), PATH)
+    )
+}
+
+/// "1h", "30m", "7d", "3600" (seconds) → a duration.
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number.parse().map_err(|_| {
+        Error::Invalid(format!(
+            "{text:?} is not a duration (such as 90s, 15m, 1h, 7d)"
+        ))
+    })?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => {
+            return Err(Error::Invalid(format!(
+                "{text:?} is not a duration (such as 90s, 15m, 1h, 7d)"
+            )));
+        }
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(parse_duration("42").unwrap(), Duration::from_secs(42));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("1y").is_err());
+    }
+
+    #[test]
+    fn public_urls_escape_keys() {
+        assert_eq!(
+            public_url("https://cdn.example.com/", &ObjectKey::new("a b/c+d.txt")),
+            "https://cdn.example.com/a%20b/c%2Bd.txt"
+        );
+    }
+}

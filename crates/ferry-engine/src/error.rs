@@ -1,0 +1,89 @@
+//! The engine's errors, and the small [`ErrorCode`] front ends branch on.
+
+use ferry_storage::{ErrorKind, StorageError};
+use serde::Serialize;
+
+use crate::secrets::SecretError;
+use crate::settings::SettingsError;
+
+/// What kind of failure this is, for front ends: the CLI's exit code, the app's icons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The settings file or a command's arguments are wrong.
+    Config,
+    /// No credentials, or the keychain is unavailable.
+    Credentials,
+    /// The credentials were rejected or lack permission.
+    Auth,
+    NotFound,
+    Conflict,
+    Unreachable,
+    /// The operation ran and failed (server error, local IO, refused key…).
+    Failed,
+}
+
+impl ErrorCode {
+    /// Whether the fix lies in the configuration or the command line rather than the world.
+    pub fn is_configuration(self) -> bool {
+        matches!(self, ErrorCode::Config)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("no workspace is called {name:?} (known: {known})")]
+    UnknownWorkspace { name: String, known: String },
+    #[error("workspace {workspace:?} has no credentials in the keychain")]
+    NoSecret { workspace: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Settings(_) | Error::UnknownWorkspace { .. } | Error::Invalid(_) => {
+                ErrorCode::Config
+            }
+            Error::Secret(_) | Error::NoSecret { .. } => ErrorCode::Credentials,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Storage(e) => match e.kind {
+                ErrorKind::NotFound | ErrorKind::BucketMissing => ErrorCode::NotFound,
+                ErrorKind::AlreadyExists => ErrorCode::Conflict,
+                ErrorKind::UnknownAccessKey
+                | ErrorKind::WrongSecret
+                | ErrorKind::ClockSkew
+                | ErrorKind::AccessDenied
+                | ErrorKind::WrongRegion => ErrorCode::Auth,
+                ErrorKind::NoCredentials => ErrorCode::Credentials,
+                ErrorKind::Unreachable => ErrorCode::Unreachable,
+                _ => ErrorCode::Failed,
+            },
+        }
+    }
+
+    pub fn hint(&self) -> String {
+        match self {
+            Error::Settings(e) => e.hint().into(),
+            Error::Secret(e) => e.hint().into(),
+            Error::Storage(e) => e.hint().into(),
+            Error::UnknownWorkspace { .. } => "`ferry workspace list` shows the workspaces.".into(),
+            Error::NoSecret { workspace } => format!(
+                "Store them with `ferry secret set {workspace}`, or switch the workspace to an AWS profile."
+            ),
+            Error::Invalid(_) => "See `ferry --help`.".into(),
+            Error::NotFound(_) => "`ferry ls` shows what is there.".into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,236 @@
+//! The settings file's shape. The field names are the file's; `schemars` derives the shipped
+//! JSON Schema from these types, so editors validate hand edits against the same definition.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The version this build writes. Older files are migrated on load; newer ones are refused.
+pub const CURRENT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "Ferry settings")]
+pub struct Settings {
+    /// Format version of this file.
+    #[serde(default = "current_version")]
+    pub version: u32,
+    #[serde(default)]
+    pub workspaces: Vec<Workspace>,
+    /// The `id` of the workspace opened first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_workspace: Option<String>,
+    #[serde(default)]
+    pub transfer: TransferPrefs,
+    /// Fields this version does not know, kept so that a round trip loses nothing.
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+fn current_version() -> u32 {
+    CURRENT_VERSION
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Workspace {
+    /// Stable identifier: lowercase letters, digits, `-` and `_`. Credentials are stored under it.
+    pub id: String,
+    /// Name shown to people.
+    pub name: String,
+    pub storage: Storage,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type")]
+pub enum Storage {
+    /// A folder on this computer.
+    #[serde(rename = "local")]
+    Local(LocalStorage),
+    /// An S3 or S3-compatible bucket and prefix.
+    #[serde(rename = "s3")]
+    S3(S3Storage),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalStorage {
+    /// Absolute path of the folder (`~/` is expanded).
+    pub base_path: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3Storage {
+    pub bucket: String,
+    /// Folder inside the bucket, e.g. `mediaplans/`. Empty for the whole bucket.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub prefix: String,
+    /// Region of the bucket; `us-east-1` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Endpoint of an S3-compatible service (MinIO, Spaces, R2, Wasabi…); AWS when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    /// `https://endpoint/bucket/key` instead of `https://bucket.endpoint/key`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub path_style: bool,
+    #[serde(default)]
+    pub credentials: CredentialSource,
+    /// Server-side encryption for uploads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse: Option<Sse>,
+    /// KMS key for `"sse": "aws:kms"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// Storage class for uploads, e.g. `STANDARD_IA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// Canned ACL for uploads, e.g. `private` or `public-read`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<String>,
+    /// `Cache-Control` header for uploads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    /// Public or CDN address that serves this bucket and prefix, for share links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_base_url: Option<String>,
+    /// CRC checksums on every request (`when_supported`) or only where S3 requires them
+    /// (`when_required`, for servers that reject the former). Defaults to `when_supported` on
+    /// AWS and `when_required` on custom endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksums: Option<Checksums>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Checksums {
+    WhenSupported,
+    WhenRequired,
+}
+
+/// Where an S3 workspace's credentials come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "source", rename_all = "lowercase", deny_unknown_fields)]
+pub enum CredentialSource {
+    /// The OS keychain, under service `ferry` and the workspace id.
+    Keychain,
+    /// The standard AWS chain: environment variables, `~/.aws/credentials` and `config`, SSO.
+    Aws {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        profile: Option<String>,
+    },
+}
+
+impl Default for CredentialSource {
+    /// The seed's minimal form names no credentials and relies on the AWS CLI's.
+    fn default() -> Self {
+        CredentialSource::Aws { profile: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Sse {
+    #[serde(rename = "AES256")]
+    Aes256,
+    #[serde(rename = "aws:kms")]
+    AwsKms,
+}
+
+impl Sse {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sse::Aes256 => "AES256",
+            Sse::AwsKms => "aws:kms",
+        }
+    }
+}
+
+/// What to do when a transfer meets an existing destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConflictPolicy {
+    /// Ask each time (the desktop app prompts; the CLI refuses and reports).
+    #[default]
+    Ask,
+    Skip,
+    /// Keep both: the new copy becomes `name (1).ext`.
+    Rename,
+    Overwrite,
+    OverwriteIfNewer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct TransferPrefs {
+    /// Files in flight at once.
+    pub concurrency: u32,
+    /// Parts of one large file in flight at once.
+    pub part_concurrency: u32,
+    /// Part size for multipart uploads, in MiB (at least 5).
+    pub part_size_mib: u32,
+    /// Files at least this large (MiB) are uploaded in parts.
+    pub multipart_threshold_mib: u32,
+    pub conflict: ConflictPolicy,
+}
+
+impl Default for TransferPrefs {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            part_concurrency: 4,
+            part_size_mib: 16,
+            multipart_threshold_mib: 64,
+            conflict: ConflictPolicy::Ask,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings of a first run: one local workspace, so Ferry works with no cloud account.
+    pub fn first_run(local_folder: PathBuf) -> Self {
+        Settings {
+            version: CURRENT_VERSION,
+            workspaces: vec![Workspace {
+                id: "local".into(),
+                name: "Local files".into(),
+                storage: Storage::Local(LocalStorage {
+                    base_path: local_folder,
+                }),
+                extra: BTreeMap::new(),
+            }],
+            default_workspace: Some("local".into()),
+            transfer: TransferPrefs::default(),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    pub fn workspace(&self, id: &str) -> Option<&Workspace> {
+        self.workspaces.iter().find(|w| w.id == id)
+    }
+
+    /// A workspace by id, or else by name (case-insensitive), as people type them.
+    pub fn find(&self, id_or_name: &str) -> Option<&Workspace> {
+        self.workspace(id_or_name).or_else(|| {
+            self.workspaces
+                .iter()
+                .find(|w| w.name.eq_ignore_ascii_case(id_or_name))
+        })
+    }
+}
+
+/// The JSON Schema of the settings file.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Settings);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serializes");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,271 @@
+//! Checks that need more than types: bucket names, endpoints, unique ids, the default workspace.
+
+use std::collections::HashSet;
+
+use super::model::{CredentialSource, S3Storage, Settings, Sse, Storage, TransferPrefs};
+use super::parse::JsonPath;
+
+type Found = Vec<(JsonPath, String)>;
+
+/// `indices[i]` is the position in the file of `settings.workspaces[i]` (workspaces that failed
+/// to parse are missing from `settings`).
+pub fn validate(settings: &Settings, indices: &[usize]) -> Found {
+    let mut found = Found::new();
+    let mut ids = HashSet::new();
+    for (ws, &i) in settings.workspaces.iter().zip(indices) {
+        let at = JsonPath::default().key("workspaces").index(i);
+        if let Err(msg) = check_id(&ws.id) {
+            found.push((at.clone().key("id"), msg));
+        } else if !ids.insert(ws.id.as_str()) {
+            found.push((
+                at.clone().key("id"),
+                format!(
+                    "id {:?} is used by another workspace; ids must be unique",
+                    ws.id
+                ),
+            ));
+        }
+        if ws.name.trim().is_empty() {
+            found.push((at.clone().key("name"), "must not be empty".into()));
+        }
+        let storage = at.key("storage");
+        match &ws.storage {
+            Storage::Local(local) => {
+                if !local.base_path.is_absolute() && !local.base_path.starts_with("~") {
+                    found.push((
+                        storage.key("base_path"),
+                        format!(
+                            "{:?} is not an absolute path; write the full path (or start it with ~/)",
+                            local.base_path
+                        ),
+                    ));
+                }
+            }
+            Storage::S3(s3) => check_s3(s3, &storage, &mut found),
+        }
+    }
+    if let Some(default) = &settings.default_workspace
+        && !settings.workspaces.iter().any(|w| &w.id == default)
+    {
+        found.push((
+            JsonPath::default().key("default_workspace"),
+            format!("no workspace has the id {default:?}"),
+        ));
+    }
+    check_transfer(&settings.transfer, &mut found);
+    found
+}
+
+pub fn check_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{id:?} is not a valid workspace id (lowercase letters, digits, `-` and `_`; 1–64 chars)"
+        ))
+    }
+}
+
+pub fn check_bucket(bucket: &str) -> Result<(), String> {
+    let chars_ok = bucket
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    let ends_ok = bucket
+        .chars()
+        .next()
+        .zip(bucket.chars().last())
+        .is_some_and(|(a, b)| a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric());
+    if chars_ok && ends_ok && (3..=63).contains(&bucket.len()) && !bucket.contains("..") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{bucket:?} is not a valid bucket name (lowercase letters, digits, dots, hyphens; 3–63 chars)"
+        ))
+    }
+}
+
+pub fn check_region(region: &str) -> Result<(), String> {
+    let ok = !region.is_empty()
+        && region.len() <= 64
+        && region
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{region:?} is not a valid region (such as us-east-1, eu-central-1, auto)"
+        ))
+    }
+}
+
+pub fn check_endpoint(endpoint: &str, field: &str) -> Result<(), String> {
+    let url = url::Url::parse(endpoint).map_err(|e| {
+        format!("{endpoint:?} is not a valid URL ({e}); write it like https://s3.example.com")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{field} must start with https:// (or http:// for a local server), not {}://",
+            url.scheme()
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{field} must not contain credentials; store them with `ferry secret set` instead"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{endpoint:?} has no host name"));
+    }
+    Ok(())
+}
+
+const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "GLACIER_IR",
+    "DEEP_ARCHIVE",
+    "OUTPOSTS",
+    "EXPRESS_ONEZONE",
+    "SNOW",
+];
+
+const CANNED_ACLS: &[&str] = &[
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+];
+
+fn check_s3(s3: &S3Storage, at: &JsonPath, found: &mut Found) {
+    let mut push = |field: &str, result: Result<(), String>| {
+        if let Err(msg) = result {
+            found.push((at.clone().key(field), msg));
+        }
+    };
+    push("bucket", check_bucket(&s3.bucket));
+    if let Some(region) = &s3.region {
+        push("region", check_region(region));
+    }
+    if let Some(endpoint) = &s3.endpoint_url {
+        push("endpoint_url", check_endpoint(endpoint, "endpoint_url"));
+    }
+    if let Some(url) = &s3.public_base_url {
+        push("public_base_url", check_endpoint(url, "public_base_url"));
+    }
+    if let Some(class) = &s3.storage_class {
+        push(
+            "storage_class",
+            if STORAGE_CLASSES.contains(&class.as_str()) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "unknown storage class {class:?} (one of {})",
+                    STORAGE_CLASSES.join(", ")
+                ))
+            },
+        );
+    }
+    if let Some(acl) = &s3.acl {
+        push(
+            "acl",
+            if CANNED_ACLS.contains(&acl.as_str()) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "unknown ACL {acl:?} (one of {})",
+                    CANNED_ACLS.join(", ")
+                ))
+            },
+        );
+    }
+    if s3.kms_key_id.is_some() && s3.sse != Some(Sse::AwsKms) {
+        push(
+            "kms_key_id",
+            Err("is only used with \"sse\": \"aws:kms\"".into()),
+        );
+    }
+    if s3.prefix.len() > 512 {
+        push("prefix", Err("is longer than 512 bytes".into()));
+    }
+    if let CredentialSource::Aws {
+        profile: Some(profile),
+    } = &s3.credentials
+        && profile.trim().is_empty()
+    {
+        found.push((
+            at.clone().key("credentials").key("profile"),
+            "must not be empty (leave it out for the default profile)".into(),
+        ));
+    }
+}
+
+fn check_transfer(t: &TransferPrefs, found: &mut Found) {
+    let at = JsonPath::default().key("transfer");
+    let mut range = |field: &str, value: u32, min: u32, max: u32| {
+        if !(min..=max).contains(&value) {
+            found.push((
+                at.clone().key(field),
+                format!("{value} is out of range ({min}–{max})"),
+            ));
+        }
+    };
+    range("concurrency", t.concurrency, 1, 256);
+    range("part_concurrency", t.part_concurrency, 1, 64);
+    range("part_size_mib", t.part_size_mib, 5, 5 * 1024);
+    range(
+        "multipart_threshold_mib",
+        t.multipart_threshold_mib,
+        5,
+        5 * 1024,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names() {
+        for ok in ["abc", "my-bucket.v2", "a1b", &"a".repeat(63)] {
+            assert!(check_bucket(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "My_Bucket",
+            "ab",
+            "-abc",
+            "abc-",
+            "a..b",
+            &"a".repeat(64),
+            "UPPER",
+        ] {
+            let err = check_bucket(bad).unwrap_err();
+            assert!(err.contains("not a valid bucket name"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        assert!(check_endpoint("https://nyc3.digitaloceanspaces.com", "e").is_ok());
+        assert!(check_endpoint("http://127.0.0.1:9000", "e").is_ok());
+        assert!(check_endpoint("file:///etc", "e").is_err());
+        assert!(
+            check_endpoint("https://key:secret@host", "e")
+                .unwrap_err()
+                .contains("credentials")
+        );
+        assert!(check_endpoint("not a url", "e").is_err());
+    }
+}
