@@ -20,6 +20,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run; boxing variants would only complicate matching.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Add, change, remove and test workspaces
@@ -110,6 +112,7 @@ pub enum Conflict {
     OverwriteIfNewer,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCmd {
     /// List workspaces

@@ -45,6 +45,8 @@ pub struct Workspace {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+// A handful of these exist per process; boxing the S3 variant would only complicate matching.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
 pub enum Storage {
