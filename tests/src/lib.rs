@@ -100,3 +100,139 @@ pub fn ferry_bin() -> PathBuf {
     );
     path
 }
+
+/// One isolated user of the `ferry` binary: own config dir and home.
+pub struct User {
+    pub config: tempfile::TempDir,
+    pub home: tempfile::TempDir,
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Everything the command printed.
+    pub fn output(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl Default for User {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl User {
+    pub fn new() -> Self {
+        Self {
+            config: tempfile::tempdir().unwrap(),
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(ferry_bin());
+        cmd.args(args)
+            .env("FERRY_CONFIG_DIR", self.config.path())
+            .env("HOME", self.home.path())
+            .env_remove("FERRY_LOG");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("AWS_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(self.command(args), None)
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        self.run_with(self.command(args), Some(stdin))
+    }
+
+    pub fn run_with(&self, mut cmd: std::process::Command, stdin: Option<&str>) -> Run {
+        use std::io::Write;
+        use std::process::Stdio;
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start ferry");
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Adds an S3 workspace for `bucket` on `server` with keychain credentials stored, and
+    /// creates the bucket. Returns the workspace id.
+    pub fn add_s3(&self, server: &Server, bucket: &str) -> String {
+        let id = format!("t-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        let run = self.run(&[
+            "workspace",
+            "add",
+            "S3 under test",
+            "--id",
+            &id,
+            "--bucket",
+            bucket,
+            "--endpoint",
+            &server.endpoint,
+            "--path-style",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        let secret = format!("{}\n{}\n", server.access_key_id, server.secret_access_key);
+        let run = self.run_stdin(&["secret", "set", &id], &secret);
+        assert_eq!(run.code, 0, "{}", run.output());
+        let run = self.run(&["buckets", &id, "--create", bucket]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        id
+    }
+}
+
+/// Every file below `root`, relative path → contents.
+pub fn read_tree(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    ) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}

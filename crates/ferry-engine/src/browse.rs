@@ -16,8 +16,8 @@ use crate::workspace::Resolved;
 pub async fn list(at: &Resolved, recursive: bool) -> Result<BoxStream<'static, Result<ListPage>>> {
     let backend = &at.backend;
     let key = &at.key;
-    let folder = if key.is_root() || key.is_folder() {
-        key.clone()
+    let folder = if key.is_root() || key.is_folder() || backend.folder_exists(key).await? {
+        key.as_folder()
     } else if let Some(meta) = backend.try_stat(key).await? {
         let page = ListPage {
             entries: vec![Entry::Object(meta)],
@@ -41,7 +41,12 @@ pub async fn list(at: &Resolved, recursive: bool) -> Result<BoxStream<'static, R
 }
 
 pub async fn stat(at: &Resolved) -> Result<ObjectMeta> {
-    match at.backend.try_stat(&at.key).await? {
+    let stat = if at.key.is_root() {
+        None
+    } else {
+        at.backend.try_stat(&at.key).await?
+    };
+    match stat {
         Some(meta) => Ok(meta),
         None if at.backend.folder_exists(&at.key).await? => Ok(ObjectMeta {
             key: at.key.as_folder(),

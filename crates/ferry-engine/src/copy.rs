@@ -111,7 +111,12 @@ pub async fn copy(
     options: CopyOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<CopyReport> {
-    let single = if src.key.is_root() || src.key.is_folder() {
+    // With -r a name that is a folder means the folder; asking for it as an object first would
+    // also trip servers that fail HEAD on folder-like keys.
+    let as_folder = src.key.is_root()
+        || src.key.is_folder()
+        || (options.recursive && src.backend.folder_exists(&src.key).await?);
+    let single = if as_folder {
         None
     } else {
         src.backend.try_stat(&src.key).await?

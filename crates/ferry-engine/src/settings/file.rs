@@ -116,12 +116,7 @@ impl SettingsFile {
         // What we write must load again: validation runs on the exact text.
         match parse(&text) {
             Parsed::Ok { .. } => {}
-            Parsed::Invalid(problems) => {
-                return Err(SettingsError::Invalid {
-                    path: self.path.clone(),
-                    problems,
-                });
-            }
+            Parsed::Invalid(problems) => return Err(SettingsError::Rejected { problems }),
             Parsed::Syntax { message, .. } => {
                 return Err(SettingsError::Io {
                     path: self.path.clone(),

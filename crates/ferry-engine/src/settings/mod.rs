@@ -40,6 +40,9 @@ pub enum SettingsError {
         path: PathBuf,
         problems: Vec<Problem>,
     },
+    #[error("the change was not saved:\n{list}",
+        list = problems.iter().map(|p| format!("  {}: {}", p.path, p.message)).collect::<Vec<_>>().join("\n"))]
+    Rejected { problems: Vec<Problem> },
     #[error("{path} was changed by someone else since Ferry loaded it; your change was not saved, so theirs is not lost", path = path.display())]
     ChangedOnDisk { path: PathBuf },
     #[error("{path} is version {version}, written by a newer Ferry (this one reads up to {CURRENT_VERSION}); it was left unchanged", path = path.display())]
@@ -53,6 +56,7 @@ impl SettingsError {
             SettingsError::Syntax { .. } | SettingsError::Invalid { .. } => {
                 "Fix the file at the position shown (a JSON Schema ships as schema/settings.schema.json), or move it away to start afresh."
             }
+            SettingsError::Rejected { .. } => "Correct the values named above and try again.",
             SettingsError::ChangedOnDisk { .. } => {
                 "Run the command again: Ferry will load the edited file first."
             }

@@ -86,8 +86,9 @@ pub fn parse(text: &str) -> Parsed {
         Ok(v) => v,
         Err(e) => {
             return Parsed::Syntax {
-                line: e.line(),
-                column: e.column(),
+                line: e.line().max(1),
+                // serde_json says column 0 when the text ends early; point at the first column.
+                column: e.column().max(1),
                 message: syntax_message(&e),
             };
         }

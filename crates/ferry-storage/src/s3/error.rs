@@ -118,12 +118,17 @@ fn classify(
             ErrorKind::BucketMissing,
             format!("bucket {bucket:?} does not exist at {}", ctx.endpoint),
         ),
-        "InvalidAccessKeyId" => (
+        "ExpiredToken" | "InvalidToken" | "TokenRefreshRequired" => (
             ErrorKind::UnknownAccessKey,
             format!(
-                "{} does not know this access key id (InvalidAccessKeyId)",
+                "{} rejected the session token: it is expired or invalid ({code})",
                 ctx.endpoint
             ),
+        ),
+        // s3s answers NotSignedUp for a key it does not know.
+        "InvalidAccessKeyId" | "NotSignedUp" => (
+            ErrorKind::UnknownAccessKey,
+            format!("{} does not know this access key id ({code})", ctx.endpoint),
         ),
         "SignatureDoesNotMatch" => (
             ErrorKind::WrongSecret,

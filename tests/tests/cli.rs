@@ -1,0 +1,372 @@
+//! The `ferry` binary end to end, as a person uses it: a real keychain (run under
+//! `scripts/with-keychain`) and real S3 servers (under `scripts/with-test-servers`).
+
+use std::path::Path;
+
+use ferry_storage::testkit::{PORTABLE_TRICKY_KEYS, S3_ONLY_TRICKY_KEYS, pattern};
+use ferry_storage::{BackendExt, ObjectKey};
+use ferry_tests::{Server, User, moto, read_tree, s3s, unique_bucket};
+
+#[test]
+fn first_run_shows_the_default_local_workspace() {
+    let user = User::new();
+    let run = user.run(&["workspace", "list"]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(run.stdout.contains("local"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&user.home.path().join("Ferry").display().to_string())
+    );
+    assert!(
+        user.config.path().join("settings.json").is_file(),
+        "the first run writes settings"
+    );
+    let json = user.run(&["workspace", "list", "--json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(parsed["default_workspace"], "local");
+    assert_eq!(parsed["workspaces"][0]["storage"]["type"], "local");
+}
+
+/// A folder holding every portable tricky name, some nested, one empty file, one big enough
+/// for multipart.
+fn tricky_tree(root: &Path) {
+    for (i, name) in PORTABLE_TRICKY_KEYS.iter().enumerate() {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, pattern(1000 + i * 37, i as u8)).unwrap();
+    }
+    std::fs::write(root.join("empty.bin"), b"").unwrap();
+    std::fs::create_dir_all(root.join("sub dir")).unwrap();
+    std::fs::write(root.join("sub dir/big.bin"), pattern(7 * 1024 * 1024, 9)).unwrap();
+}
+
+fn round_trip(server: Server) {
+    let user = User::new();
+    let bucket = unique_bucket("cli");
+    let ws = user.add_s3(&server, &bucket);
+    // Multipart on the way up for the 7 MiB file.
+    let mut settings: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(user.config.path().join("settings.json")).unwrap(),
+    )
+    .unwrap();
+    settings["transfer"]["multipart_threshold_mib"] = 5.into();
+    settings["transfer"]["part_size_mib"] = 5.into();
+    std::fs::write(
+        user.config.path().join("settings.json"),
+        serde_json::to_string_pretty(&settings).unwrap(),
+    )
+    .unwrap();
+
+    let test = user.run(&["workspace", "test", &ws]);
+    assert_eq!(test.code, 0, "{}", test.output());
+    assert!(test.stdout.trim_end().ends_with("OK"), "{}", test.stdout);
+
+    let src = user.home.path().join("src");
+    tricky_tree(&src);
+    let up = user.run(&["cp", "-r", src.to_str().unwrap(), &format!("{ws}:up/")]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    let listed = user.run(&["ls", "-r", "--json", &format!("{ws}:up")]);
+    assert_eq!(listed.code, 0, "{}", listed.output());
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&listed.stdout).unwrap();
+    for name in PORTABLE_TRICKY_KEYS {
+        let key = format!("up/{name}");
+        assert!(
+            entries.iter().any(|e| e["key"] == key.as_str()),
+            "{key:?} listed exactly: {}",
+            listed.stdout
+        );
+    }
+
+    let down = user.home.path().join("down");
+    let run = user.run(&["cp", "-r", &format!("{ws}:up"), down.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        read_tree(&src),
+        read_tree(&down),
+        "down is byte-identical to up"
+    );
+
+    let again = user.run(&["cp", "-r", &format!("{ws}:up"), down.to_str().unwrap()]);
+    assert_eq!(
+        again.code,
+        1,
+        "existing files are not overwritten: {}",
+        again.output()
+    );
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(
+        read_tree(&src),
+        read_tree(&down),
+        "and are left as they were"
+    );
+
+    let secret = &server.secret_access_key;
+    for run in [&test, &up, &listed, &again] {
+        assert!(
+            !run.output().contains(secret.as_str()),
+            "the secret never appears in output"
+        );
+    }
+    assert_secret_absent(user.config.path(), secret);
+}
+
+fn assert_secret_absent(dir: &Path, secret: &str) {
+    for (path, bytes) in read_tree(dir) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "the secret was written to {path}"
+        );
+    }
+}
+
+#[test]
+fn tricky_names_round_trip_on_moto() {
+    round_trip(moto());
+}
+
+#[test]
+fn tricky_names_round_trip_on_s3s() {
+    round_trip(s3s());
+}
+
+#[test]
+fn a_wrong_secret_is_named_and_exits_1() {
+    let server = s3s();
+    let user = User::new();
+    let bucket = unique_bucket("wrong");
+    let ws = user.add_s3(&server, &bucket);
+    let wrong = format!("{}\nnot-the-right-secret\n", server.access_key_id);
+    assert_eq!(user.run_stdin(&["secret", "set", &ws], &wrong).code, 0);
+    let run = user.run(&["ls", &format!("{ws}:")]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.stderr.contains("secret access key is wrong"),
+        "{}",
+        run.stderr
+    );
+    let test = user.run(&["workspace", "test", &ws, "--json"]);
+    assert_eq!(test.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&test.stdout).unwrap();
+    assert_eq!(
+        report["checks"][0]["kind"], "wrong_secret",
+        "{}",
+        test.stdout
+    );
+    assert!(!test.output().contains("not-the-right-secret"));
+}
+
+#[test]
+fn an_unknown_access_key_is_named() {
+    let server = s3s();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("unknown"));
+    let unknown = format!("FERRYUNKNOWNKEY00000\n{}\n", server.secret_access_key);
+    assert_eq!(user.run_stdin(&["secret", "set", &ws], &unknown).code, 0);
+    let test = user.run(&["workspace", "test", &ws, "--json"]);
+    assert_eq!(test.code, 1, "{}", test.output());
+    let report: serde_json::Value = serde_json::from_str(&test.stdout).unwrap();
+    assert_eq!(
+        report["checks"][0]["kind"], "unknown_access_key",
+        "{}",
+        test.stdout
+    );
+}
+
+#[test]
+fn settings_syntax_error_exits_2_with_position_and_leaves_the_file() {
+    let user = User::new();
+    let text = "{\n  \"workspaces\": [\n    {\"id\": \"x\" \"name\": \"y\"}\n  ]\n}\n";
+    std::fs::write(user.config.path().join("settings.json"), text).unwrap();
+    let run = user.run(&["workspace", "list"]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(run.stderr.contains("line 3, column 16"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(user.config.path().join("settings.json")).unwrap(),
+        text,
+        "the malformed file is left untouched"
+    );
+    assert!(!user.config.path().join("settings.json.bak").exists());
+}
+
+#[test]
+fn invalid_settings_name_path_and_position() {
+    let user = User::new();
+    let text = r#"{"workspaces": [
+  {"id": "a", "name": "A", "storage": {"type": "local", "base_path": "/tmp"}},
+  {"id": "b", "name": "B", "storage": {"type": "s3", "bucket": "My_Bucket"}}
+]}"#;
+    std::fs::write(user.config.path().join("settings.json"), text).unwrap();
+    let run = user.run(&["ls", "a:"]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains("workspaces[1].storage.bucket: \"My_Bucket\" is not a valid bucket name (lowercase letters, digits, dots, hyphens; 3–63 chars) (line 3, column 64)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn hostile_keys_are_refused_on_download_and_nothing_escapes() {
+    let server = moto();
+    let user = User::new();
+    let bucket = unique_bucket("hostile");
+    let ws = user.add_s3(&server, &bucket);
+    let backend = ferry_storage::S3Backend::connect(server.config(&bucket)).await;
+    for key in S3_ONLY_TRICKY_KEYS.iter().chain(["fine.txt"].iter()) {
+        backend
+            .put_bytes(
+                &ObjectKey::new(format!("in/{key}")),
+                bytes::Bytes::from_static(b"payload"),
+            )
+            .await
+            .unwrap();
+    }
+    let outer = user.home.path().join("outer");
+    let dest = outer.join("dest");
+    std::fs::create_dir_all(&dest).unwrap();
+    let run = user.run(&["cp", "-r", &format!("{ws}:in/"), dest.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    for key in S3_ONLY_TRICKY_KEYS {
+        assert!(
+            run.stderr.contains(&format!("key {key:?}")),
+            "the refusal names {key:?}: {}",
+            run.stderr
+        );
+    }
+    let outside = read_tree(&outer);
+    assert_eq!(
+        outside.keys().collect::<Vec<_>>(),
+        vec!["dest/fine.txt"],
+        "only the safe key was written, inside the destination"
+    );
+    assert!(!user.home.path().join("x").exists() && !user.home.path().join("b").exists());
+}
+
+#[tokio::test]
+async fn conflicts_moves_folders_links_and_deletes() {
+    let server = moto();
+    let user = User::new();
+    let bucket = unique_bucket("ops");
+    let ws = user.add_s3(&server, &bucket);
+    let file = user.home.path().join("report.txt");
+    std::fs::write(&file, "first").unwrap();
+    let at = |p: &str| format!("{ws}:{p}");
+    assert_eq!(
+        user.run(&["cp", file.to_str().unwrap(), &at("docs/")]).code,
+        0
+    );
+    std::fs::write(&file, "second").unwrap();
+    let refused = user.run(&["cp", file.to_str().unwrap(), &at("docs/")]);
+    assert_eq!(refused.code, 1, "{}", refused.output());
+    let renamed = user.run(&[
+        "cp",
+        "--conflict",
+        "rename",
+        file.to_str().unwrap(),
+        &at("docs/"),
+    ]);
+    assert_eq!(renamed.code, 0, "{}", renamed.output());
+    let stat = user.run(&["stat", "--json", &at("docs/report (1).txt")]);
+    assert_eq!(stat.code, 0, "{}", stat.output());
+    let meta: serde_json::Value = serde_json::from_str(&stat.stdout).unwrap();
+    assert_eq!(meta["size"], 6);
+    assert_eq!(meta["content_type"], "text/plain");
+    assert_eq!(
+        user.run(&["cp", "--overwrite", file.to_str().unwrap(), &at("docs/")])
+            .code,
+        0
+    );
+
+    let link = user.run(&["presign", "--expires", "10m", &at("docs/report.txt")]);
+    assert_eq!(link.code, 0, "{}", link.output());
+    let body = reqwest::get(link.stdout.trim())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "second", "the pre-signed link serves the object");
+
+    let moved = user.home.path().join("moved.txt");
+    let mv = user.run(&["mv", &at("docs/report (1).txt"), moved.to_str().unwrap()]);
+    assert_eq!(mv.code, 0, "{}", mv.output());
+    assert_eq!(std::fs::read_to_string(&moved).unwrap(), "second");
+    assert_eq!(
+        user.run(&["stat", &at("docs/report (1).txt")]).code,
+        1,
+        "mv removed the source"
+    );
+
+    assert_eq!(user.run(&["mkdir", &at("empty/")]).code, 0);
+    let refuse_rm = user.run(&["rm", &at("docs")]);
+    assert_eq!(
+        refuse_rm.code,
+        2,
+        "a folder needs -r: {}",
+        refuse_rm.output()
+    );
+    let rm = user.run(&["rm", "-r", &at("docs")]);
+    assert_eq!(rm.code, 0, "{}", rm.output());
+    let left = user.run(&["ls", "--json", &at("")]);
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&left.stdout).unwrap();
+    let keys: Vec<&str> = entries.iter().map(|e| e["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, vec!["empty/"], "docs is gone, the empty folder stays");
+}
+
+#[test]
+fn no_keychain_is_a_clear_error_and_nothing_is_written() {
+    let user = User::new();
+    let run = user.run(&[
+        "workspace",
+        "add",
+        "S3",
+        "--id",
+        "nokeys",
+        "--bucket",
+        "some-bucket",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let mut cmd = user.command(&["secret", "set", "nokeys"]);
+    cmd.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/ferry-test-bus",
+    );
+    let run = user.run_with(cmd, Some("AKIDFERRYTEST\nsecret-that-must-not-land\n"));
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(run.stderr.contains("keychain"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint:"),
+        "the error says what to do: {}",
+        run.stderr
+    );
+    assert_secret_absent(user.config.path(), "secret-that-must-not-land");
+    assert_secret_absent(user.home.path(), "secret-that-must-not-land");
+}
+
+#[test]
+fn secrets_stay_out_of_logs_status_and_settings() {
+    let server = s3s();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("leak"));
+    let status = user.run(&["secret", "status", &ws, "--json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(parsed["is_set"], true);
+    let mut cmd = user.command(&["workspace", "test", &ws]);
+    cmd.env("FERRY_LOG", "trace");
+    let traced = user.run_with(cmd, None);
+    assert_eq!(traced.code, 0, "{}", traced.output());
+    assert!(traced.stderr.len() > 1000, "trace logging is on");
+    let show = user.run(&["workspace", "show", &ws, "--json"]);
+    for run in [&status, &traced, &show] {
+        assert!(
+            !run.output().contains(&server.secret_access_key),
+            "secret leaked: {}",
+            run.output()
+        );
+    }
+    assert_secret_absent(user.config.path(), &server.secret_access_key);
+    assert_eq!(user.run(&["secret", "clear", &ws]).code, 0);
+    let status = user.run(&["secret", "status", &ws, "--json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(parsed["is_set"], false, "clear removes the keychain entry");
+}
