@@ -1,6 +1,8 @@
 //! Shared harness for Ferry's integration tests: the real S3-compatible servers that
 //! `scripts/with-test-servers` starts, fresh buckets on them, and the built `ferry` binary.
 
+pub mod canned;
+
 use std::path::PathBuf;
 
 use ferry_storage::s3::{ChecksumMode, S3Config, S3Credentials};

@@ -28,8 +28,10 @@ pub async fn ls(
     let at = engine.resolve(&engine.parse_location(&text)?).await?;
     let mut pages = browse::list(&at, recursive).await?;
     let mut all = Vec::new();
+    let mut shown = 0usize;
     while let Some(page) = pages.next().await {
         let page = page?;
+        shown += page.entries.len();
         if json {
             // JSON output is one array; text output streams page by page.
             all.extend(page.entries);
@@ -49,6 +51,8 @@ pub async fn ls(
     }
     if json {
         output::json(&all);
+    } else if shown == 0 {
+        println!("(empty folder)");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,215 @@
+//! Every connection diagnosis that can be produced on this machine: against the real servers
+//! where they can produce it, and against canned HTTP answers where they cannot.
+
+use ferry_storage::s3::ChecksumMode;
+use ferry_storage::{Backend, CheckName, ErrorKind, S3Backend, Sensitive};
+use ferry_tests::canned::{self, Answer};
+use ferry_tests::{Server, moto, s3s, unique_bucket};
+
+/// The kind of the first failed check, and that check's name.
+async fn diagnose(backend: &S3Backend) -> (CheckName, ErrorKind, String) {
+    let report = backend.test_connection().await;
+    let failure = report
+        .failure()
+        .unwrap_or_else(|| panic!("expected a failure: {report:#?}"));
+    (failure.name, failure.kind.unwrap(), failure.message.clone())
+}
+
+fn with_secret(
+    server: &Server,
+    key_id: &str,
+    secret: &str,
+    bucket: &str,
+) -> ferry_storage::S3Config {
+    let mut config = server.config(bucket);
+    config.credentials = ferry_storage::S3Credentials::Static {
+        access_key_id: key_id.into(),
+        secret_access_key: Sensitive::new(secret.into()),
+        session_token: None,
+    };
+    config
+}
+
+#[tokio::test]
+async fn wrong_secret() {
+    let server = s3s();
+    let bucket = server
+        .fresh_backend("diag", ChecksumMode::WhenRequired)
+        .await;
+    let name = bucket.config().bucket.clone();
+    let wrong = S3Backend::connect(with_secret(
+        &server,
+        &server.access_key_id,
+        "wrong-secret",
+        &name,
+    ))
+    .await;
+    let (check, kind, message) = diagnose(&wrong).await;
+    assert_eq!(
+        (check, kind),
+        (CheckName::Connect, ErrorKind::WrongSecret),
+        "{message}"
+    );
+    assert!(message.contains("secret access key is wrong"), "{message}");
+}
+
+#[tokio::test]
+async fn unknown_access_key() {
+    let server = s3s();
+    let bucket = server
+        .fresh_backend("diag", ChecksumMode::WhenRequired)
+        .await;
+    let name = bucket.config().bucket.clone();
+    let unknown = S3Backend::connect(with_secret(
+        &server,
+        "FERRYNOSUCHKEY000000",
+        &server.secret_access_key,
+        &name,
+    ))
+    .await;
+    let (check, kind, message) = diagnose(&unknown).await;
+    assert_eq!(
+        (check, kind),
+        (CheckName::Connect, ErrorKind::UnknownAccessKey),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn missing_bucket_on_both_servers() {
+    for server in [moto(), s3s()] {
+        let backend = S3Backend::connect(server.config(&unique_bucket("absent"))).await;
+        let (check, kind, message) = diagnose(&backend).await;
+        assert_eq!(
+            (check, kind),
+            (CheckName::Connect, ErrorKind::BucketMissing),
+            "{}: {message}",
+            server.name
+        );
+        assert!(message.contains("does not exist"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn dead_port() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut server = moto();
+    server.endpoint = format!("http://127.0.0.1:{port}");
+    let backend = S3Backend::connect(server.config("any-bucket")).await;
+    let (check, kind, message) = diagnose(&backend).await;
+    assert_eq!(
+        (check, kind),
+        (CheckName::Connect, ErrorKind::Unreachable),
+        "{message}"
+    );
+    assert!(message.contains("refused"), "{message}");
+}
+
+#[tokio::test]
+async fn unresolvable_host() {
+    let mut server = moto();
+    server.endpoint = "http://no-such-host.invalid:9000".into();
+    let backend = S3Backend::connect(server.config("any-bucket")).await;
+    let (check, kind, message) = diagnose(&backend).await;
+    assert_eq!(
+        (check, kind),
+        (CheckName::Connect, ErrorKind::Unreachable),
+        "{message}"
+    );
+    assert!(message.contains("DNS"), "{message}");
+}
+
+async fn canned_backend(
+    answer: impl Fn(&str, &str) -> Answer + Send + Sync + 'static,
+) -> S3Backend {
+    let mut server = moto();
+    server.endpoint = canned::serve(answer).await;
+    let mut config = server.config("canned-bucket");
+    config.checksums = ChecksumMode::WhenRequired;
+    S3Backend::connect(config).await
+}
+
+#[tokio::test]
+async fn clock_skew() {
+    let backend = canned_backend(|_, _| {
+        Answer::error(
+            403,
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+        )
+    })
+    .await;
+    let (check, kind, message) = diagnose(&backend).await;
+    assert_eq!(
+        (check, kind),
+        (CheckName::Connect, ErrorKind::ClockSkew),
+        "{message}"
+    );
+    assert!(message.contains("clock"), "{message}");
+}
+
+#[tokio::test]
+async fn bucket_in_another_region_names_it() {
+    let backend = canned_backend(|_, _| {
+        Answer::error(301, "PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint.")
+            .header("x-amz-bucket-region", "eu-west-3")
+    })
+    .await;
+    let (check, kind, message) = diagnose(&backend).await;
+    assert_eq!(
+        (check, kind),
+        (CheckName::Connect, ErrorKind::WrongRegion),
+        "{message}"
+    );
+    assert!(
+        message.contains("eu-west-3"),
+        "the right region is named: {message}"
+    );
+}
+
+#[tokio::test]
+async fn list_denied_but_write_allowed() {
+    let backend = canned_backend(|method, _| match method {
+        "GET" => Answer::error(403, "AccessDenied", "Access Denied"),
+        "POST" => Answer::ok(canned::DELETED),
+        _ => Answer::ok(""),
+    })
+    .await;
+    let report = backend.test_connection().await;
+    let outcome: Vec<(CheckName, bool)> = report.checks.iter().map(|c| (c.name, c.ok)).collect();
+    assert_eq!(
+        outcome,
+        vec![
+            (CheckName::Connect, true),
+            (CheckName::List, false),
+            (CheckName::Write, true),
+            (CheckName::Cleanup, true)
+        ],
+        "{report:#?}"
+    );
+    assert_eq!(report.checks[1].kind, Some(ErrorKind::AccessDenied));
+}
+
+#[tokio::test]
+async fn write_denied_is_named() {
+    let backend = canned_backend(|method, _| match method {
+        "GET" => Answer::ok(canned::EMPTY_LISTING),
+        _ => Answer::error(403, "AccessDenied", "Access Denied"),
+    })
+    .await;
+    let report = backend.test_connection().await;
+    let failure = report.failure().expect("write must fail");
+    assert_eq!(
+        (failure.name, failure.kind),
+        (CheckName::Write, Some(ErrorKind::AccessDenied)),
+        "{report:#?}"
+    );
+    assert!(
+        failure.message.contains("denied permission to write"),
+        "{}",
+        failure.message
+    );
+}
