@@ -370,3 +370,136 @@ fn secrets_stay_out_of_logs_status_and_settings() {
     let parsed: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(parsed["is_set"], false, "clear removes the keychain entry");
 }
+
+#[test]
+fn an_aws_profile_supplies_credentials() {
+    let server = s3s();
+    let user = User::new();
+    let aws = user.home.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        format!(
+            "[ferry-test]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            server.access_key_id, server.secret_access_key
+        ),
+    )
+    .unwrap();
+    let bucket = unique_bucket("profile");
+    let add = user.run(&[
+        "workspace",
+        "add",
+        "Profile",
+        "--id",
+        "prof",
+        "--bucket",
+        &bucket,
+        "--endpoint",
+        &server.endpoint,
+        "--path-style",
+        "--profile",
+        "ferry-test",
+    ]);
+    assert_eq!(add.code, 0, "{}", add.output());
+    let status = user.run(&["secret", "status", "prof", "--json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(parsed["source"], "aws");
+    assert_eq!(parsed["profile"], "ferry-test");
+    let create = user.run(&["buckets", "prof", "--create", &bucket]);
+    assert_eq!(create.code, 0, "{}", create.output());
+    let test = user.run(&["workspace", "test", "prof"]);
+    assert_eq!(
+        test.code,
+        0,
+        "the profile's keys are used: {}",
+        test.output()
+    );
+    let listed = user.run(&["buckets", "prof", "--json"]);
+    let buckets: Vec<serde_json::Value> = serde_json::from_str(&listed.stdout).unwrap();
+    assert!(
+        buckets.iter().any(|b| b["name"] == bucket.as_str()),
+        "{}",
+        listed.stdout
+    );
+
+    std::fs::write(
+        aws.join("credentials"),
+        format!(
+            "[ferry-test]\naws_access_key_id = {}\naws_secret_access_key = nope\n",
+            server.access_key_id
+        ),
+    )
+    .unwrap();
+    let wrong = user.run(&["ls", "prof:"]);
+    assert_eq!(wrong.code, 1);
+    assert!(
+        wrong.stderr.contains("secret access key is wrong"),
+        "{}",
+        wrong.stderr
+    );
+}
+
+#[test]
+fn workspace_upload_defaults_are_applied() {
+    let server = moto();
+    let user = User::new();
+    let bucket = unique_bucket("defaults");
+    let ws = user.add_s3(&server, &bucket);
+    let edit = user.run(&[
+        "workspace",
+        "edit",
+        &ws,
+        "--cache-control",
+        "max-age=60",
+        "--storage-class",
+        "STANDARD_IA",
+        "--sse",
+        "AES256",
+    ]);
+    assert_eq!(edit.code, 0, "{}", edit.output());
+    let page = user.home.path().join("index.html");
+    std::fs::write(&page, "<h1>hi</h1>").unwrap();
+    assert_eq!(
+        user.run(&["cp", page.to_str().unwrap(), &format!("{ws}:site/")])
+            .code,
+        0
+    );
+    let stat = user.run(&["stat", "--json", &format!("{ws}:site/index.html")]);
+    let meta: serde_json::Value = serde_json::from_str(&stat.stdout).unwrap();
+    assert_eq!(meta["content_type"], "text/html", "{}", stat.stdout);
+    assert_eq!(meta["cache_control"], "max-age=60");
+    assert_eq!(meta["storage_class"], "STANDARD_IA");
+    assert_eq!(meta["server_side_encryption"], "AES256");
+}
+
+#[tokio::test]
+async fn a_presigned_put_link_uploads() {
+    let server = moto();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("putlink"));
+    let link = user.run(&[
+        "presign",
+        "--put",
+        "--expires",
+        "5m",
+        &format!("{ws}:drop/new.bin"),
+    ]);
+    assert_eq!(link.code, 0, "{}", link.output());
+    let response = reqwest::Client::new()
+        .put(link.stdout.trim())
+        .body("uploaded through a link")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{:?}", response.status());
+    let stat = user.run(&["stat", "--json", &format!("{ws}:drop/new.bin")]);
+    let meta: serde_json::Value = serde_json::from_str(&stat.stdout).unwrap();
+    assert_eq!(meta["size"], 23);
+    let too_long = user.run(&["presign", "--expires", "8d", &format!("{ws}:drop/new.bin")]);
+    assert_eq!(
+        too_long.code,
+        1,
+        "links live at most 7 days: {}",
+        too_long.output()
+    );
+}

@@ -351,3 +351,76 @@ impl LocalBackend {
         checks
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::backend::BackendExt;
+
+    #[tokio::test]
+    async fn never_follows_a_symlink_out_of_the_root() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), b"outside").unwrap();
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("inside.txt"), b"inside").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.path().join("escape")).unwrap();
+        std::os::unix::fs::symlink(
+            root.path().join("inside.txt"),
+            root.path().join("alias.txt"),
+        )
+        .unwrap();
+        let b = LocalBackend::new(root.path());
+
+        let err = b
+            .get_bytes(&ObjectKey::new("escape/secret.txt"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidKey, "{err}");
+        let err = b
+            .put_bytes(
+                &ObjectKey::new("escape/new.txt"),
+                bytes::Bytes::from_static(b"x"),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidKey, "{err}");
+        assert!(
+            !outside.path().join("new.txt").exists(),
+            "nothing written outside the root"
+        );
+
+        let listed: Vec<String> = b
+            .list_collect(&ObjectKey::root(), true)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.key().to_string())
+            .collect();
+        assert_eq!(
+            listed,
+            vec!["alias.txt", "inside.txt"],
+            "links inside the root are followed"
+        );
+        assert_eq!(
+            &b.get_bytes(&ObjectKey::new("alias.txt")).await.unwrap()[..],
+            b"inside"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_leaves_no_partial_file() {
+        let root = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(root.path());
+        let short = PutBody::from_reader(Box::new(&b"12345"[..]), 10);
+        assert!(
+            b.put(&ObjectKey::new("f.bin"), short, &PutOptions::default())
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            std::fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "no file, no temp file"
+        );
+    }
+}

@@ -148,6 +148,30 @@ impl S3Backend {
     }
 }
 
+/// HeadObject and GetObject answers carry the same headers in two unrelated types.
+macro_rules! object_meta {
+    ($out:expr, $key:expr, $size:expr) => {
+        ObjectMeta {
+            key: $key.clone(),
+            size: $size,
+            last_modified: timestamp($out.last_modified()),
+            etag: $out.e_tag().map(str::to_string),
+            content_type: $out.content_type().map(str::to_string),
+            cache_control: $out.cache_control().map(str::to_string),
+            storage_class: $out.storage_class().map(|s| s.as_str().to_string()),
+            server_side_encryption: $out
+                .server_side_encryption()
+                .map(|s| s.as_str().to_string()),
+            metadata: $out
+                .metadata()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        }
+    };
+}
+
 pub(crate) fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<jiff::Timestamp> {
     let t = t?;
     jiff::Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
@@ -194,22 +218,8 @@ impl Backend for S3Backend {
             .send()
             .await
             .map_err(|e| self.fail(&action, e))?;
-        Ok(ObjectMeta {
-            key: key.clone(),
-            size: out.content_length().unwrap_or(0).max(0) as u64,
-            last_modified: timestamp(out.last_modified()),
-            etag: out.e_tag().map(str::to_string),
-            content_type: out.content_type().map(str::to_string),
-            cache_control: out.cache_control().map(str::to_string),
-            storage_class: out.storage_class().map(|s| s.as_str().to_string()),
-            server_side_encryption: out.server_side_encryption().map(|s| s.as_str().to_string()),
-            metadata: out
-                .metadata()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
-        })
+        let size = out.content_length().unwrap_or(0).max(0) as u64;
+        Ok(object_meta!(out, key, size))
     }
 
     async fn get(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<GetObject> {
@@ -224,22 +234,8 @@ impl Backend for S3Backend {
             .await
             .map_err(|e| self.fail(&action, e))?;
         let length = out.content_length().unwrap_or(0).max(0) as u64;
-        let meta = ObjectMeta {
-            key: key.clone(),
-            size: total_from_content_range(out.content_range()).unwrap_or(length),
-            last_modified: timestamp(out.last_modified()),
-            etag: out.e_tag().map(str::to_string),
-            content_type: out.content_type().map(str::to_string),
-            cache_control: out.cache_control().map(str::to_string),
-            storage_class: out.storage_class().map(|s| s.as_str().to_string()),
-            server_side_encryption: out.server_side_encryption().map(|s| s.as_str().to_string()),
-            metadata: out
-                .metadata()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
-        };
+        let size = total_from_content_range(out.content_range()).unwrap_or(length);
+        let meta = object_meta!(out, key, size);
         Ok(GetObject {
             meta,
             body: Box::new(out.body.into_async_read()),

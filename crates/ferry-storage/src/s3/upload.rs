@@ -58,6 +58,20 @@ fn headers(backend: &S3Backend, key: &ObjectKey, options: &PutOptions) -> Header
     }
 }
 
+/// PutObject and CreateMultipartUpload take the same headers through two unrelated builders.
+macro_rules! with_headers {
+    ($request:expr, $h:expr) => {
+        $request
+            .set_content_type($h.content_type)
+            .set_cache_control($h.cache_control)
+            .set_server_side_encryption($h.sse)
+            .set_ssekms_key_id($h.kms_key_id)
+            .set_storage_class($h.storage_class)
+            .set_acl($h.acl)
+            .set_metadata($h.metadata)
+    };
+}
+
 fn sends_checksums(backend: &S3Backend) -> bool {
     backend.config().checksums == ChecksumMode::WhenSupported
 }
@@ -84,20 +98,14 @@ async fn put_single(backend: &S3Backend, key: &ObjectKey, body: PutBody, h: Head
         PutSource::Reader(mut reader) => ByteStream::from(read_chunk(&mut reader, len, key).await?),
     };
     let action = format!("write {key:?}");
-    backend
+    let request = backend
         .client()
         .put_object()
         .bucket(backend.bucket())
         .key(backend.full_key(key))
         .content_length(len as i64)
-        .body(stream)
-        .set_content_type(h.content_type)
-        .set_cache_control(h.cache_control)
-        .set_server_side_encryption(h.sse)
-        .set_ssekms_key_id(h.kms_key_id)
-        .set_storage_class(h.storage_class)
-        .set_acl(h.acl)
-        .set_metadata(h.metadata)
+        .body(stream);
+    with_headers!(request, h)
         .send()
         .await
         .map_err(|e| backend.fail(&action, e))?;
@@ -147,19 +155,13 @@ async fn put_multipart(
     let action = format!("write {key:?}");
     let full = backend.full_key(key);
     let checksums = sends_checksums(backend);
-    let created = backend
+    let request = backend
         .client()
         .create_multipart_upload()
         .bucket(backend.bucket())
         .key(&full)
-        .set_content_type(h.content_type)
-        .set_cache_control(h.cache_control)
-        .set_server_side_encryption(h.sse)
-        .set_ssekms_key_id(h.kms_key_id)
-        .set_storage_class(h.storage_class)
-        .set_acl(h.acl)
-        .set_metadata(h.metadata)
-        .set_checksum_algorithm(checksums.then_some(ChecksumAlgorithm::Crc32))
+        .set_checksum_algorithm(checksums.then_some(ChecksumAlgorithm::Crc32));
+    let created = with_headers!(request, h)
         .send()
         .await
         .map_err(|e| backend.fail(&action, e))?;
