@@ -503,3 +503,17 @@ async fn a_presigned_put_link_uploads() {
         too_long.output()
     );
 }
+
+#[test]
+fn a_folder_is_never_copied_into_itself() {
+    let user = User::new();
+    let src = user.home.path().join("tree");
+    std::fs::create_dir_all(src.join("inner")).unwrap();
+    std::fs::write(src.join("inner/a.txt"), "a").unwrap();
+    for dest in [src.join("backup"), src.join("inner")] {
+        let run = user.run(&["cp", "-r", src.to_str().unwrap(), dest.to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{}", run.output());
+        assert!(run.stderr.contains("into itself"), "{}", run.stderr);
+    }
+    assert_eq!(read_tree(&src).len(), 1, "nothing was written");
+}

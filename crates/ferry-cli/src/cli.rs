@@ -55,6 +55,7 @@ pub enum Command {
     Mv(CopyArgs),
     /// Delete an object, or a folder with -r
     Rm {
+        /// WORKSPACE:path or a local path
         location: String,
         #[arg(short, long)]
         recursive: bool,
@@ -87,7 +88,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CopyArgs {
+    /// WORKSPACE:path or a local path; with -r, the folder whose contents are copied
     pub source: String,
+    /// WORKSPACE:path or a local path; a folder (ending in `/`, or existing) receives files under their own names
     pub destination: String,
     /// Copy a folder and everything in it
     #[arg(short, long)]

@@ -142,6 +142,15 @@ pub async fn copy(
                     }
                 )));
             }
+            let from = src.backend.address(&folder);
+            let into = dst.backend.address(&dst.key.as_folder());
+            if into.starts_with(&from) {
+                return Err(Error::Invalid(format!(
+                    "cannot copy {} into itself ({}); choose a destination outside it",
+                    src.backend.address(&src.key),
+                    dst.backend.address(&dst.key)
+                )));
+            }
             copy_tree(src, &folder, dst, options, progress).await
         }
     }

@@ -205,6 +205,10 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// A human description of where this store points, for messages (`s3://bucket/prefix`).
     fn describe(&self) -> String;
 
+    /// A unique address for `key`, comparable across stores: two keys name the same thing, or
+    /// one lies inside the other, exactly when their addresses do (`file:///…`, `s3://…`).
+    fn address(&self, key: &ObjectKey) -> String;
+
     /// Lists keys starting with `prefix`, page by page, in key order. Without `recursive`,
     /// keys below a further `/` are rolled up into [`Entry::Folder`].
     fn list(

@@ -136,6 +136,11 @@ impl Backend for LocalBackend {
         self.root.display().to_string()
     }
 
+    fn address(&self, key: &ObjectKey) -> String {
+        let root = self.root.to_string_lossy();
+        format!("file://{}/{}", root.trim_end_matches('/'), key)
+    }
+
     fn list(
         &self,
         prefix: &ObjectKey,

@@ -200,6 +200,15 @@ impl Backend for S3Backend {
         )
     }
 
+    fn address(&self, key: &ObjectKey) -> String {
+        format!(
+            "s3://{}/{}/{}",
+            self.inner.endpoint,
+            self.inner.config.bucket,
+            self.full_key(key)
+        )
+    }
+
     fn list(
         &self,
         prefix: &ObjectKey,
