@@ -228,11 +228,15 @@ async fn hostile_keys_are_refused_on_download_and_nothing_escapes() {
     assert_eq!(run.code, 1, "{}", run.output());
     for key in S3_ONLY_TRICKY_KEYS {
         assert!(
-            run.stderr.contains(&format!("key {key:?}")),
+            run.stderr.contains(&format!("failed: in/{key}: key ")),
             "the refusal names {key:?}: {}",
             run.stderr
         );
     }
+    assert_eq!(
+        run.stderr.matches("it was refused").count(),
+        S3_ONLY_TRICKY_KEYS.len()
+    );
     let outside = read_tree(&outer);
     assert_eq!(
         outside.keys().collect::<Vec<_>>(),
@@ -498,7 +502,7 @@ async fn a_presigned_put_link_uploads() {
     let too_long = user.run(&["presign", "--expires", "8d", &format!("{ws}:drop/new.bin")]);
     assert_eq!(
         too_long.code,
-        1,
+        2,
         "links live at most 7 days: {}",
         too_long.output()
     );
@@ -516,4 +520,115 @@ fn a_folder_is_never_copied_into_itself() {
         assert!(run.stderr.contains("into itself"), "{}", run.stderr);
     }
     assert_eq!(read_tree(&src).len(), 1, "nothing was written");
+}
+
+#[test]
+fn moving_a_file_onto_itself_is_refused_and_keeps_it() {
+    let user = User::new();
+    assert_eq!(user.run(&["workspace", "list"]).code, 0);
+    let ferry_dir = user.home.path().join("Ferry");
+    let file = ferry_dir.join("keep.txt");
+    std::fs::write(&file, "important").unwrap();
+    let dir = format!("{}/", ferry_dir.display());
+    for (src, dst) in [
+        (file.to_str().unwrap(), file.to_str().unwrap()),
+        (file.to_str().unwrap(), dir.as_str()),
+        ("local:keep.txt", file.to_str().unwrap()),
+    ] {
+        let run = user.run(&["mv", "--overwrite", src, dst]);
+        assert_eq!(run.code, 2, "{src} → {dst}: {}", run.output());
+        assert!(
+            run.stderr.contains("both the source and the destination"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "important",
+            "the file survives"
+        );
+    }
+}
+
+#[test]
+fn folders_move_whole_and_destinations_are_created() {
+    let server = moto();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("folders"));
+    let src = user.home.path().join("trip");
+    std::fs::create_dir_all(src.join("day1")).unwrap();
+    std::fs::write(src.join("day1/a.jpg"), "a").unwrap();
+    std::fs::write(src.join("b.jpg"), "b").unwrap();
+    let mv = user.run(&["mv", "-r", src.to_str().unwrap(), &format!("{ws}:moved/")]);
+    assert_eq!(mv.code, 0, "{}", mv.output());
+    assert!(!src.exists(), "a moved folder is gone, not left empty");
+
+    let deep = user.home.path().join("not/yet/there/");
+    let cp = user.run(&["cp", &format!("{ws}:moved/b.jpg"), deep.to_str().unwrap()]);
+    assert_eq!(cp.code, 0, "{}", cp.output());
+    assert_eq!(std::fs::read_to_string(deep.join("b.jpg")).unwrap(), "b");
+
+    assert_eq!(user.run(&["mkdir", &format!("{ws}:empty/")]).code, 0);
+    let ls = user.run(&["ls", &format!("{ws}:empty/")]);
+    assert_eq!(ls.code, 0, "a new folder can be listed: {}", ls.output());
+    assert!(ls.stdout.contains("(empty folder)"), "{}", ls.stdout);
+
+    let refused = user.run(&["rm", "-r", &format!("{ws}:")]);
+    assert_eq!(refused.code, 2, "{}", refused.output());
+    assert!(refused.stderr.contains("--all"), "{}", refused.stderr);
+    let listed = user.run(&["ls", "-r", "--json", &format!("{ws}:")]);
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(entries.len(), 3, "nothing was deleted: {}", listed.stdout);
+    let all = user.run(&["rm", "-r", "--all", &format!("{ws}:/")]);
+    assert_eq!(all.code, 0, "{}", all.output());
+    let after = user.run(&["ls", "-r", &format!("{ws}:")]);
+    assert!(
+        after.stdout.contains("(empty folder)"),
+        "{}",
+        after.output()
+    );
+}
+
+#[test]
+fn workspaces_stay_unambiguous_and_credentials_go_where_used() {
+    let user = User::new();
+    assert_eq!(
+        user.run(&["workspace", "add", "Dup", "--local", "/tmp"])
+            .code,
+        0
+    );
+    let twice = user.run(&["workspace", "add", "dup", "--local", "/tmp"]);
+    assert_eq!(twice.code, 2, "{}", twice.output());
+    assert!(twice.stderr.contains("confused"), "{}", twice.stderr);
+    let aws = user.run(&[
+        "workspace",
+        "add",
+        "Aws",
+        "--bucket",
+        "some-bucket",
+        "--profile",
+        "p",
+    ]);
+    assert_eq!(aws.code, 0, "{}", aws.output());
+    let set = user.run_stdin(&["secret", "set", "aws"], "KEY\nSECRET\n");
+    assert_eq!(
+        set.code,
+        2,
+        "keys for an AWS-chain workspace would never be used: {}",
+        set.output()
+    );
+    assert!(set.stderr.contains("--keychain"), "{}", set.stderr);
+}
+
+#[test]
+fn unknown_transfer_settings_are_reported() {
+    let user = User::new();
+    std::fs::write(
+        user.config.path().join("settings.json"),
+        r#"{"workspaces": [], "transfer": {"concurency": 3}}"#,
+    )
+    .unwrap();
+    let run = user.run(&["settings", "check"]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(run.stderr.contains("transfer.concurency"), "{}", run.stderr);
 }

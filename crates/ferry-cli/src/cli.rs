@@ -40,12 +40,14 @@ pub enum Command {
         /// Everything below, not just one level
         #[arg(short, long)]
         recursive: bool,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
     /// Show an object's details
     Stat {
         location: String,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -57,8 +59,12 @@ pub enum Command {
     Rm {
         /// WORKSPACE:path or a local path
         location: String,
+        /// Delete a folder and everything in it
         #[arg(short, long)]
         recursive: bool,
+        /// Required (with -r) to empty a whole workspace
+        #[arg(long)]
+        all: bool,
     },
     /// Create a folder
     Mkdir { location: String },
@@ -81,6 +87,7 @@ pub enum Command {
         /// Create this bucket (in the workspace's region)
         #[arg(long, value_name = "BUCKET")]
         create: Option<String>,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -120,12 +127,14 @@ pub enum Conflict {
 pub enum WorkspaceCmd {
     /// List workspaces
     List {
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
     /// Show one workspace's settings (never its secret)
     Show {
         workspace: String,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -138,6 +147,7 @@ pub enum WorkspaceCmd {
     /// Check that a workspace works: reach, credentials, bucket, list and write permission
     Test {
         workspace: String,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -150,15 +160,10 @@ pub struct AddArgs {
     /// Stable id [default: derived from the name]
     #[arg(long)]
     pub id: Option<String>,
-    /// A local folder
-    #[arg(
-        long,
-        value_name = "PATH",
-        conflicts_with = "bucket",
-        required_unless_present = "bucket"
-    )]
+    /// A local folder (or give --bucket)
+    #[arg(long, value_name = "PATH", conflicts_with = "bucket")]
     pub local: Option<PathBuf>,
-    /// An S3 bucket
+    /// An S3 bucket (or give --local)
     #[arg(long)]
     pub bucket: Option<String>,
     #[command(flatten)]
@@ -191,6 +196,7 @@ pub struct S3Args {
     /// Folder inside the bucket
     #[arg(long)]
     pub prefix: Option<String>,
+    /// Region of the bucket (us-east-1 when absent)
     #[arg(long)]
     pub region: Option<String>,
     /// Endpoint of an S3-compatible service (MinIO, Spaces, R2, Wasabi…)
@@ -208,14 +214,19 @@ pub struct S3Args {
     /// Keep credentials in the OS keychain (the default for new S3 workspaces)
     #[arg(long)]
     pub keychain: bool,
+    /// Server-side encryption for uploads
     #[arg(long, value_enum)]
     pub sse: Option<SseArg>,
+    /// KMS key for --sse aws:kms
     #[arg(long)]
     pub kms_key_id: Option<String>,
+    /// Storage class for uploads, such as STANDARD_IA ("" clears)
     #[arg(long)]
     pub storage_class: Option<String>,
+    /// Canned ACL for uploads, such as private or public-read ("" clears)
     #[arg(long)]
     pub acl: Option<String>,
+    /// Cache-Control header for uploads ("" clears)
     #[arg(long)]
     pub cache_control: Option<String>,
     /// Public or CDN address serving this bucket and prefix
@@ -252,6 +263,7 @@ pub enum SecretCmd {
     /// Whether credentials are stored (never the secret itself)
     Status {
         workspace: String,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },

@@ -36,6 +36,9 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
+            if std::env::args().any(|a| a == "--json") {
+                output::json_error(&err);
+            }
             output::error(&err);
             if err.code().is_configuration() {
                 ExitCode::from(2)
@@ -60,6 +63,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         _ => {}
     }
     let mut engine = Engine::load(&config_dir, Arc::new(Keychain))?;
+    if engine.first_run() {
+        eprintln!(
+            "note: first run: created {} with a local workspace",
+            engine.settings_path().display()
+        );
+    }
     for warning in engine.warnings() {
         eprintln!("warning: {}: {warning}", engine.settings_path().display());
     }

@@ -8,6 +8,13 @@ pub fn error(err: &Error) {
     eprintln!("  hint: {}", err.hint());
 }
 
+/// An error as JSON on stdout, for callers that asked for `--json`.
+pub fn json_error(err: &Error) {
+    json(&serde_json::json!({
+        "error": { "code": err.code(), "message": err.to_string(), "hint": err.hint() }
+    }));
+}
+
 pub fn json<T: Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => println!("{text}"),

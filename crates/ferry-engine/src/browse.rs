@@ -21,6 +21,7 @@ pub async fn list(at: &Resolved, recursive: bool) -> Result<BoxStream<'static, R
     } else if let Some(meta) = backend.try_stat(key).await? {
         let page = ListPage {
             entries: vec![Entry::Object(meta)],
+            folder_marker: false,
         };
         return Ok(futures::stream::once(async { Ok(page) }).boxed());
     } else {
@@ -52,7 +53,13 @@ pub async fn stat(at: &Resolved) -> Result<ObjectMeta> {
             key: at.key.as_folder(),
             ..ObjectMeta::default()
         }),
-        None => Err(StorageError::not_found(format!("{:?}", at.key.as_str())).into()),
+        None if at.key.is_root() => Ok(ObjectMeta::default()),
+        None => Err(StorageError::not_found(format!(
+            "{:?} in {}",
+            at.key.as_str(),
+            at.backend.describe()
+        ))
+        .into()),
     }
 }
 
@@ -72,10 +79,21 @@ pub struct RemoveReport {
 }
 
 /// Deletes the object at `at`, or with `recursive` everything below the folder at `at`.
-pub async fn remove(at: &Resolved, recursive: bool) -> Result<RemoveReport> {
+/// Emptying a whole workspace also needs `whole_workspace`, so a slip cannot do it.
+pub async fn remove(at: &Resolved, recursive: bool, whole_workspace: bool) -> Result<RemoveReport> {
     let backend = &at.backend;
     let mut report = RemoveReport::default();
-    if !at.key.is_folder() && !at.key.is_root() && backend.try_stat(&at.key).await?.is_some() {
+    if at.key.is_root() {
+        if !(recursive && whole_workspace) {
+            return Err(Error::Invalid(format!(
+                "refusing to delete everything in {}: pass -r --all if that is what you mean",
+                backend.describe()
+            )));
+        }
+        remove_tree(backend.as_ref(), &at.key, &mut report).await?;
+        return Ok(report);
+    }
+    if !at.key.is_folder() && backend.try_stat(&at.key).await?.is_some() {
         record(
             &mut report,
             1,
@@ -84,8 +102,12 @@ pub async fn remove(at: &Resolved, recursive: bool) -> Result<RemoveReport> {
         return Ok(report);
     }
     let folder = at.key.as_folder();
-    if !backend.folder_exists(&folder).await? && backend.try_stat(&folder).await?.is_none() {
-        return Err(Error::NotFound(format!("{} does not exist", at.key)));
+    if !backend.folder_exists(&folder).await? {
+        return Err(Error::NotFound(format!(
+            "{:?} does not exist in {}",
+            at.key.as_str(),
+            backend.describe()
+        )));
     }
     if !recursive {
         return Err(Error::Invalid(format!(
@@ -131,21 +153,18 @@ pub async fn remove_tree(
             record(report, keys.len() as u64, backend.delete_many(&keys).await?);
         }
     }
-    remove_empty_folders(backend, folder).await?;
+    report.deleted += remove_empty_folders(backend, folder).await?;
     if !folder.is_root() {
         let failures = backend.delete_many(std::slice::from_ref(folder)).await?;
-        report.failed.extend(
-            failures
-                .into_iter()
-                .map(|f| (f.key.into_string(), f.message)),
-        );
+        record(report, 1, failures);
     }
     Ok(())
 }
 
-/// Removes folders below `folder` that hold nothing, deepest first. Folders that still hold
-/// files (because a delete failed) stay.
-pub async fn remove_empty_folders(backend: &dyn Backend, folder: &ObjectKey) -> Result<()> {
+/// Removes folders below `folder` that hold nothing, deepest first, and says how many. Folders
+/// that still hold files (because a delete failed) stay.
+pub async fn remove_empty_folders(backend: &dyn Backend, folder: &ObjectKey) -> Result<u64> {
+    let mut removed = 0;
     loop {
         let mut empties: Vec<ObjectKey> = Vec::new();
         let options = ListOptions {
@@ -160,11 +179,12 @@ pub async fn remove_empty_folders(backend: &dyn Backend, folder: &ObjectKey) -> 
             }));
         }
         if empties.is_empty() {
-            return Ok(());
+            return Ok(removed);
         }
         let failures = backend.delete_many(&empties).await?;
+        removed += (empties.len() - failures.len()) as u64;
         if failures.len() == empties.len() {
-            return Ok(());
+            return Ok(removed);
         }
     }
 }
@@ -174,6 +194,17 @@ pub async fn presign(at: &Resolved, expires: Duration, method: PresignMethod) ->
     if at.key.is_root() || at.key.is_folder() {
         return Err(Error::Invalid(
             "a link points at one object, not a folder".into(),
+        ));
+    }
+    if !at.backend.capabilities().presign {
+        return Err(Error::Invalid(format!(
+            "{} is a local folder; links exist only for S3 workspaces",
+            at.backend.describe()
+        )));
+    }
+    if expires.is_zero() || expires > ferry_storage::s3::MAX_PRESIGN {
+        return Err(Error::Invalid(
+            "a link must expire after more than 0 seconds and at most 7 days (7d)".into(),
         ));
     }
     if method == PresignMethod::Get && at.backend.try_stat(&at.key).await?.is_none() {

@@ -170,6 +170,12 @@ async fn copy_one(
     } else {
         dst.key.clone()
     };
+    if src.backend.address(&meta.key) == dst.backend.address(&destination) {
+        return Err(Error::Invalid(format!(
+            "{} is both the source and the destination; nothing was done",
+            src.backend.address(&meta.key)
+        )));
+    }
     progress.add_total(1, meta.size);
     let item = Item {
         source: meta.key.clone(),
@@ -285,6 +291,11 @@ async fn carry(
     options: CopyOptions,
     progress: Arc<dyn Progress>,
 ) -> Outcome {
+    // Defence in depth: copying a file onto itself, then deleting the "source", loses it.
+    if src.backend.address(&item.source) == dst.backend.address(&item.destination) {
+        let e = Error::Invalid("the source and the destination are the same file".into());
+        return failed(&item.source, &item.destination, &e);
+    }
     let destination = match resolve_conflict(dst.backend.as_ref(), &item, options.conflict).await {
         Ok(Ok(destination)) => destination,
         Ok(Err(reason)) => {

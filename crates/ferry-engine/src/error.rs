@@ -51,10 +51,11 @@ pub enum Error {
 impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Settings(_) | Error::UnknownWorkspace { .. } | Error::Invalid(_) => {
-                ErrorCode::Config
-            }
-            Error::Secret(_) | Error::NoSecret { .. } => ErrorCode::Credentials,
+            Error::Settings(_)
+            | Error::UnknownWorkspace { .. }
+            | Error::Invalid(_)
+            | Error::NoSecret { .. } => ErrorCode::Config,
+            Error::Secret(_) => ErrorCode::Credentials,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Storage(e) => match e.kind {
                 ErrorKind::NotFound | ErrorKind::BucketMissing => ErrorCode::NotFound,
@@ -66,6 +67,7 @@ impl Error {
                 | ErrorKind::WrongRegion => ErrorCode::Auth,
                 ErrorKind::NoCredentials => ErrorCode::Credentials,
                 ErrorKind::Unreachable => ErrorCode::Unreachable,
+                ErrorKind::Unsupported => ErrorCode::Config,
                 _ => ErrorCode::Failed,
             },
         }

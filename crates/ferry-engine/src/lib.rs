@@ -61,6 +61,11 @@ impl Engine {
         self.file.path()
     }
 
+    /// Whether loading created the settings file (a first run).
+    pub fn first_run(&self) -> bool {
+        self.file.created()
+    }
+
     pub fn warnings(&self) -> &[settings::Problem] {
         self.file.warnings()
     }
@@ -87,12 +92,7 @@ impl Engine {
         if ws.id.is_empty() {
             ws.id = unique_id(&ws.name, self.settings());
         }
-        if self.settings().workspace(&ws.id).is_some() {
-            return Err(Error::Invalid(format!(
-                "a workspace with id {:?} exists already",
-                ws.id
-            )));
-        }
+        check_unambiguous(self.settings(), &ws, None)?;
         let added = ws.clone();
         self.update(|s| {
             if make_default || s.default_workspace.is_none() {
@@ -134,7 +134,7 @@ impl Engine {
                 workspace: Some(id.clone()),
             }),
             Place::Local(path) => {
-                let (backend, key) = workspace::local_path(path)?;
+                let (backend, key) = workspace::local_path(&path.to_string_lossy())?;
                 Ok(Resolved {
                     backend: Arc::new(backend),
                     key,
@@ -179,11 +179,21 @@ impl Engine {
 
     pub async fn set_secret(&self, id_or_name: &str, secret: S3Secret) -> Result<()> {
         let ws = self.workspace(id_or_name)?;
-        if !matches!(ws.storage, Storage::S3(_)) {
-            return Err(Error::Invalid(format!(
-                "workspace {:?} is a local folder and needs no credentials",
-                ws.id
-            )));
+        match &ws.storage {
+            Storage::Local(_) => {
+                return Err(Error::Invalid(format!(
+                    "workspace {:?} is a local folder and needs no credentials",
+                    ws.id
+                )));
+            }
+            Storage::S3(s3) if s3.credentials != CredentialSource::Keychain => {
+                return Err(Error::Invalid(format!(
+                    "workspace {:?} takes its credentials from the AWS chain, so keys stored here would not be used; \
+                     switch it with `ferry workspace edit {} --keychain` first",
+                    ws.id, ws.id
+                )));
+            }
+            Storage::S3(_) => {}
         }
         let id = ws.id.clone();
         let secrets = self.secrets.clone();
@@ -224,6 +234,27 @@ impl Engine {
         }
         Ok(status)
     }
+}
+
+/// Workspaces are found by id or name, so neither may match another workspace's id or name.
+pub fn check_unambiguous(settings: &Settings, ws: &Workspace, except: Option<&str>) -> Result<()> {
+    for other in settings
+        .workspaces
+        .iter()
+        .filter(|o| Some(o.id.as_str()) != except)
+    {
+        let clash = other.id == ws.id
+            || other.name.eq_ignore_ascii_case(&ws.name)
+            || other.id.eq_ignore_ascii_case(&ws.name)
+            || other.name.eq_ignore_ascii_case(&ws.id);
+        if clash {
+            return Err(Error::Invalid(format!(
+                "workspace {:?} ({}) would be confused with workspace {:?} ({}); choose another name or id",
+                ws.id, ws.name, other.id, other.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 async fn blocking<T: Send + 'static>(

@@ -160,21 +160,51 @@ pub struct Resolved {
 
 /// A bare local path as a store: the folder itself (key root) when it is one, else its parent
 /// folder and the file name.
-pub fn local_path(path: &Path) -> Result<(LocalBackend, ObjectKey)> {
-    if path.is_dir() {
-        return Ok((LocalBackend::new(path), ObjectKey::root()));
+pub fn local_path(text: &str) -> Result<(LocalBackend, ObjectKey)> {
+    let absolute = std::path::absolute(expand_home(Path::new(text)))
+        .map_err(|e| Error::Invalid(format!("{text}: {e}")))?;
+    // Climb to the deepest folder that exists; the rest becomes the key (created on write).
+    let mut root = absolute.clone();
+    let mut rest: Vec<String> = Vec::new();
+    while !root.exists() {
+        let name = root
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::Invalid(format!("{text} is not a path Ferry can use")))?;
+        rest.push(name.to_string());
+        root = match root.parent() {
+            Some(parent) => parent.to_path_buf(),
+            None => {
+                return Err(Error::Invalid(format!(
+                    "{text}: no part of this path exists"
+                )));
+            }
+        };
     }
-    let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-        Error::Invalid(format!(
-            "{} is not a file name Ferry can use",
-            path.display()
-        ))
-    })?;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok((LocalBackend::new(parent), ObjectKey::new(name)))
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    // An existing folder is named from its parent, so that a move can remove it afterwards.
+    if rest.is_empty()
+        && root.is_dir()
+        && let (Some(parent), Some(name)) =
+            (root.parent(), root.file_name().and_then(|n| n.to_str()))
+    {
+        let key = ObjectKey::new(format!("{name}/"));
+        return Ok((LocalBackend::new(parent), key));
+    }
+    if rest.is_empty() && !root.is_dir() {
+        let parent = root.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let name = root
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        return Ok((LocalBackend::new(parent), ObjectKey::new(name)));
+    }
+    rest.reverse();
+    let mut key = rest.join("/");
+    if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) {
+        key.push('/');
+    }
+    Ok((LocalBackend::new(root), ObjectKey::new(key)))
 }
 
 #[cfg(test)]

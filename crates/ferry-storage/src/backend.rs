@@ -53,6 +53,9 @@ pub struct ObjectMeta {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPage {
     pub entries: Vec<Entry>,
+    /// The listed folder itself exists as an (empty) folder: a local directory, or an S3 `dir/`
+    /// marker object. Only the first page says so.
+    pub folder_marker: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -273,7 +276,7 @@ pub trait BackendExt: Backend {
             },
         );
         match pages.next().await {
-            Some(Ok(page)) => Ok(!page.entries.is_empty()),
+            Some(Ok(page)) => Ok(page.folder_marker || !page.entries.is_empty()),
             Some(Err(e)) => Err(e),
             None => Ok(false),
         }

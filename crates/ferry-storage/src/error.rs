@@ -48,7 +48,7 @@ impl ErrorKind {
         match self {
             ErrorKind::NotFound => "Check the path; `ferry ls` shows what is there.",
             ErrorKind::AlreadyExists => {
-                "Choose another name, or pass --overwrite (or --conflict skip|rename|overwrite-if-newer)."
+                "Choose another name. When copying: --overwrite, or --conflict skip|rename|overwrite-if-newer."
             }
             ErrorKind::BucketMissing => {
                 "Check the bucket name in the workspace settings, or create the bucket first."
@@ -75,7 +75,7 @@ impl ErrorKind {
             ErrorKind::Throttled => "The server is busy; retry in a moment.",
             ErrorKind::Server => "The server failed; retry later, and report it if it persists.",
             ErrorKind::InvalidKey => {
-                "Rename the object on the server, or copy it to a destination that allows this name."
+                "Ferry never follows such a name on local disk: rename the object, or use another destination."
             }
             ErrorKind::LocalIo => "Check the local folder: free space, permissions, and path.",
             ErrorKind::Unsupported => "This storage type cannot do that.",

@@ -21,9 +21,9 @@ pub struct ObjectKey(String);
 /// Why a key cannot be written to (or read from) the local filesystem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    #[error("key {key:?} would escape the destination folder ({reason}); it was not written")]
+    #[error("key {key:?} would lead outside the folder ({reason}); it was refused")]
     Escapes { key: String, reason: &'static str },
-    #[error("key {key:?} is not a valid local file name ({reason}); it was not written")]
+    #[error("key {key:?} is not a valid local file name ({reason}); it was refused")]
     InvalidLocalName { key: String, reason: &'static str },
     #[error("key {key:?} is {len} bytes long; S3 keys may be at most {MAX_KEY_BYTES} bytes")]
     TooLong { key: String, len: usize },

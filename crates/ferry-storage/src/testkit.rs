@@ -350,6 +350,11 @@ pub async fn folders(b: &dyn Backend, quirks: Quirks) {
             inside.is_empty(),
             "a folder does not contain its own marker: {inside:?}"
         );
+        assert!(
+            b.folder_exists(&folder).await.unwrap(),
+            "an empty folder exists"
+        );
+        assert!(!b.folder_exists(&dir.concat("never-made/")).await.unwrap());
     }
     b.delete_many(std::slice::from_ref(&folder)).await.unwrap();
     assert!(

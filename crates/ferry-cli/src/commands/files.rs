@@ -89,9 +89,14 @@ pub async fn stat(engine: &Engine, location: &str, json: bool) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn rm(engine: &Engine, location: &str, recursive: bool) -> Result<ExitCode, Error> {
+pub async fn rm(
+    engine: &Engine,
+    location: &str,
+    recursive: bool,
+    all: bool,
+) -> Result<ExitCode, Error> {
     let at = engine.resolve(&engine.parse_location(location)?).await?;
-    let report = browse::remove(&at, recursive).await?;
+    let report = browse::remove(&at, recursive, all).await?;
     println!("deleted {} object(s)", report.deleted);
     for (key, message) in &report.failed {
         eprintln!("failed: {key}: {message}");
@@ -165,6 +170,8 @@ pub async fn buckets(
     let buckets = engine.s3(workspace, None).await?.list_buckets().await?;
     if json {
         output::json(&buckets);
+    } else if buckets.is_empty() {
+        println!("(no buckets)");
     } else {
         for b in buckets {
             println!("{:19}  {}", output::time(b.created), b.name);

@@ -35,7 +35,8 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
         Command::Rm {
             location,
             recursive,
-        } => files::rm(engine, &location, recursive).await,
+            all,
+        } => files::rm(engine, &location, recursive, all).await,
         Command::Mkdir { location } => files::mkdir(engine, &location).await,
         Command::Presign {
             location,

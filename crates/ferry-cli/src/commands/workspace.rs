@@ -90,28 +90,37 @@ fn show(engine: &Engine, name: &str, json: bool) -> Result<ExitCode, Error> {
 }
 
 fn add(engine: &mut Engine, args: AddArgs) -> Result<ExitCode, Error> {
-    let storage = match (args.local, args.bucket) {
-        (Some(path), _) => {
-            if s3_flags_given(&args.s3) {
-                return Err(Error::Invalid(
-                    "S3 options were given for a local workspace".into(),
-                ));
+    let storage =
+        match (args.local, args.bucket) {
+            (Some(path), _) => {
+                if s3_flags_given(&args.s3) {
+                    return Err(Error::Invalid(
+                        "S3 options were given for a local workspace".into(),
+                    ));
+                }
+                let base_path = absolute(&path)?;
+                if !base_path.is_dir() {
+                    eprintln!(
+                        "warning: {} does not exist yet; create it before using the workspace",
+                        base_path.display()
+                    );
+                }
+                Storage::Local(LocalStorage { base_path })
             }
-            Storage::Local(LocalStorage {
-                base_path: absolute(&path)?,
-            })
-        }
-        (None, Some(bucket)) => {
-            let mut s3 = S3Storage {
-                bucket,
-                credentials: CredentialSource::Keychain,
-                ..S3Storage::default()
-            };
-            apply_s3(&mut s3, &args.s3);
-            Storage::S3(s3)
-        }
-        (None, None) => return Err(Error::Invalid("give --local PATH or --bucket NAME".into())),
-    };
+            (None, Some(bucket)) => {
+                let mut s3 = S3Storage {
+                    bucket,
+                    credentials: CredentialSource::Keychain,
+                    ..S3Storage::default()
+                };
+                apply_s3(&mut s3, &args.s3);
+                Storage::S3(s3)
+            }
+            (None, None) => return Err(Error::Invalid(
+                "say what the workspace holds: --local PATH for a folder, or --bucket NAME for S3"
+                    .into(),
+            )),
+        };
     let ws = Workspace {
         id: args.id.unwrap_or_default(),
         name: args.name,
@@ -160,7 +169,7 @@ fn apply_s3(s3: &mut S3Storage, a: &S3Args) {
         }
     }
     if let Some(prefix) = &a.prefix {
-        s3.prefix = prefix.clone();
+        s3.prefix = ferry_storage::S3Config::normalize_prefix(prefix);
     }
     set(&mut s3.region, &a.region);
     set(&mut s3.endpoint_url, &a.endpoint);
@@ -229,6 +238,8 @@ fn edit(engine: &mut Engine, args: EditArgs) -> Result<ExitCode, Error> {
                 apply_s3(s3, &args.s3);
             }
         }
+        let edited = ws.clone();
+        ferry_engine::check_unambiguous(settings, &edited, Some(&id))?;
         if args.default {
             settings.default_workspace = Some(id.clone());
         }

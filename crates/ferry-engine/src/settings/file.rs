@@ -19,6 +19,7 @@ pub struct SettingsFile {
     /// The file as it was when loaded or last saved; `None` if it did not exist.
     on_disk: Option<Vec<u8>>,
     warnings: Vec<Problem>,
+    created: bool,
 }
 
 impl SettingsFile {
@@ -39,6 +40,7 @@ impl SettingsFile {
                     settings: Settings::first_run(default_local.to_path_buf()),
                     on_disk: None,
                     warnings: Vec::new(),
+                    created: true,
                 };
                 let settings = file.settings.clone();
                 file.save(settings)?;
@@ -76,6 +78,7 @@ impl SettingsFile {
                 settings,
                 on_disk: Some(bytes),
                 warnings,
+                created: false,
             }),
             Parsed::Syntax {
                 line,
@@ -98,6 +101,11 @@ impl SettingsFile {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Whether this load created the file (a first run).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// Unknown fields and other things worth a look that do not stop Ferry.

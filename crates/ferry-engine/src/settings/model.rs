@@ -171,7 +171,7 @@ pub enum ConflictPolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TransferPrefs {
     /// Files in flight at once.
     pub concurrency: u32,

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::model::{CURRENT_VERSION, Settings, TransferPrefs, Workspace};
+use super::model::{CURRENT_VERSION, LocalStorage, S3Storage, Settings, TransferPrefs, Workspace};
 use super::validate;
 
 /// One step of a JSON path.
@@ -82,14 +82,24 @@ pub enum Parsed {
 }
 
 pub fn parse(text: &str) -> Parsed {
+    // Some Windows editors start UTF-8 files with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
+            let mut message = syntax_message(&e);
+            let at = text
+                .lines()
+                .nth(e.line().saturating_sub(1))
+                .and_then(|l| l.chars().nth(e.column().saturating_sub(1)));
+            if at == Some('/') {
+                message.push_str(" (JSON does not allow comments)");
+            }
             return Parsed::Syntax {
                 line: e.line().max(1),
                 // serde_json says column 0 when the text ends early; point at the first column.
                 column: e.column().max(1),
-                message: syntax_message(&e),
+                message,
             };
         }
     };
@@ -125,6 +135,9 @@ pub fn parse(text: &str) -> Parsed {
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let path = JsonPath::default().key("workspaces").index(i);
+                if !storage_fields_ok(item, &path, &mut problems) {
+                    continue;
+                }
                 if let Some(ws) = part::<Workspace>(item, &path, &mut problems) {
                     workspaces.push((i, ws));
                 }
@@ -183,6 +196,33 @@ pub fn parse(text: &str) -> Parsed {
         .map(|(path, msg)| locator.problem(path, msg.clone()))
         .collect();
     Parsed::Ok { settings, warnings }
+}
+
+/// Checks a workspace's `storage` fields on their own: through the `type` tag serde only knows
+/// that `storage` is wrong, not which field.
+fn storage_fields_ok(item: &Value, at: &JsonPath, problems: &mut Vec<(JsonPath, String)>) -> bool {
+    let Some(storage) = item.get("storage").and_then(Value::as_object) else {
+        return true;
+    };
+    let mut fields = storage.clone();
+    let kind = fields.remove("type");
+    let fields = Value::Object(fields);
+    let at = at.clone().key("storage");
+    let before = problems.len();
+    match kind.as_ref().and_then(Value::as_str) {
+        Some("s3") => {
+            part::<S3Storage>(&fields, &at, problems);
+        }
+        Some("local") => {
+            part::<LocalStorage>(&fields, &at, problems);
+        }
+        Some(other) => problems.push((
+            at.key("type"),
+            format!("unknown storage type {other:?} (expected \"local\" or \"s3\")"),
+        )),
+        None => problems.push((at, "needs a \"type\": \"local\" or \"s3\"".into())),
+    }
+    problems.len() == before
 }
 
 fn syntax_message(e: &serde_json::Error) -> String {

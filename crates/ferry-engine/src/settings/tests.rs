@@ -99,7 +99,7 @@ fn every_problem_is_reported_with_path_and_position() {
     assert_eq!((bucket.line, bucket.column), (5, 17), "{shown}");
     for path in [
         "workspaces[1].storage.endpoint_url",
-        "workspaces[2].storage",
+        "workspaces[2].storage.bukcet",
         "default_workspace",
         "transfer.concurrency",
     ] {

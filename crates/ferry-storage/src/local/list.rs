@@ -28,6 +28,7 @@ struct Walk {
     stack: Vec<VecDeque<Child>>,
     started: bool,
     prefix: ObjectKey,
+    marker: bool,
 }
 
 pub(super) fn list(
@@ -45,6 +46,7 @@ pub(super) fn list(
         stack: Vec::new(),
         started: false,
         prefix,
+        marker: false,
     };
     stream::unfold(Some(walk), |state| async move {
         let walk = state?;
@@ -77,6 +79,9 @@ impl Walk {
             self.backend.check_root()?;
             let (folder, name_prefix) = split_prefix(&self.prefix);
             let children = self.read_children(&folder, name_prefix)?;
+            self.marker = name_prefix.is_empty()
+                && !folder.is_root()
+                && self.backend.resolve(&folder).is_ok_and(|p| p.is_dir());
             self.stack.push(children);
         }
         let mut entries = Vec::new();
@@ -105,10 +110,14 @@ impl Walk {
                 }
             }
         }
-        if entries.is_empty() && self.stack.is_empty() {
+        let folder_marker = std::mem::take(&mut self.marker);
+        if entries.is_empty() && self.stack.is_empty() && !folder_marker {
             return Ok(None);
         }
-        Ok(Some(ListPage { entries }))
+        Ok(Some(ListPage {
+            entries,
+            folder_marker,
+        }))
     }
 
     fn read_children(&self, folder: &ObjectKey, name_prefix: &str) -> Result<VecDeque<Child>> {

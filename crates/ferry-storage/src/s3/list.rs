@@ -57,11 +57,13 @@ impl Cursor {
             .await
             .map_err(|e| b.fail("list", e))?;
         let mut objects = Vec::new();
+        let mut folder_marker = false;
         for obj in out.contents() {
             let full = obj.key().unwrap_or_default().to_string();
             let key = b.relative_key(&full);
-            if full == full_prefix && key.is_folder() {
+            if full == full_prefix && full.ends_with('/') {
                 // The folder marker of the listed folder itself is not something inside it.
+                folder_marker = true;
                 continue;
             }
             if key.is_folder() {
@@ -96,6 +98,12 @@ impl Cursor {
                 "the server said the listing continues but gave no continuation token",
             ));
         }
-        Ok((ListPage { entries }, more))
+        Ok((
+            ListPage {
+                entries,
+                folder_marker,
+            },
+            more,
+        ))
     }
 }
