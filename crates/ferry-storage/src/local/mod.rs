@@ -47,6 +47,13 @@ impl LocalBackend {
                 ErrorKind::LocalIo,
                 format!("{} is not a folder", self.root.display()),
             )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::new(
+                ErrorKind::LocalIo,
+                format!(
+                    "the folder {} does not exist (was it moved or deleted?); create it, or point the workspace elsewhere",
+                    self.root.display()
+                ),
+            )),
             Err(e) => Err(StorageError::io("open folder", &self.root, e)),
         }
     }
