@@ -168,11 +168,30 @@ impl PutBody {
 
 /// Per-upload settings; a store adds its own defaults (SSE, ACL, storage class…) for fields left
 /// empty.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct PutOptions {
     pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
     pub cache_control: Option<String>,
+    pub storage_class: Option<String>,
+    pub sse: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// Where a multipart upload records its parts, so that it can resume after a crash.
+    pub multipart_log: Option<std::sync::Arc<dyn crate::integrity::MultipartLog>>,
+}
+
+impl std::fmt::Debug for PutOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PutOptions")
+            .field("content_type", &self.content_type)
+            .field("content_encoding", &self.content_encoding)
+            .field("cache_control", &self.cache_control)
+            .field("storage_class", &self.storage_class)
+            .field("sse", &self.sse)
+            .field("metadata", &self.metadata)
+            .field("multipart_log", &self.multipart_log.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

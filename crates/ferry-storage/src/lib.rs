@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod diagnose;
 pub mod error;
+pub mod integrity;
 pub mod key;
 pub mod local;
 pub mod s3;

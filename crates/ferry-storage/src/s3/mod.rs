@@ -5,7 +5,9 @@
 
 mod buckets;
 mod config;
+mod copy;
 mod error;
+mod headers;
 mod list;
 mod probe;
 mod upload;
@@ -263,7 +265,7 @@ impl Backend for S3Backend {
     }
 
     async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<ObjectMeta> {
-        upload::copy(self, from, to).await?;
+        copy::copy(self, from, to).await?;
         self.stat(to).await
     }
 

@@ -1,0 +1,159 @@
+//! Proving that what arrived is what was sent: MD5 computed while the bytes stream past, S3
+//! ETags (plain MD5 for single-part objects, MD5-of-MD5s plus `-N` for multipart), and the
+//! hooks a journal uses to resume a multipart upload without sending finished parts again.
+
+use md5::{Digest, Md5};
+
+/// One finished part of a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DonePart {
+    /// 1-based part number.
+    pub number: i32,
+    pub etag: String,
+    /// The part's MD5, hex; composes the object's ETag.
+    pub md5: String,
+    /// CRC32 the server confirmed, when uploads carry flexible checksums.
+    pub checksum_crc32: Option<String>,
+    pub size: u64,
+}
+
+/// A multipart upload begun earlier, to be continued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipartState {
+    pub upload_id: String,
+    pub part_size: u64,
+    pub parts: Vec<DonePart>,
+}
+
+/// Where a store reports multipart progress so that a crash loses no finished part. The
+/// engine's journal implements it; calls come from upload tasks and must be quick.
+pub trait MultipartLog: Send + Sync {
+    /// An unfinished upload of this same object, if one was recorded.
+    fn resume(&self) -> Option<MultipartState>;
+    fn started(&self, upload_id: &str, part_size: u64);
+    fn part_done(&self, part: &DonePart);
+    /// The upload completed or was aborted: forget it.
+    fn finished(&self);
+}
+
+pub fn md5_hex(data: &[u8]) -> String {
+    hex::encode(Md5::digest(data))
+}
+
+/// Content-MD5 header value (base64 of the raw digest).
+pub fn md5_base64(hex_digest: &str) -> String {
+    aws_smithy_types::base64::encode(hex::decode(hex_digest).unwrap_or_default())
+}
+
+/// The ETag S3 gives a multipart object: MD5 of the parts' binary MD5s, then `-count`.
+pub fn multipart_etag(part_md5s: &[String]) -> String {
+    let mut hasher = Md5::new();
+    for part in part_md5s {
+        hasher.update(hex::decode(part).unwrap_or_default());
+    }
+    format!("{}-{}", hex::encode(hasher.finalize()), part_md5s.len())
+}
+
+/// An ETag without its quotes.
+pub fn bare_etag(etag: &str) -> &str {
+    etag.trim_matches('"')
+}
+
+/// Streaming MD5 over a whole object and, when the part size is known, over each part, so a
+/// multipart ETag can be checked without a second pass.
+pub struct StreamDigest {
+    whole: Md5,
+    part_size: Option<u64>,
+    part: Md5,
+    in_part: u64,
+    parts: Vec<String>,
+}
+
+impl StreamDigest {
+    pub fn new(part_size: Option<u64>) -> Self {
+        Self {
+            whole: Md5::new(),
+            part_size: part_size.filter(|&s| s > 0),
+            part: Md5::new(),
+            in_part: 0,
+            parts: Vec::new(),
+        }
+    }
+
+    pub fn update(&mut self, mut data: &[u8]) {
+        self.whole.update(data);
+        let Some(size) = self.part_size else { return };
+        while !data.is_empty() {
+            let room = (size - self.in_part) as usize;
+            let take = room.min(data.len());
+            self.part.update(&data[..take]);
+            self.in_part += take as u64;
+            data = &data[take..];
+            if self.in_part == size {
+                let done = std::mem::replace(&mut self.part, Md5::new());
+                self.parts.push(hex::encode(done.finalize()));
+                self.in_part = 0;
+            }
+        }
+    }
+
+    /// Whether `etag` matches what streamed past. `None` when the ETag is not an MD5 this
+    /// digest can check (SSE-KMS, or a multipart ETag with an unknown part size).
+    pub fn matches(mut self, etag: &str) -> Option<bool> {
+        let etag = bare_etag(etag);
+        match etag.split_once('-') {
+            None if etag.len() == 32 => Some(hex::encode(self.whole.finalize()) == etag),
+            None => None,
+            Some((_, count)) => {
+                self.part_size?;
+                if self.in_part > 0 {
+                    self.parts.push(hex::encode(self.part.finalize()));
+                }
+                if count.parse::<usize>().ok()? != self.parts.len() {
+                    return Some(false);
+                }
+                Some(multipart_etag(&self.parts) == etag)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_md5_is_base64() {
+        // RFC 1864's example digest of "" is 1B2M2Y8AsgTpgAmY7PhCfg==.
+        assert_eq!(md5_base64(&md5_hex(b"")), "1B2M2Y8AsgTpgAmY7PhCfg==");
+    }
+
+    #[test]
+    fn streaming_digest_checks_both_etag_kinds() {
+        let data: Vec<u8> = (0..25u32).map(|i| i as u8).collect();
+        let mut single = StreamDigest::new(None);
+        single.update(&data[..7]);
+        single.update(&data[7..]);
+        assert_eq!(
+            single.matches(&format!("\"{}\"", md5_hex(&data))),
+            Some(true)
+        );
+
+        let parts: Vec<String> = data.chunks(10).map(md5_hex).collect();
+        let etag = multipart_etag(&parts);
+        assert!(etag.ends_with("-3"));
+        let mut multi = StreamDigest::new(Some(10));
+        for byte in data.chunks(3) {
+            multi.update(byte);
+        }
+        assert_eq!(multi.matches(&etag), Some(true));
+        let mut wrong = StreamDigest::new(Some(10));
+        wrong.update(&data[1..]);
+        assert_eq!(wrong.matches(&etag), Some(false));
+        assert_eq!(
+            StreamDigest::new(None).matches(&etag),
+            None,
+            "unknown part size: cannot tell"
+        );
+    }
+}

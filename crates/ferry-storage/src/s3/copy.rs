@@ -1,0 +1,132 @@
+//! Server-side copies: CopyObject up to 5 GiB, UploadPartCopy above.
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::headers::Headers;
+use super::{S3Backend, upload};
+use crate::backend::PutOptions;
+use crate::error::Result;
+use crate::integrity::DonePart;
+use crate::key::ObjectKey;
+
+/// CopyObject copies at most 5 GiB; larger objects are copied part by part.
+const MAX_SINGLE_COPY: u64 = 5 * 1024 * 1024 * 1024;
+
+/// `x-amz-copy-source` is a URL path: everything but unreserved characters and `/` is escaped.
+const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+pub(super) async fn copy(backend: &S3Backend, from: &ObjectKey, to: &ObjectKey) -> Result<()> {
+    use crate::backend::Backend;
+    to.check_length()?;
+    let source = backend.stat(from).await?;
+    let copy_source = utf8_percent_encode(
+        &format!("{}/{}", backend.bucket(), backend.full_key(from)),
+        COPY_SOURCE,
+    )
+    .to_string();
+    let h = Headers::new(backend, to, &PutOptions::default());
+    let action = format!("copy {from:?} to {to:?}");
+    if source.size <= MAX_SINGLE_COPY {
+        backend
+            .client()
+            .copy_object()
+            .bucket(backend.bucket())
+            .key(backend.full_key(to))
+            .copy_source(copy_source)
+            .set_server_side_encryption(h.sse)
+            .set_ssekms_key_id(h.kms_key_id)
+            .set_storage_class(h.storage_class)
+            .set_acl(h.acl)
+            .send()
+            .await
+            .map_err(|e| backend.fail(&action, e))?;
+        return Ok(());
+    }
+    copy_multipart(backend, &copy_source, to, source.size, h).await
+}
+
+async fn copy_multipart(
+    backend: &S3Backend,
+    copy_source: &str,
+    to: &ObjectKey,
+    size: u64,
+    h: Headers,
+) -> Result<()> {
+    let action = format!("copy to {to:?}");
+    let full = backend.full_key(to);
+    let created = backend
+        .client()
+        .create_multipart_upload()
+        .bucket(backend.bucket())
+        .key(&full)
+        .set_content_type(h.content_type)
+        .set_server_side_encryption(h.sse)
+        .set_ssekms_key_id(h.kms_key_id)
+        .set_storage_class(h.storage_class)
+        .set_acl(h.acl)
+        .send()
+        .await
+        .map_err(|e| backend.fail(&action, e))?;
+    let upload_id = created.upload_id().unwrap_or_default().to_string();
+    // Large copies use large parts: fewer requests, and the server does the work.
+    let part_size = backend.config().part_size_for(size).max(512 * 1024 * 1024);
+    let count = size.div_ceil(part_size);
+    let parts: Result<Vec<(i32, String)>> = stream::iter(0..count)
+        .map(|i| {
+            let (upload_id, full, action) = (&upload_id, &full, &action);
+            async move {
+                let start = i * part_size;
+                let end = (start + part_size).min(size) - 1;
+                let number = (i + 1) as i32;
+                let out = backend
+                    .client()
+                    .upload_part_copy()
+                    .bucket(backend.bucket())
+                    .key(full)
+                    .upload_id(upload_id)
+                    .part_number(number)
+                    .copy_source(copy_source)
+                    .copy_source_range(format!("bytes={start}-{end}"))
+                    .send()
+                    .await
+                    .map_err(|e| backend.fail(action, e))?;
+                let etag = out
+                    .copy_part_result()
+                    .and_then(|r| r.e_tag())
+                    .unwrap_or_default()
+                    .to_string();
+                Ok((number, etag))
+            }
+        })
+        .buffered(backend.config().part_concurrency.max(1))
+        .try_collect()
+        .await;
+    let parts = match parts {
+        Ok(parts) => parts,
+        Err(e) => {
+            upload::abort(backend, &full, &upload_id).await;
+            return Err(e);
+        }
+    };
+    let done: Vec<DonePart> = parts
+        .into_iter()
+        .map(|(number, etag)| DonePart {
+            number,
+            etag,
+            md5: String::new(),
+            checksum_crc32: None,
+            size: 0,
+        })
+        .collect();
+    if let Err(e) = upload::complete(backend, to, &upload_id, &done, &action, size).await {
+        upload::abort(backend, &full, &upload_id).await;
+        return Err(e);
+    }
+    Ok(())
+}
