@@ -143,6 +143,7 @@ impl User {
         cmd.args(args)
             .env("FERRY_CONFIG_DIR", self.config.path())
             .env("HOME", self.home.path())
+            .env("FERRY_DATA_DIR", self.home.path().join(".ferry-data"))
             .env_remove("FERRY_LOG");
         for (key, _) in std::env::vars() {
             if key.starts_with("AWS_") {

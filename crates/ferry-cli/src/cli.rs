@@ -55,6 +55,23 @@ pub enum Command {
     Cp(CopyArgs),
     /// Move: copy, verify, then delete the source
     Mv(CopyArgs),
+    /// Make a destination folder match a source folder
+    Sync(SyncArgs),
+    /// Copy a whole local workspace into an S3 workspace, verified, keeping the local copy
+    Migrate {
+        /// The local workspace
+        from: String,
+        /// The S3 workspace
+        to: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, resume, retry or cancel transfer jobs
+    Jobs {
+        #[command(subcommand)]
+        command: Option<JobsCmd>,
+    },
     /// Delete an object, or a folder with -r
     Rm {
         /// WORKSPACE:path or a local path
@@ -111,6 +128,86 @@ pub struct CopyArgs {
     /// Print a JSON report instead of text
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub upload: UploadArgs,
+}
+
+/// How uploads are written (beyond the workspace's defaults).
+#[derive(Debug, Args, Default)]
+pub struct UploadArgs {
+    /// Compress with gzip and set Content-Encoding: gzip
+    #[arg(long)]
+    pub gzip: bool,
+    /// Destination key of each file, e.g. "{prefix}/{yyyy}/{mm}/{dd}/{name}"
+    #[arg(long, value_name = "TEMPLATE")]
+    pub key_template: Option<String>,
+    /// Content-Type for every file [default: guessed from the name]
+    #[arg(long)]
+    pub content_type: Option<String>,
+    /// Cache-Control header [default: the workspace's]
+    #[arg(long, value_name = "VALUE")]
+    pub cache_control: Option<String>,
+    /// Storage class, e.g. STANDARD_IA [default: the workspace's]
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+    /// Server-side encryption: AES256 or aws:kms [default: the workspace's]
+    #[arg(long, value_name = "SSE")]
+    pub sse: Option<String>,
+    /// User metadata, KEY=VALUE (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub meta: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// WORKSPACE:folder or a local folder
+    pub source: String,
+    /// WORKSPACE:folder or a local folder, made to match the source
+    pub destination: String,
+    /// Print the plan (copy / update / delete, with counts and bytes) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also delete destination files the source does not have
+    #[arg(long)]
+    pub delete: bool,
+    /// How to tell that a file changed
+    #[arg(long, value_enum, default_value = "size-mtime")]
+    pub compare: CompareArg,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompareArg {
+    SizeMtime,
+    Checksum,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCmd {
+    /// List jobs and their state (the default)
+    List {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue an interrupted job (all interrupted jobs when no id is given)
+    Resume {
+        job: Option<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a job's failed items again
+    Retry {
+        job: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a job that is not running, aborting its open multipart uploads
+    Cancel { job: String },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

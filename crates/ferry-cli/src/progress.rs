@@ -1,19 +1,24 @@
-//! Progress bars for copies and moves, drawn only on a terminal.
+//! Progress bars for jobs, drawn from the engine's progress snapshots, only on a terminal.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
 
-use ferry_engine::copy::{Outcome, Progress};
+use ferry_engine::transfer::Accounting;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub struct Bar {
     bar: ProgressBar,
+    ticker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Bar {
-    pub fn new(enabled: bool) -> Self {
+    /// Redraws from `accounting` ten times a second until finished.
+    pub fn start(enabled: bool, accounting: Arc<Accounting>) -> Self {
+        let visible = enabled && std::io::stderr().is_terminal();
         let bar = ProgressBar::with_draw_target(
             Some(0),
-            if enabled && std::io::stderr().is_terminal() {
+            if visible {
                 ProgressDrawTarget::stderr()
             } else {
                 ProgressDrawTarget::hidden()
@@ -25,29 +30,34 @@ impl Bar {
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        Self { bar }
+        let ticker = visible.then(|| {
+            let bar = bar.clone();
+            tokio::spawn(async move {
+                let mut shown_errors = 0usize;
+                loop {
+                    let snap = accounting.snapshot();
+                    bar.set_length(snap.bytes_total.max(snap.bytes_done));
+                    bar.set_position(snap.bytes_done);
+                    let current = snap.current.first().cloned().unwrap_or_default();
+                    bar.set_message(format!(
+                        "{}/{} files {}",
+                        snap.files_done, snap.files_total, current
+                    ));
+                    for (item, message) in snap.errors.iter().skip(shown_errors) {
+                        bar.println(format!("failed: {item}: {message}"));
+                    }
+                    shown_errors = snap.errors.len();
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+        });
+        Self { bar, ticker }
     }
 
-    pub fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-impl Progress for Bar {
-    fn add_total(&self, _files: u64, bytes: u64) {
-        self.bar.inc_length(bytes);
-    }
-
-    fn advance(&self, bytes: u64) {
-        self.bar.inc(bytes);
-    }
-
-    fn finished(&self, outcome: &Outcome) {
-        if let Outcome::Failed {
-            source, message, ..
-        } = outcome
-        {
-            self.bar.println(format!("failed: {source}: {message}"));
+    pub fn finish(self) {
+        if let Some(ticker) = self.ticker {
+            ticker.abort();
         }
+        self.bar.finish_and_clear();
     }
 }

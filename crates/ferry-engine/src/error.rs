@@ -46,6 +46,8 @@ pub enum Error {
     Invalid(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("the transfer journal failed: {0}")]
+    Journal(String),
 }
 
 impl Error {
@@ -57,6 +59,7 @@ impl Error {
             | Error::NoSecret { .. } => ErrorCode::Config,
             Error::Secret(_) => ErrorCode::Credentials,
             Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Journal(_) => ErrorCode::Failed,
             Error::Storage(e) => match e.kind {
                 ErrorKind::NotFound | ErrorKind::BucketMissing => ErrorCode::NotFound,
                 ErrorKind::AlreadyExists => ErrorCode::Conflict,
@@ -84,6 +87,9 @@ impl Error {
             ),
             Error::Invalid(_) => "See `ferry --help`.".into(),
             Error::NotFound(_) => "`ferry ls` shows what is there.".into(),
+            Error::Journal(_) => {
+                "Check free space and permissions of Ferry's data folder (FERRY_DATA_DIR, else ~/.local/share/ferry).".into()
+            }
         }
     }
 }

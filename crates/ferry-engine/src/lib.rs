@@ -2,10 +2,10 @@
 //! copying. No user-interface code lives here.
 
 pub mod browse;
-pub mod copy;
 pub mod error;
 pub mod secrets;
 pub mod settings;
+pub mod transfer;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +23,29 @@ use workspace::{Location, Place, Resolved};
 pub struct Engine {
     file: SettingsFile,
     secrets: Arc<dyn SecretStore>,
+    data_dir: PathBuf,
+    journal: std::sync::OnceLock<Arc<transfer::Journal>>,
+}
+
+/// Where jobs, locks and reports live: `FERRY_DATA_DIR`, else the platform data dir
+/// (`~/.local/share/ferry` on Linux).
+pub fn data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("FERRY_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "ferry")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".ferry-data"))
+}
+
+/// A job as `ferry jobs` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobSummary {
+    #[serde(flatten)]
+    pub job: transfer::JobRow,
+    pub tally: transfer::Tally,
+    /// Stopped by a crash or kill: `ferry jobs resume` continues it.
+    pub interrupted: bool,
 }
 
 /// Whether a workspace has credentials, without the credentials.
@@ -50,7 +73,60 @@ impl Engine {
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Self> {
         let file = SettingsFile::load_or_create(config_dir, default_local)?;
-        Ok(Self { file, secrets })
+        Ok(Self {
+            file,
+            secrets,
+            data_dir: data_dir(),
+            journal: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The transfer journal, opened on first use.
+    pub fn journal(&self) -> Result<Arc<transfer::Journal>> {
+        if let Some(journal) = self.journal.get() {
+            return Ok(journal.clone());
+        }
+        let opened = Arc::new(transfer::Journal::open(
+            &self.data_dir.join("journal.sqlite"),
+        )?);
+        Ok(self.journal.get_or_init(|| opened).clone())
+    }
+
+    pub fn locks_dir(&self) -> PathBuf {
+        self.data_dir.join("locks")
+    }
+
+    pub fn reports_dir(&self) -> PathBuf {
+        self.data_dir.join("reports")
+    }
+
+    /// Records a job; [`transfer::run_job`] runs it.
+    pub fn create_job(
+        &self,
+        kind: transfer::JobKind,
+        source: &Location,
+        destination: &Location,
+        options: &transfer::JobOptions,
+    ) -> Result<String> {
+        self.journal()?
+            .create_job(kind, &source.absolute(), &destination.absolute(), options)
+    }
+
+    /// Jobs with their counts and whether one was interrupted (running, but its process gone).
+    pub fn jobs(&self) -> Result<Vec<JobSummary>> {
+        let journal = self.journal()?;
+        let mut out = Vec::new();
+        for job in journal.jobs()? {
+            let tally = journal.tally(&job.id)?;
+            let interrupted = job.state == transfer::JobState::Running
+                && transfer::run::try_lock(&self.locks_dir(), &job.id)?.is_some();
+            out.push(JobSummary {
+                job,
+                tally,
+                interrupted,
+            });
+        }
+        Ok(out)
     }
 
     pub fn settings(&self) -> &Settings {

@@ -93,7 +93,8 @@ pub async fn open(
 }
 
 /// What a location on the command line points into.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Place {
     Workspace(String),
     /// A path on this computer, outside any workspace.
@@ -101,7 +102,7 @@ pub enum Place {
 }
 
 /// `WORKSPACE:path` or a bare local path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     pub place: Place,
     /// The key inside the workspace (empty for a local path: the path is in `place`).
@@ -130,6 +131,31 @@ impl Location {
             place: Place::Local(PathBuf::from(text)),
             key: ObjectKey::root(),
         })
+    }
+
+    /// The same location independent of the working directory, for the journal.
+    pub fn absolute(&self) -> Location {
+        match &self.place {
+            Place::Local(path) => {
+                let mut abs = std::path::absolute(path)
+                    .unwrap_or_else(|_| path.clone())
+                    .into_os_string();
+                // "into this folder" is spelled with a trailing separator; keep it.
+                if path
+                    .as_os_str()
+                    .to_string_lossy()
+                    .ends_with(std::path::MAIN_SEPARATOR)
+                    && !abs.to_string_lossy().ends_with(std::path::MAIN_SEPARATOR)
+                {
+                    abs.push(std::path::MAIN_SEPARATOR_STR);
+                }
+                Location {
+                    place: Place::Local(abs.into()),
+                    key: self.key.clone(),
+                }
+            }
+            Place::Workspace(_) => self.clone(),
+        }
     }
 
     pub fn display(&self) -> String {

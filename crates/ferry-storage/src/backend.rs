@@ -176,6 +176,9 @@ pub struct PutOptions {
     pub storage_class: Option<String>,
     pub sse: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// Modification time to give the written file (local stores), so a later sync sees it as
+    /// unchanged.
+    pub modified: Option<Timestamp>,
     /// Where a multipart upload records its parts, so that it can resume after a crash.
     pub multipart_log: Option<std::sync::Arc<dyn crate::integrity::MultipartLog>>,
 }
@@ -189,6 +192,7 @@ impl std::fmt::Debug for PutOptions {
             .field("storage_class", &self.storage_class)
             .field("sse", &self.sse)
             .field("metadata", &self.metadata)
+            .field("modified", &self.modified)
             .field("multipart_log", &self.multipart_log.is_some())
             .finish()
     }
@@ -216,6 +220,8 @@ pub struct Capabilities {
     pub list_buckets: bool,
     /// Whether an empty folder can exist on its own (a local directory, an S3 `dir/` marker).
     pub empty_folders: bool,
+    /// Whether large uploads go in parts that can be resumed (see `integrity::MultipartLog`).
+    pub multipart: bool,
 }
 
 /// The minimal contract of a store. Keys are relative to the store's root (a local base folder,
@@ -265,6 +271,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         method: PresignMethod,
         expires_in: Duration,
     ) -> Result<String>;
+
+    /// The file behind `key` when this store is a local folder (so an upload can re-read any
+    /// part of it, e.g. to resume); `None` elsewhere.
+    fn local_path(&self, key: &ObjectKey) -> Option<PathBuf>;
+
+    /// Aborts an unfinished multipart upload (its parts cost money until then). Stores without
+    /// multipart uploads have nothing to do.
+    async fn abort_upload(&self, key: &ObjectKey, upload_id: &str) -> Result<()>;
 
     /// Checks reachability, credentials, the bucket, and list and write permission, leaving
     /// nothing behind.

@@ -97,6 +97,11 @@ impl StreamDigest {
         }
     }
 
+    /// The MD5 of everything that streamed past, hex.
+    pub fn hex(self) -> String {
+        hex::encode(self.whole.finalize())
+    }
+
     /// Whether `etag` matches what streamed past. `None` when the ETag is not an MD5 this
     /// digest can check (SSE-KMS, or a multipart ETag with an unknown part size).
     pub fn matches(mut self, etag: &str) -> Option<bool> {

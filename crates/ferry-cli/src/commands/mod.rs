@@ -7,6 +7,7 @@ mod workspace;
 
 use std::process::ExitCode;
 
+use ferry_engine::transfer::JobKind;
 use ferry_engine::{Engine, Error};
 
 use crate::cli::{Command, SettingsCmd};
@@ -30,8 +31,11 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
             json,
         } => files::ls(engine, location, recursive, json).await,
         Command::Stat { location, json } => files::stat(engine, &location, json).await,
-        Command::Cp(args) => transfer::run(engine, args, false).await,
-        Command::Mv(args) => transfer::run(engine, args, true).await,
+        Command::Cp(args) => transfer::copy(engine, args, JobKind::Copy).await,
+        Command::Mv(args) => transfer::copy(engine, args, JobKind::Move).await,
+        Command::Sync(args) => transfer::sync(engine, args).await,
+        Command::Migrate { from, to, json } => transfer::migrate(engine, &from, &to, json).await,
+        Command::Jobs { command } => transfer::jobs(engine, command).await,
         Command::Rm {
             location,
             recursive,

@@ -1,24 +1,22 @@
-//! cp and mv.
+//! cp, mv, sync, migrate and jobs: each starts or continues a journaled job.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use ferry_engine::copy::{self, CopyOptions, Outcome};
 use ferry_engine::settings::ConflictPolicy;
+use ferry_engine::transfer::{
+    self, Accounting, JobKind, JobOptions, JobReport, JobState, UploadOptions,
+};
+use ferry_engine::workspace::{Location, Place};
 use ferry_engine::{Engine, Error};
+use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Conflict, CopyArgs};
+use crate::cli::{CompareArg, Conflict, CopyArgs, JobsCmd, SyncArgs, UploadArgs};
 use crate::output;
 use crate::progress::Bar;
 
-pub async fn run(engine: &Engine, args: CopyArgs, delete_source: bool) -> Result<ExitCode, Error> {
-    let src = engine
-        .resolve(&engine.parse_location(&args.source)?)
-        .await?;
-    let dst = engine
-        .resolve(&engine.parse_location(&args.destination)?)
-        .await?;
-    let conflict = match (args.overwrite, args.conflict) {
+fn conflict(args: &CopyArgs) -> ConflictPolicy {
+    match (args.overwrite, args.conflict) {
         (true, _) => ConflictPolicy::Overwrite,
         (_, Some(Conflict::Skip)) => ConflictPolicy::Skip,
         (_, Some(Conflict::Rename)) => ConflictPolicy::Rename,
@@ -26,43 +24,282 @@ pub async fn run(engine: &Engine, args: CopyArgs, delete_source: bool) -> Result
         (_, Some(Conflict::OverwriteIfNewer)) => ConflictPolicy::OverwriteIfNewer,
         // The CLI cannot ask, so "ask" refuses and reports: nothing is overwritten silently.
         (_, Some(Conflict::Fail)) | (false, None) => ConflictPolicy::Ask,
-    };
-    let options = CopyOptions {
-        recursive: args.recursive,
-        conflict,
-        delete_source,
-        concurrency: engine.settings().transfer.concurrency as usize,
-    };
-    let bar = Arc::new(Bar::new(!args.json));
-    let report = copy::copy(&src, &dst, options, bar.clone()).await;
-    bar.finish();
-    let report = report?;
-    if args.json {
-        output::json(&report);
-    } else {
-        let verb = if delete_source { "moved" } else { "copied" };
-        println!(
-            "{verb} {} file(s), {}; skipped {}; failed {}",
-            report.copied,
-            output::size(report.bytes),
-            report.skipped,
-            report.failed
-        );
-        for failure in &report.failures {
-            if let Outcome::Failed {
-                source,
-                message,
-                hint,
-                ..
-            } = failure
-            {
-                eprintln!("failed: {source}: {message}\n  hint: {hint}");
-            }
-        }
     }
-    Ok(if report.failed == 0 {
+}
+
+fn upload(args: &UploadArgs) -> Result<UploadOptions, Error> {
+    let mut metadata = std::collections::BTreeMap::new();
+    for pair in &args.meta {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| Error::Invalid(format!("--meta {pair:?}: write it as KEY=VALUE")))?;
+        metadata.insert(k.to_string(), v.to_string());
+    }
+    Ok(UploadOptions {
+        gzip: args.gzip,
+        key_template: args.key_template.clone(),
+        content_type: args.content_type.clone(),
+        cache_control: args.cache_control.clone(),
+        storage_class: args.storage_class.clone(),
+        sse: args.sse.clone(),
+        metadata,
+    })
+}
+
+pub async fn copy(engine: &Engine, args: CopyArgs, kind: JobKind) -> Result<ExitCode, Error> {
+    let options = JobOptions {
+        recursive: args.recursive,
+        conflict: conflict(&args),
+        upload: upload(&args.upload)?,
+        ..JobOptions::default()
+    };
+    let source = engine.parse_location(&args.source)?;
+    let destination = engine.parse_location(&args.destination)?;
+    start(engine, kind, &source, &destination, &options, args.json).await
+}
+
+pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
+    let options = JobOptions {
+        recursive: true,
+        conflict: ConflictPolicy::Overwrite,
+        delete_extraneous: args.delete,
+        compare: match args.compare {
+            CompareArg::SizeMtime => transfer::Compare::SizeMtime,
+            CompareArg::Checksum => transfer::Compare::Checksum,
+        },
+        upload: UploadOptions::default(),
+    };
+    let source = engine.parse_location(&args.source)?;
+    let destination = engine.parse_location(&args.destination)?;
+    if args.dry_run {
+        let job = transfer::JobRow::draft(JobKind::Sync, &source, &destination, &options);
+        let plan = transfer::dry_run(engine, &job).await?;
+        if args.json {
+            output::json(&plan);
+        } else {
+            print_plan(&plan);
+            println!("(dry run: nothing was changed)");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    start(
+        engine,
+        JobKind::Sync,
+        &source,
+        &destination,
+        &options,
+        args.json,
+    )
+    .await
+}
+
+fn print_plan(plan: &transfer::PlanSummary) {
+    println!(
+        "plan: copy {} new file(s) ({}), update {} ({}), delete {}, unchanged {}",
+        plan.copy,
+        output::size(plan.copy_bytes),
+        plan.update,
+        output::size(plan.update_bytes),
+        plan.delete,
+        plan.unchanged
+    );
+}
+
+pub async fn migrate(engine: &Engine, from: &str, to: &str, json: bool) -> Result<ExitCode, Error> {
+    let local = engine.workspace(from)?;
+    let s3 = engine.workspace(to)?;
+    use ferry_engine::settings::Storage;
+    if !matches!(local.storage, Storage::Local(_)) || !matches!(s3.storage, Storage::S3(_)) {
+        return Err(Error::Invalid(format!(
+            "migrate copies a local workspace into an S3 one; {} is {} and {} is {}",
+            local.id,
+            kind_name(&local.storage),
+            s3.id,
+            kind_name(&s3.storage)
+        )));
+    }
+    let at = |id: &str| Location {
+        place: Place::Workspace(id.to_string()),
+        key: ferry_storage::ObjectKey::root(),
+    };
+    let options = JobOptions {
+        recursive: true,
+        conflict: ConflictPolicy::Overwrite,
+        ..JobOptions::default()
+    };
+    start(
+        engine,
+        JobKind::Migrate,
+        &at(&local.id),
+        &at(&s3.id),
+        &options,
+        json,
+    )
+    .await
+}
+
+fn kind_name(storage: &ferry_engine::settings::Storage) -> &'static str {
+    match storage {
+        ferry_engine::settings::Storage::Local(_) => "a local folder",
+        ferry_engine::settings::Storage::S3(_) => "an S3 workspace",
+    }
+}
+
+async fn start(
+    engine: &Engine,
+    kind: JobKind,
+    source: &Location,
+    destination: &Location,
+    options: &JobOptions,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let id = engine.create_job(kind, source, destination, options)?;
+    run(engine, &id, json).await
+}
+
+/// Runs a job to its end; Ctrl-C cancels it cleanly (open multipart uploads are aborted).
+async fn run(engine: &Engine, id: &str, json: bool) -> Result<ExitCode, Error> {
+    let accounting = Arc::new(Accounting::default());
+    let cancel = CancellationToken::new();
+    let on_signal = cancel.clone();
+    let signal = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    let bar = Bar::start(!json, accounting.clone());
+    let report = transfer::run_job(engine, id, accounting, cancel).await;
+    bar.finish();
+    signal.abort();
+    let report = report?;
+    print_report(&report, json);
+    Ok(exit_code(&report))
+}
+
+fn exit_code(report: &JobReport) -> ExitCode {
+    if report.state == JobState::Completed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
+}
+
+fn print_report(report: &JobReport, json: bool) {
+    if json {
+        output::json(report);
+        return;
+    }
+    let verb = match report.kind {
+        JobKind::Move => "moved",
+        JobKind::Sync => "synced",
+        JobKind::Migrate => "migrated",
+        JobKind::Copy => "copied",
+    };
+    if report.kind == JobKind::Sync {
+        print_plan(&report.plan);
+    }
+    println!(
+        "{verb} {} file(s), {}; skipped {}; failed {}",
+        report.tally.done,
+        output::size(report.tally.bytes_done),
+        report.tally.skipped,
+        report.tally.failed
+    );
+    for item in &report.failures {
+        eprintln!(
+            "failed: {}: {}",
+            if item.source_key.is_empty() {
+                &item.dest_key
+            } else {
+                &item.source_key
+            },
+            item.error.as_deref().unwrap_or("unknown error")
+        );
+    }
+    match report.state {
+        JobState::CompletedWithErrors => eprintln!(
+            "job {}: `ferry jobs retry {}` runs the failed items again",
+            report.id, report.id
+        ),
+        JobState::Cancelled => eprintln!(
+            "job {} was cancelled; files already carried stay",
+            report.id
+        ),
+        _ => {}
+    }
+    for path in &report.report_files {
+        println!("report: {}", path.display());
+    }
+}
+
+pub async fn jobs(engine: &Engine, cmd: Option<JobsCmd>) -> Result<ExitCode, Error> {
+    match cmd.unwrap_or(JobsCmd::List { json: false }) {
+        JobsCmd::List { json } => {
+            let jobs = engine.jobs()?;
+            if json {
+                output::json(&jobs);
+            } else if jobs.is_empty() {
+                println!("(no jobs)");
+            } else {
+                for j in jobs {
+                    let state = if j.interrupted {
+                        "interrupted".to_string()
+                    } else {
+                        format!("{:?}", j.job.state).to_lowercase()
+                    };
+                    println!(
+                        "{}  {:8} {:20} {}/{} files, {} failed  {} → {}",
+                        j.job.id,
+                        format!("{:?}", j.job.kind).to_lowercase(),
+                        state,
+                        j.tally.done + j.tally.skipped,
+                        j.tally.done + j.tally.skipped + j.tally.failed + j.tally.pending,
+                        j.tally.failed,
+                        j.job.source.display(),
+                        j.job.destination.display()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsCmd::Resume { job, json } => {
+            let ids: Vec<String> = match job {
+                Some(id) => vec![id],
+                None => engine
+                    .jobs()?
+                    .into_iter()
+                    .filter(|j| j.interrupted || j.job.state == JobState::Queued)
+                    .map(|j| j.job.id)
+                    .collect(),
+            };
+            if ids.is_empty() {
+                println!("no interrupted jobs");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut code = ExitCode::SUCCESS;
+            for id in ids {
+                if !json {
+                    println!("resuming job {id}");
+                }
+                if run(engine, &id, json).await? != ExitCode::SUCCESS {
+                    code = ExitCode::from(1);
+                }
+            }
+            Ok(code)
+        }
+        JobsCmd::Retry { job, json } => {
+            let journal = engine.journal()?;
+            let n = journal.requeue_failed(&job)?;
+            journal.set_state(&job, JobState::Queued, None)?;
+            if !json {
+                println!("retrying {n} failed item(s) of job {job}");
+            }
+            run(engine, &job, json).await
+        }
+        JobsCmd::Cancel { job } => {
+            transfer::cancel_job(engine, &job).await?;
+            println!("cancelled job {job}; its open multipart uploads were aborted");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -136,6 +136,7 @@ impl Backend for LocalBackend {
             server_side_copy: true,
             list_buckets: false,
             empty_folders: true,
+            multipart: false,
         }
     }
 
@@ -209,7 +210,7 @@ impl Backend for LocalBackend {
         &self,
         key: &ObjectKey,
         body: PutBody,
-        _options: &PutOptions,
+        options: &PutOptions,
     ) -> Result<ObjectMeta> {
         self.check_root()?;
         let path = self.resolve(key)?;
@@ -217,7 +218,7 @@ impl Backend for LocalBackend {
             self.create_folder(key).await?;
             return self.stat(key).await;
         }
-        write::write_atomically(self, key, &path, body).await?;
+        write::write_atomically(self, key, &path, body, options.modified).await?;
         self.stat(key).await
     }
 
@@ -280,6 +281,14 @@ impl Backend for LocalBackend {
         Err(StorageError::unsupported(
             "a local folder has no shareable links; links exist only for S3 workspaces",
         ))
+    }
+
+    fn local_path(&self, key: &ObjectKey) -> Option<PathBuf> {
+        self.resolve(key).ok().filter(|p| p.is_file())
+    }
+
+    async fn abort_upload(&self, _: &ObjectKey, _: &str) -> Result<()> {
+        Ok(())
     }
 
     async fn test_connection(&self) -> ConnectionReport {

@@ -14,6 +14,7 @@ pub(super) async fn write_atomically(
     key: &ObjectKey,
     path: &Path,
     body: PutBody,
+    modified: Option<jiff::Timestamp>,
 ) -> Result<()> {
     let parent = path.parent().ok_or_else(|| {
         StorageError::new(
@@ -34,7 +35,7 @@ pub(super) async fn write_atomically(
     }
 
     let temp = parent.join(format!("{PARTIAL_PREFIX}{}", uuid::Uuid::new_v4()));
-    let result = write_and_rename(&temp, path, body).await;
+    let result = write_and_rename(&temp, path, body, modified).await;
     if result.is_err() {
         // Never leave a partial file behind; the error that matters is the first one.
         let _ = tokio::fs::remove_file(&temp).await;
@@ -42,7 +43,12 @@ pub(super) async fn write_atomically(
     result
 }
 
-async fn write_and_rename(temp: &Path, path: &Path, body: PutBody) -> Result<()> {
+async fn write_and_rename(
+    temp: &Path,
+    path: &Path,
+    body: PutBody,
+    modified: Option<jiff::Timestamp>,
+) -> Result<()> {
     let expected = body.len;
     let mut reader = body.into_reader().await?;
     let mut file = tokio::fs::OpenOptions::new()
@@ -69,7 +75,14 @@ async fn write_and_rename(temp: &Path, path: &Path, body: PutBody) -> Result<()>
     file.sync_all()
         .await
         .map_err(|e| StorageError::io("flush to disk", path, e))?;
-    drop(file);
+    if let Some(time) = modified {
+        let std_file = file.into_std().await;
+        std_file
+            .set_modified(std::time::SystemTime::from(time))
+            .map_err(|e| StorageError::io("set the modification time of", path, e))?;
+    } else {
+        drop(file);
+    }
     tokio::fs::rename(temp, path)
         .await
         .map_err(|e| StorageError::io("move into place", path, e))?;

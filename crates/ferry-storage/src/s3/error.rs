@@ -114,6 +114,13 @@ fn classify(
             ErrorKind::NotFound,
             format!("{} failed: no such object", ctx.action),
         ),
+        "NoSuchUpload" => (
+            ErrorKind::NotFound,
+            format!(
+                "{} failed: the multipart upload no longer exists (NoSuchUpload)",
+                ctx.action
+            ),
+        ),
         "NoSuchBucket" => (
             ErrorKind::BucketMissing,
             format!("bucket {bucket:?} does not exist at {}", ctx.endpoint),

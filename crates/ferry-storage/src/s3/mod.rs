@@ -192,6 +192,7 @@ impl Backend for S3Backend {
             server_side_copy: true,
             list_buckets: true,
             empty_folders: true,
+            multipart: true,
         }
     }
 
@@ -358,6 +359,34 @@ impl Backend for S3Backend {
                 .map_err(|e| self.fail(&action, e))?,
         };
         Ok(request.uri().to_string())
+    }
+
+    fn local_path(&self, _: &ObjectKey) -> Option<std::path::PathBuf> {
+        None
+    }
+
+    async fn abort_upload(&self, key: &ObjectKey, upload_id: &str) -> Result<()> {
+        let action = format!("abort the upload of {key:?}");
+        match self
+            .client()
+            .abort_multipart_upload()
+            .bucket(self.bucket())
+            .key(self.full_key(key))
+            .upload_id(upload_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = self.fail(&action, e);
+                // Already gone (completed or aborted): nothing is left to pay for.
+                if e.kind == ErrorKind::NotFound || e.message.contains("NoSuchUpload") {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
     }
 
     async fn test_connection(&self) -> ConnectionReport {

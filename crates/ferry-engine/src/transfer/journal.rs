@@ -1,0 +1,576 @@
+//! The journal: jobs, their items, and the parts of unfinished multipart uploads, in SQLite, so
+//! that a job survives `kill -9` and continues without sending finished work again.
+//!
+//! SQLite (bundled) because it is one file, transactional, and safe to read from a second
+//! process (`ferry jobs` while a job runs) — an embedded key-value store would need its own
+//! locking and a query layer for the job listings.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use ferry_storage::integrity::{DonePart, MultipartLog, MultipartState};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{ItemAction, ItemState, JobKind, JobOptions, JobState, Place};
+use crate::error::{Error, Result};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    options TEXT NOT NULL,
+    state TEXT NOT NULL,
+    listed INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS items (
+    job TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    dest_key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    modified TEXT,
+    state TEXT NOT NULL,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    PRIMARY KEY (job, seq),
+    UNIQUE (job, action, source_key, dest_key)
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    job TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    dest_key TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    part_size INTEGER NOT NULL,
+    PRIMARY KEY (job, seq)
+);
+CREATE TABLE IF NOT EXISTS parts (
+    job TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    md5 TEXT NOT NULL,
+    crc32 TEXT,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (job, seq, number)
+);
+";
+
+/// A job as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: JobKind,
+    pub source: Place,
+    pub destination: Place,
+    pub options: JobOptions,
+    pub state: JobState,
+    pub listed: bool,
+    pub created: String,
+    pub updated: String,
+    pub error: Option<String>,
+}
+
+impl JobRow {
+    /// A job that is not recorded, for a dry run.
+    pub fn draft(kind: JobKind, source: &Place, destination: &Place, options: &JobOptions) -> Self {
+        JobRow {
+            id: "dry-run".into(),
+            kind,
+            source: source.absolute(),
+            destination: destination.absolute(),
+            options: options.clone(),
+            state: JobState::Queued,
+            listed: false,
+            created: now(),
+            updated: now(),
+            error: None,
+        }
+    }
+}
+
+/// One unit of work of a job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ItemRow {
+    pub seq: i64,
+    pub action: ItemAction,
+    pub source_key: String,
+    pub dest_key: String,
+    pub size: u64,
+    pub modified: Option<String>,
+    pub state: ItemState,
+    pub bytes: u64,
+    pub error: Option<String>,
+}
+
+/// An item about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub action: ItemAction,
+    pub source_key: String,
+    pub dest_key: String,
+    pub size: u64,
+    pub modified: Option<String>,
+}
+
+/// Counts per item state, for listings and reports.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    pub pending: u64,
+    pub done: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+}
+
+pub struct Journal {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+fn db(err: rusqlite::Error) -> Error {
+    Error::Journal(err.to_string())
+}
+
+fn to_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string).or(Some(v.to_string())))
+        .unwrap_or_default()
+}
+
+fn from_text<T: for<'de> Deserialize<'de>>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .or_else(|_| serde_json::from_str(text))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+impl Journal {
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Journal(format!("could not create {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path).map_err(db)?;
+        // WAL + NORMAL: a committed row survives the process being killed.
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic mid-statement leaves SQLite consistent; keep using the connection.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn create_job(
+        &self,
+        kind: JobKind,
+        source: &Place,
+        destination: &Place,
+        options: &JobOptions,
+    ) -> Result<String> {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let now = now();
+        self.lock()
+            .execute(
+                "INSERT INTO jobs (id, kind, source, destination, options, state, created, updated)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![
+                    id,
+                    to_text(&kind),
+                    serde_json::to_string(source).unwrap_or_default(),
+                    serde_json::to_string(destination).unwrap_or_default(),
+                    serde_json::to_string(options).unwrap_or_default(),
+                    to_text(&JobState::Queued),
+                    now
+                ],
+            )
+            .map_err(db)?;
+        Ok(id)
+    }
+
+    fn row_to_job(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+        let json = |i: usize| -> rusqlite::Result<String> { row.get(i) };
+        Ok(JobRow {
+            id: row.get(0)?,
+            kind: from_text(&json(1)?)?,
+            source: parse_json(&json(2)?)?,
+            destination: parse_json(&json(3)?)?,
+            options: parse_json(&json(4)?)?,
+            state: from_text(&json(5)?)?,
+            listed: row.get::<_, i64>(6)? != 0,
+            created: row.get(7)?,
+            updated: row.get(8)?,
+            error: row.get(9)?,
+        })
+    }
+
+    pub fn jobs(&self) -> Result<Vec<JobRow>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, kind, source, destination, options, state, listed, created, updated, error
+                 FROM jobs ORDER BY created",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], Self::row_to_job)
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    pub fn job(&self, id: &str) -> Result<Option<JobRow>> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT id, kind, source, destination, options, state, listed, created, updated, error
+             FROM jobs WHERE id = ?1",
+            [id],
+            Self::row_to_job,
+        )
+        .optional()
+        .map_err(db)
+    }
+
+    pub fn set_state(&self, id: &str, state: JobState, error: Option<&str>) -> Result<()> {
+        self.lock()
+            .execute(
+                "UPDATE jobs SET state = ?2, error = ?3, updated = ?4 WHERE id = ?1",
+                params![id, to_text(&state), error, now()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    pub fn set_listed(&self, id: &str) -> Result<()> {
+        self.lock()
+            .execute(
+                "UPDATE jobs SET listed = 1, updated = ?2 WHERE id = ?1",
+                params![id, now()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Records items not recorded yet (a resumed listing sees old ones again) and returns the
+    /// new ones with their sequence numbers.
+    pub fn add_items(&self, job: &str, items: Vec<NewItem>) -> Result<Vec<ItemRow>> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        let mut next: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM items WHERE job = ?1",
+                [job],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        let mut added = Vec::new();
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO items (job, seq, action, source_key, dest_key, size, modified, state)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(db)?;
+            for item in items {
+                next += 1;
+                let changed = insert
+                    .execute(params![
+                        job,
+                        next,
+                        to_text(&item.action),
+                        item.source_key,
+                        item.dest_key,
+                        item.size as i64,
+                        item.modified,
+                        to_text(&ItemState::Pending)
+                    ])
+                    .map_err(db)?;
+                if changed == 1 {
+                    added.push(ItemRow {
+                        seq: next,
+                        action: item.action,
+                        source_key: item.source_key,
+                        dest_key: item.dest_key,
+                        size: item.size,
+                        modified: item.modified,
+                        state: ItemState::Pending,
+                        bytes: 0,
+                        error: None,
+                    });
+                } else {
+                    next -= 1;
+                }
+            }
+        }
+        tx.commit().map_err(db)?;
+        Ok(added)
+    }
+
+    fn items_where(&self, job: &str, clause: &str) -> Result<Vec<ItemRow>> {
+        let conn = self.lock();
+        let sql = format!(
+            "SELECT seq, action, source_key, dest_key, size, modified, state, bytes, error
+             FROM items WHERE job = ?1 {clause} ORDER BY seq"
+        );
+        let mut stmt = conn.prepare(&sql).map_err(db)?;
+        let rows = stmt
+            .query_map([job], |row| {
+                Ok(ItemRow {
+                    seq: row.get(0)?,
+                    action: from_text(&row.get::<_, String>(1)?)?,
+                    source_key: row.get(2)?,
+                    dest_key: row.get(3)?,
+                    size: row.get::<_, i64>(4)? as u64,
+                    modified: row.get(5)?,
+                    state: from_text(&row.get::<_, String>(6)?)?,
+                    bytes: row.get::<_, i64>(7)? as u64,
+                    error: row.get(8)?,
+                })
+            })
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    pub fn pending_items(&self, job: &str) -> Result<Vec<ItemRow>> {
+        self.items_where(job, "AND state = 'pending'")
+    }
+
+    pub fn failed_items(&self, job: &str) -> Result<Vec<ItemRow>> {
+        self.items_where(job, "AND state = 'failed'")
+    }
+
+    pub fn finish_item(
+        &self,
+        job: &str,
+        seq: i64,
+        state: ItemState,
+        bytes: u64,
+        error: Option<&str>,
+    ) -> Result<()> {
+        self.lock()
+            .execute(
+                "UPDATE items SET state = ?3, bytes = ?4, error = ?5 WHERE job = ?1 AND seq = ?2",
+                params![job, seq, to_text(&state), bytes as i64, error],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Puts failed items back in the queue (retry).
+    pub fn requeue_failed(&self, job: &str) -> Result<u64> {
+        let n = self
+            .lock()
+            .execute(
+                "UPDATE items SET state = 'pending', error = NULL WHERE job = ?1 AND state = 'failed'",
+                [job],
+            )
+            .map_err(db)?;
+        Ok(n as u64)
+    }
+
+    pub fn tally(&self, job: &str) -> Result<Tally> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT state, COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(bytes), 0)
+                 FROM items WHERE job = ?1 AND action != 'delete' GROUP BY state",
+            )
+            .map_err(db)?;
+        let mut tally = Tally::default();
+        let rows = stmt
+            .query_map([job], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, i64>(2)? as u64,
+                    r.get::<_, i64>(3)? as u64,
+                ))
+            })
+            .map_err(db)?;
+        for row in rows {
+            let (state, count, size, bytes) = row.map_err(db)?;
+            tally.bytes_total += size;
+            tally.bytes_done += bytes;
+            match state.as_str() {
+                "done" => tally.done += count,
+                "skipped" => tally.skipped += count,
+                "failed" => tally.failed += count,
+                _ => tally.pending += count,
+            }
+        }
+        Ok(tally)
+    }
+
+    /// Open multipart uploads of a job: (destination key, upload id).
+    pub fn open_uploads(&self, job: &str) -> Result<Vec<(String, String)>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT dest_key, upload_id FROM uploads WHERE job = ?1")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([job], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    pub fn forget_uploads(&self, job: &str) -> Result<()> {
+        let conn = self.lock();
+        conn.execute("DELETE FROM parts WHERE job = ?1", [job])
+            .map_err(db)?;
+        conn.execute("DELETE FROM uploads WHERE job = ?1", [job])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Parts recorded for one item's upload (for tests and `ferry jobs show`).
+    pub fn parts(&self, job: &str, seq: i64) -> Result<Vec<DonePart>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT number, etag, md5, crc32, size FROM parts WHERE job = ?1 AND seq = ?2 ORDER BY number",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![job, seq], |r| {
+                Ok(DonePart {
+                    number: r.get(0)?,
+                    etag: r.get(1)?,
+                    md5: r.get(2)?,
+                    checksum_crc32: r.get(3)?,
+                    size: r.get::<_, i64>(4)? as u64,
+                })
+            })
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
+    pub fn remove_job(&self, job: &str) -> Result<()> {
+        let conn = self.lock();
+        for table in ["parts", "uploads", "items"] {
+            conn.execute(&format!("DELETE FROM {table} WHERE job = ?1"), [job])
+                .map_err(db)?;
+        }
+        conn.execute("DELETE FROM jobs WHERE id = ?1", [job])
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+/// The journal seen from one item's multipart upload.
+pub struct ItemLog {
+    pub journal: Arc<Journal>,
+    pub job: String,
+    pub seq: i64,
+    pub dest_key: String,
+    /// Told about each finished part's size (progress).
+    pub on_part: Box<dyn Fn(u64) + Send + Sync>,
+}
+
+impl ItemLog {
+    fn warn(&self, what: &str, err: rusqlite::Error) {
+        // A lost journal row costs a resend after a crash, never data: log and go on.
+        tracing::warn!(job = %self.job, seq = self.seq, error = %err, "could not record {what}");
+    }
+}
+
+impl MultipartLog for ItemLog {
+    fn resume(&self) -> Option<MultipartState> {
+        let conn = self.journal.lock();
+        let (upload_id, part_size): (String, i64) = conn
+            .query_row(
+                "SELECT upload_id, part_size FROM uploads WHERE job = ?1 AND seq = ?2",
+                params![self.job, self.seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .ok()
+            .flatten()?;
+        drop(conn);
+        let parts = self.journal.parts(&self.job, self.seq).ok()?;
+        Some(MultipartState {
+            upload_id,
+            part_size: part_size as u64,
+            parts,
+        })
+    }
+
+    fn started(&self, upload_id: &str, part_size: u64) {
+        let conn = self.journal.lock();
+        if let Err(e) = conn.execute(
+            "INSERT OR REPLACE INTO uploads (job, seq, dest_key, upload_id, part_size) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![self.job, self.seq, self.dest_key, upload_id, part_size as i64],
+        ) {
+            self.warn("a multipart upload", e);
+        }
+    }
+
+    fn part_done(&self, part: &DonePart) {
+        let conn = self.journal.lock();
+        if let Err(e) = conn.execute(
+            "INSERT OR REPLACE INTO parts (job, seq, number, etag, md5, crc32, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                self.job,
+                self.seq,
+                part.number,
+                part.etag,
+                part.md5,
+                part.checksum_crc32,
+                part.size as i64
+            ],
+        ) {
+            self.warn("a finished part", e);
+        }
+        drop(conn);
+        (self.on_part)(part.size);
+    }
+
+    fn finished(&self) {
+        let conn = self.journal.lock();
+        for table in ["parts", "uploads"] {
+            if let Err(e) = conn.execute(
+                &format!("DELETE FROM {table} WHERE job = ?1 AND seq = ?2"),
+                params![self.job, self.seq],
+            ) {
+                self.warn("the end of an upload", e);
+            }
+        }
+    }
+}

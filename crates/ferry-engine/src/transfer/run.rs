@@ -1,0 +1,349 @@
+//! Running a job: plan into the journal while executing what is planned, with bounded
+//! concurrency; a job interrupted by a crash continues from the journal.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use ferry_storage::ObjectKey;
+use futures::StreamExt;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::item::{self, Ctx};
+use super::journal::{ItemRow, JobRow, Journal, Tally};
+use super::plan::{self, PlanSummary, Sink, Source};
+use super::progress::Accounting;
+use super::{ItemState, JobKind, JobState};
+use crate::Engine;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobReport {
+    pub id: String,
+    pub kind: JobKind,
+    pub source: String,
+    pub destination: String,
+    pub state: JobState,
+    pub tally: Tally,
+    pub plan: PlanSummary,
+    pub seconds: f64,
+    pub failures: Vec<ItemRow>,
+    /// Report files written (migrate).
+    pub report_files: Vec<PathBuf>,
+}
+
+/// Holds a job's lock file for as long as it runs; the OS drops the lock when the process dies,
+/// which is how an interrupted job is told from a running one.
+pub struct JobLock {
+    _file: std::fs::File,
+}
+
+pub fn try_lock(locks: &Path, id: &str) -> Result<Option<JobLock>> {
+    std::fs::create_dir_all(locks)
+        .map_err(|e| Error::Journal(format!("could not create {}: {e}", locks.display())))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(locks.join(format!("{id}.lock")))
+        .map_err(|e| Error::Journal(format!("could not open the lock of job {id}: {e}")))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(JobLock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(Error::Journal(format!("could not lock job {id}: {e}")))
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Journal(e.to_string()))?
+}
+
+pub async fn run_job(
+    engine: &Engine,
+    id: &str,
+    progress: Arc<Accounting>,
+    cancel: CancellationToken,
+) -> Result<JobReport> {
+    let journal = engine.journal()?;
+    let job = journal
+        .job(id)?
+        .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
+    if job.state.is_finished() {
+        return Err(Error::Invalid(format!(
+            "job {id} already ended ({:?}); `ferry jobs retry {id}` runs its failed items again",
+            job.state
+        )));
+    }
+    let _lock = try_lock(&engine.locks_dir(), id)?
+        .ok_or_else(|| Error::Invalid(format!("job {id} is running in another process")))?;
+    let started = Instant::now();
+    let src = engine.resolve(&job.source).await?;
+    let dst = engine.resolve(&job.destination).await?;
+    journal.set_state(id, JobState::Running, None)?;
+
+    let ctx = Ctx {
+        src: &src,
+        dst: &dst,
+        kind: job.kind,
+        options: &job.options,
+        journal: journal.clone(),
+        job: id.to_string(),
+        progress: progress.clone(),
+    };
+    let (tx, rx) = mpsc::channel::<ItemRow>(512);
+    let mut sink = Sink::new(
+        Some((journal.clone(), id.to_string())),
+        Some(tx),
+        progress.clone(),
+    );
+    let planner = plan_job(&job, &ctx, &mut sink);
+    let concurrency = engine.settings().transfer.concurrency.max(1) as usize;
+    let executor = tokio_stream_of(rx)
+        .map(|item| {
+            let ctx = &ctx;
+            async move {
+                let done = item::execute(ctx, &item).await;
+                let journal = ctx.journal.clone();
+                let job = ctx.job.clone();
+                let seq = item.seq;
+                blocking(move || {
+                    journal.finish_item(&job, seq, done.state, done.bytes, done.error.as_deref())
+                })
+                .await
+            }
+        })
+        .buffer_unordered(concurrency)
+        .fold(Ok(()), |acc: Result<()>, r| async move { acc.and(r) });
+
+    let outcome = tokio::select! {
+        (planned, executed) = async { futures::join!(planner, executor) } => Some((planned, executed)),
+        () = cancel.cancelled() => None,
+    };
+    let summary = sink.summary.clone();
+    drop(sink);
+    let Some((planned, executed)) = outcome else {
+        cancel_uploads(&journal, &dst, id).await?;
+        journal.set_state(id, JobState::Cancelled, Some("cancelled"))?;
+        return report(
+            engine,
+            &journal,
+            &job,
+            JobState::Cancelled,
+            summary,
+            started,
+        )
+        .await;
+    };
+    executed?;
+    let state = match &planned {
+        Err(e) => {
+            journal.set_state(id, JobState::Failed, Some(&e.to_string()))?;
+            return Err(planned
+                .err()
+                .unwrap_or_else(|| Error::Invalid("planning failed".into())));
+        }
+        Ok(source) => {
+            journal.set_listed(id)?;
+            let tally = journal.tally(id)?;
+            if tally.failed > 0 {
+                JobState::CompletedWithErrors
+            } else {
+                if job.kind == JobKind::Move
+                    && let Source::Folder(folder) = source
+                {
+                    remove_moved_folder(&src, folder).await?;
+                }
+                JobState::Completed
+            }
+        }
+    };
+    journal.set_state(id, state, None)?;
+    report(engine, &journal, &job, state, summary, started).await
+}
+
+fn tokio_stream_of(mut rx: mpsc::Receiver<ItemRow>) -> impl futures::Stream<Item = ItemRow> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// Sends what the journal already holds (a resumed job), then plans what it does not. The
+/// executor's queue ends when this lets go of it, on every path.
+async fn plan_job(job: &JobRow, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Source> {
+    let result = plan_and_send(job, ctx, sink).await;
+    sink.tx = None;
+    result
+}
+
+async fn plan_and_send(job: &JobRow, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Source> {
+    let journal = ctx.journal.clone();
+    let id = job.id.clone();
+    let pending = blocking(move || journal.pending_items(&id)).await?;
+    if let Some(tx) = &sink.tx {
+        for item in pending {
+            if item.action == super::ItemAction::Copy {
+                ctx.progress.add_total(1, item.size);
+            }
+            if tx.send(item).await.is_err() {
+                break;
+            }
+        }
+    }
+    let source = plan::source(ctx.src, ctx.options, job.kind).await?;
+    if job.listed {
+        return Ok(source);
+    }
+    plan_into(job.kind, ctx, &source, sink).await?;
+    Ok(source)
+}
+
+async fn plan_into(kind: JobKind, ctx: &Ctx<'_>, source: &Source, sink: &mut Sink) -> Result<()> {
+    match (kind, source) {
+        (JobKind::Sync | JobKind::Migrate, Source::Folder(folder)) => {
+            plan::plan_sync(ctx.src, ctx.dst, folder, ctx.options, sink).await
+        }
+        (JobKind::Sync | JobKind::Migrate, Source::One(_)) => Err(Error::Invalid(
+            "sync and migrate work on folders; use `ferry cp` for one file".into(),
+        )),
+        _ => plan::plan_copy(ctx.src, ctx.dst, source, ctx.options, sink).await,
+    }
+}
+
+/// Plans without recording or sending anything: what a job would do.
+pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<PlanSummary> {
+    let src = engine.resolve(&job.source).await?;
+    let dst = engine.resolve(&job.destination).await?;
+    let progress = Arc::new(Accounting::default());
+    let ctx = Ctx {
+        src: &src,
+        dst: &dst,
+        kind: job.kind,
+        options: &job.options,
+        journal: engine.journal()?,
+        job: job.id.clone(),
+        progress: progress.clone(),
+    };
+    let mut sink = Sink::new(None, None, progress);
+    let source = plan::source(&src, &job.options, job.kind).await?;
+    plan_into(job.kind, &ctx, &source, &mut sink).await?;
+    Ok(sink.summary)
+}
+
+async fn remove_moved_folder(src: &crate::workspace::Resolved, folder: &ObjectKey) -> Result<()> {
+    crate::browse::remove_empty_folders(src.backend.as_ref(), folder).await?;
+    if !folder.is_root() {
+        src.backend
+            .delete_many(std::slice::from_ref(folder))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn cancel_uploads(
+    journal: &Journal,
+    dst: &crate::workspace::Resolved,
+    id: &str,
+) -> Result<()> {
+    for (key, upload_id) in journal.open_uploads(id)? {
+        dst.backend
+            .abort_upload(&ObjectKey::new(key), &upload_id)
+            .await?;
+    }
+    journal.forget_uploads(id)
+}
+
+/// Cancels a job that is not running: aborts its open multipart uploads (no hidden parts keep
+/// costing money) and marks it cancelled. Files already carried stay.
+pub async fn cancel_job(engine: &Engine, id: &str) -> Result<()> {
+    let journal = engine.journal()?;
+    let job = journal
+        .job(id)?
+        .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
+    let _lock = try_lock(&engine.locks_dir(), id)?.ok_or_else(|| {
+        Error::Invalid(format!(
+            "job {id} is running in another process; stop it there (Ctrl-C)"
+        ))
+    })?;
+    let dst = engine.resolve(&job.destination).await?;
+    cancel_uploads(&journal, &dst, id).await?;
+    if !job.state.is_finished() {
+        journal.set_state(id, JobState::Cancelled, Some("cancelled"))?;
+    }
+    Ok(())
+}
+
+async fn report(
+    engine: &Engine,
+    journal: &Journal,
+    job: &JobRow,
+    state: JobState,
+    plan: PlanSummary,
+    started: Instant,
+) -> Result<JobReport> {
+    let mut report = JobReport {
+        id: job.id.clone(),
+        kind: job.kind,
+        source: job.source.display(),
+        destination: job.destination.display(),
+        state,
+        tally: journal.tally(&job.id)?,
+        plan,
+        seconds: started.elapsed().as_secs_f64(),
+        failures: journal.failed_items(&job.id)?,
+        report_files: Vec::new(),
+    };
+    if job.kind == JobKind::Migrate {
+        report.report_files = write_report(&engine.reports_dir(), &report)?;
+    }
+    Ok(report)
+}
+
+/// The migrate report, as JSON and as text, in the data dir.
+fn write_report(dir: &Path, report: &JobReport) -> Result<Vec<PathBuf>> {
+    let io = |e: std::io::Error| {
+        Error::Journal(format!(
+            "could not write the report in {}: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let stem = dir.join(format!("migrate-{}", report.id));
+    let json = stem.with_extension("json");
+    std::fs::write(
+        &json,
+        serde_json::to_string_pretty(report).unwrap_or_default(),
+    )
+    .map_err(io)?;
+    let mut text = format!(
+        "Ferry migration {}\n{} → {}\nstate: {:?}\ncopied: {}\nskipped (already there): {}\nfailed: {}\nbytes: {}\nduration: {:.1} s\n",
+        report.id,
+        report.source,
+        report.destination,
+        report.state,
+        report.tally.done,
+        report.tally.skipped + report.plan.unchanged,
+        report.tally.failed,
+        report.tally.bytes_done,
+        report.seconds
+    );
+    for item in &report.failures {
+        text.push_str(&format!(
+            "FAILED {}: {}\n",
+            item.source_key,
+            item.error.as_deref().unwrap_or("unknown error")
+        ));
+    }
+    let txt = stem.with_extension("txt");
+    std::fs::write(&txt, text).map_err(io)?;
+    Ok(vec![json, txt])
+}
+
+impl ItemState {
+    pub fn is_final(self) -> bool {
+        !matches!(self, ItemState::Pending)
+    }
+}
