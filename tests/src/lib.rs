@@ -2,6 +2,7 @@
 //! `scripts/with-test-servers` starts, fresh buckets on them, and the built `ferry` binary.
 
 pub mod canned;
+pub mod proxy;
 
 use std::path::PathBuf;
 
@@ -191,11 +192,19 @@ impl User {
     /// Adds an S3 workspace for `bucket` on `server` with keychain credentials stored, and
     /// creates the bucket. Returns the workspace id.
     pub fn add_s3(&self, server: &Server, bucket: &str) -> String {
+        let id = self.add_s3_workspace(server, bucket);
+        let run = self.run(&["buckets", &id, "--create", bucket]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        id
+    }
+
+    /// Adds an S3 workspace for an existing bucket, with keychain credentials stored.
+    pub fn add_s3_workspace(&self, server: &Server, bucket: &str) -> String {
         let id = format!("t-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
         let run = self.run(&[
             "workspace",
             "add",
-            "S3 under test",
+            &id,
             "--id",
             &id,
             "--bucket",
@@ -208,9 +217,81 @@ impl User {
         let secret = format!("{}\n{}\n", server.access_key_id, server.secret_access_key);
         let run = self.run_stdin(&["secret", "set", &id], &secret);
         assert_eq!(run.code, 0, "{}", run.output());
-        let run = self.run(&["buckets", &id, "--create", bucket]);
-        assert_eq!(run.code, 0, "{}", run.output());
         id
+    }
+}
+
+impl User {
+    /// Rewrites settings.json's transfer preferences (as a person editing the file would).
+    pub fn set_transfer(&self, changes: &[(&str, serde_json::Value)]) {
+        let path = self.config.path().join("settings.json");
+        let mut settings: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (k, v) in changes {
+            settings["transfer"][*k] = v.clone();
+        }
+        std::fs::write(&path, serde_json::to_string_pretty(&settings).unwrap()).unwrap();
+    }
+
+    /// This user's transfer journal, as Ferry writes it.
+    pub fn journal(&self) -> ferry_engine::transfer::Journal {
+        ferry_engine::transfer::Journal::open(&self.home.path().join(".ferry-data/journal.sqlite"))
+            .unwrap()
+    }
+}
+
+/// A plain SDK client for a test server, to look at what Ferry left there.
+pub fn sdk_client(server: &Server) -> aws_sdk_s3::Client {
+    let creds = aws_sdk_s3::config::Credentials::new(
+        &server.access_key_id,
+        &server.secret_access_key,
+        None,
+        None,
+        "ferry-tests",
+    );
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(&server.endpoint)
+        .force_path_style(true)
+        .credentials_provider(creds)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Writes `mib` MiB of incompressible data, each MiB different, without holding it in memory.
+pub fn big_file(path: &std::path::Path, mib: usize) {
+    use std::io::Write;
+    let base = ferry_storage::testkit::pattern(1024 * 1024, 7);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for i in 0..mib {
+        let mut chunk = base.to_vec();
+        chunk[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        file.write_all(&chunk).unwrap();
+    }
+    file.flush().unwrap();
+}
+
+/// Whether two files hold the same bytes, compared in chunks.
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::io::Read;
+    let (mut fa, mut fb) = (
+        std::fs::File::open(a).unwrap(),
+        std::fs::File::open(b).unwrap(),
+    );
+    if fa.metadata().unwrap().len() != fb.metadata().unwrap().len() {
+        return false;
+    }
+    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    loop {
+        let n = fa.read(&mut ba).unwrap();
+        if n == 0 {
+            return true;
+        }
+        fb.read_exact(&mut bb[..n]).unwrap();
+        if ba[..n] != bb[..n] {
+            return false;
+        }
     }
 }
 
@@ -238,4 +319,17 @@ pub fn read_tree(root: &std::path::Path) -> std::collections::BTreeMap<String, V
     let mut out = std::collections::BTreeMap::new();
     walk(root, root, &mut out);
     out
+}
+
+/// Polls `condition` until it holds, failing the test after `seconds`. This waits for a
+/// condition; it never stands in for one.
+pub fn wait_until(seconds: u64, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

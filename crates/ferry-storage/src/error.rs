@@ -36,6 +36,8 @@ pub enum ErrorKind {
     InvalidKey,
     /// A local filesystem problem (permissions, disk full, not a directory…).
     LocalIo,
+    /// What arrived is not what was sent (size or checksum mismatch).
+    Corrupt,
     /// The operation is not something this kind of storage can do.
     Unsupported,
     /// The request was invalid (bad range, bad argument).
@@ -78,6 +80,9 @@ impl ErrorKind {
                 "Ferry never follows such a name on local disk: rename the object, or use another destination."
             }
             ErrorKind::LocalIo => "Check the local folder: free space, permissions, and path.",
+            ErrorKind::Corrupt => {
+                "The damaged copy was not kept and the source is untouched; retry, and check the network or server if it repeats."
+            }
             ErrorKind::Unsupported => "This storage type cannot do that.",
             ErrorKind::InvalidRequest => "Check the arguments.",
         }

@@ -131,7 +131,7 @@ async fn carry(ctx: &Ctx<'_>, item: &ItemRow) -> Result<(ItemState, u64)> {
     let written = transfer(ctx, item, &source, &destination, modified).await?;
     if written.size != item.size && !ctx.options.upload.gzip {
         return Err(StorageError::new(
-            ErrorKind::Server,
+            ErrorKind::Corrupt,
             format!(
                 "verification failed: {destination} has {} bytes, the source {}; the source was kept",
                 written.size, item.size

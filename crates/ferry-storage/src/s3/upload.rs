@@ -44,7 +44,7 @@ pub(super) async fn put(
 
 fn mismatch(key: &ObjectKey, what: &str) -> StorageError {
     StorageError::new(
-        ErrorKind::Server,
+        ErrorKind::Corrupt,
         format!(
             "verification failed for {key:?}: {what}; the server's copy does not match what was sent"
         ),
@@ -77,7 +77,9 @@ async fn put_single(backend: &S3Backend, key: &ObjectKey, body: PutBody, h: Head
         && let Some(etag) = out.e_tag()
         && bare_etag(etag) != md5
     {
-        return Err(mismatch(key, &format!("ETag {etag} is not the MD5 {md5}")));
+        let err = mismatch(key, &format!("ETag {etag} is not the MD5 {md5}"));
+        discard(backend, key).await;
+        return Err(err);
     }
     Ok(())
 }
@@ -152,13 +154,17 @@ async fn resumable_state(
             .await
         {
             Ok(_) => true,
+            // moto 5 answers 200 with a body the SDK cannot parse: the upload is there.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => true,
             Err(e) => {
                 let e = backend.fail("list parts", e);
+                tracing::info!(key = %key, error = %e, "checking a recorded multipart upload");
                 // Servers without ListParts: trust the journal; CompleteMultipartUpload checks.
                 !matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidRequest)
                     && !e.message.contains("NoSuchUpload")
             }
         };
+    tracing::debug!(key = %key, usable, alive, parts = state.parts.len(), "recorded multipart upload");
     if alive {
         return Some(state);
     }
@@ -218,9 +224,16 @@ async fn put_multipart(
         Ok(mut parts) => {
             parts.extend(done);
             parts.sort_by_key(|p| p.number);
-            complete(backend, key, &upload_id, &parts, &action, len)
+            let verified = complete(backend, key, &upload_id, &parts, &action, len)
                 .await
-                .and_then(|etag| verify_multipart(key, &parts, etag.as_deref(), check_etag))
+                .and_then(|etag| verify_multipart(key, &parts, etag.as_deref(), check_etag));
+            if verified
+                .as_ref()
+                .is_err_and(|e| e.kind == ErrorKind::Corrupt)
+            {
+                discard(backend, key).await;
+            }
+            verified
         }
         Err(e) => Err(e),
     };
@@ -404,6 +417,14 @@ pub(super) async fn complete(
             }
         }
         Err(e) => Err(backend.fail(action, e)),
+    }
+}
+
+/// Removes an object that failed verification: a damaged copy must not pass for a good one.
+async fn discard(backend: &S3Backend, key: &ObjectKey) {
+    use crate::backend::Backend;
+    if let Err(e) = backend.delete_many(std::slice::from_ref(key)).await {
+        tracing::warn!(key = %key, error = %e, "could not remove an object that failed verification");
     }
 }
 

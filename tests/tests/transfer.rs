@@ -1,0 +1,415 @@
+//! The transfer engine against the real servers: large multipart files, many small files,
+//! S3→S3 on one server and across two, kill -9 and resume, cancel, failed verification, sync,
+//! and a server that answers 503 to every third request.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use ferry_tests::proxy::{Action, Proxy};
+use ferry_tests::{
+    Server, User, big_file, moto, read_tree, s3s, same_file, sdk_client, unique_bucket, wait_until,
+};
+
+fn through(server: &Server, proxy: &Proxy) -> Server {
+    Server {
+        endpoint: proxy.url.clone(),
+        ..server.clone()
+    }
+}
+
+fn stat_json(user: &User, at: &str) -> serde_json::Value {
+    let run = user.run(&["stat", "--json", at]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn large_round_trip(server: Server) {
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("large"));
+    let src = user.home.path().join("big.bin");
+    big_file(&src, 200);
+    let up = user.run(&["cp", src.to_str().unwrap(), &format!("{ws}:big.bin")]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    let meta = stat_json(&user, &format!("{ws}:big.bin"));
+    assert_eq!(meta["size"], 200 * 1024 * 1024);
+    let etag = meta["etag"].as_str().unwrap_or_default().to_string();
+    assert!(
+        etag.trim_matches('"').ends_with("-13"),
+        "200 MiB went up in 13 parts of 16 MiB: {etag}"
+    );
+    let down = user.home.path().join("down.bin");
+    let run = user.run(&["cp", &format!("{ws}:big.bin"), down.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(same_file(&src, &down), "the download is byte-identical");
+}
+
+#[test]
+fn a_200_mib_file_goes_up_in_parts_and_comes_back_identical_on_moto() {
+    large_round_trip(moto());
+}
+
+#[test]
+fn a_200_mib_file_goes_up_in_parts_and_comes_back_identical_on_s3s() {
+    large_round_trip(s3s());
+}
+
+fn many_small_files(server: Server) {
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("small"));
+    let src = user.home.path().join("tree");
+    for i in 0..2000 {
+        let dir = src.join(format!("d{}", i % 40));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(format!("f{i}.txt")),
+            format!("file {i} ").repeat(1 + i % 50),
+        )
+        .unwrap();
+    }
+    let up = user.run(&[
+        "cp",
+        "-r",
+        "--json",
+        src.to_str().unwrap(),
+        &format!("{ws}:tree/"),
+    ]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    let report: serde_json::Value = serde_json::from_str(&up.stdout).unwrap();
+    assert_eq!(report["tally"]["done"], 2000);
+    let down = user.home.path().join("down");
+    let run = user.run(&["cp", "-r", &format!("{ws}:tree"), down.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        read_tree(&src),
+        read_tree(&down),
+        "2,000 files came back identical"
+    );
+}
+
+#[test]
+fn two_thousand_small_files_up_and_down_on_moto() {
+    many_small_files(moto());
+}
+
+#[test]
+fn two_thousand_small_files_up_and_down_on_s3s() {
+    many_small_files(s3s());
+}
+
+#[test]
+fn s3_to_s3_within_a_server_and_across_servers() {
+    let user = User::new();
+    let a = user.add_s3(&moto(), &unique_bucket("s3a"));
+    let b = user.add_s3(&s3s(), &unique_bucket("s3b"));
+    let src = user.home.path().join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    big_file(&src.join("sub/large.bin"), 12);
+    std::fs::write(src.join("small.txt"), "small").unwrap();
+    assert_eq!(
+        user.run(&["cp", "-r", src.to_str().unwrap(), &format!("{a}:one/")])
+            .code,
+        0
+    );
+
+    let within = user.run(&["cp", "-r", &format!("{a}:one/"), &format!("{a}:two/")]);
+    assert_eq!(within.code, 0, "server-side copy: {}", within.output());
+    let across = user.run(&["cp", "-r", &format!("{a}:two/"), &format!("{b}:three/")]);
+    assert_eq!(across.code, 0, "moto → s3s-fs: {}", across.output());
+    let down = user.home.path().join("down");
+    assert_eq!(
+        user.run(&["cp", "-r", &format!("{b}:three"), down.to_str().unwrap()])
+            .code,
+        0
+    );
+    assert_eq!(read_tree(&src), read_tree(&down));
+}
+
+/// Starts `ferry cp` of a 60 MiB file in 5 MiB parts, one at a time, and kills it with
+/// SIGKILL once `parts` parts are journaled. Returns the job id and the journaled parts.
+fn upload_and_kill(user: &User, ws: &str, src: &Path, parts: usize) -> (String, Vec<i32>) {
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+        ("part_concurrency", 1.into()),
+    ]);
+    big_file(src, 60);
+    let mut child = user
+        .command(&["cp", src.to_str().unwrap(), &format!("{ws}:big.bin")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut journaled = Vec::new();
+    let mut job = String::new();
+    wait_until(120, "parts to be journaled", || {
+        let journal = user.journal();
+        let Some(row) = journal.jobs().unwrap().into_iter().next() else {
+            return false;
+        };
+        job = row.id;
+        journaled = journal
+            .parts(&job, 1)
+            .unwrap()
+            .iter()
+            .map(|p| p.number)
+            .collect();
+        journaled.len() >= parts
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The kill may land between two journal writes: read what survived.
+    let journaled = user
+        .journal()
+        .parts(&job, 1)
+        .unwrap()
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    (job, journaled)
+}
+
+fn part_number(target: &str) -> Option<i32> {
+    target
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("partNumber="))
+        .and_then(|n| n.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_mid_upload_then_resume_sends_no_finished_part_again() {
+    let server = moto();
+    let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+    let user = User::new();
+    let ws = user.add_s3(&through(&server, &proxy), &unique_bucket("resume"));
+    let src = user.home.path().join("big.bin");
+    let (job, done_before) = tokio::task::block_in_place(|| upload_and_kill(&user, &ws, &src, 4));
+    assert!(done_before.len() >= 4, "{done_before:?}");
+    let jobs = user.run(&["jobs", "list", "--json"]);
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&jobs.stdout).unwrap();
+    assert_eq!(
+        listed[0]["interrupted"], true,
+        "the killed job shows as interrupted"
+    );
+
+    proxy.clear();
+    let resumed = user.run(&["jobs", "resume"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.output());
+    let sent: Vec<i32> = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.method == "PUT")
+        .filter_map(|s| part_number(&s.target))
+        .collect();
+    for part in &done_before {
+        assert!(
+            !sent.contains(part),
+            "part {part} was finished before the kill and was sent again: {sent:?}"
+        );
+    }
+    for part in 1..=12 {
+        assert!(
+            sent.contains(&part) || done_before.contains(&part),
+            "part {part} was never sent"
+        );
+    }
+    let down = user.home.path().join("down.bin");
+    assert_eq!(
+        user.run(&["cp", &format!("{ws}:big.bin"), down.to_str().unwrap()])
+            .code,
+        0
+    );
+    assert!(
+        same_file(&src, &down),
+        "the resumed upload is byte-identical"
+    );
+    assert!(
+        user.journal().parts(&job, 1).unwrap().is_empty(),
+        "the journal forgets finished uploads"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_leaves_no_open_multipart_upload() {
+    let server = moto();
+    let user = User::new();
+    let bucket = unique_bucket("cancel");
+    let ws = user.add_s3(&server, &bucket);
+    let src = user.home.path().join("big.bin");
+    let (job, _) = tokio::task::block_in_place(|| upload_and_kill(&user, &ws, &src, 2));
+    let client = sdk_client(&server);
+    let open = client
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        open.uploads().len(),
+        1,
+        "the killed upload is open before the cancel"
+    );
+    let cancel = user.run(&["jobs", "cancel", &job]);
+    assert_eq!(cancel.code, 0, "{}", cancel.output());
+    let open = client
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        open.uploads().is_empty(),
+        "cancel aborted the upload: {:?}",
+        open.uploads()
+    );
+    let resume = user.run(&["jobs", "resume", &job]);
+    assert_eq!(
+        resume.code,
+        2,
+        "a cancelled job does not resume: {}",
+        resume.output()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_move_whose_verification_fails_keeps_the_source() {
+    let server = moto();
+    let proxy = Proxy::start(&server.endpoint, |_, method, _| {
+        if method == "PUT" {
+            Action::ForwardWithEtag("\"00000000000000000000000000000000\"".into())
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let user = User::new();
+    let ws = user.add_s3(&through(&server, &proxy), &unique_bucket("verify"));
+    let file = user.home.path().join("precious.txt");
+    std::fs::write(&file, "do not lose me").unwrap();
+    let run = user.run(&["mv", file.to_str().unwrap(), &format!("{ws}:")]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(run.stderr.contains("verification failed"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "do not lose me",
+        "the source is intact"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_sync_of_an_unchanged_tree_sends_nothing() {
+    let server = s3s();
+    let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+    let user = User::new();
+    let ws = user.add_s3(&through(&server, &proxy), &unique_bucket("sync"));
+    let src = user.home.path().join("site");
+    for i in 0..30 {
+        std::fs::create_dir_all(src.join(format!("p{}", i % 3))).unwrap();
+        std::fs::write(
+            src.join(format!("p{}/page{i}.html", i % 3)),
+            format!("<p>{i}</p>"),
+        )
+        .unwrap();
+    }
+    let first = user.run(&[
+        "sync",
+        "--json",
+        src.to_str().unwrap(),
+        &format!("{ws}:site/"),
+    ]);
+    assert_eq!(first.code, 0, "{}", first.output());
+    let report: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(report["tally"]["done"], 30);
+
+    proxy.clear();
+    let second = user.run(&[
+        "sync",
+        "--json",
+        src.to_str().unwrap(),
+        &format!("{ws}:site/"),
+    ]);
+    assert_eq!(second.code, 0, "{}", second.output());
+    let report: serde_json::Value = serde_json::from_str(&second.stdout).unwrap();
+    assert_eq!(report["tally"]["bytes_done"], 0, "{}", second.stdout);
+    assert_eq!(report["plan"]["unchanged"], 30);
+    let writes = proxy.seen().iter().filter(|s| s.method == "PUT").count();
+    assert_eq!(writes, 0, "no object was written on the second run");
+
+    std::fs::write(src.join("p0/page0.html"), "<p>changed, longer</p>").unwrap();
+    std::fs::remove_file(src.join("p1/page1.html")).unwrap();
+    let third = user.run(&[
+        "sync",
+        "--delete",
+        "--json",
+        src.to_str().unwrap(),
+        &format!("{ws}:site/"),
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&third.stdout).unwrap();
+    assert_eq!(
+        (
+            report["plan"]["update"].clone(),
+            report["plan"]["delete"].clone()
+        ),
+        (1.into(), 1.into())
+    );
+    let down = user.home.path().join("down");
+    assert_eq!(
+        user.run(&["sync", &format!("{ws}:site/"), down.to_str().unwrap()])
+            .code,
+        0
+    );
+    assert_eq!(
+        read_tree(&src),
+        read_tree(&down),
+        "the destination matches the source"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_third_request_answered_503_still_completes_identically() {
+    let server = moto();
+    let proxy = Proxy::start(&server.endpoint, |n, _, _| {
+        if n % 3 == 0 {
+            Action::SlowDown
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let user = User::new();
+    let direct = user.add_s3(&server, &unique_bucket("flaky"));
+    let bucket = user.run(&["workspace", "show", "--json", &direct]);
+    let bucket: serde_json::Value = serde_json::from_str(&bucket.stdout).unwrap();
+    let flaky = user.add_s3_workspace(
+        &through(&server, &proxy),
+        bucket["storage"]["bucket"].as_str().unwrap(),
+    );
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+    ]);
+    let src = user.home.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    big_file(&src.join("large.bin"), 12);
+    for i in 0..40 {
+        std::fs::write(src.join(format!("f{i}.txt")), format!("{i}").repeat(100)).unwrap();
+    }
+    let up = user.run(&["cp", "-r", src.to_str().unwrap(), &format!("{flaky}:data/")]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    assert!(
+        proxy.seen().iter().filter(|s| s.refused).count() >= 10,
+        "the proxy did refuse requests"
+    );
+    let down = user.home.path().join("down");
+    let run = user.run(&[
+        "cp",
+        "-r",
+        &format!("{direct}:data"),
+        down.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        read_tree(&src),
+        read_tree(&down),
+        "the data is identical despite the 503s"
+    );
+}
