@@ -632,3 +632,44 @@ fn unknown_transfer_settings_are_reported() {
     assert_eq!(run.code, 2, "{}", run.output());
     assert!(run.stderr.contains("transfer.concurency"), "{}", run.stderr);
 }
+
+#[test]
+fn upload_options_gzip_templates_and_metadata() {
+    let server = moto();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("options"));
+    let src = user.home.path().join("logs");
+    std::fs::create_dir_all(&src).unwrap();
+    let text = "a line of a log that compresses well\n".repeat(500);
+    std::fs::write(src.join("app.log"), &text).unwrap();
+    let run = user.run(&[
+        "cp",
+        "-r",
+        "--gzip",
+        "--key-template",
+        "{prefix}/{yyyy}/{mm}/{dd}/{name}",
+        "--meta",
+        "team=ops",
+        "--cache-control",
+        "no-cache",
+        src.to_str().unwrap(),
+        &format!("{ws}:archive/"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let listed = user.run(&["ls", "-r", "--json", &format!("{ws}:archive/")]);
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(entries.len(), 1, "{}", listed.stdout);
+    let key = entries[0]["key"].as_str().unwrap().to_string();
+    let parts: Vec<&str> = key.split('/').collect();
+    assert_eq!(parts[0], "archive");
+    assert_eq!(parts[1].len(), 4, "a year folder: {key}");
+    assert!(key.ends_with("/app.log"), "{key}");
+    let stat = user.run(&["stat", "--json", &format!("{ws}:{key}")]);
+    let meta: serde_json::Value = serde_json::from_str(&stat.stdout).unwrap();
+    assert!(
+        meta["size"].as_u64().unwrap() < text.len() as u64 / 5,
+        "stored compressed: {meta}"
+    );
+    assert_eq!(meta["metadata"]["team"], "ops");
+    assert_eq!(meta["cache_control"], "no-cache");
+}

@@ -34,7 +34,14 @@ pub(super) async fn write_atomically(
         ));
     }
 
-    let temp = parent.join(format!("{PARTIAL_PREFIX}{}", uuid::Uuid::new_v4()));
+    // One partial name per destination: a write interrupted by a crash is replaced by the
+    // next attempt instead of being left behind.
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let digest = crate::integrity::md5_hex(name.as_bytes());
+    let temp = parent.join(format!("{PARTIAL_PREFIX}{}", &digest[..16]));
     let result = write_and_rename(&temp, path, body, modified).await;
     if result.is_err() {
         // Never leave a partial file behind; the error that matters is the first one.
@@ -53,7 +60,8 @@ async fn write_and_rename(
     let mut reader = body.into_reader().await?;
     let mut file = tokio::fs::OpenOptions::new()
         .write(true)
-        .create_new(true)
+        .create(true)
+        .truncate(true)
         .open(temp)
         .await
         .map_err(|e| StorageError::io("create", temp, e))?;
