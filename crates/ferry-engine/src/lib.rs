@@ -81,6 +81,13 @@ impl Engine {
         })
     }
 
+    /// Keeps jobs, locks and reports in `dir` instead of [`data_dir`].
+    pub fn with_data_dir(mut self, dir: PathBuf) -> Self {
+        self.data_dir = dir;
+        self.journal = std::sync::OnceLock::new();
+        self
+    }
+
     /// The transfer journal, opened on first use.
     pub fn journal(&self) -> Result<Arc<transfer::Journal>> {
         if let Some(journal) = self.journal.get() {

@@ -5,11 +5,10 @@ use std::sync::Arc;
 
 use ferry_engine::settings::ConflictPolicy;
 use ferry_engine::transfer::{
-    self, Accounting, JobKind, JobOptions, JobReport, JobState, UploadOptions,
+    self, Accounting, JobControl, JobKind, JobOptions, JobReport, JobState, UploadOptions,
 };
 use ferry_engine::workspace::{Location, Place};
 use ferry_engine::{Engine, Error};
-use tokio_util::sync::CancellationToken;
 
 use crate::cli::{CompareArg, Conflict, CopyArgs, JobsCmd, SyncArgs, UploadArgs};
 use crate::output;
@@ -160,15 +159,15 @@ async fn start(
 /// Runs a job to its end; Ctrl-C cancels it cleanly (open multipart uploads are aborted).
 async fn run(engine: &Engine, id: &str, json: bool) -> Result<ExitCode, Error> {
     let accounting = Arc::new(Accounting::default());
-    let cancel = CancellationToken::new();
-    let on_signal = cancel.clone();
+    let control = JobControl::default();
+    let on_signal = control.clone();
     let signal = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             on_signal.cancel();
         }
     });
     let bar = Bar::start(!json, accounting.clone());
-    let report = transfer::run_job(engine, id, accounting, cancel).await;
+    let report = transfer::run_job(engine, id, accounting, control).await;
     bar.finish();
     signal.abort();
     let report = report?;

@@ -1,6 +1,7 @@
 //! Transfers as jobs: a request is planned into items recorded in the [`journal`], run with
 //! bounded concurrency, verified item by item, and resumed after a crash from where it stopped.
 
+mod control;
 mod item;
 pub mod journal;
 mod plan;
@@ -12,6 +13,7 @@ mod verify;
 use serde::{Deserialize, Serialize};
 
 pub use crate::workspace::Location as Place;
+pub use control::JobControl;
 pub use journal::{ItemRow, JobRow, Journal, Tally};
 pub use plan::PlanSummary;
 pub use progress::{Accounting, Snapshot};

@@ -9,8 +9,8 @@ use ferry_storage::ObjectKey;
 use futures::StreamExt;
 use serde::Serialize;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
+use super::control::JobControl;
 use super::item::{self, Ctx};
 use super::journal::{ItemRow, JobRow, Journal, Tally};
 use super::plan::{self, PlanSummary, Sink, Source};
@@ -68,7 +68,7 @@ pub async fn run_job(
     engine: &Engine,
     id: &str,
     progress: Arc<Accounting>,
-    cancel: CancellationToken,
+    control: JobControl,
 ) -> Result<JobReport> {
     let journal = engine.journal()?;
     let job = journal
@@ -106,8 +106,9 @@ pub async fn run_job(
     let concurrency = engine.settings().transfer.concurrency.max(1) as usize;
     let executor = tokio_stream_of(rx)
         .map(|item| {
-            let ctx = &ctx;
+            let (ctx, control) = (&ctx, &control);
             async move {
+                control.wait_while_paused().await;
                 let done = item::execute(ctx, &item).await;
                 let journal = ctx.journal.clone();
                 let job = ctx.job.clone();
@@ -123,7 +124,7 @@ pub async fn run_job(
 
     let outcome = tokio::select! {
         (planned, executed) = async { futures::join!(planner, executor) } => Some((planned, executed)),
-        () = cancel.cancelled() => None,
+        () = control.cancelled() => None,
     };
     let summary = sink.summary.clone();
     drop(sink);

@@ -1,0 +1,113 @@
+//! Jobs through the engine's API, as the desktop app will drive them: pause, resume, cancel.
+
+use std::sync::Arc;
+
+use ferry_engine::Engine;
+use ferry_engine::secrets::MemoryStore;
+use ferry_engine::transfer::{Accounting, JobControl, JobKind, JobOptions, JobState};
+use ferry_tests::{read_tree, wait_until};
+
+fn engine(root: &std::path::Path) -> Engine {
+    Engine::load_with(
+        &root.join("config"),
+        &root.join("Ferry"),
+        Arc::new(MemoryStore::default()),
+    )
+    .unwrap()
+    .with_data_dir(root.join("data"))
+}
+
+fn tree(root: &std::path::Path, files: usize) -> std::path::PathBuf {
+    let src = root.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for i in 0..files {
+        std::fs::write(src.join(format!("f{i}.txt")), format!("{i}")).unwrap();
+    }
+    src
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_job_starts_nothing_until_resumed() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = Arc::new(engine(root.path()));
+    let src = tree(root.path(), 50);
+    let dst = root.path().join("dst");
+    let options = JobOptions {
+        recursive: true,
+        ..JobOptions::default()
+    };
+    let from = engine.parse_location(src.to_str().unwrap()).unwrap();
+    let to = engine.parse_location(dst.to_str().unwrap()).unwrap();
+    let id = engine
+        .create_job(JobKind::Copy, &from, &to, &options)
+        .unwrap();
+
+    let control = JobControl::default();
+    control.pause();
+    let accounting = Arc::new(Accounting::default());
+    let run = {
+        let (engine, id, control, accounting) = (
+            engine.clone(),
+            id.clone(),
+            control.clone(),
+            accounting.clone(),
+        );
+        tokio::spawn(async move {
+            ferry_engine::transfer::run_job(&engine, &id, accounting, control).await
+        })
+    };
+    let journal = engine.journal().unwrap();
+    tokio::task::block_in_place(|| {
+        wait_until(30, "the paused job to plan all 50 files", || {
+            journal.tally(&id).map(|t| t.pending == 50).unwrap_or(false)
+        })
+    });
+    assert_eq!(
+        journal.tally(&id).unwrap().done,
+        0,
+        "nothing is carried while paused"
+    );
+    assert_eq!(accounting.snapshot().files_done, 0);
+    assert!(!dst.exists() || read_tree(&dst).is_empty());
+
+    control.resume();
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.state, JobState::Completed);
+    assert_eq!(report.tally.done, 50);
+    assert_eq!(read_tree(&src), read_tree(&dst));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_job_stops_and_stays_cancelled() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = engine(root.path());
+    let src = tree(root.path(), 20);
+    let options = JobOptions {
+        recursive: true,
+        ..JobOptions::default()
+    };
+    let from = engine.parse_location(src.to_str().unwrap()).unwrap();
+    let to = engine
+        .parse_location(root.path().join("dst").to_str().unwrap())
+        .unwrap();
+    let id = engine
+        .create_job(JobKind::Copy, &from, &to, &options)
+        .unwrap();
+    let control = JobControl::default();
+    control.pause();
+    control.cancel();
+    let report =
+        ferry_engine::transfer::run_job(&engine, &id, Arc::new(Accounting::default()), control)
+            .await
+            .unwrap();
+    assert_eq!(report.state, JobState::Cancelled);
+    assert_eq!(report.tally.done, 0);
+    let again = ferry_engine::transfer::run_job(
+        &engine,
+        &id,
+        Arc::new(Accounting::default()),
+        JobControl::default(),
+    )
+    .await;
+    assert!(again.is_err(), "a cancelled job does not run again");
+}
