@@ -23,9 +23,11 @@ fn stat_json(user: &User, at: &str) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap()
 }
 
-fn large_round_trip(server: Server) {
+async fn large_round_trip(server: Server) {
+    let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
     let user = User::new();
-    let ws = user.add_s3(&server, &unique_bucket("large"));
+    let bucket = unique_bucket("large");
+    let ws = user.add_s3(&server, &bucket);
     let src = user.home.path().join("big.bin");
     big_file(&src, 200);
     let up = user.run(&["cp", src.to_str().unwrap(), &format!("{ws}:big.bin")]);
@@ -38,19 +40,30 @@ fn large_round_trip(server: Server) {
         "200 MiB went up in 13 parts of 16 MiB: {etag}"
     );
     let down = user.home.path().join("down.bin");
-    let run = user.run(&["cp", &format!("{ws}:big.bin"), down.to_str().unwrap()]);
+    let via_proxy = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    let run = user.run(&[
+        "cp",
+        &format!("{via_proxy}:big.bin"),
+        down.to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 0, "{}", run.output());
     assert!(same_file(&src, &down), "the download is byte-identical");
+    let gets = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.method == "GET" && s.target.contains("big.bin"))
+        .count();
+    assert_eq!(gets, 13, "downloaded in 13 parallel ranges");
 }
 
-#[test]
-fn a_200_mib_file_goes_up_in_parts_and_comes_back_identical_on_moto() {
-    large_round_trip(moto());
+#[tokio::test(flavor = "multi_thread")]
+async fn a_200_mib_file_goes_up_in_parts_and_comes_back_identical_on_moto() {
+    large_round_trip(moto()).await;
 }
 
-#[test]
-fn a_200_mib_file_goes_up_in_parts_and_comes_back_identical_on_s3s() {
-    large_round_trip(s3s());
+#[tokio::test(flavor = "multi_thread")]
+async fn a_200_mib_file_goes_up_in_parts_and_comes_back_identical_on_s3s() {
+    large_round_trip(s3s()).await;
 }
 
 fn many_small_files(server: Server) {
@@ -490,4 +503,41 @@ async fn every_third_request_answered_503_still_completes_identically_on_moto() 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_third_request_answered_503_still_completes_identically_on_s3s() {
     every_third_request_answered_503_still_completes_identically(s3s()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_whose_parts_do_not_match_the_etag_leaves_no_file() {
+    let server = moto();
+    let proxy = Proxy::start(&server.endpoint, |_, method, _| {
+        if method == "HEAD" {
+            Action::ForwardWithEtag("\"0123456789abcdef0123456789abcdef-4\"".into())
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let user = User::new();
+    let bucket = unique_bucket("badetag");
+    let direct = user.add_s3(&server, &bucket);
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+    ]);
+    let src = user.home.path().join("src.bin");
+    big_file(&src, 20);
+    assert_eq!(
+        user.run(&["cp", src.to_str().unwrap(), &format!("{direct}:x.bin")])
+            .code,
+        0
+    );
+    let flaky = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    let dest = user.home.path().join("out");
+    std::fs::create_dir_all(&dest).unwrap();
+    let run = user.run(&["cp", &format!("{flaky}:x.bin"), dest.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(run.stderr.contains("checksum mismatch"), "{}", run.stderr);
+    assert!(
+        std::fs::read_dir(&dest).unwrap().next().is_none(),
+        "no file, not even a partial one"
+    );
 }

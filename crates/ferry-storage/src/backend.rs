@@ -222,6 +222,8 @@ pub struct Capabilities {
     pub empty_folders: bool,
     /// Whether large uploads go in parts that can be resumed (see `integrity::MultipartLog`).
     pub multipart: bool,
+    /// Whether a file can be written from pieces arriving in any order ([`Backend::put_pieces`]).
+    pub pieces: bool,
 }
 
 /// The minimal contract of a store. Keys are relative to the store's root (a local base folder,
@@ -271,6 +273,20 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         method: PresignMethod,
         expires_in: Duration,
     ) -> Result<String>;
+
+    /// How a multipart object was uploaded: (number of parts, size of the first part). `None`
+    /// for single-part objects and stores without parts.
+    async fn part_layout(&self, key: &ObjectKey) -> Result<Option<(u32, u64)>>;
+
+    /// Writes an object of `len` bytes from pieces `(offset, bytes)` arriving in any order,
+    /// atomically: an error from the stream (a failed check) leaves nothing behind.
+    async fn put_pieces(
+        &self,
+        key: &ObjectKey,
+        len: u64,
+        pieces: BoxStream<'_, Result<(u64, Bytes)>>,
+        options: &PutOptions,
+    ) -> Result<ObjectMeta>;
 
     /// The file behind `key` when this store is a local folder (so an upload can re-read any
     /// part of it, e.g. to resume); `None` elsewhere.

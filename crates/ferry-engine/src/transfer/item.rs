@@ -26,6 +26,10 @@ pub(super) struct Ctx<'a> {
     pub journal: Arc<Journal>,
     pub job: String,
     pub progress: Arc<Accounting>,
+    /// Parts of one file in flight at once.
+    pub part_concurrency: usize,
+    /// Range size for parallel downloads when the upload's part size is unknown.
+    pub range_size: u64,
 }
 
 /// The outcome to record: state, bytes carried, error (message and hint).
@@ -43,10 +47,13 @@ pub(super) async fn execute(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
     let label = item_label(item);
     ctx.progress.started(&label);
     let mut attempt = 0;
+    // The conflict decision is made once: a failed attempt may already have written the
+    // destination, which a second look must not mistake for someone else's file.
+    let mut decided: Option<Option<ObjectKey>> = None;
     let done = loop {
         attempt += 1;
         let result = match item.action {
-            ItemAction::Copy => carry(ctx, item).await,
+            ItemAction::Copy => carry(ctx, item, &mut decided).await,
             ItemAction::Delete => delete(ctx, item).await,
             ItemAction::Mkdir => ctx
                 .dst
@@ -115,7 +122,11 @@ async fn delete(ctx: &Ctx<'_>, item: &ItemRow) -> Result<(ItemState, u64)> {
     }
 }
 
-async fn carry(ctx: &Ctx<'_>, item: &ItemRow) -> Result<(ItemState, u64)> {
+async fn carry(
+    ctx: &Ctx<'_>,
+    item: &ItemRow,
+    decided: &mut Option<Option<ObjectKey>>,
+) -> Result<(ItemState, u64)> {
     let source = ObjectKey::new(&item.source_key);
     let planned = ObjectKey::new(&item.dest_key);
     if ctx.src.backend.address(&source) == ctx.dst.backend.address(&planned) {
@@ -124,7 +135,15 @@ async fn carry(ctx: &Ctx<'_>, item: &ItemRow) -> Result<(ItemState, u64)> {
         ));
     }
     let modified = item.modified.as_deref().and_then(|t| t.parse().ok());
-    let Some(destination) = resolve_conflict(ctx, &planned, modified).await? else {
+    let choice = match decided.clone() {
+        Some(choice) => choice,
+        None => {
+            let choice = resolve_conflict(ctx, &planned, modified).await?;
+            *decided = Some(choice.clone());
+            choice
+        }
+    };
+    let Some(destination) = choice else {
         ctx.progress.advance(item.size);
         return Ok((ItemState::Skipped, 0));
     };
@@ -268,6 +287,11 @@ async fn transfer(
         ctx.progress.advance(size.saturating_sub(counted));
         return Ok(meta);
     }
+    if ctx.dst.backend.capabilities().pieces
+        && let Some((chunk, etag)) = range_plan(ctx, source, item.size).await
+    {
+        return download_ranges(ctx, item, source, destination, chunk, etag, &options).await;
+    }
     let got = ctx.src.backend.get(source, None).await?;
     let reader = VerifyingReader::new(
         got.body,
@@ -278,6 +302,120 @@ async fn transfer(
     );
     let body = PutBody::from_reader(Box::new(reader), got.meta.size);
     Ok(ctx.dst.backend.put(destination, body, &options).await?)
+}
+
+/// Parts larger than this are streamed rather than fetched in parallel into memory.
+const MAX_BUFFERED_PART: u64 = 64 * 1024 * 1024;
+
+/// Whether to download in parallel ranges, and how: `(range size, ETag to check)`. Only
+/// multipart objects (ETag `…-N`) qualify; a single-part object streams, so its whole MD5 is
+/// checked on the way.
+async fn range_plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option<(u64, Option<String>)> {
+    let meta = ctx.src.backend.stat(source).await.ok()?;
+    let etag = meta.etag?;
+    if !ferry_storage::integrity::bare_etag(&etag).contains('-') {
+        return None;
+    }
+    match ctx.src.backend.part_layout(source).await {
+        Ok(Some((parts, first)))
+            if first <= MAX_BUFFERED_PART && size.div_ceil(first) == u64::from(parts) =>
+        {
+            Some((first, Some(etag)))
+        }
+        _ => Some((ctx.range_size, None)),
+    }
+}
+
+/// A large multipart object comes down in ranges, several at once, each written at its offset.
+/// When the upload's part size is known (`layout`), the ranges are its parts and their MD5s
+/// must compose the object's ETag before the file is committed; otherwise the size is checked,
+/// as a single stream of a multipart object could do no better.
+async fn download_ranges(
+    ctx: &Ctx<'_>,
+    item: &ItemRow,
+    source: &ObjectKey,
+    destination: &ObjectKey,
+    chunk: u64,
+    etag: Option<String>,
+    options: &PutOptions,
+) -> Result<ObjectMeta> {
+    use futures::{StreamExt, TryStreamExt};
+
+    let size = item.size;
+    let count = size.div_ceil(chunk).max(1);
+    let md5s = Arc::new(std::sync::Mutex::new(vec![String::new(); count as usize]));
+    let fetched = {
+        let (src, source, md5s, progress) = (
+            ctx.src.backend.clone(),
+            source.clone(),
+            md5s.clone(),
+            ctx.progress.clone(),
+        );
+        futures::stream::iter(0..count)
+            .map(move |i| {
+                let (src, source, md5s, progress) =
+                    (src.clone(), source.clone(), md5s.clone(), progress.clone());
+                async move {
+                    let start = i * chunk;
+                    let end = (start + chunk).min(size);
+                    let bytes = read_range(src.as_ref(), &source, start, end).await?;
+                    progress.advance(bytes.len() as u64);
+                    md5s.lock().unwrap_or_else(|p| p.into_inner())[i as usize] =
+                        ferry_storage::integrity::md5_hex(&bytes);
+                    Ok::<_, StorageError>((start, bytes))
+                }
+            })
+            .buffer_unordered(ctx.part_concurrency.max(1))
+    };
+    let key = source.to_string();
+    let check = futures::stream::once(async move {
+        let Some(etag) = etag else { return Ok(None) };
+        let md5s = md5s.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let actual = ferry_storage::integrity::multipart_etag(&md5s);
+        if ferry_storage::integrity::bare_etag(&etag) == actual {
+            Ok(None)
+        } else {
+            Err(StorageError::new(
+                ErrorKind::Corrupt,
+                format!(
+                    "checksum mismatch: the parts of {key} compose {actual}, not its ETag {etag}"
+                ),
+            ))
+        }
+    })
+    .try_filter_map(|piece: Option<(u64, bytes::Bytes)>| async move { Ok(piece) });
+    let pieces = fetched.chain(check).boxed();
+    Ok(ctx
+        .dst
+        .backend
+        .put_pieces(destination, size, pieces, options)
+        .await?)
+}
+
+async fn read_range(
+    src: &dyn ferry_storage::Backend,
+    source: &ObjectKey,
+    start: u64,
+    end: u64,
+) -> ferry_storage::Result<bytes::Bytes> {
+    use tokio::io::AsyncReadExt;
+    let range = ferry_storage::ByteRange::new(start, Some(end))?;
+    let mut got = src.get(source, Some(range)).await?;
+    let mut buf = Vec::with_capacity((end - start) as usize);
+    got.body.read_to_end(&mut buf).await.map_err(|e| {
+        StorageError::with_source(
+            ErrorKind::Server,
+            format!("reading bytes {start}..{end} of {source:?} failed: {e}"),
+            e,
+        )
+    })?;
+    if buf.len() as u64 != end - start {
+        return Err(StorageError::new(
+            ErrorKind::Corrupt,
+            format!("bytes {start}..{end} of {source:?}: {} arrived", buf.len()),
+        ));
+    }
+    Ok(bytes::Bytes::from(buf))
 }
 
 /// Compresses a file into a temporary one (the compressed size must be known before sending).

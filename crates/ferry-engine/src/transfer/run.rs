@@ -95,6 +95,8 @@ pub async fn run_job(
         journal: journal.clone(),
         job: id.to_string(),
         progress: progress.clone(),
+        part_concurrency: engine.settings().transfer.part_concurrency as usize,
+        range_size: u64::from(engine.settings().transfer.part_size_mib) * 1024 * 1024,
     };
     let (tx, rx) = mpsc::channel::<ItemRow>(512);
     let mut sink = Sink::new(
@@ -227,6 +229,8 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<PlanSummary> {
         journal: engine.journal()?,
         job: job.id.clone(),
         progress: progress.clone(),
+        part_concurrency: 1,
+        range_size: 0,
     };
     let mut sink = Sink::new(None, None, progress);
     let source = plan::source(&src, &job.options, job.kind).await?;

@@ -137,6 +137,7 @@ impl Backend for LocalBackend {
             list_buckets: false,
             empty_folders: true,
             multipart: false,
+            pieces: true,
         }
     }
 
@@ -281,6 +282,23 @@ impl Backend for LocalBackend {
         Err(StorageError::unsupported(
             "a local folder has no shareable links; links exist only for S3 workspaces",
         ))
+    }
+
+    async fn part_layout(&self, _: &ObjectKey) -> Result<Option<(u32, u64)>> {
+        Ok(None)
+    }
+
+    async fn put_pieces(
+        &self,
+        key: &ObjectKey,
+        len: u64,
+        pieces: BoxStream<'_, Result<(u64, bytes::Bytes)>>,
+        options: &PutOptions,
+    ) -> Result<ObjectMeta> {
+        self.check_root()?;
+        let path = self.resolve(key)?;
+        write::write_pieces(self, key, &path, len, pieces, options.modified).await?;
+        self.stat(key).await
     }
 
     fn local_path(&self, key: &ObjectKey) -> Option<PathBuf> {

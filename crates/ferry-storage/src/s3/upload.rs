@@ -31,7 +31,7 @@ pub(super) async fn put(
     key: &ObjectKey,
     body: PutBody,
     options: &PutOptions,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let h = Headers::new(backend, key, options);
     let log = options.multipart_log.clone();
     let resumable = log.as_ref().and_then(|l| l.resume()).is_some();
@@ -51,7 +51,12 @@ fn mismatch(key: &ObjectKey, what: &str) -> StorageError {
     )
 }
 
-async fn put_single(backend: &S3Backend, key: &ObjectKey, body: PutBody, h: Headers) -> Result<()> {
+async fn put_single(
+    backend: &S3Backend,
+    key: &ObjectKey,
+    body: PutBody,
+    h: Headers,
+) -> Result<Option<String>> {
     let len = body.len;
     let bytes = match body.source {
         PutSource::Bytes(bytes) => bytes,
@@ -81,7 +86,7 @@ async fn put_single(backend: &S3Backend, key: &ObjectKey, body: PutBody, h: Head
         discard(backend, key).await;
         return Err(err);
     }
-    Ok(())
+    Ok(out.e_tag().map(str::to_string))
 }
 
 async fn read_file_range(path: &std::path::Path, offset: u64, len: u64) -> Result<Bytes> {
@@ -179,7 +184,7 @@ async fn put_multipart(
     body: PutBody,
     h: Headers,
     log: Option<Arc<dyn MultipartLog>>,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let action = format!("write {key:?}");
     let full = backend.full_key(key);
     let check_etag = h.etag_is_md5();
@@ -226,7 +231,9 @@ async fn put_multipart(
             parts.sort_by_key(|p| p.number);
             let verified = complete(backend, key, &upload_id, &parts, &action, len)
                 .await
-                .and_then(|etag| verify_multipart(key, &parts, etag.as_deref(), check_etag));
+                .and_then(|etag| {
+                    verify_multipart(key, &parts, etag.as_deref(), check_etag).map(|()| etag)
+                });
             if verified
                 .as_ref()
                 .is_err_and(|e| e.kind == ErrorKind::Corrupt)
