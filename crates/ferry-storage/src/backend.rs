@@ -166,6 +166,45 @@ impl PutBody {
     }
 }
 
+/// A cap on the bytes held in memory across all transfers (part buffers), shared by clones.
+#[derive(Clone, Debug)]
+pub struct MemoryBudget {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    total: u32,
+}
+
+/// What a [`MemoryBudget`] lends: returned when dropped.
+pub type MemoryLoan = Option<tokio::sync::OwnedSemaphorePermit>;
+
+impl MemoryBudget {
+    const UNIT: u64 = 1024 * 1024;
+
+    pub fn new(bytes: u64) -> Self {
+        let total = bytes
+            .div_ceil(Self::UNIT)
+            .clamp(1, u64::from(u32::MAX >> 3)) as u32;
+        Self {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(total as usize)),
+            total,
+        }
+    }
+
+    /// Waits until `bytes` fit. A request larger than the whole budget waits for all of it, so
+    /// it runs alone rather than never.
+    pub async fn take(&self, bytes: u64) -> MemoryLoan {
+        let units = bytes.div_ceil(Self::UNIT).clamp(1, u64::from(self.total)) as u32;
+        self.permits.clone().acquire_many_owned(units).await.ok()
+    }
+}
+
+/// Borrows from an optional budget.
+pub async fn borrow(budget: Option<&MemoryBudget>, bytes: u64) -> MemoryLoan {
+    match budget {
+        Some(budget) => budget.take(bytes).await,
+        None => None,
+    }
+}
+
 /// Per-upload settings; a store adds its own defaults (SSE, ACL, storage class…) for fields left
 /// empty.
 #[derive(Clone, Default)]
@@ -181,6 +220,8 @@ pub struct PutOptions {
     pub modified: Option<Timestamp>,
     /// Where a multipart upload records its parts, so that it can resume after a crash.
     pub multipart_log: Option<std::sync::Arc<dyn crate::integrity::MultipartLog>>,
+    /// Part buffers are borrowed from this budget.
+    pub memory: Option<MemoryBudget>,
 }
 
 impl std::fmt::Debug for PutOptions {
@@ -194,6 +235,7 @@ impl std::fmt::Debug for PutOptions {
             .field("metadata", &self.metadata)
             .field("modified", &self.modified)
             .field("multipart_log", &self.multipart_log.is_some())
+            .field("memory", &self.memory)
             .finish()
     }
 }
@@ -365,3 +407,34 @@ pub trait BackendExt: Backend {
 }
 
 impl<T: Backend + ?Sized> BackendExt for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[tokio::test]
+    async fn a_memory_budget_makes_borrowers_wait() {
+        let budget = MemoryBudget::new(4 * MIB);
+        let first = budget.take(3 * MIB).await;
+        assert!(
+            budget.take(2 * MIB).now_or_never().is_none(),
+            "2 MiB more do not fit in 4 while 3 are lent"
+        );
+        assert!(
+            budget.take(MIB).now_or_never().is_some(),
+            "1 MiB still fits"
+        );
+        drop(first);
+        assert!(
+            budget.take(2 * MIB).now_or_never().is_some(),
+            "returned memory is lent again"
+        );
+        assert!(
+            budget.take(100 * MIB).now_or_never().is_some(),
+            "a request larger than the budget runs alone instead of never"
+        );
+    }
+}

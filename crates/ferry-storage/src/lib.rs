@@ -14,7 +14,8 @@ pub mod testkit;
 
 pub use backend::{
     Backend, BackendExt, ByteRange, Capabilities, DeleteFailure, Entry, GetObject, ListOptions,
-    ListPage, ObjectMeta, PresignMethod, PutBody, PutOptions, PutSource, Reader,
+    ListPage, MemoryBudget, MemoryLoan, ObjectMeta, PresignMethod, PutBody, PutOptions, PutSource,
+    Reader,
 };
 pub use diagnose::{Check, CheckName, ConnectionReport};
 pub use error::{ErrorKind, Result, StorageError};

@@ -181,6 +181,8 @@ pub struct TransferPrefs {
     pub part_size_mib: u32,
     /// Files at least this large (MiB) are uploaded in parts.
     pub multipart_threshold_mib: u32,
+    /// Most MiB of file data held in memory at once across all transfers (part buffers).
+    pub memory_budget_mib: u32,
     pub conflict: ConflictPolicy,
 }
 
@@ -191,6 +193,7 @@ impl Default for TransferPrefs {
             part_concurrency: 4,
             part_size_mib: 16,
             multipart_threshold_mib: 64,
+            memory_budget_mib: 256,
             conflict: ConflictPolicy::Ask,
         }
     }

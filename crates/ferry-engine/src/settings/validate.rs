@@ -231,6 +231,7 @@ fn check_transfer(t: &TransferPrefs, found: &mut Found) {
         5,
         5 * 1024,
     );
+    range("memory_budget_mib", t.memory_budget_mib, 16, 64 * 1024);
 }
 
 #[cfg(test)]

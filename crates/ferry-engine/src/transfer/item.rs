@@ -30,6 +30,8 @@ pub(super) struct Ctx<'a> {
     pub part_concurrency: usize,
     /// Range size for parallel downloads when the upload's part size is unknown.
     pub range_size: u64,
+    /// Shared by every part buffer of the job.
+    pub memory: ferry_storage::MemoryBudget,
 }
 
 /// The outcome to record: state, bytes carried, error (message and hint).
@@ -236,6 +238,7 @@ fn put_options(ctx: &Ctx<'_>, modified: Option<jiff::Timestamp>) -> PutOptions {
         metadata: upload.metadata.clone(),
         modified,
         multipart_log: None,
+        memory: Some(ctx.memory.clone()),
     }
 }
 
@@ -345,19 +348,27 @@ async fn download_ranges(
     let count = size.div_ceil(chunk).max(1);
     let md5s = Arc::new(std::sync::Mutex::new(vec![String::new(); count as usize]));
     let fetched = {
-        let (src, source, md5s, progress) = (
+        let (src, source, md5s, progress, memory) = (
             ctx.src.backend.clone(),
             source.clone(),
             md5s.clone(),
             ctx.progress.clone(),
+            ctx.memory.clone(),
         );
         futures::stream::iter(0..count)
             .map(move |i| {
-                let (src, source, md5s, progress) =
-                    (src.clone(), source.clone(), md5s.clone(), progress.clone());
+                let (src, source, md5s, progress, memory) = (
+                    src.clone(),
+                    source.clone(),
+                    md5s.clone(),
+                    progress.clone(),
+                    memory.clone(),
+                );
                 async move {
                     let start = i * chunk;
                     let end = (start + chunk).min(size);
+                    // Reads start only when their bytes fit in the job's memory budget.
+                    let _loan = memory.take(end - start).await;
                     let bytes = read_range(src.as_ref(), &source, start, end).await?;
                     progress.advance(bytes.len() as u64);
                     md5s.lock().unwrap_or_else(|p| p.into_inner())[i as usize] =

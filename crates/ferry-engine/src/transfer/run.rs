@@ -97,6 +97,9 @@ pub async fn run_job(
         progress: progress.clone(),
         part_concurrency: engine.settings().transfer.part_concurrency as usize,
         range_size: u64::from(engine.settings().transfer.part_size_mib) * 1024 * 1024,
+        memory: ferry_storage::MemoryBudget::new(
+            u64::from(engine.settings().transfer.memory_budget_mib) * 1024 * 1024,
+        ),
     };
     let (tx, rx) = mpsc::channel::<ItemRow>(512);
     let mut sink = Sink::new(
@@ -231,6 +234,7 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<PlanSummary> {
         progress: progress.clone(),
         part_concurrency: 1,
         range_size: 0,
+        memory: ferry_storage::MemoryBudget::new(1),
     };
     let mut sink = Sink::new(None, None, progress);
     let source = plan::source(&src, &job.options, job.kind).await?;

@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::headers::{Headers, with_headers};
 use super::{ChecksumMode, S3Backend};
-use crate::backend::{PutBody, PutOptions, PutSource, Reader};
+use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::{
     DonePart, MultipartLog, MultipartState, bare_etag, md5_base64, md5_hex, multipart_etag,
@@ -35,10 +35,12 @@ pub(super) async fn put(
     let h = Headers::new(backend, key, options);
     let log = options.multipart_log.clone();
     let resumable = log.as_ref().and_then(|l| l.resume()).is_some();
+    let memory = options.memory.clone();
     if body.len < backend.config().multipart_threshold && !resumable {
+        let _loan = crate::backend::borrow(memory.as_ref(), body.len).await;
         put_single(backend, key, body, h).await
     } else {
-        put_multipart(backend, key, body, h, log).await
+        put_multipart(backend, key, body, h, log, memory).await
     }
 }
 
@@ -184,6 +186,7 @@ async fn put_multipart(
     body: PutBody,
     h: Headers,
     log: Option<Arc<dyn MultipartLog>>,
+    memory: Option<crate::backend::MemoryBudget>,
 ) -> Result<Option<String>> {
     let action = format!("write {key:?}");
     let full = backend.full_key(key);
@@ -223,6 +226,7 @@ async fn put_multipart(
         part_size,
         check_etag,
         log: log.as_deref(),
+        memory,
     };
     let skip: HashSet<i32> = done.iter().map(|p| p.number).collect();
     let result = match plan.send(body, &skip).await {
@@ -282,6 +286,7 @@ struct Parts<'a> {
     part_size: u64,
     check_etag: bool,
     log: Option<&'a dyn MultipartLog>,
+    memory: Option<crate::backend::MemoryBudget>,
 }
 
 impl Parts<'_> {
@@ -297,13 +302,19 @@ impl Parts<'_> {
             .filter(|i| !skip.contains(&((i + 1) as i32)))
             .collect();
 
-        let chunks: BoxStream<'_, Result<(u64, Bytes)>> = match body.source {
+        let memory = self.memory.clone();
+        let borrow = move |size: u64| {
+            let memory = memory.clone();
+            async move { crate::backend::borrow(memory.as_ref(), size).await }
+        };
+        let chunks: BoxStream<'_, Result<(u64, Bytes, MemoryLoan)>> = match body.source {
             PutSource::File { path, offset } => stream::iter(todo)
                 .map(move |i| {
-                    let path = path.clone();
+                    let (path, borrow) = (path.clone(), borrow.clone());
                     async move {
                         let (start, size) = range(i);
-                        Ok((i, read_file_range(&path, offset + start, size).await?))
+                        let loan = borrow(size).await;
+                        Ok((i, read_file_range(&path, offset + start, size).await?, loan))
                     }
                 })
                 .buffered(1)
@@ -311,26 +322,35 @@ impl Parts<'_> {
             PutSource::Bytes(bytes) => stream::iter(todo)
                 .map(move |i| {
                     let (start, size) = range(i);
-                    Ok((i, bytes.slice(start as usize..(start + size) as usize)))
+                    Ok((
+                        i,
+                        bytes.slice(start as usize..(start + size) as usize),
+                        None,
+                    ))
                 })
                 .boxed(),
             PutSource::Reader(reader) => {
                 let key = self.key.clone();
                 stream::unfold((reader, 0u64), move |(mut reader, i)| {
-                    let key = key.clone();
+                    let (key, borrow) = (key.clone(), borrow.clone());
                     async move {
                         if i >= count {
                             return None;
                         }
+                        let loan = borrow(range(i).1).await;
                         let chunk = read_chunk(&mut reader, range(i).1, &key).await;
-                        Some((chunk.map(|b| (i, b)), (reader, i + 1)))
+                        Some((chunk.map(|b| (i, b, loan)), (reader, i + 1)))
                     }
                 })
                 .boxed()
             }
         };
         chunks
-            .map_ok(|(i, bytes)| self.send_one((i + 1) as i32, bytes))
+            .map_ok(|(i, bytes, loan)| async move {
+                let part = self.send_one((i + 1) as i32, bytes).await;
+                drop(loan);
+                part
+            })
             .try_buffer_unordered(concurrency)
             .try_collect()
             .await
