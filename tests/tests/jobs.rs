@@ -111,3 +111,55 @@ async fn a_cancelled_job_stops_and_stays_cancelled() {
     .await;
     assert!(again.is_err(), "a cancelled job does not run again");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_one_item_skips_it_and_the_rest_goes_on() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = Arc::new(engine(root.path()));
+    let src = tree(root.path(), 10);
+    let dst = root.path().join("dst");
+    let options = JobOptions {
+        recursive: true,
+        ..JobOptions::default()
+    };
+    let from = engine.parse_location(src.to_str().unwrap()).unwrap();
+    let to = engine.parse_location(dst.to_str().unwrap()).unwrap();
+    let id = engine
+        .create_job(JobKind::Copy, &from, &to, &options)
+        .unwrap();
+    let control = JobControl::default();
+    control.pause();
+    let run = {
+        let (engine, id, control) = (engine.clone(), id.clone(), control.clone());
+        tokio::spawn(async move {
+            ferry_engine::transfer::run_job(&engine, &id, Arc::new(Accounting::default()), control)
+                .await
+        })
+    };
+    let journal = engine.journal().unwrap();
+    tokio::task::block_in_place(|| {
+        wait_until(30, "the job to plan its 10 files", || {
+            journal.tally(&id).map(|t| t.pending == 10).unwrap_or(false)
+        })
+    });
+    let items = journal.pending_items(&id).unwrap();
+    let cancelled: Vec<String> = items[..2].iter().map(|i| i.source_key.clone()).collect();
+    control.cancel_item(items[0].seq);
+    control.cancel_item(items[1].seq);
+    control.resume();
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(
+        (report.tally.done, report.tally.skipped),
+        (8, 2),
+        "{report:?}"
+    );
+    let copied = read_tree(&dst);
+    assert_eq!(copied.len(), 8);
+    for key in cancelled {
+        let name = key.rsplit('/').next().unwrap();
+        assert!(
+            !copied.contains_key(name),
+            "{name} was cancelled and not copied"
+        );
+    }
+}

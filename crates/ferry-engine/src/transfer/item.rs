@@ -93,6 +93,28 @@ pub(super) async fn execute(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
     done
 }
 
+/// Records an item cancelled by the user, aborting the multipart upload it may have open.
+pub(super) async fn cancelled(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
+    if let Ok(Some((key, upload_id))) = ctx.journal.upload_of(&ctx.job, item.seq) {
+        if let Err(e) = ctx
+            .dst
+            .backend
+            .abort_upload(&ObjectKey::new(key), &upload_id)
+            .await
+        {
+            tracing::warn!(error = %e, "could not abort the upload of a cancelled item");
+        }
+        let _ = ctx.journal.forget_upload(&ctx.job, item.seq);
+    }
+    let label = item_label(item);
+    ctx.progress.finished(&label, None);
+    Done {
+        state: ItemState::Skipped,
+        bytes: 0,
+        error: Some("cancelled by the user".into()),
+    }
+}
+
 fn item_label(item: &ItemRow) -> String {
     match item.action {
         ItemAction::Delete => format!("delete {}", item.dest_key),

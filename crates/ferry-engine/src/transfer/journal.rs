@@ -449,6 +449,30 @@ impl Journal {
         Ok(rows)
     }
 
+    /// The open multipart upload of one item: (destination key, upload id).
+    pub fn upload_of(&self, job: &str, seq: i64) -> Result<Option<(String, String)>> {
+        self.lock()
+            .query_row(
+                "SELECT dest_key, upload_id FROM uploads WHERE job = ?1 AND seq = ?2",
+                params![job, seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    pub fn forget_upload(&self, job: &str, seq: i64) -> Result<()> {
+        let conn = self.lock();
+        for table in ["parts", "uploads"] {
+            conn.execute(
+                &format!("DELETE FROM {table} WHERE job = ?1 AND seq = ?2"),
+                params![job, seq],
+            )
+            .map_err(db)?;
+        }
+        Ok(())
+    }
+
     pub fn forget_uploads(&self, job: &str) -> Result<()> {
         let conn = self.lock();
         conn.execute("DELETE FROM parts WHERE job = ?1", [job])

@@ -114,7 +114,10 @@ pub async fn run_job(
             let (ctx, control) = (&ctx, &control);
             async move {
                 control.wait_while_paused().await;
-                let done = item::execute(ctx, &item).await;
+                let done = tokio::select! {
+                    done = item::execute(ctx, &item), if !control.is_item_cancelled(item.seq) => done,
+                    () = control.item_cancelled(item.seq) => item::cancelled(ctx, &item).await,
+                };
                 let journal = ctx.journal.clone();
                 let job = ctx.job.clone();
                 let seq = item.seq;
