@@ -541,3 +541,44 @@ async fn a_download_whose_parts_do_not_match_the_etag_leaves_no_file() {
         "no file, not even a partial one"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copies_between_buckets_of_one_endpoint_stay_on_the_server() {
+    let server = moto();
+    let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+    let user = User::new();
+    let a = user.add_s3(&through(&server, &proxy), &unique_bucket("ssa"));
+    let b = user.add_s3(&through(&server, &proxy), &unique_bucket("ssb"));
+    let src = user.home.path().join("x.bin");
+    big_file(&src, 3);
+    assert_eq!(
+        user.run(&["cp", src.to_str().unwrap(), &format!("{a}:x.bin")])
+            .code,
+        0
+    );
+    proxy.clear();
+    let run = user.run(&["cp", &format!("{a}:x.bin"), &format!("{b}:copied/x.bin")]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let seen = proxy.seen();
+    let object_gets = seen
+        .iter()
+        .filter(|s| {
+            s.method == "GET" && s.target.split('?').next().unwrap_or("").ends_with("x.bin")
+        })
+        .count();
+    assert_eq!(
+        object_gets, 0,
+        "no byte of the object came through Ferry: {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|s| s.target.contains("CopyObject")),
+        "the server copied: {seen:?}"
+    );
+    let down = user.home.path().join("down.bin");
+    assert_eq!(
+        user.run(&["cp", &format!("{b}:copied/x.bin"), down.to_str().unwrap()])
+            .code,
+        0
+    );
+    assert!(same_file(&src, &down));
+}

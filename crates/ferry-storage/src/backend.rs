@@ -247,6 +247,17 @@ pub enum PresignMethod {
     Put,
 }
 
+/// An object another store on the same endpoint, with the same credentials, can copy without
+/// the bytes leaving the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopySource {
+    /// Endpoint, region and credentials: copies work only between equal identities.
+    pub identity: String,
+    pub bucket: String,
+    /// The full key in the bucket.
+    pub key: String,
+}
+
 /// One key a batched delete could not remove, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteFailure {
@@ -315,6 +326,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         method: PresignMethod,
         expires_in: Duration,
     ) -> Result<String>;
+
+    /// Where `key` can be copied from server-side, if this store allows that.
+    fn copy_source(&self, key: &ObjectKey) -> Option<CopySource>;
+
+    /// Copies server-side from `source` (of `size` bytes) to `to` in this store.
+    async fn copy_from(&self, source: &CopySource, size: u64, to: &ObjectKey)
+    -> Result<ObjectMeta>;
 
     /// How a multipart object was uploaded: (number of parts, size of the first part). `None`
     /// for single-part objects and stores without parts.

@@ -13,9 +13,9 @@ pub mod sensitive;
 pub mod testkit;
 
 pub use backend::{
-    Backend, BackendExt, ByteRange, Capabilities, DeleteFailure, Entry, GetObject, ListOptions,
-    ListPage, MemoryBudget, MemoryLoan, ObjectMeta, PresignMethod, PutBody, PutOptions, PutSource,
-    Reader,
+    Backend, BackendExt, ByteRange, Capabilities, CopySource, DeleteFailure, Entry, GetObject,
+    ListOptions, ListPage, MemoryBudget, MemoryLoan, ObjectMeta, PresignMethod, PutBody,
+    PutOptions, PutSource, Reader,
 };
 pub use diagnose::{Check, CheckName, ConnectionReport};
 pub use error::{ErrorKind, Result, StorageError};

@@ -271,11 +271,27 @@ async fn transfer(
     destination: &ObjectKey,
     modified: Option<jiff::Timestamp>,
 ) -> Result<ObjectMeta> {
-    let same_store = ctx.src.workspace.is_some() && ctx.src.workspace == ctx.dst.workspace;
-    if same_store && !ctx.options.upload.gzip {
-        let meta = ctx.src.backend.copy(source, destination).await?;
-        ctx.progress.advance(item.size);
-        return Ok(meta);
+    if !ctx.options.upload.gzip {
+        // Same endpoint and credentials (any bucket): the server copies, no byte comes here.
+        if let (Some(from), Some(into)) = (
+            ctx.src.backend.copy_source(source),
+            ctx.dst.backend.copy_source(destination),
+        ) && from.identity == into.identity
+        {
+            let meta = ctx
+                .dst
+                .backend
+                .copy_from(&from, item.size, destination)
+                .await?;
+            ctx.progress.advance(item.size);
+            return Ok(meta);
+        }
+        let same_store = ctx.src.workspace.is_some() && ctx.src.workspace == ctx.dst.workspace;
+        if same_store {
+            let meta = ctx.src.backend.copy(source, destination).await?;
+            ctx.progress.advance(item.size);
+            return Ok(meta);
+        }
     }
     let mut options = put_options(ctx, modified);
     let local_file = ctx.src.backend.local_path(source);

@@ -284,6 +284,22 @@ impl Backend for LocalBackend {
         ))
     }
 
+    fn copy_source(&self, _: &ObjectKey) -> Option<crate::backend::CopySource> {
+        None
+    }
+
+    async fn copy_from(
+        &self,
+        source: &crate::backend::CopySource,
+        _: u64,
+        _: &ObjectKey,
+    ) -> Result<ObjectMeta> {
+        Err(StorageError::unsupported(format!(
+            "a local folder cannot copy {} server-side",
+            source.key
+        )))
+    }
+
     async fn part_layout(&self, _: &ObjectKey) -> Result<Option<(u32, u64)>> {
         Ok(None)
     }

@@ -25,14 +25,29 @@ pub(super) async fn copy(backend: &S3Backend, from: &ObjectKey, to: &ObjectKey) 
     use crate::backend::Backend;
     to.check_length()?;
     let source = backend.stat(from).await?;
-    let copy_source = utf8_percent_encode(
-        &format!("{}/{}", backend.bucket(), backend.full_key(from)),
-        COPY_SOURCE,
+    copy_object(
+        backend,
+        backend.bucket(),
+        &backend.full_key(from),
+        source.size,
+        to,
     )
-    .to_string();
+    .await
+}
+
+/// Copies `bucket/key` (possibly another bucket on the same endpoint) to `to` in `backend`.
+pub(super) async fn copy_object(
+    backend: &S3Backend,
+    bucket: &str,
+    key: &str,
+    size: u64,
+    to: &ObjectKey,
+) -> Result<()> {
+    let copy_source = utf8_percent_encode(&format!("{bucket}/{key}"), COPY_SOURCE).to_string();
+    let from = key;
     let h = Headers::new(backend, to, &PutOptions::default());
     let action = format!("copy {from:?} to {to:?}");
-    if source.size <= MAX_SINGLE_COPY {
+    if size <= MAX_SINGLE_COPY {
         backend
             .client()
             .copy_object()
@@ -48,7 +63,7 @@ pub(super) async fn copy(backend: &S3Backend, from: &ObjectKey, to: &ObjectKey) 
             .map_err(|e| backend.fail(&action, e))?;
         return Ok(());
     }
-    copy_multipart(backend, &copy_source, to, source.size, h).await
+    copy_multipart(backend, &copy_source, to, size, h).await
 }
 
 async fn copy_multipart(

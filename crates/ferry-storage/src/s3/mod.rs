@@ -370,6 +370,32 @@ impl Backend for S3Backend {
         Ok(request.uri().to_string())
     }
 
+    fn copy_source(&self, key: &ObjectKey) -> Option<crate::backend::CopySource> {
+        let config = self.config();
+        let credentials = match &config.credentials {
+            S3Credentials::Static { access_key_id, .. } => format!("key:{access_key_id}"),
+            S3Credentials::AwsChain { profile } => {
+                format!("profile:{}", profile.as_deref().unwrap_or("default"))
+            }
+        };
+        Some(crate::backend::CopySource {
+            identity: format!("{}|{}|{credentials}", self.inner.endpoint, config.region),
+            bucket: config.bucket.clone(),
+            key: self.full_key(key),
+        })
+    }
+
+    async fn copy_from(
+        &self,
+        source: &crate::backend::CopySource,
+        size: u64,
+        to: &ObjectKey,
+    ) -> Result<ObjectMeta> {
+        to.check_length()?;
+        copy::copy_object(self, &source.bucket, &source.key, size, to).await?;
+        self.stat(to).await
+    }
+
     async fn part_layout(&self, key: &ObjectKey) -> Result<Option<(u32, u64)>> {
         let action = format!("read {key:?}");
         let out = self
