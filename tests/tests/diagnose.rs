@@ -6,6 +6,13 @@ use ferry_storage::{Backend, CheckName, ErrorKind, S3Backend, Sensitive};
 use ferry_tests::canned::{self, Answer};
 use ferry_tests::{moto, s3s, unique_bucket};
 
+/// Asserts that the connection check failed with `kind`, in words that include `words`.
+fn expect(found: (CheckName, ErrorKind, String), kind: ErrorKind, words: &str) {
+    let (check, found_kind, message) = found;
+    assert_eq!((check, found_kind), (CheckName::Connect, kind), "{message}");
+    assert!(message.contains(words), "expected {words:?} in: {message}");
+}
+
 /// The kind of the first failed check, and that check's name.
 async fn diagnose(backend: &S3Backend) -> (CheckName, ErrorKind, String) {
     let report = backend.test_connection().await;
@@ -32,26 +39,19 @@ async fn with_keys(key_id: Option<&str>, secret: Option<&str>) -> (CheckName, Er
 
 #[tokio::test]
 async fn wrong_secret() {
-    let (check, kind, message) = with_keys(None, Some("wrong-secret")).await;
-    assert_eq!(
-        (check, kind),
-        (CheckName::Connect, ErrorKind::WrongSecret),
-        "{message}"
+    expect(
+        with_keys(None, Some("wrong-secret")).await,
+        ErrorKind::WrongSecret,
+        "secret access key is wrong",
     );
-    assert!(message.contains("secret access key is wrong"), "{message}");
 }
 
 #[tokio::test]
 async fn unknown_access_key() {
-    let (check, kind, message) = with_keys(Some("FERRYNOSUCHKEY000000"), None).await;
-    assert_eq!(
-        (check, kind),
-        (CheckName::Connect, ErrorKind::UnknownAccessKey),
-        "{message}"
-    );
-    assert!(
-        message.contains("does not know this access key"),
-        "{message}"
+    expect(
+        with_keys(Some("FERRYNOSUCHKEY000000"), None).await,
+        ErrorKind::UnknownAccessKey,
+        "does not know this access key",
     );
 }
 
@@ -79,13 +79,7 @@ async fn dead_port() {
     let mut server = moto();
     server.endpoint = format!("http://127.0.0.1:{port}");
     let backend = S3Backend::connect(server.config("any-bucket")).await;
-    let (check, kind, message) = diagnose(&backend).await;
-    assert_eq!(
-        (check, kind),
-        (CheckName::Connect, ErrorKind::Unreachable),
-        "{message}"
-    );
-    assert!(message.contains("refused"), "{message}");
+    expect(diagnose(&backend).await, ErrorKind::Unreachable, "refused");
 }
 
 #[tokio::test]
@@ -93,13 +87,7 @@ async fn unresolvable_host() {
     let mut server = moto();
     server.endpoint = "http://no-such-host.invalid:9000".into();
     let backend = S3Backend::connect(server.config("any-bucket")).await;
-    let (check, kind, message) = diagnose(&backend).await;
-    assert_eq!(
-        (check, kind),
-        (CheckName::Connect, ErrorKind::Unreachable),
-        "{message}"
-    );
-    assert!(message.contains("DNS"), "{message}");
+    expect(diagnose(&backend).await, ErrorKind::Unreachable, "DNS");
 }
 
 async fn canned_backend(
@@ -122,13 +110,7 @@ async fn clock_skew() {
         )
     })
     .await;
-    let (check, kind, message) = diagnose(&backend).await;
-    assert_eq!(
-        (check, kind),
-        (CheckName::Connect, ErrorKind::ClockSkew),
-        "{message}"
-    );
-    assert!(message.contains("clock"), "{message}");
+    expect(diagnose(&backend).await, ErrorKind::ClockSkew, "clock");
 }
 
 #[tokio::test]
@@ -138,15 +120,10 @@ async fn bucket_in_another_region_names_it() {
             .header("x-amz-bucket-region", "eu-west-3")
     })
     .await;
-    let (check, kind, message) = diagnose(&backend).await;
-    assert_eq!(
-        (check, kind),
-        (CheckName::Connect, ErrorKind::WrongRegion),
-        "{message}"
-    );
-    assert!(
-        message.contains("eu-west-3"),
-        "the right region is named: {message}"
+    expect(
+        diagnose(&backend).await,
+        ErrorKind::WrongRegion,
+        "eu-west-3",
     );
 }
 

@@ -26,12 +26,14 @@ fn tree(root: &std::path::Path, files: usize) -> std::path::PathBuf {
     src
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_paused_job_starts_nothing_until_resumed() {
-    let root = tempfile::tempdir().unwrap();
-    let engine = Arc::new(engine(root.path()));
-    let src = tree(root.path(), 50);
-    let dst = root.path().join("dst");
+/// Records a copy of a fresh folder of `files` files to `root/dst`: (source, destination, job).
+fn copy_job(
+    engine: &Engine,
+    root: &std::path::Path,
+    files: usize,
+) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let src = tree(root, files);
+    let dst = root.join("dst");
     let options = JobOptions {
         recursive: true,
         ..JobOptions::default()
@@ -41,6 +43,14 @@ async fn a_paused_job_starts_nothing_until_resumed() {
     let id = engine
         .create_job(JobKind::Copy, &from, &to, &options)
         .unwrap();
+    (src, dst, id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_job_starts_nothing_until_resumed() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = Arc::new(engine(root.path()));
+    let (src, dst, id) = copy_job(&engine, root.path(), 50);
 
     let control = JobControl::default();
     control.pause();
@@ -81,18 +91,7 @@ async fn a_paused_job_starts_nothing_until_resumed() {
 async fn a_cancelled_job_stops_and_stays_cancelled() {
     let root = tempfile::tempdir().unwrap();
     let engine = engine(root.path());
-    let src = tree(root.path(), 20);
-    let options = JobOptions {
-        recursive: true,
-        ..JobOptions::default()
-    };
-    let from = engine.parse_location(src.to_str().unwrap()).unwrap();
-    let to = engine
-        .parse_location(root.path().join("dst").to_str().unwrap())
-        .unwrap();
-    let id = engine
-        .create_job(JobKind::Copy, &from, &to, &options)
-        .unwrap();
+    let (_, _, id) = copy_job(&engine, root.path(), 20);
     let control = JobControl::default();
     control.pause();
     control.cancel();
@@ -116,17 +115,7 @@ async fn a_cancelled_job_stops_and_stays_cancelled() {
 async fn cancelling_one_item_skips_it_and_the_rest_goes_on() {
     let root = tempfile::tempdir().unwrap();
     let engine = Arc::new(engine(root.path()));
-    let src = tree(root.path(), 10);
-    let dst = root.path().join("dst");
-    let options = JobOptions {
-        recursive: true,
-        ..JobOptions::default()
-    };
-    let from = engine.parse_location(src.to_str().unwrap()).unwrap();
-    let to = engine.parse_location(dst.to_str().unwrap()).unwrap();
-    let id = engine
-        .create_job(JobKind::Copy, &from, &to, &options)
-        .unwrap();
+    let (_, dst, id) = copy_job(&engine, root.path(), 10);
     let control = JobControl::default();
     control.pause();
     let run = {
