@@ -352,6 +352,10 @@ const MAX_BUFFERED_PART: u64 = 64 * 1024 * 1024;
 /// multipart objects (ETag `…-N`) qualify; a single-part object streams, so its whole MD5 is
 /// checked on the way.
 async fn range_plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option<(u64, Option<String>)> {
+    // Small files gain nothing from ranges; asking would cost each a request.
+    if size < ctx.range_size.saturating_mul(2) {
+        return None;
+    }
     let meta = ctx.src.backend.stat(source).await.ok()?;
     let etag = meta.etag?;
     if !ferry_storage::integrity::bare_etag(&etag).contains('-') {
