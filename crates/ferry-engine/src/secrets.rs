@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn debug_never_shows_the_secret() {
         let secret = S3Secret {
-            access_key_id: "AKIAEXAMPLEKEY123456".into(),
+            access_key_id: "AKIAfakeferrykey3456".into(),
             secret_access_key: Sensitive::new("very-secret-value".into()),
             session_token: Some(Sensitive::new("token-value".into())),
         };
@@ -210,7 +210,7 @@ mod tests {
             "{shown}"
         );
         assert!(
-            !shown.contains("AKIAEXAMPLEKEY123456"),
+            !shown.contains("AKIAfakeferrykey3456"),
             "the key id is masked: {shown}"
         );
         assert!(shown.contains("AKIA…3456"), "{shown}");
