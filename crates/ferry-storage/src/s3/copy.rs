@@ -10,6 +10,18 @@ use crate::error::Result;
 use crate::integrity::DonePart;
 use crate::key::ObjectKey;
 
+/// The destination's encryption, storage class and ACL, set on CopyObject and
+/// CreateMultipartUpload alike (two unrelated builders).
+macro_rules! copy_headers {
+    ($request:expr, $h:expr) => {
+        $request
+            .set_server_side_encryption($h.sse)
+            .set_ssekms_key_id($h.kms_key_id)
+            .set_storage_class($h.storage_class)
+            .set_acl($h.acl)
+    };
+}
+
 /// CopyObject copies at most 5 GiB; larger objects are copied part by part.
 const MAX_SINGLE_COPY: u64 = 5 * 1024 * 1024 * 1024;
 
@@ -48,16 +60,13 @@ pub(super) async fn copy_object(
     let h = Headers::new(backend, to, &PutOptions::default());
     let action = format!("copy {from:?} to {to:?}");
     if size <= MAX_SINGLE_COPY {
-        backend
+        let request = backend
             .client()
             .copy_object()
             .bucket(backend.bucket())
             .key(backend.full_key(to))
-            .copy_source(copy_source)
-            .set_server_side_encryption(h.sse)
-            .set_ssekms_key_id(h.kms_key_id)
-            .set_storage_class(h.storage_class)
-            .set_acl(h.acl)
+            .copy_source(copy_source);
+        copy_headers!(request, h)
             .send()
             .await
             .map_err(|e| backend.fail(&action, e))?;
@@ -75,16 +84,13 @@ async fn copy_multipart(
 ) -> Result<()> {
     let action = format!("copy to {to:?}");
     let full = backend.full_key(to);
-    let created = backend
+    let request = backend
         .client()
         .create_multipart_upload()
         .bucket(backend.bucket())
         .key(&full)
-        .set_content_type(h.content_type)
-        .set_server_side_encryption(h.sse)
-        .set_ssekms_key_id(h.kms_key_id)
-        .set_storage_class(h.storage_class)
-        .set_acl(h.acl)
+        .set_content_type(h.content_type);
+    let created = copy_headers!(request, h)
         .send()
         .await
         .map_err(|e| backend.fail(&action, e))?;
