@@ -262,6 +262,25 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
+/// Which of `names` already exist in the folder `at` (a name ending in `/` asks about a
+/// folder), so a front end can ask about conflicts before a transfer starts.
+pub async fn existing(at: &Resolved, names: &[String]) -> Result<Vec<String>> {
+    let folder = at.key.as_folder();
+    let mut found = Vec::new();
+    for name in names {
+        let key = folder.concat(name);
+        let exists = if key.is_folder() {
+            at.backend.folder_exists(&key).await?
+        } else {
+            at.backend.try_stat(&key).await?.is_some()
+        };
+        if exists {
+            found.push(name.clone());
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

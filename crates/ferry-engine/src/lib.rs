@@ -187,6 +187,29 @@ impl Engine {
         Ok(added)
     }
 
+    /// Replaces the workspace with `ws.id`, keeping fields Ferry does not know (`extra`).
+    pub fn replace_workspace(&mut self, mut ws: Workspace) -> Result<Workspace> {
+        let old = self.workspace(&ws.id)?.clone();
+        if ws.id != old.id {
+            return Err(Error::UnknownWorkspace {
+                name: ws.id.clone(),
+                known: workspace::known(self.settings()),
+            });
+        }
+        check_unambiguous(self.settings(), &ws, Some(&old.id))?;
+        if ws.extra.is_empty() {
+            ws.extra = old.extra.clone();
+        }
+        let saved = ws.clone();
+        self.update(|s| {
+            if let Some(slot) = s.workspaces.iter_mut().find(|w| w.id == ws.id) {
+                *slot = ws;
+            }
+            Ok(())
+        })?;
+        Ok(saved)
+    }
+
     /// Removes a workspace and its keychain entry. Files in it are not touched.
     pub async fn remove_workspace(&mut self, id_or_name: &str) -> Result<Workspace> {
         let ws = self.workspace(id_or_name)?.clone();

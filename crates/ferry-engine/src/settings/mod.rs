@@ -14,7 +14,7 @@ pub use model::{
     Settings, Sse, Storage, TransferPrefs, Workspace, json_schema,
 };
 pub use parse::Problem;
-pub use validate::{check_bucket, check_endpoint, check_id, check_region};
+pub use validate::{check_bucket, check_endpoint, check_id, check_region, check_workspace};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {

@@ -234,6 +234,32 @@ fn check_transfer(t: &TransferPrefs, found: &mut Found) {
     range("memory_budget_mib", t.memory_budget_mib, 16, 64 * 1024);
 }
 
+/// Problems with one workspace as it would be saved into `settings` (replacing the workspace
+/// with the same id, or added): `(field, message)` with fields such as `storage.bucket`, so a
+/// form can show them next to its inputs before anything is written.
+pub fn check_workspace(settings: &Settings, ws: &super::model::Workspace) -> Vec<(String, String)> {
+    let mut next = settings.clone();
+    let index = match next.workspaces.iter().position(|w| w.id == ws.id) {
+        Some(i) => {
+            next.workspaces[i] = ws.clone();
+            i
+        }
+        None => {
+            next.workspaces.push(ws.clone());
+            next.workspaces.len() - 1
+        }
+    };
+    let indices: Vec<usize> = (0..next.workspaces.len()).collect();
+    let own = format!("workspaces[{index}].");
+    validate(&next, &indices)
+        .into_iter()
+        .filter_map(|(path, message)| {
+            let path = path.to_string();
+            path.strip_prefix(&own).map(|f| (f.to_string(), message))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,223 @@
+//! The file list: folders page by page, properties, new folder, delete, links, rename.
+
+use std::time::Duration;
+
+use ferry_engine::Engine;
+use ferry_engine::browse;
+use ferry_engine::settings::Storage;
+use ferry_engine::workspace::{Location, Place, Resolved};
+use ferry_storage::{ObjectKey, PresignMethod};
+use futures::StreamExt;
+use tauri::State;
+
+use crate::convert::{entry_of, properties_of};
+use crate::dto::{DeleteReport, ItemFailure, LinkView, ListingPage, Properties};
+use crate::error::{IpcError, IpcResult};
+use crate::state::AppState;
+
+pub fn location(workspace: &str, path: &str) -> Location {
+    Location {
+        place: Place::Workspace(workspace.to_string()),
+        key: ObjectKey::new(path.trim_start_matches('/')),
+    }
+}
+
+async fn resolve(engine: &Engine, workspace: &str, path: &str) -> IpcResult<Resolved> {
+    Ok(engine.resolve(&location(workspace, path)).await?)
+}
+
+async fn next_page(state: &AppState, listing: u32) -> IpcResult<ListingPage> {
+    let pages = state
+        .listing(listing)
+        .ok_or_else(|| IpcError::invalid("that listing was closed; open the folder again"))?;
+    let next = pages.lock().await.next().await;
+    match next {
+        Some(Ok(page)) => Ok(ListingPage {
+            listing,
+            entries: page.entries.iter().map(entry_of).collect(),
+            done: false,
+        }),
+        Some(Err(e)) => {
+            state.close_listing(listing);
+            Err(e.into())
+        }
+        None => {
+            state.close_listing(listing);
+            Ok(ListingPage {
+                listing,
+                entries: Vec::new(),
+                done: true,
+            })
+        }
+    }
+}
+
+/// Opens a folder and returns its first page; `list_more` brings the next ones.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_open(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+) -> IpcResult<ListingPage> {
+    let engine = state.engine()?;
+    let mut at = resolve(&engine, &workspace, &path).await?;
+    at.key = at.key.as_folder();
+    let pages = browse::list(&at, false).await?;
+    let listing = state.add_listing(pages);
+    next_page(&state, listing).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_more(state: State<'_, AppState>, listing: u32) -> IpcResult<ListingPage> {
+    next_page(&state, listing).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_close(state: State<'_, AppState>, listing: u32) -> IpcResult<()> {
+    state.close_listing(listing);
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn properties(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+) -> IpcResult<Properties> {
+    let engine = state.engine()?;
+    let at = resolve(&engine, &workspace, &path).await?;
+    let meta = browse::stat(&at).await?;
+    Ok(properties_of(&meta, location(&workspace, &path).display()))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn folder_create(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+) -> IpcResult<()> {
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(IpcError::invalid(format!(
+            "{name:?} cannot be a folder name"
+        )));
+    }
+    let engine = state.engine()?;
+    let at = resolve(&engine, &workspace, &path).await?;
+    let mut existing = at.clone();
+    existing.key = at.key.parent();
+    let folder = format!("{name}/");
+    if !browse::existing(&existing, std::slice::from_ref(&folder))
+        .await?
+        .is_empty()
+    {
+        return Err(IpcError::new(
+            crate::error::ErrorCode::Conflict,
+            format!("a folder called {name:?} is already here"),
+            "Choose another name.",
+        ));
+    }
+    Ok(browse::make_folder(&at).await?)
+}
+
+/// Deletes files and whole folders. The UI confirms first, listing what will go.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_paths(
+    state: State<'_, AppState>,
+    workspace: String,
+    paths: Vec<String>,
+) -> IpcResult<DeleteReport> {
+    let engine = state.engine()?;
+    let mut report = DeleteReport {
+        deleted: 0,
+        failed: Vec::new(),
+    };
+    for path in paths {
+        if path.trim_matches('/').is_empty() {
+            return Err(IpcError::invalid(
+                "deleting a whole workspace is not offered here; select what is in it instead",
+            ));
+        }
+        let at = resolve(&engine, &workspace, &path).await?;
+        let removed = browse::remove(&at, path.ends_with('/'), false).await?;
+        report.deleted += removed.deleted;
+        report.failed.extend(
+            removed
+                .failed
+                .into_iter()
+                .map(|(item, message)| ItemFailure { item, message }),
+        );
+    }
+    Ok(report)
+}
+
+/// Which of `names` already exist in the folder (names of folders end with `/`).
+#[tauri::command]
+#[specta::specta]
+pub async fn names_existing(
+    state: State<'_, AppState>,
+    workspace: String,
+    folder: String,
+    names: Vec<String>,
+) -> IpcResult<Vec<String>> {
+    let engine = state.engine()?;
+    let at = resolve(&engine, &workspace, &folder).await?;
+    Ok(browse::existing(&at, &names).await?)
+}
+
+/// A link to an object: pre-signed for `expires_seconds`, or (with none) the workspace's
+/// public/CDN address.
+#[tauri::command]
+#[specta::specta]
+pub async fn link(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+    expires_seconds: Option<u32>,
+) -> IpcResult<LinkView> {
+    let engine = state.engine()?;
+    let at = resolve(&engine, &workspace, &path).await?;
+    match expires_seconds {
+        Some(seconds) => {
+            let url = browse::presign(&at, Duration::from_secs(seconds.into()), PresignMethod::Get)
+                .await?;
+            let expires_at = jiff::Timestamp::now()
+                .checked_add(jiff::SignedDuration::from_secs(seconds.into()))
+                .ok()
+                .map(|t| t.to_string());
+            Ok(LinkView {
+                url,
+                public: false,
+                expires_at,
+            })
+        }
+        None => {
+            let ws = engine.workspace(&workspace)?;
+            let base = match &ws.storage {
+                Storage::S3(s3) => s3.public_base_url.clone(),
+                Storage::Local(_) => None,
+            };
+            let base = base.ok_or_else(|| {
+                IpcError::invalid(format!(
+                    "workspace {:?} has no public or CDN address; add one in Settings, or make a pre-signed link",
+                    ws.name
+                ))
+            })?;
+            Ok(LinkView {
+                url: browse::public_url(&base, &at.key),
+                public: true,
+                expires_at: None,
+            })
+        }
+    }
+}

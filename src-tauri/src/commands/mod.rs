@@ -1,0 +1,6 @@
+//! The commands the UI calls. Each translates arguments, calls the engine, and translates back.
+
+pub mod browse;
+pub mod settings;
+pub mod system;
+pub mod transfer;

@@ -1,0 +1,123 @@
+//! The desktop around the app: file pickers, clipboard, opening settings.json, the title.
+
+use std::path::PathBuf;
+
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::dto::{AppInfo, PickKind};
+use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::state::AppState;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(state: State<'_, AppState>) -> IpcResult<AppInfo> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        settings_path: state
+            .config_dir
+            .join(ferry_engine::settings::FILE_NAME)
+            .to_string_lossy()
+            .into_owned(),
+        data_dir: state.data_dir.to_string_lossy().into_owned(),
+    })
+}
+
+/// What a test put in place of the native dialog: WebDriver cannot drive GTK's file chooser.
+fn test_seam(kind: PickKind) -> Option<Vec<String>> {
+    let var = match kind {
+        PickKind::Files => "FERRY_TEST_PICK_FILES",
+        PickKind::Folder => "FERRY_TEST_PICK_FOLDER",
+        PickKind::Destination => "FERRY_TEST_PICK_DESTINATION",
+    };
+    let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
+    Some(value.lines().map(str::to_string).collect())
+}
+
+/// Opens the native chooser; an empty list means the person cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick(app: AppHandle, kind: PickKind) -> IpcResult<Vec<String>> {
+    if let Some(paths) = test_seam(kind) {
+        return Ok(paths);
+    }
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        let dialog = app.dialog().file();
+        let to_path = |p: tauri_plugin_dialog::FilePath| p.into_path().ok();
+        let paths: Vec<PathBuf> = match kind {
+            PickKind::Files => dialog
+                .set_title("Upload files")
+                .blocking_pick_files()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(to_path)
+                .collect(),
+            PickKind::Folder => dialog
+                .set_title("Upload a folder")
+                .blocking_pick_folder()
+                .and_then(to_path)
+                .into_iter()
+                .collect(),
+            PickKind::Destination => dialog
+                .set_title("Download to…")
+                .blocking_pick_folder()
+                .and_then(to_path)
+                .into_iter()
+                .collect(),
+        };
+        paths
+    })
+    .await
+    .map_err(|e| {
+        IpcError::new(
+            ErrorCode::Failed,
+            format!("the file chooser failed: {e}"),
+            "",
+        )
+    })?;
+    Ok(picked
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn clipboard_write(app: AppHandle, text: String) -> IpcResult<()> {
+    app.clipboard().write_text(text).map_err(|e| {
+        IpcError::new(
+            ErrorCode::Failed,
+            format!("could not copy to the clipboard: {e}"),
+            "Select the text and copy it by hand.",
+        )
+    })
+}
+
+/// Opens settings.json in the system's editor (the app never rewrites a file it cannot read).
+#[tauri::command]
+#[specta::specta]
+pub async fn settings_open_file(app: AppHandle, state: State<'_, AppState>) -> IpcResult<()> {
+    let path = state.config_dir.join(ferry_engine::settings::FILE_NAME);
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Failed,
+                format!("could not open {}: {e}", path.display()),
+                "Open the file with a text editor yourself.",
+            )
+        })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn window_title(app: AppHandle, title: String) -> IpcResult<()> {
+    if let Some(window) = app.get_webview_window("main") {
+        window
+            .set_title(&title)
+            .map_err(|e| IpcError::new(ErrorCode::Failed, e.to_string(), ""))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! Transfers as jobs: start, watch, pause, resume, cancel, retry; rename is a move job.
+
+use std::path::PathBuf;
+
+use ferry_engine::transfer::{self, JobKind, JobOptions};
+use ferry_engine::workspace::{Location, Place as EnginePlace};
+use ferry_storage::ObjectKey;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+
+use crate::commands::browse::location;
+use crate::convert::conflict_to;
+use crate::dto::{JobView, Place, TransferKind, TransferRequest};
+use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::jobs;
+use crate::state::AppState;
+
+/// Subscribes the transfer panel to job updates and returns every job known, newest first
+/// (jobs a crash interrupted show as `interrupted`, ready to resume).
+#[tauri::command]
+#[specta::specta]
+pub async fn jobs_watch(
+    state: State<'_, AppState>,
+    on_update: Channel<JobView>,
+) -> IpcResult<Vec<JobView>> {
+    state.jobs.set_sink(on_update);
+    let engine = state.engine()?;
+    state.jobs.views(&engine)
+}
+
+/// A source as the engine sees it, its name, and whether it is a folder.
+fn source_of(place: &Place) -> IpcResult<(Location, String, bool)> {
+    match &place.workspace {
+        Some(ws) => {
+            let key = ObjectKey::new(place.path.trim_start_matches('/'));
+            let name = key.name().to_string();
+            if name.is_empty() {
+                return Err(IpcError::invalid(
+                    "choose files or folders inside the workspace, not the workspace itself",
+                ));
+            }
+            Ok((location(ws, &place.path), name, key.is_folder()))
+        }
+        None => {
+            let path = PathBuf::from(&place.path);
+            if !path.is_absolute() {
+                return Err(IpcError::invalid(format!(
+                    "{:?} is not an absolute path",
+                    place.path
+                )));
+            }
+            let meta = std::fs::symlink_metadata(&path).map_err(|e| {
+                IpcError::new(
+                    ErrorCode::NotFound,
+                    format!("cannot read {}: {e}", path.display()),
+                    "Check that the file still exists and that you may read it.",
+                )
+            })?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| IpcError::invalid(format!("{} has no name", path.display())))?;
+            Ok((
+                Location {
+                    place: EnginePlace::Local(path),
+                    key: ObjectKey::root(),
+                },
+                name,
+                meta.is_dir(),
+            ))
+        }
+    }
+}
+
+fn destination_of(folder: &Place, name: &str, is_folder: bool) -> IpcResult<Location> {
+    match &folder.workspace {
+        Some(ws) => {
+            let mut path = ObjectKey::new(folder.path.trim_start_matches('/'))
+                .as_folder()
+                .concat(name)
+                .into_string();
+            if is_folder {
+                path.push('/');
+            }
+            Ok(location(ws, &path))
+        }
+        None => {
+            let dir = PathBuf::from(&folder.path);
+            if !dir.is_absolute() {
+                return Err(IpcError::invalid(format!(
+                    "{:?} is not an absolute path",
+                    folder.path
+                )));
+            }
+            Ok(Location {
+                place: EnginePlace::Local(dir.join(name)),
+                key: ObjectKey::root(),
+            })
+        }
+    }
+}
+
+/// The names among the request's sources that already exist at the destination, so the UI
+/// can ask before a transfer whose conflict policy is `ask` starts.
+#[tauri::command]
+#[specta::specta]
+pub async fn transfer_conflicts(
+    state: State<'_, AppState>,
+    request: TransferRequest,
+) -> IpcResult<Vec<String>> {
+    let engine = state.engine()?;
+    let folder = match &request.destination.workspace {
+        Some(ws) => location(ws, &request.destination.path),
+        None => Location {
+            place: EnginePlace::Local(PathBuf::from(&request.destination.path)),
+            key: ObjectKey::root(),
+        },
+    };
+    let at = engine.resolve(&folder).await?;
+    let mut names = Vec::new();
+    for source in &request.sources {
+        let (_, name, is_folder) = source_of(source)?;
+        names.push(if is_folder { format!("{name}/") } else { name });
+    }
+    Ok(ferry_engine::browse::existing(&at, &names).await?)
+}
+
+/// Starts one job per source, each into `destination` under the source's name.
+#[tauri::command]
+#[specta::specta]
+pub async fn transfer_start(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: TransferRequest,
+) -> IpcResult<Vec<String>> {
+    if request.sources.is_empty() {
+        return Err(IpcError::invalid("nothing to transfer"));
+    }
+    let engine = state.engine()?;
+    let conflict = request
+        .conflict
+        .map(conflict_to)
+        .unwrap_or(engine.settings().transfer.conflict);
+    let kind = match request.kind {
+        TransferKind::Copy => JobKind::Copy,
+        TransferKind::Move => JobKind::Move,
+    };
+    let mut planned = Vec::new();
+    for source in &request.sources {
+        let (from, name, is_folder) = source_of(source)?;
+        let to = destination_of(&request.destination, &name, is_folder)?;
+        if from == to {
+            return Err(IpcError::invalid(format!("{name:?} is already there")));
+        }
+        planned.push((from, to, is_folder));
+    }
+    let mut ids = Vec::new();
+    for (from, to, is_folder) in planned {
+        let options = JobOptions {
+            recursive: is_folder,
+            conflict,
+            ..JobOptions::default()
+        };
+        let id = engine.create_job(kind, &from, &to, &options)?;
+        jobs::spawn(
+            app.clone(),
+            state.inner().clone(),
+            engine.clone(),
+            id.clone(),
+        )?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Renames a file or folder in place (a verified move: copy, check, then delete the old one).
+#[tauri::command]
+#[specta::specta]
+pub async fn rename(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+    new_name: String,
+) -> IpcResult<String> {
+    let new_name = new_name.trim();
+    if new_name.is_empty() || new_name.contains('/') || new_name == "." || new_name == ".." {
+        return Err(IpcError::invalid(format!(
+            "{new_name:?} cannot be a name (no slashes, not empty, not . or ..)"
+        )));
+    }
+    let engine = state.engine()?;
+    let key = ObjectKey::new(path.trim_start_matches('/'));
+    let is_folder = key.is_folder();
+    let target = if is_folder {
+        format!("{new_name}/")
+    } else {
+        new_name.to_string()
+    };
+    let parent = key.parent();
+    let at = engine
+        .resolve(&location(&workspace, parent.as_str()))
+        .await?;
+    if !ferry_engine::browse::existing(&at, std::slice::from_ref(&target))
+        .await?
+        .is_empty()
+    {
+        return Err(IpcError::new(
+            ErrorCode::Conflict,
+            format!("{new_name:?} is already here"),
+            "Choose another name, or delete the other one first.",
+        ));
+    }
+    let folder = Place {
+        workspace: Some(workspace.clone()),
+        path: parent.into_string(),
+    };
+    let to = destination_of(&folder, new_name, is_folder)?;
+    let options = JobOptions {
+        recursive: is_folder,
+        ..JobOptions::default()
+    };
+    let id = engine.create_job(JobKind::Move, &location(&workspace, &path), &to, &options)?;
+    jobs::spawn(app, state.inner().clone(), engine, id.clone())?;
+    Ok(id)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn job_pause(state: State<'_, AppState>, id: String) -> IpcResult<()> {
+    let control = state
+        .jobs
+        .control(&id)
+        .ok_or_else(|| IpcError::invalid("that job is not running"))?;
+    control.pause();
+    Ok(())
+}
+
+/// Resumes a paused job, or runs again one that a crash or quit interrupted.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_resume(app: AppHandle, state: State<'_, AppState>, id: String) -> IpcResult<()> {
+    if let Some(control) = state.jobs.control(&id) {
+        control.resume();
+        return Ok(());
+    }
+    let engine = state.engine()?;
+    jobs::spawn(app, state.inner().clone(), engine, id)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn job_cancel(state: State<'_, AppState>, id: String) -> IpcResult<()> {
+    if let Some(control) = state.jobs.control(&id) {
+        control.cancel();
+        return Ok(());
+    }
+    let engine = state.engine()?;
+    transfer::cancel_job(&engine, &id).await?;
+    state.jobs.publish(&engine, &id);
+    Ok(())
+}
+
+/// Runs the failed items of a finished job again.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_retry(app: AppHandle, state: State<'_, AppState>, id: String) -> IpcResult<()> {
+    if state.jobs.control(&id).is_some() {
+        return Err(IpcError::invalid("that job is still running"));
+    }
+    let engine = state.engine()?;
+    let journal = engine.journal()?;
+    journal.requeue_failed(&id)?;
+    journal.set_state(&id, transfer::JobState::Queued, None)?;
+    jobs::spawn(app, state.inner().clone(), engine, id)
+}

@@ -1,0 +1,317 @@
+//! Engine types ↔ IPC types.
+
+use std::path::PathBuf;
+
+use ferry_engine::settings::{
+    Checksums, ConflictPolicy, CredentialSource, LocalStorage, S3Storage, SettingsError, Sse,
+    Storage, TransferPrefs, Workspace,
+};
+use ferry_storage::{Entry, ObjectMeta};
+
+use crate::dto::{
+    ConflictChoice, CredentialKind, EntryView, FieldProblem, MetaPair, Properties, Provider,
+    SettingsProblem, StorageKind, TransferPrefsView, WorkspaceForm,
+};
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+fn text(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+pub fn form_of(ws: &Workspace) -> WorkspaceForm {
+    let mut form = WorkspaceForm {
+        id: ws.id.clone(),
+        name: ws.name.clone(),
+        kind: StorageKind::Local,
+        base_path: String::new(),
+        bucket: String::new(),
+        prefix: String::new(),
+        region: String::new(),
+        endpoint_url: String::new(),
+        path_style: false,
+        credentials: CredentialKind::Keychain,
+        profile: String::new(),
+        sse: String::new(),
+        kms_key_id: String::new(),
+        storage_class: String::new(),
+        acl: String::new(),
+        cache_control: String::new(),
+        public_base_url: String::new(),
+        checksums: String::new(),
+    };
+    match &ws.storage {
+        Storage::Local(local) => form.base_path = local.base_path.to_string_lossy().into_owned(),
+        Storage::S3(s3) => {
+            form.kind = StorageKind::S3;
+            form.bucket = s3.bucket.clone();
+            form.prefix = s3.prefix.clone();
+            form.region = text(&s3.region);
+            form.endpoint_url = text(&s3.endpoint_url);
+            form.path_style = s3.path_style;
+            match &s3.credentials {
+                CredentialSource::Keychain => form.credentials = CredentialKind::Keychain,
+                CredentialSource::Aws { profile } => {
+                    form.credentials = CredentialKind::Aws;
+                    form.profile = text(profile);
+                }
+            }
+            form.sse = s3.sse.map(|s| s.as_str().to_string()).unwrap_or_default();
+            form.kms_key_id = text(&s3.kms_key_id);
+            form.storage_class = text(&s3.storage_class);
+            form.acl = text(&s3.acl);
+            form.cache_control = text(&s3.cache_control);
+            form.public_base_url = text(&s3.public_base_url);
+            form.checksums = match s3.checksums {
+                Some(Checksums::WhenSupported) => "when_supported".into(),
+                Some(Checksums::WhenRequired) => "when_required".into(),
+                None => String::new(),
+            };
+        }
+    }
+    form
+}
+
+/// The workspace a form describes. `extra` (fields Ferry does not know) is kept by the engine.
+pub fn workspace_of(form: &WorkspaceForm) -> Result<Workspace, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    let storage = match form.kind {
+        StorageKind::Local => {
+            if form.base_path.trim().is_empty() {
+                problems.push(problem("storage.base_path", "choose a folder"));
+            }
+            Storage::Local(LocalStorage {
+                base_path: PathBuf::from(form.base_path.trim()),
+            })
+        }
+        StorageKind::S3 => {
+            let sse = match form.sse.trim() {
+                "" => None,
+                "AES256" => Some(Sse::Aes256),
+                "aws:kms" => Some(Sse::AwsKms),
+                other => {
+                    problems.push(problem(
+                        "storage.sse",
+                        &format!("{other:?} is not an encryption Ferry knows (AES256 or aws:kms)"),
+                    ));
+                    None
+                }
+            };
+            let checksums = match form.checksums.trim() {
+                "" => None,
+                "when_supported" => Some(Checksums::WhenSupported),
+                "when_required" => Some(Checksums::WhenRequired),
+                other => {
+                    problems.push(problem(
+                        "storage.checksums",
+                        &format!("{other:?} is not when_supported or when_required"),
+                    ));
+                    None
+                }
+            };
+            let mut prefix = form.prefix.trim().trim_start_matches('/').to_string();
+            if !prefix.is_empty() && !prefix.ends_with('/') {
+                prefix.push('/');
+            }
+            Storage::S3(S3Storage {
+                bucket: form.bucket.trim().to_string(),
+                prefix,
+                region: opt(&form.region),
+                endpoint_url: opt(&form.endpoint_url),
+                path_style: form.path_style,
+                credentials: match form.credentials {
+                    CredentialKind::Keychain => CredentialSource::Keychain,
+                    CredentialKind::Aws => CredentialSource::Aws {
+                        profile: opt(&form.profile),
+                    },
+                },
+                sse,
+                kms_key_id: opt(&form.kms_key_id),
+                storage_class: opt(&form.storage_class),
+                acl: opt(&form.acl),
+                cache_control: opt(&form.cache_control),
+                public_base_url: opt(&form.public_base_url),
+                checksums,
+            })
+        }
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Workspace {
+        id: form.id.trim().to_string(),
+        name: form.name.trim().to_string(),
+        storage,
+        extra: Default::default(),
+    })
+}
+
+fn problem(field: &str, message: &str) -> FieldProblem {
+    FieldProblem {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+pub fn provider_of(ws: &Workspace) -> Provider {
+    let Storage::S3(s3) = &ws.storage else {
+        return Provider::Local;
+    };
+    let Some(endpoint) = &s3.endpoint_url else {
+        return Provider::Aws;
+    };
+    let host = url_host(endpoint);
+    let ends = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
+    if ends("amazonaws.com") {
+        Provider::Aws
+    } else if ends("digitaloceanspaces.com") {
+        Provider::Digitalocean
+    } else if ends("r2.cloudflarestorage.com") {
+        Provider::R2
+    } else if ends("wasabisys.com") {
+        Provider::Wasabi
+    } else if ends("backblazeb2.com") {
+        Provider::B2
+    } else if host.contains("minio") {
+        Provider::Minio
+    } else {
+        Provider::Custom
+    }
+}
+
+fn url_host(endpoint: &str) -> String {
+    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    host.rsplit_once(':')
+        .map_or(host, |(h, _)| h)
+        .to_ascii_lowercase()
+}
+
+pub fn describe(ws: &Workspace) -> String {
+    match &ws.storage {
+        Storage::Local(local) => local.base_path.to_string_lossy().into_owned(),
+        Storage::S3(s3) => {
+            let at = s3
+                .endpoint_url
+                .clone()
+                .unwrap_or_else(|| format!("AWS {}", s3.region.as_deref().unwrap_or("us-east-1")));
+            format!("s3://{}/{} at {at}", s3.bucket, s3.prefix)
+        }
+    }
+}
+
+pub fn conflict_to(c: ConflictChoice) -> ConflictPolicy {
+    match c {
+        ConflictChoice::Ask => ConflictPolicy::Ask,
+        ConflictChoice::Skip => ConflictPolicy::Skip,
+        ConflictChoice::Rename => ConflictPolicy::Rename,
+        ConflictChoice::Overwrite => ConflictPolicy::Overwrite,
+        ConflictChoice::OverwriteIfNewer => ConflictPolicy::OverwriteIfNewer,
+    }
+}
+
+pub fn conflict_of(c: ConflictPolicy) -> ConflictChoice {
+    match c {
+        ConflictPolicy::Ask => ConflictChoice::Ask,
+        ConflictPolicy::Skip => ConflictChoice::Skip,
+        ConflictPolicy::Rename => ConflictChoice::Rename,
+        ConflictPolicy::Overwrite => ConflictChoice::Overwrite,
+        ConflictPolicy::OverwriteIfNewer => ConflictChoice::OverwriteIfNewer,
+    }
+}
+
+pub fn prefs_of(p: &TransferPrefs) -> TransferPrefsView {
+    TransferPrefsView {
+        concurrency: p.concurrency,
+        part_concurrency: p.part_concurrency,
+        part_size_mib: p.part_size_mib,
+        multipart_threshold_mib: p.multipart_threshold_mib,
+        memory_budget_mib: p.memory_budget_mib,
+        conflict: conflict_of(p.conflict),
+    }
+}
+
+pub fn prefs_to(p: &TransferPrefsView) -> TransferPrefs {
+    TransferPrefs {
+        concurrency: p.concurrency,
+        part_concurrency: p.part_concurrency,
+        part_size_mib: p.part_size_mib,
+        multipart_threshold_mib: p.multipart_threshold_mib,
+        memory_budget_mib: p.memory_budget_mib,
+        conflict: conflict_to(p.conflict),
+    }
+}
+
+/// `base` is the listed folder's key inside the workspace, so paths stay workspace-relative.
+pub fn entry_of(entry: &Entry) -> EntryView {
+    match entry {
+        Entry::Folder { key } => EntryView {
+            name: key.name().to_string(),
+            path: key.as_str().to_string(),
+            is_folder: true,
+            size: 0,
+            modified: None,
+            storage_class: None,
+        },
+        Entry::Object(meta) => EntryView {
+            name: meta.key.name().to_string(),
+            path: meta.key.as_str().to_string(),
+            is_folder: meta.key.is_folder(),
+            size: meta.size,
+            modified: meta.last_modified.map(|t| t.to_string()),
+            storage_class: meta.storage_class.clone(),
+        },
+    }
+}
+
+pub fn properties_of(meta: &ObjectMeta, location: String) -> Properties {
+    let etag = meta.etag.as_ref().map(|e| e.trim_matches('"').to_string());
+    let md5 = etag
+        .clone()
+        .filter(|e| e.len() == 32 && e.chars().all(|c| c.is_ascii_hexdigit()));
+    Properties {
+        path: meta.key.as_str().to_string(),
+        name: meta.key.name().to_string(),
+        is_folder: meta.key.is_folder() || meta.key.is_root(),
+        size: meta.size,
+        modified: meta.last_modified.map(|t| t.to_string()),
+        etag,
+        md5,
+        content_type: meta.content_type.clone(),
+        cache_control: meta.cache_control.clone(),
+        storage_class: meta.storage_class.clone(),
+        sse: meta.server_side_encryption.clone(),
+        metadata: meta
+            .metadata
+            .iter()
+            .map(|(k, v)| MetaPair {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
+        location,
+    }
+}
+
+pub fn settings_problem(e: &ferry_engine::Error) -> SettingsProblem {
+    let (line, column) = match e {
+        ferry_engine::Error::Settings(SettingsError::Syntax { line, column, .. }) => {
+            (Some(*line as u32), Some(*column as u32))
+        }
+        ferry_engine::Error::Settings(SettingsError::Invalid { problems, .. }) => {
+            problems.first().map_or((None, None), |p| {
+                (Some(p.line as u32), Some(p.column as u32))
+            })
+        }
+        _ => (None, None),
+    };
+    SettingsProblem {
+        message: e.to_string(),
+        hint: e.hint(),
+        line,
+        column,
+    }
+}

@@ -1,0 +1,308 @@
+//! What crosses IPC. Each type is generated into `ui/src/ipc/bindings.ts`; engine types stay
+//! behind this line so the UI sees a small, stable shape.
+//!
+//! Byte counts are `u64` in Rust and plain numbers in TypeScript (`#[specta(type = u32)]` only
+//! changes the generated type): JSON carries them as numbers, exact up to 2^53 bytes.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::error::IpcError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageKind {
+    Local,
+    S3,
+}
+
+/// Where an S3 endpoint belongs; derived from the endpoint, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Local,
+    Aws,
+    Digitalocean,
+    R2,
+    Wasabi,
+    B2,
+    Minio,
+    Custom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// Access key id and secret in the OS keychain.
+    Keychain,
+    /// The AWS chain (environment, ~/.aws, SSO), optionally a named profile.
+    Aws,
+}
+
+/// A workspace as the settings dialog edits it: every field a string, empty meaning unset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct WorkspaceForm {
+    /// Empty for a new workspace (derived from the name on save).
+    pub id: String,
+    pub name: String,
+    pub kind: StorageKind,
+    pub base_path: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub region: String,
+    pub endpoint_url: String,
+    pub path_style: bool,
+    pub credentials: CredentialKind,
+    pub profile: String,
+    /// "", "AES256" or "aws:kms".
+    pub sse: String,
+    pub kms_key_id: String,
+    pub storage_class: String,
+    pub acl: String,
+    pub cache_control: String,
+    pub public_base_url: String,
+    /// "", "when_supported" or "when_required".
+    pub checksums: String,
+}
+
+/// Keys typed into the dialog. They travel in only; nothing sends them back.
+#[derive(Clone, Deserialize, Type)]
+pub struct SecretInput {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretInput(…)")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct WorkspaceView {
+    pub form: WorkspaceForm,
+    pub provider: Provider,
+    /// "s3://bucket/prefix at endpoint" or the folder.
+    pub description: String,
+    pub is_default: bool,
+    /// Whether the keychain holds keys for it. The keys themselves never leave the engine.
+    pub secret_set: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConflictChoice {
+    Ask,
+    Skip,
+    Rename,
+    Overwrite,
+    OverwriteIfNewer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct TransferPrefsView {
+    pub concurrency: u32,
+    pub part_concurrency: u32,
+    pub part_size_mib: u32,
+    pub multipart_threshold_mib: u32,
+    pub memory_budget_mib: u32,
+    pub conflict: ConflictChoice,
+}
+
+/// Why settings.json could not be used, with where to look.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SettingsProblem {
+    pub message: String,
+    pub hint: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SettingsView {
+    pub path: String,
+    pub workspaces: Vec<WorkspaceView>,
+    pub default_workspace: Option<String>,
+    pub transfer: TransferPrefsView,
+    /// Set when settings.json is malformed; the app then shows it and never writes the file.
+    pub problem: Option<SettingsProblem>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FieldProblem {
+    /// `name`, `storage.bucket`, `storage.endpoint_url`…
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct CheckView {
+    /// connect, list, write or cleanup.
+    pub name: String,
+    pub ok: bool,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ConnectionView {
+    pub ok: bool,
+    pub target: String,
+    pub checks: Vec<CheckView>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct EntryView {
+    pub name: String,
+    /// Relative to the workspace; folders end with `/`.
+    pub path: String,
+    pub is_folder: bool,
+    #[specta(type = u32)]
+    pub size: u64,
+    /// RFC 3339.
+    pub modified: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ListingPage {
+    /// Pass to `list_more` for the next page.
+    pub listing: u32,
+    pub entries: Vec<EntryView>,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct MetaPair {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct Properties {
+    pub path: String,
+    pub name: String,
+    pub is_folder: bool,
+    #[specta(type = u32)]
+    pub size: u64,
+    pub modified: Option<String>,
+    pub etag: Option<String>,
+    /// The MD5 the ETag stands for, when it is one (single-part uploads).
+    pub md5: Option<String>,
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub storage_class: Option<String>,
+    pub sse: Option<String>,
+    pub metadata: Vec<MetaPair>,
+    /// Where it lives, as the CLI writes it (`workspace:path`).
+    pub location: String,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LinkView {
+    pub url: String,
+    pub public: bool,
+    pub expires_at: Option<String>,
+}
+
+/// A place: a workspace and a path in it, or (no workspace) an absolute path on this computer.
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+pub struct Place {
+    pub workspace: Option<String>,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferKind {
+    Copy,
+    Move,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+pub struct TransferRequest {
+    pub kind: TransferKind,
+    pub sources: Vec<Place>,
+    /// The folder they go into.
+    pub destination: Place,
+    /// `None` follows the settings' conflict policy.
+    pub conflict: Option<ConflictChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Paused,
+    Completed,
+    CompletedWithErrors,
+    Failed,
+    Cancelled,
+    /// Stopped by a crash or a quit; can be resumed.
+    Interrupted,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ItemFailure {
+    pub item: String,
+    pub message: String,
+}
+
+/// A job as the transfer panel shows it; sent whole on every update.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct JobView {
+    pub id: String,
+    /// copy, move, sync or migrate.
+    pub kind: String,
+    pub title: String,
+    pub source: String,
+    pub destination: String,
+    pub status: JobStatus,
+    #[specta(type = u32)]
+    pub files_done: u64,
+    #[specta(type = u32)]
+    pub files_total: u64,
+    #[specta(type = u32)]
+    pub files_failed: u64,
+    #[specta(type = u32)]
+    pub files_skipped: u64,
+    #[specta(type = u32)]
+    pub bytes_done: u64,
+    #[specta(type = u32)]
+    pub bytes_total: u64,
+    /// Bytes per second.
+    pub speed: f64,
+    #[specta(type = Option<u32>)]
+    pub eta_seconds: Option<u64>,
+    pub current: Vec<String>,
+    pub failures: Vec<ItemFailure>,
+    pub error: Option<IpcError>,
+    pub created: String,
+    /// Workspace ids whose listings this job changes, so the UI can refresh them.
+    pub touches: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PickKind {
+    Files,
+    Folder,
+    /// A folder to download into.
+    Destination,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AppInfo {
+    pub version: String,
+    pub settings_path: String,
+    pub data_dir: String,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct DeleteReport {
+    #[specta(type = u32)]
+    pub deleted: u64,
+    pub failed: Vec<ItemFailure>,
+}

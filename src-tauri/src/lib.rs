@@ -1,0 +1,130 @@
+//! Ferry's desktop app: a thin Tauri shell. Commands translate between the UI and
+//! ferry-engine; the engine decides.
+
+pub mod commands;
+mod convert;
+pub mod dto;
+pub mod error;
+mod jobs;
+pub mod state;
+mod watch;
+
+use std::sync::Arc;
+
+use ferry_engine::secrets::{Keychain, SecretStore};
+use tauri::{Manager, Wry};
+
+use commands::{browse, settings, system, transfer};
+pub use state::AppState;
+
+/// Every command and event, for the invoke handler and the TypeScript bindings alike.
+pub fn specta_builder() -> tauri_specta::Builder<Wry> {
+    tauri_specta::Builder::<Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            system::app_info,
+            system::pick,
+            system::clipboard_write,
+            system::settings_open_file,
+            system::window_title,
+            settings::settings_get,
+            settings::workspace_check,
+            settings::workspace_save,
+            settings::workspace_remove,
+            settings::workspace_set_default,
+            settings::workspace_test,
+            settings::secret_clear,
+            settings::transfer_prefs_save,
+            browse::list_open,
+            browse::list_more,
+            browse::list_close,
+            browse::properties,
+            browse::folder_create,
+            browse::delete_paths,
+            browse::names_existing,
+            browse::link,
+            transfer::jobs_watch,
+            transfer::transfer_conflicts,
+            transfer::transfer_start,
+            transfer::rename,
+            transfer::job_pause,
+            transfer::job_resume,
+            transfer::job_cancel,
+            transfer::job_retry,
+        ])
+        .events(tauri_specta::collect_events![watch::SettingsChanged])
+}
+
+/// The TypeScript the UI imports (`ui/src/ipc/bindings.ts`).
+pub fn bindings() -> String {
+    use specta_typescript::Typescript;
+    let file = std::env::temp_dir().join(format!("ferry-bindings-{}.ts", std::process::id()));
+    specta_builder()
+        .export(
+            Typescript::default()
+                .header("// Generated from src-tauri by tauri-specta; do not edit. Regenerate: scripts/bindings\n/* eslint-disable */\n// @ts-nocheck\n"),
+            &file,
+        )
+        .expect("export TypeScript bindings");
+    let text = std::fs::read_to_string(&file).expect("read exported bindings");
+    let _ = std::fs::remove_file(&file);
+    text
+}
+
+/// The app with `state`.
+pub fn build(state: AppState) -> tauri::Builder<Wry> {
+    let specta = specta_builder();
+    let handler = specta.invoke_handler();
+    tauri::Builder::<Wry>::new()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(state.clone())
+        .invoke_handler(handler)
+        .setup(move |app| {
+            specta.mount_events(app);
+            watch::spawn(
+                app.handle().clone(),
+                app.state::<AppState>().inner().clone(),
+            );
+            Ok(())
+        })
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain);
+    let state = AppState::new(
+        ferry_engine::settings::config_dir(None),
+        ferry_engine::data_dir(),
+        secrets,
+    );
+    build(state)
+        .run(tauri::generate_context!())
+        .expect("error while running Ferry");
+}
+
+#[cfg(test)]
+mod tests {
+    /// The UI's bindings are generated from the commands; CI fails when they drift.
+    #[test]
+    fn bindings_are_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc/bindings.ts");
+        let fresh = super::bindings();
+        if std::env::var_os("FERRY_UPDATE_BINDINGS").is_some() {
+            std::fs::write(path, &fresh).expect("write bindings");
+            return;
+        }
+        let current = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            current == fresh,
+            "ui/src/ipc/bindings.ts is out of date with src-tauri; run scripts/bindings"
+        );
+    }
+}

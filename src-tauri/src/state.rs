@@ -1,0 +1,148 @@
+//! What the app keeps between commands: the engine for the current settings, open listings
+//! and running jobs.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use ferry_engine::Engine;
+use ferry_engine::secrets::SecretStore;
+use ferry_storage::ListPage;
+use futures::stream::BoxStream;
+
+use crate::dto::SettingsProblem;
+use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::jobs::Jobs;
+
+pub type Pages = BoxStream<'static, ferry_engine::Result<ListPage>>;
+
+/// Either an engine for the settings on disk, or why the file cannot be used.
+enum Loaded {
+    Ready(Arc<Engine>),
+    Broken(SettingsProblem),
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub secrets: Arc<dyn SecretStore>,
+    loaded: RwLock<Loaded>,
+    listings: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<Pages>>>>,
+    next_listing: AtomicU32,
+    pub jobs: Jobs,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config_dir: PathBuf, data_dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Self {
+        let state = AppState(Arc::new(Inner {
+            config_dir,
+            data_dir,
+            secrets,
+            loaded: RwLock::new(Loaded::Broken(SettingsProblem {
+                message: "settings not loaded yet".into(),
+                hint: String::new(),
+                line: None,
+                column: None,
+            })),
+            listings: Mutex::new(HashMap::new()),
+            next_listing: AtomicU32::new(1),
+            jobs: Jobs::default(),
+        }));
+        state.reload();
+        state
+    }
+
+    fn load(&self) -> ferry_engine::Result<Engine> {
+        Ok(Engine::load(&self.config_dir, self.secrets.clone())?
+            .with_data_dir(self.data_dir.clone()))
+    }
+
+    /// Reads settings.json again (after a save, or when it changed on disk).
+    pub fn reload(&self) {
+        let next = match self.load() {
+            Ok(engine) => Loaded::Ready(Arc::new(engine)),
+            Err(e) => {
+                tracing::warn!("settings could not be loaded: {e}");
+                Loaded::Broken(crate::convert::settings_problem(&e))
+            }
+        };
+        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = next;
+    }
+
+    /// The engine for the current settings; an error naming the settings problem if broken.
+    pub fn engine(&self) -> IpcResult<Arc<Engine>> {
+        match &*self.loaded.read().unwrap_or_else(|p| p.into_inner()) {
+            Loaded::Ready(engine) => Ok(engine.clone()),
+            Loaded::Broken(problem) => Err(IpcError::new(
+                ErrorCode::Config,
+                problem.message.clone(),
+                problem.hint.clone(),
+            )),
+        }
+    }
+
+    pub fn problem(&self) -> Option<SettingsProblem> {
+        match &*self.loaded.read().unwrap_or_else(|p| p.into_inner()) {
+            Loaded::Ready(_) => None,
+            Loaded::Broken(problem) => Some(problem.clone()),
+        }
+    }
+
+    /// Changes settings starting from the file as it is now (so a hand edit made while the app
+    /// ran is kept), saves atomically, and makes the result current.
+    pub fn change<T>(
+        &self,
+        f: impl FnOnce(&mut Engine) -> ferry_engine::Result<T>,
+    ) -> IpcResult<T> {
+        let mut engine = self.load()?;
+        let out = f(&mut engine)?;
+        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Loaded::Ready(Arc::new(engine));
+        Ok(out)
+    }
+
+    /// As [`change`](Self::change), for async changes (those that touch the keychain).
+    pub async fn change_async<T, F>(&self, f: F) -> IpcResult<T>
+    where
+        F: AsyncFnOnce(&mut Engine) -> ferry_engine::Result<T>,
+    {
+        let mut engine = self.load()?;
+        let out = f(&mut engine).await?;
+        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Loaded::Ready(Arc::new(engine));
+        Ok(out)
+    }
+
+    pub fn add_listing(&self, pages: Pages) -> u32 {
+        let id = self.next_listing.fetch_add(1, Ordering::Relaxed);
+        self.listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, Arc::new(tokio::sync::Mutex::new(pages)));
+        id
+    }
+
+    pub fn listing(&self, id: u32) -> Option<Arc<tokio::sync::Mutex<Pages>>> {
+        self.listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    pub fn close_listing(&self, id: u32) {
+        self.listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
+}
