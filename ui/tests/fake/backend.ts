@@ -5,8 +5,12 @@
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
+  ConflictChoice,
   EntryView,
+  FieldProblem,
   JobView,
+  Provider,
+  SecretInput,
   SettingsView,
   TransferRequest,
   WorkspaceForm,
@@ -17,7 +21,40 @@ interface Channel {
   onmessage: (v: unknown) => void;
 }
 
-const PAGE = 100;
+/** What a test sets up before the app loads (`window.fakeSeed`, e.g. from addInitScript). */
+export interface FakeSeed {
+  /** settings.json is malformed: settings_get reports this, engine commands fail. */
+  problem?: SettingsView["problem"];
+  conflict?: ConflictChoice;
+  holdJobs?: boolean;
+  /** Extra entries: [workspace, key, size]. */
+  files?: [string, string, number][];
+  /** `count` files in one folder, generated here rather than sent over the wire. */
+  fill?: { workspace: string; folder: string; count: number };
+  /** Jobs the journal already holds (e.g. `interrupted` ones from a previous run). */
+  jobs?: (Partial<JobView> & { id: string })[];
+}
+
+/** The engine's page: S3's max-keys and the local store's default are both 1,000. */
+const PAGE = 1000;
+
+/** Every job finishes after this long unless `holdJobs` is set. */
+const JOB_MS = 150;
+
+const LIVE = ["queued", "running", "paused"];
+
+/** Commands that work without a usable settings.json (everything else needs the engine). */
+const WITHOUT_ENGINE = new Set([
+  "app_info",
+  "pick",
+  "clipboard_write",
+  "settings_open_file",
+  "window_title",
+  "settings_get",
+  "list_more",
+  "list_close",
+  "job_pause",
+]);
 
 function form(partial: Partial<WorkspaceForm>): WorkspaceForm {
   return {
@@ -41,6 +78,62 @@ function form(partial: Partial<WorkspaceForm>): WorkspaceForm {
     checksums: "",
     ...partial,
   };
+}
+
+/** The last segment of a key or local path, without a trailing slash. */
+function baseName(path: string): string {
+  return path.replace(/\/+$/, "").split("/").pop() ?? path;
+}
+
+function parentOf(key: string): string {
+  return key.replace(/[^/]+\/?$/, "");
+}
+
+/** convert::provider_of: the provider is read back from the endpoint, never stored. */
+function providerOf(f: WorkspaceForm): Provider {
+  if (f.kind === "local") return "local";
+  if (!f.endpoint_url.trim()) return "aws";
+  const rest = f.endpoint_url.split("://").pop() ?? "";
+  const host = (rest.split(/[/?]/)[0] ?? "").replace(/:\d+$/, "");
+  const ends = (s: string) => host === s || host.endsWith(`.${s}`);
+  if (ends("amazonaws.com")) return "aws";
+  if (ends("digitaloceanspaces.com")) return "digitalocean";
+  if (ends("r2.cloudflarestorage.com")) return "r2";
+  if (ends("wasabisys.com")) return "wasabi";
+  if (ends("backblazeb2.com")) return "b2";
+  if (host.includes("minio")) return "minio";
+  return "custom";
+}
+
+/** convert::describe. */
+function describe(f: WorkspaceForm): string {
+  if (f.kind === "local") return f.base_path;
+  const at = f.endpoint_url || `AWS ${f.region || "us-east-1"}`;
+  return `s3://${f.bucket}/${f.prefix} at ${at}`;
+}
+
+/** settings::validate::check_bucket. */
+function bucketProblem(bucket: string): string | null {
+  const ok =
+    /^[a-z0-9.-]{3,63}$/.test(bucket) && /^[a-z0-9].*[a-z0-9]$/.test(bucket) && !/\.\./.test(bucket);
+  return ok
+    ? null
+    : `${JSON.stringify(bucket)} is not a valid bucket name (lowercase letters, digits, dots, hyphens; 3–63 chars)`;
+}
+
+/** settings::validate::check_endpoint, roughly. */
+function endpointProblem(endpoint: string, field: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return `${JSON.stringify(endpoint)} is not a valid URL; write it like https://s3.example.com`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return `${field} must start with https:// (or http:// for a local server), not ${url.protocol}//`;
+  if (url.username || url.password)
+    return `${field} must not contain credentials; store them with \`ferry secret set\` instead`;
+  return null;
 }
 
 export class Fake {
@@ -70,7 +163,8 @@ export class Fake {
   ];
   /** Workspace id → key → entry (folders end with "/"). */
   files = new Map<string, Map<string, EntryView>>();
-  secrets = new Map<string, { access_key_id: string; secret_access_key: string }>();
+  /** The keychain. Nothing here is ever sent back over IPC. */
+  secrets = new Map<string, SecretInput>();
   conflict: SettingsView["transfer"]["conflict"] = "ask";
   problem: SettingsView["problem"] = null;
   jobs = new Map<string, JobView>();
@@ -80,6 +174,9 @@ export class Fake {
   nextJob = 1;
   /** When set, jobs stay running until `finish` is called. */
   holdJobs = false;
+  /** What a job does to the files when it completes. */
+  private effects = new Map<string, () => void>();
+  private timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor() {
     this.put("local", "notes.txt", 1200);
@@ -89,19 +186,46 @@ export class Fake {
     this.put("local", "report.pdf", 2_400_000);
     this.put("local", "archive.zip", 52_000_000);
     this.put("demo-s3", "readme.md", 512);
+    this.secrets.set("demo-s3", { access_key_id: "FERRYDEMOKEY", secret_access_key: "demo" });
+  }
+
+  seed(s: FakeSeed): void {
+    if (s.problem !== undefined) this.problem = s.problem;
+    if (s.conflict) this.conflict = s.conflict;
+    if (s.holdJobs !== undefined) this.holdJobs = s.holdJobs;
+    for (const [ws, key, size] of s.files ?? []) this.put(ws, key, size);
+    if (s.fill) this.fill(s.fill.workspace, s.fill.folder, s.fill.count);
+    for (const j of s.jobs ?? []) this.jobs.set(j.id, this.jobView(j));
   }
 
   put(ws: string, key: string, size: number, modified = "2026-11-01T10:00:00Z"): void {
     if (!this.files.has(ws)) this.files.set(ws, new Map());
-    const name = key.replace(/\/$/, "").split("/").pop() ?? key;
     this.files.get(ws)!.set(key, {
-      name,
+      name: baseName(key),
       path: key,
       is_folder: key.endsWith("/"),
       size,
       modified: key.endsWith("/") ? null : modified,
       storage_class: ws === "local" || key.endsWith("/") ? null : "STANDARD",
     });
+  }
+
+  /** `count` files named item-000000.dat… in `folder` (which ends with "/"). */
+  fill(ws: string, folder: string, count: number): void {
+    const width = String(count - 1).length;
+    for (let i = 0; i < count; i++) {
+      this.put(ws, `${folder}item-${String(i).padStart(width, "0")}.dat`, 1000 + i);
+    }
+  }
+
+  /** Whether `key` is there: a file, or a folder with a marker or anything in it. */
+  exists(ws: string, key: string): boolean {
+    const files = this.files.get(ws);
+    if (!files) return false;
+    if (files.has(key)) return true;
+    if (!key.endsWith("/")) return false;
+    for (const k of files.keys()) if (k.startsWith(key)) return true;
+    return false;
   }
 
   children(ws: string, folder: string): EntryView[] {
@@ -122,7 +246,8 @@ export class Fake {
         });
       } else out.set(key, e);
     }
-    return [...out.values()].sort((a, b) => a.path.localeCompare(b.path));
+    // S3 lists in byte order of the keys (and the local store imitates it).
+    return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   settings(): SettingsView {
@@ -146,11 +271,86 @@ export class Fake {
   ok<T>(data: T) {
     return { status: "ok", data };
   }
-  err(code: string, message: string, hint = "") {
+  err(code: string, message: string, hint = ""): never {
     // tauri-specta turns a rejected invoke into { status: "error", error }.
     throw { code, message, hint };
   }
+  invalid(message: string): never {
+    return this.err("config", message, "Correct the value and try again.");
+  }
 
+  /** The engine's checks of a form (convert::workspace_of + settings::check_workspace). */
+  check(f: WorkspaceForm): FieldProblem[] {
+    const problems: FieldProblem[] = [];
+    const push = (field: string, message: string | null) => {
+      if (message) problems.push({ field, message });
+    };
+    if (f.kind === "local") {
+      if (!f.base_path.trim()) push("storage.base_path", "choose a folder");
+      return problems;
+    }
+    push("storage.bucket", bucketProblem(f.bucket.trim()));
+    if (f.region.trim() && !/^[A-Za-z0-9_-]{1,64}$/.test(f.region.trim()))
+      push(
+        "storage.region",
+        `${JSON.stringify(f.region.trim())} is not a valid region (such as us-east-1, eu-central-1, auto)`,
+      );
+    if (f.endpoint_url.trim())
+      push("storage.endpoint_url", endpointProblem(f.endpoint_url.trim(), "endpoint_url"));
+    const name = f.name.trim().toLowerCase();
+    if (name && this.workspaces.some((w) => w.form.id !== f.id && w.form.name.toLowerCase() === name))
+      push("name", `a workspace called ${JSON.stringify(f.name.trim())} already exists`);
+    return problems;
+  }
+
+  /** lib.rs unique_id: a new workspace's id from its name. */
+  uniqueId(name: string): string {
+    let base = name
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .replace(/-{2,}/g, "-");
+    if (!base) base = "workspace";
+    base = base.slice(0, 48);
+    let id = base;
+    for (let n = 2; this.workspaces.some((w) => w.form.id === id); n++) id = `${base}-${n}`;
+    return id;
+  }
+
+  /** commands::settings::secret_of. */
+  secretOf(input: unknown): SecretInput | null {
+    if (!input) return null;
+    const s = input as SecretInput;
+    if (!s.access_key_id.trim() || !s.secret_access_key)
+      this.invalid("enter both the access key id and the secret access key");
+    return { access_key_id: s.access_key_id.trim(), secret_access_key: s.secret_access_key };
+  }
+
+  jobView(partial: Partial<JobView> & { id: string }): JobView {
+    return {
+      kind: "copy",
+      title: "Upload file",
+      source: "/home/me/file",
+      destination: "local:file",
+      status: "queued",
+      files_done: 0,
+      files_total: 1,
+      files_failed: 0,
+      files_skipped: 0,
+      bytes_done: 0,
+      bytes_total: 1_000_000,
+      speed: 0,
+      eta_seconds: null,
+      current: [],
+      failures: [],
+      error: null,
+      created: new Date(Date.now() + this.nextJob).toISOString(),
+      touches: [],
+      ...partial,
+    };
+  }
+
+  /** Changes a job and sends it to the transfer panel, as the job runner does. */
   job(id: string, patch: Partial<JobView>): JobView {
     const next = { ...this.jobs.get(id)!, ...patch };
     this.jobs.set(id, next);
@@ -158,61 +358,96 @@ export class Fake {
     return next;
   }
 
-  startJob(request: TransferRequest, source: { workspace?: string | null; path: string }): string {
+  /** A job that is running now and, unless `holdJobs`, completes a moment later. */
+  spawn(view: Omit<JobView, "id">, effect: () => void): string {
     const id = `job-${this.nextJob++}`;
-    const name = source.path.replace(/\/$/, "").split("/").pop() ?? source.path;
-    const size = 1_000_000;
-    const upload = !source.workspace;
-    this.jobs.set(id, {
-      id,
-      kind: request.kind,
-      title: `${upload ? "Upload" : request.destination.workspace ? "Copy" : "Download"} ${name}`,
-      source: source.workspace ? `${source.workspace}:${source.path}` : source.path,
-      destination: request.destination.workspace
-        ? `${request.destination.workspace}:${request.destination.path}${name}`
-        : `${request.destination.path}/${name}`,
+    this.jobs.set(id, { ...view, id });
+    this.effects.set(id, effect);
+    this.job(id, {
       status: "running",
-      files_done: 0,
-      files_total: 1,
-      files_failed: 0,
-      files_skipped: 0,
-      bytes_done: 0,
-      bytes_total: size,
-      speed: 0,
-      eta_seconds: null,
-      current: [name],
-      failures: [],
-      error: null,
-      created: new Date(Date.now() + this.nextJob).toISOString(),
-      touches: [request.destination.workspace, source.workspace].filter((w): w is string => !!w),
+      bytes_done: view.bytes_total / 2,
+      speed: 4_000_000,
+      eta_seconds: 1,
     });
-    this.job(id, { bytes_done: size / 2, speed: 4_000_000, eta_seconds: 1 });
-    if (!this.holdJobs) setTimeout(() => this.finish(id, request, source, name, size), 150);
+    this.schedule(id);
     return id;
   }
 
-  finish(
-    id: string,
-    request: TransferRequest,
-    source: { workspace?: string | null; path: string },
-    name: string,
-    size: number,
-  ): void {
-    if (request.destination.workspace) {
-      const key = request.destination.path + name + (source.path.endsWith("/") ? "/" : "");
-      this.put(request.destination.workspace, key, source.path.endsWith("/") ? 0 : size);
-    }
+  schedule(id: string): void {
+    clearTimeout(this.timers.get(id));
+    if (!this.holdJobs) this.timers.set(id, setTimeout(() => this.finish(id), JOB_MS));
+  }
+
+  /** Completes a job: its files appear (or move) and the panel hears about it. */
+  finish(id: string): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    this.effects.get(id)?.();
+    this.effects.delete(id);
+    const j = this.jobs.get(id)!;
     this.job(id, {
       status: "completed",
-      files_done: 1,
-      bytes_done: size,
+      files_done: j.files_total - j.files_skipped,
+      files_failed: 0,
+      failures: [],
+      bytes_done: j.bytes_total,
       current: [],
       speed: 0,
       eta_seconds: null,
     });
   }
 
+  /** Copies (or moves) `key` of `from` to `to`, a folder and all in it when it is one. */
+  copyKeys(from: string, key: string, to: string, target: string, move: boolean): void {
+    const files = this.files.get(from) ?? new Map<string, EntryView>();
+    for (const [k, e] of [...files]) {
+      if (k !== key && !(key.endsWith("/") && k.startsWith(key))) continue;
+      this.put(to, target + k.slice(key.length), e.size);
+      if (move) files.delete(k);
+    }
+  }
+
+  startTransfer(request: TransferRequest, source: { workspace?: string | null; path: string }) {
+    const name = baseName(source.path);
+    const folder = source.path.endsWith("/");
+    const to = request.destination;
+    const size = 1_000_000;
+    const local = (ws?: string | null) => !ws;
+    const verb =
+      request.kind === "move"
+        ? "Move"
+        : local(source.workspace) && !local(to.workspace)
+          ? "Upload"
+          : !local(source.workspace) && local(to.workspace)
+            ? "Download"
+            : "Copy";
+    const target = to.path + name + (folder ? "/" : "");
+    return this.spawn(
+      this.jobView({
+        id: "",
+        kind: request.kind,
+        title: `${verb} ${name}`,
+        source: source.workspace ? `${source.workspace}:${source.path}` : source.path,
+        destination: to.workspace ? `${to.workspace}:${target}` : `${to.path}/${name}`,
+        files_total: 1,
+        bytes_total: size,
+        current: [name],
+        touches: [to.workspace, source.workspace].filter((w): w is string => !!w),
+      }),
+      () => {
+        if (!to.workspace) return;
+        if (source.workspace)
+          this.copyKeys(source.workspace, source.path, to.workspace, target, request.kind === "move");
+        else this.put(to.workspace, target, folder ? 0 : size);
+      },
+    );
+  }
+
   handle(cmd: string, a: Record<string, unknown>): unknown {
+    if (this.problem && !WITHOUT_ENGINE.has(cmd)) {
+      // AppState::engine(): every command that needs the engine names the settings problem.
+      this.err("config", this.problem.message, this.problem.hint);
+    }
     switch (cmd) {
       case "app_info":
         return this.ok({
@@ -230,42 +465,39 @@ export class Fake {
         );
       case "settings_get":
         return this.ok(this.settings());
-      case "workspace_check": {
-        const f = a.form as WorkspaceForm;
-        const problems = [];
-        if (f.kind === "s3" && f.bucket && !/^[a-z0-9.-]{3,63}$/.test(f.bucket))
-          problems.push({
-            field: "storage.bucket",
-            message: `"${f.bucket}" is not a valid bucket name`,
-          });
-        if (f.endpoint_url && !/^https?:\/\//.test(f.endpoint_url))
-          problems.push({
-            field: "storage.endpoint_url",
-            message: "write it like https://s3.example.com",
-          });
-        return this.ok(problems);
-      }
+      case "workspace_check":
+        return this.ok(this.check(a.form as WorkspaceForm));
       case "workspace_save": {
+        const secret = this.secretOf(a.secret);
         const f = structuredClone(a.form as WorkspaceForm);
-        if (!f.id) f.id = f.name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-        const secret = a.secret as { access_key_id: string; secret_access_key: string } | null;
+        const problems = this.check(f);
+        if (problems.length > 0)
+          this.err(
+            "config",
+            `the workspace was not saved: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+            "Correct the fields marked in the form.",
+          );
+        if (!f.id) f.id = this.uniqueId(f.name);
+        f.name = f.name.trim();
         if (secret) this.secrets.set(f.id, secret);
+        const i = this.workspaces.findIndex((w) => w.form.id === f.id);
         const view: WorkspaceView = {
           form: f,
-          provider: f.kind === "local" ? "local" : "custom",
-          description: f.kind === "local" ? f.base_path : `s3://${f.bucket}/${f.prefix}`,
-          is_default: false,
-          secret_set: this.secrets.has(f.id),
+          provider: providerOf(f),
+          description: describe(f),
+          is_default: i >= 0 && !!this.workspaces[i]?.is_default,
+          secret_set: f.kind === "s3" && this.secrets.has(f.id),
         };
-        const i = this.workspaces.findIndex((w) => w.form.id === f.id);
         if (i >= 0) this.workspaces[i] = view;
         else this.workspaces.push(view);
         return this.ok(view);
       }
       case "workspace_remove":
         this.workspaces = this.workspaces.filter((w) => w.form.id !== a.id);
+        this.secrets.delete(a.id as string);
         return this.ok(null);
       case "workspace_set_default":
+        for (const w of this.workspaces) w.is_default = w.form.id === a.id;
         return this.ok(null);
       case "secret_clear": {
         const had = this.secrets.delete(a.id as string);
@@ -274,7 +506,15 @@ export class Fake {
         return this.ok(had);
       }
       case "workspace_test": {
+        this.secretOf(a.secret);
         const f = a.form as WorkspaceForm;
+        const problems = this.check(f);
+        if (problems.length > 0)
+          this.err(
+            "config",
+            `the workspace was not saved: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+            "Correct the fields marked in the form.",
+          );
         const ok = f.endpoint_url.includes("127.0.0.1") || f.kind === "local";
         return this.ok({
           ok,
@@ -306,7 +546,8 @@ export class Fake {
         return this.ok({ listing: id, entries: all.slice(0, PAGE), done: all.length <= PAGE });
       }
       case "list_more": {
-        const rest = this.listings.get(a.listing as number) ?? [];
+        const rest = this.listings.get(a.listing as number);
+        if (!rest) return this.invalid("that listing was closed; open the folder again");
         this.listings.set(a.listing as number, rest.slice(PAGE));
         return this.ok({
           listing: a.listing,
@@ -337,13 +578,30 @@ export class Fake {
           location: `${a.workspace as string}:${e.path}`,
         });
       }
-      case "folder_create":
-        this.put(a.workspace as string, a.path as string, 0);
+      case "folder_create": {
+        const ws = a.workspace as string;
+        const path = a.path as string;
+        const name = baseName(path);
+        if (!name || name === "." || name === "..")
+          return this.invalid(`${JSON.stringify(name)} cannot be a folder name`);
+        const key = path.endsWith("/") ? path : `${path}/`;
+        if (this.exists(ws, key))
+          return this.err(
+            "conflict",
+            `a folder called ${JSON.stringify(name)} is already here`,
+            "Choose another name.",
+          );
+        this.put(ws, key, 0);
         return this.ok(null);
+      }
       case "delete_paths": {
         const files = this.files.get(a.workspace as string)!;
         let deleted = 0;
         for (const p of a.paths as string[]) {
+          if (p.replace(/^\/+|\/+$/g, "") === "")
+            return this.invalid(
+              "deleting a whole workspace is not offered here; select what is in it instead",
+            );
           for (const key of [...files.keys()]) {
             if (key === p || (p.endsWith("/") && key.startsWith(p))) {
               files.delete(key);
@@ -353,19 +611,46 @@ export class Fake {
         }
         return this.ok({ deleted, failed: [] });
       }
-      case "rename": {
-        const files = this.files.get(a.workspace as string)!;
-        const e = files.get(a.path as string);
-        if (!e) return this.err("not_found", "gone");
-        files.delete(a.path as string);
-        const parent = (a.path as string).replace(/[^/]+\/?$/, "");
-        this.put(
-          a.workspace as string,
-          parent + (a.newName as string) + (e.is_folder ? "/" : ""),
-          e.size,
+      case "names_existing": {
+        const folder = a.folder as string;
+        return this.ok(
+          (a.names as string[]).filter((n) => this.exists(a.workspace as string, folder + n)),
         );
-        const id = `job-${this.nextJob++}`;
-        return this.ok(id);
+      }
+      case "rename": {
+        // A verified move within the folder, run as a job (commands::transfer::rename).
+        const ws = a.workspace as string;
+        const path = a.path as string;
+        const newName = (a.newName as string).trim();
+        if (!newName || newName.includes("/") || newName === "." || newName === "..")
+          return this.invalid(
+            `${JSON.stringify(newName)} cannot be a name (no slashes, not empty, not . or ..)`,
+          );
+        if (!this.exists(ws, path)) return this.err("not_found", `${path} does not exist`);
+        const folder = path.endsWith("/");
+        const target = parentOf(path) + newName + (folder ? "/" : "");
+        if (this.exists(ws, target))
+          return this.err(
+            "conflict",
+            `${JSON.stringify(newName)} is already here`,
+            "Choose another name, or delete the other one first.",
+          );
+        const size = this.files.get(ws)?.get(path)?.size ?? 0;
+        return this.ok(
+          this.spawn(
+            this.jobView({
+              id: "",
+              kind: "move",
+              title: `Rename ${baseName(path)}`,
+              source: `${ws}:${path}`,
+              destination: `${ws}:${target}`,
+              bytes_total: size,
+              current: [baseName(path)],
+              touches: [ws],
+            }),
+            () => this.copyKeys(ws, path, ws, target, true),
+          ),
+        );
       }
       case "link":
         return this.ok({
@@ -375,34 +660,63 @@ export class Fake {
         });
       case "transfer_conflicts": {
         const r = a.request as TransferRequest;
-        const dest = this.files.get(r.destination.workspace ?? "") ?? new Map();
+        const ws = r.destination.workspace;
+        if (!ws) return this.ok([]);
         return this.ok(
           r.sources
-            .map((s) => s.path.replace(/\/$/, "").split("/").pop() ?? "")
-            .filter(
-              (n) => dest.has(r.destination.path + n) || dest.has(r.destination.path + n + "/"),
-            ),
+            .map((s) => baseName(s.path) + (s.path.endsWith("/") ? "/" : ""))
+            .filter((n) => this.exists(ws, r.destination.path + n)),
         );
       }
       case "transfer_start": {
         const r = a.request as TransferRequest;
-        return this.ok(r.sources.map((s) => this.startJob(r, s)));
+        if (r.sources.length === 0) return this.invalid("nothing to transfer");
+        for (const s of r.sources) {
+          if (!s.workspace && !s.path.startsWith("/"))
+            return this.invalid(`${JSON.stringify(s.path)} is not an absolute path`);
+          if (s.workspace && s.workspace === r.destination.workspace) {
+            const target = r.destination.path + baseName(s.path) + (s.path.endsWith("/") ? "/" : "");
+            if (target === s.path)
+              return this.invalid(`${JSON.stringify(baseName(s.path))} is already there`);
+          }
+        }
+        return this.ok(r.sources.map((s) => this.startTransfer(r, s)));
       }
       case "jobs_watch":
         this.channel = a.onUpdate as Channel;
-        return this.ok([...this.jobs.values()]);
-      case "job_pause":
-        this.job(a.id as string, { status: "paused" });
+        return this.ok(
+          [...this.jobs.values()].sort((x, y) => y.created.localeCompare(x.created)),
+        );
+      case "job_pause": {
+        const j = this.jobs.get(a.id as string);
+        if (!j || !LIVE.includes(j.status)) return this.invalid("that job is not running");
+        clearTimeout(this.timers.get(j.id));
+        this.job(j.id, { status: "paused", speed: 0, eta_seconds: null });
         return this.ok(null);
-      case "job_resume":
-        this.job(a.id as string, { status: "running" });
+      }
+      case "job_resume": {
+        const j = this.jobs.get(a.id as string);
+        if (!j) return this.err("not_found", `there is no job ${a.id as string}`);
+        this.job(j.id, { status: "running" });
+        this.schedule(j.id);
         return this.ok(null);
-      case "job_cancel":
-        this.job(a.id as string, { status: "cancelled" });
+      }
+      case "job_cancel": {
+        const j = this.jobs.get(a.id as string);
+        if (!j) return this.err("not_found", `there is no job ${a.id as string}`);
+        clearTimeout(this.timers.get(j.id));
+        this.effects.delete(j.id);
+        this.job(j.id, { status: "cancelled", speed: 0, eta_seconds: null, current: [] });
         return this.ok(null);
-      case "job_retry":
-        this.job(a.id as string, { status: "running", files_failed: 0, failures: [] });
+      }
+      case "job_retry": {
+        const j = this.jobs.get(a.id as string);
+        if (!j) return this.err("not_found", `there is no job ${a.id as string}`);
+        if (LIVE.includes(j.status)) return this.invalid("that job is still running");
+        this.job(j.id, { status: "running", files_failed: 0, failures: [], error: null });
+        this.schedule(j.id);
         return this.ok(null);
+      }
       default:
         return this.err("failed", `the fake has no command ${cmd}`);
     }
@@ -422,6 +736,11 @@ export class Fake {
     await emit("tauri://drag-over", { position: { x: x * s, y: y * s } });
   }
 
+  /** The drag left the window (or was given up). */
+  dragLeave(): Promise<void> {
+    return emit("tauri://drag-leave", null);
+  }
+
   changeSettings(): Promise<void> {
     return emit("settings-changed", { valid: this.problem === null });
   }
@@ -430,11 +749,13 @@ export class Fake {
 declare global {
   interface Window {
     fake: Fake;
+    fakeSeed?: FakeSeed;
   }
 }
 
 export function installFake(): Fake {
   const fake = new Fake();
+  if (window.fakeSeed) fake.seed(window.fakeSeed);
   window.fake = fake;
   mockWindows("main");
   mockIPC(

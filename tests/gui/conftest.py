@@ -1,0 +1,148 @@
+"""The real Ferry window under Xvfb, driven through tauri-driver and WebKitWebDriver.
+
+Needs the environment `scripts/test` provides: a display (scripts/with-display), a private
+Secret Service (scripts/with-keychain) and the S3 test servers (scripts/with-test-servers).
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "target" / "debug" / "ferry-desktop"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, deadline: float) -> None:
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+class Home:
+    """Folders of one app run: settings, jobs, a local workspace, files to pick and a download folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.config = root / "config"
+        self.data = root / "data"
+        self.local = root / "local"
+        self.picks = root / "picks"
+        self.downloads = root / "downloads"
+        for d in (self.config, self.data, self.local, self.picks, self.downloads):
+            d.mkdir(parents=True)
+        (self.local / "hello.txt").write_text("hello from the local workspace\n")
+        settings = {
+            "version": 1,
+            "workspaces": [
+                {
+                    "id": "local",
+                    "name": "Local files",
+                    "storage": {"type": "local", "base_path": str(self.local)},
+                }
+            ],
+            "default_workspace": "local",
+        }
+        (self.config / "settings.json").write_text(json.dumps(settings, indent=2))
+        # Incompressible and large enough to take a few parts' worth of progress updates.
+        self.upload = self.picks / "report 2026 (final).bin"
+        self.upload.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+
+
+@pytest.fixture
+def home():
+    root = Path(tempfile.mkdtemp(prefix="ferry-gui-"))
+    try:
+        yield Home(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def driver(home: Home):
+    assert APP.exists(), f"{APP} is missing; build with `cargo build --workspace` first"
+    port, native = free_port(), free_port()
+    env = dict(os.environ)
+    env.update(
+        FERRY_CONFIG_DIR=str(home.config),
+        FERRY_DATA_DIR=str(home.data),
+        FERRY_TEST_PICK_FILES=str(home.upload),
+        FERRY_TEST_PICK_DESTINATION=str(home.downloads),
+        XDG_CONFIG_HOME=str(home.root / "xdg-config"),
+        XDG_CACHE_HOME=str(home.root / "xdg-cache"),
+    )
+    log = open(home.root / "tauri-driver.log", "w")
+    proc = subprocess.Popen(
+        ["tauri-driver", "--port", str(port), "--native-port", str(native)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/status", time.monotonic() + 30)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(APP)})
+        drv = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        drv.implicitly_wait(0)
+        try:
+            yield drv
+        finally:
+            drv.quit()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def s3s():
+    """The s3s-fs test server (it checks signatures, so the typed secret must be right)."""
+    url = os.environ.get("FERRY_TEST_S3S_URL")
+    if not url:
+        pytest.fail("FERRY_TEST_S3S_URL is not set: run through scripts/with-test-servers")
+    return {
+        "url": url,
+        "root": Path(os.environ["FERRY_TEST_SERVERS_DIR"]) / "s3s",
+        "key": os.environ["FERRY_TEST_S3S_ACCESS_KEY"],
+        "secret": os.environ["FERRY_TEST_S3S_SECRET_KEY"],
+    }
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, keep a screenshot of the window and its text for the person debugging it."""
+    outcome = yield
+    report = outcome.get_result()
+    drv = item.funcargs.get("driver") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and drv is not None:
+        shot = Path(tempfile.gettempdir()) / f"ferry-gui-failure-{item.name}.png"
+        try:
+            drv.save_screenshot(str(shot))
+            text = drv.find_element("tag name", "body").text
+            calls = drv.execute_script("return (window.__ipcLog || []).slice(-15)")
+            calls = "\n".join(f"{c['cmd']}: {c['answer'][:300]}" for c in calls)
+            report.sections.append(("window", f"screenshot: {shot}\n{text}\nlast IPC calls:\n{calls}"))
+        except Exception as e:  # the window may be gone
+            report.sections.append(("window", f"no screenshot: {e}"))

@@ -1,0 +1,149 @@
+"""A new user's first session in the real window: add an S3 workspace in the settings dialog,
+test the connection, browse it, upload, download and delete a file — with the keychain and an
+S3 server that checks signatures."""
+
+import json
+import subprocess
+import time
+import uuid
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+
+from conftest import SCREENSHOTS
+
+TIMEOUT = 30
+
+
+def wait(driver, what, predicate, timeout=TIMEOUT):
+    """Polls `predicate` until it returns something truthy; fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            got = predicate()
+            if got:
+                return got
+        except Exception as e:  # the element may be re-rendered between find and read
+            last = e
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last})")
+
+
+def find(driver, css, timeout=TIMEOUT):
+    return wait(driver, css, lambda: [e for e in driver.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()], timeout)[0]
+
+
+def tid(name):
+    return f'[data-testid="{name}"]'
+
+
+def row(driver, path):
+    return driver.find_elements(By.CSS_SELECTOR, f'{tid("row")}[data-path="{path}"]')
+
+
+# Tauri's invoke cannot be replaced (it is read-only), but its answers travel over fetch to the
+# ipc:// protocol, so the spy wraps fetch and keeps a copy of every IPC answer's text.
+SPY = """
+if (!window.__ipcLog) {
+  window.__ipcLog = [];
+  const original = window.fetch.bind(window);
+  window.fetch = async (input, init) => {
+    const response = await original(input, init);
+    const url = String(input && input.url ? input.url : input);
+    if (url.startsWith("ipc:") || url.includes("ipc.localhost")) {
+      const cmd = decodeURIComponent(url.split("/").pop().split("?")[0]);
+      window.__ipcLog.push({ cmd, answer: await response.clone().text() });
+    }
+    return response;
+  };
+}
+return true;
+"""
+
+
+def test_first_session_with_an_s3_workspace(driver, home, s3s):
+    bucket = f"gui-{uuid.uuid4().hex[:10]}"
+    (s3s["root"] / bucket).mkdir()
+
+    # The default local workspace is there, with its file.
+    find(driver, f'{tid("workspace")}[data-workspace="local"]')
+    wait(driver, "hello.txt in the local workspace", lambda: row(driver, "hello.txt"))
+    assert driver.execute_script(SPY)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    # Settings → Add workspace, typed as a person would.
+    find(driver, tid("open-settings")).click()
+    find(driver, tid("add-workspace")).click()
+    find(driver, tid("field-name")).send_keys("Team bucket")
+    Select(find(driver, tid("field-provider"))).select_by_value("custom")
+    endpoint = find(driver, tid("field-endpoint_url"))
+    endpoint.send_keys(s3s["url"])
+    find(driver, tid("field-bucket")).send_keys(bucket)
+    find(driver, tid("field-access-key")).send_keys(s3s["key"])
+    find(driver, tid("field-secret")).send_keys(s3s["secret"])
+
+    find(driver, tid("test-connection")).click()
+    result = find(driver, f'{tid("test-result")}[data-ok="true"]')
+    assert "connect" in result.text and "write" in result.text
+    driver.save_screenshot(str(SCREENSHOTS / "settings.png"))
+
+    find(driver, tid("save-workspace")).click()
+    ws = wait(
+        driver,
+        "the new workspace in the sidebar",
+        lambda: driver.find_elements(By.CSS_SELECTOR, f'{tid("workspace")}[data-workspace="team-bucket"]'),
+    )[0]
+    wait(driver, "'Set' for the stored key", lambda: "Set" in find(driver, tid("secret-status")).text)
+    assert find(driver, tid("field-secret")).get_attribute("value") == ""
+    find(driver, '[data-testid="settings-dialog"] button[aria-label="Close"]').click()
+
+    # The secret is in the keychain and nowhere else.
+    settings_text = (home.config / "settings.json").read_text()
+    assert s3s["secret"] not in settings_text
+    assert '"source": "keychain"' in settings_text
+    stored = subprocess.run(
+        ["secret-tool", "search", "--all", "service", "ferry"], capture_output=True, text=True
+    )
+    assert s3s["secret"] in stored.stdout + stored.stderr, "the secret should be in the keychain"
+
+    # Browse the (empty) bucket and upload through the app (the file chooser is bypassed).
+    ws.click()
+    find(driver, tid("empty"))
+    find(driver, tid("upload-files")).click()
+    name = home.upload.name
+    wait(driver, "the uploaded file listed", lambda: row(driver, name))
+    job = find(driver, f'{tid("job")}[data-status="completed"]')
+    driver.save_screenshot(str(SCREENSHOTS / "main-window.png"))
+    title = job.find_element(By.CSS_SELECTOR, ".title").get_attribute("textContent")
+    assert title == f"Upload {name}", title
+    stored_object = s3s["root"] / bucket / name
+    assert stored_object.read_bytes() == home.upload.read_bytes()
+
+    # Download it to a folder (the chooser is bypassed) and compare.
+    row(driver, name)[0].click()
+    find(driver, tid("download")).click()
+    downloaded = home.downloads / name
+    wait(driver, "the download on disk", lambda: downloaded.exists() and downloaded.stat().st_size == home.upload.stat().st_size)
+    wait(driver, "two finished jobs", lambda: len(driver.find_elements(By.CSS_SELECTOR, f'{tid("job")}[data-status="completed"]')) == 2)
+    assert downloaded.read_bytes() == home.upload.read_bytes()
+    find(driver, tid("transfer-panel")).screenshot(str(SCREENSHOTS / "transfer-panel.png"))
+
+    # Delete it: the dialog names it, and it is gone from the list and the server.
+    row(driver, name)[0].click()
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.DELETE)
+    listed = find(driver, tid("delete-list"))
+    assert name in listed.text
+    find(driver, tid("confirm-delete")).click()
+    wait(driver, "the row to go", lambda: not row(driver, name))
+    assert not stored_object.exists()
+
+    # Nothing that came back over IPC carried the secret.
+    log = driver.execute_script("return window.__ipcLog")
+    assert len(log) > 10, log
+    commands = {entry["cmd"] for entry in log}
+    assert {"settings_get", "workspace_save", "workspace_test", "list_open"} <= commands, commands
+    leaks = [entry["cmd"] for entry in log if s3s["secret"] in entry["answer"]]
+    assert not leaks, f"the secret came back from {leaks}"
+    assert s3s["secret"] not in driver.page_source
