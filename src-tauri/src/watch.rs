@@ -33,6 +33,7 @@ pub fn spawn(app: AppHandle, state: AppState) {
             if now != seen {
                 seen = now;
                 state.reload();
+                tracing::info!("settings.json changed on disk; read it again");
                 let valid = state.problem().is_none();
                 if let Err(e) = (SettingsChanged { valid }).emit(&app) {
                     tracing::debug!("settings-changed not delivered: {e}");

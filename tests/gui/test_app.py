@@ -31,6 +31,8 @@ def wait(driver, what, predicate, timeout=TIMEOUT):
     raise AssertionError(f"timed out waiting for {what} (last error: {last})")
 
 
+# Read text with get_attribute("textContent"): WebKitWebDriver reports "" for elements whose text
+# is clipped with `text-overflow: ellipsis`.
 def find(driver, css, timeout=TIMEOUT):
     return wait(driver, css, lambda: [e for e in driver.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()], timeout)[0]
 
@@ -147,3 +149,28 @@ def test_first_session_with_an_s3_workspace(driver, home, s3s):
     leaks = [entry["cmd"] for entry in log if s3s["secret"] in entry["answer"]]
     assert not leaks, f"the secret came back from {leaks}"
     assert s3s["secret"] not in driver.page_source
+
+
+def test_hand_edits_are_picked_up_and_a_broken_file_is_shown_not_overwritten(driver, home):
+    find(driver, f'{tid("workspace")}[data-workspace="local"]')
+    path = home.config / "settings.json"
+
+    # A hand edit while the app runs (a rename) shows up without a restart.
+    settings = json.loads(path.read_text())
+    settings["workspaces"][0]["name"] = "Renamed by hand"
+    path.write_text(json.dumps(settings, indent=2))
+    wait(driver, "the new name in the sidebar", lambda: "Renamed by hand" in find(driver, tid("workspace")).get_attribute("textContent"))
+
+    # A broken file: the app says where, offers to open it, and never writes it.
+    broken = path.read_text().replace('"version": 1,', '"version": 1,,')
+    path.write_text(broken)
+    banner = find(driver, tid("settings-banner"))
+    assert "line 2" in banner.get_attribute("textContent"), banner.get_attribute("textContent")
+    find(driver, tid("open-settings")).click()
+    problem = find(driver, tid("settings-problem"))
+    assert "Open settings.json" in problem.get_attribute("textContent")
+    assert path.read_text() == broken
+
+    # Fixed again: the banner goes and the workspaces come back.
+    path.write_text(json.dumps(settings, indent=2))
+    wait(driver, "the banner to go", lambda: not driver.find_elements(By.CSS_SELECTOR, tid("settings-banner")))
