@@ -41,6 +41,19 @@ def tid(name):
     return f'[data-testid="{name}"]'
 
 
+def snap(driver, name, element=None):
+    """Saves a screenshot once the window has painted what the DOM holds (WebKit may otherwise
+    hand back the previous frame)."""
+    driver.set_script_timeout(5)
+    driver.execute_async_script(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));"
+    )
+    if element is not None:
+        element.screenshot(str(SCREENSHOTS / name))
+    else:
+        driver.save_screenshot(str(SCREENSHOTS / name))
+
+
 def row(driver, path):
     return driver.find_elements(By.CSS_SELECTOR, f'{tid("row")}[data-path="{path}"]')
 
@@ -89,7 +102,7 @@ def test_first_session_with_an_s3_workspace(driver, home, s3s):
     find(driver, tid("test-connection")).click()
     result = find(driver, f'{tid("test-result")}[data-ok="true"]')
     assert "connect" in result.text and "write" in result.text
-    driver.save_screenshot(str(SCREENSHOTS / "settings.png"))
+    snap(driver, "settings.png")
 
     find(driver, tid("save-workspace")).click()
     ws = wait(
@@ -117,7 +130,7 @@ def test_first_session_with_an_s3_workspace(driver, home, s3s):
     name = home.upload.name
     wait(driver, "the uploaded file listed", lambda: row(driver, name))
     job = find(driver, f'{tid("job")}[data-status="completed"]')
-    driver.save_screenshot(str(SCREENSHOTS / "main-window.png"))
+    snap(driver, "main-window.png")
     title = job.find_element(By.CSS_SELECTOR, ".title").get_attribute("textContent")
     assert title == f"Upload {name}", title
     stored_object = s3s["root"] / bucket / name
@@ -130,7 +143,7 @@ def test_first_session_with_an_s3_workspace(driver, home, s3s):
     wait(driver, "the download on disk", lambda: downloaded.exists() and downloaded.stat().st_size == home.upload.stat().st_size)
     wait(driver, "two finished jobs", lambda: len(driver.find_elements(By.CSS_SELECTOR, f'{tid("job")}[data-status="completed"]')) == 2)
     assert downloaded.read_bytes() == home.upload.read_bytes()
-    find(driver, tid("transfer-panel")).screenshot(str(SCREENSHOTS / "transfer-panel.png"))
+    snap(driver, "transfer-panel.png", find(driver, tid("transfer-panel")))
 
     # Delete it: the dialog names it, and it is gone from the list and the server.
     row(driver, name)[0].click()
