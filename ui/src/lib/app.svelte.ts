@@ -48,7 +48,8 @@ export class App {
   settings = $state<SettingsView | null>(null);
   workspaceId = $state<string | null>(null);
   path = $state("");
-  rows = $state<Row[]>([]);
+  /** Replaced, never changed in place: raw, so a big folder's rows are not each proxied. */
+  rows = $state.raw<Row[]>([]);
   loading = $state(false);
   done = $state(true);
   listError = $state<FerryError | null>(null);
@@ -71,15 +72,37 @@ export class App {
   workspace = $derived<WorkspaceView | null>(
     this.settings?.workspaces.find((w) => w.form.id === this.workspaceId) ?? null,
   );
+  /** What actions act on: selected rows the filter still shows (hidden ones are not touched). */
   selectedRows = $derived(this.visible.filter((r) => this.selection.paths.has(r.path)));
+  selectedPaths = $derived(this.selectedRows.map((r) => r.path));
   jobList = $derived(Object.values(this.jobs).sort((a, b) => b.created.localeCompare(a.created)));
 
   async start(): Promise<void> {
     await this.loadSettings();
-    const first = this.settings?.default_workspace ?? this.settings?.workspaces[0]?.form.id ?? null;
+    await this.openDefault();
+    await this.watchJobs();
+    void api.onSettingsChanged(async () => {
+      await this.loadSettings();
+      // A file that was broken at start-up and is fixed now: catch up on what was skipped.
+      if (!this.workspaceId) await this.openDefault();
+      if (!this.watchingJobs) await this.watchJobs();
+    });
+  }
+
+  private watchingJobs = false;
+
+  private async openDefault(): Promise<void> {
+    if (!this.settings || this.settings.problem) return;
+    const first = this.settings.default_workspace ?? this.settings.workspaces[0]?.form.id ?? null;
     if (first) await this.open(first, "");
+  }
+
+  /** Subscribes the transfer panel; needs usable settings (the banner explains when not). */
+  private async watchJobs(): Promise<void> {
+    if (!this.settings || this.settings.problem) return;
     try {
       const jobs = await api.jobsWatch((job) => this.onJob(job));
+      this.watchingJobs = true;
       for (const job of jobs) this.jobs[job.id] = job;
       const interrupted = jobs.filter((j) => j.status === "interrupted").length;
       if (interrupted > 0) {
@@ -91,7 +114,6 @@ export class App {
     } catch (e) {
       this.fail(e);
     }
-    void api.onSettingsChanged(() => void this.loadSettings());
   }
 
   async loadSettings(): Promise<void> {
@@ -300,8 +322,8 @@ export class App {
   }
 
   copyToClipboard(): void {
-    if (!this.workspaceId || this.selection.paths.size === 0) return;
-    this.clipboard = { workspace: this.workspaceId, paths: [...this.selection.paths] };
+    if (!this.workspaceId || this.selectedPaths.length === 0) return;
+    this.clipboard = { workspace: this.workspaceId, paths: [...this.selectedPaths] };
     this.info(`Copied ${this.clipboard.paths.length} item(s); paste with Ctrl+V in any folder`);
   }
 
@@ -397,6 +419,11 @@ export class App {
   dismiss(id: number): void {
     this.toasts = this.toasts.filter((t) => t.id !== id);
   }
+}
+
+/** Any failure as a FerryError, so every one is shown with a message. */
+export function asFerryError(e: unknown): FerryError {
+  return e instanceof FerryError ? e : new FerryError(unknownError(e));
 }
 
 function unknownError(e: unknown): { code: "failed"; message: string; hint: string } {

@@ -115,7 +115,9 @@ function describe(f: WorkspaceForm): string {
 /** settings::validate::check_bucket. */
 function bucketProblem(bucket: string): string | null {
   const ok =
-    /^[a-z0-9.-]{3,63}$/.test(bucket) && /^[a-z0-9].*[a-z0-9]$/.test(bucket) && !/\.\./.test(bucket);
+    /^[a-z0-9.-]{3,63}$/.test(bucket) &&
+    /^[a-z0-9].*[a-z0-9]$/.test(bucket) &&
+    !/\.\./.test(bucket);
   return ok
     ? null
     : `${JSON.stringify(bucket)} is not a valid bucket name (lowercase letters, digits, dots, hyphens; 3–63 chars)`;
@@ -298,7 +300,10 @@ export class Fake {
     if (f.endpoint_url.trim())
       push("storage.endpoint_url", endpointProblem(f.endpoint_url.trim(), "endpoint_url"));
     const name = f.name.trim().toLowerCase();
-    if (name && this.workspaces.some((w) => w.form.id !== f.id && w.form.name.toLowerCase() === name))
+    if (
+      name &&
+      this.workspaces.some((w) => w.form.id !== f.id && w.form.name.toLowerCase() === name)
+    )
       push("name", `a workspace called ${JSON.stringify(f.name.trim())} already exists`);
     return problems;
   }
@@ -375,7 +380,11 @@ export class Fake {
 
   schedule(id: string): void {
     clearTimeout(this.timers.get(id));
-    if (!this.holdJobs) this.timers.set(id, setTimeout(() => this.finish(id), JOB_MS));
+    if (!this.holdJobs)
+      this.timers.set(
+        id,
+        setTimeout(() => this.finish(id), JOB_MS),
+      );
   }
 
   /** Completes a job: its files appear (or move) and the panel hears about it. */
@@ -437,7 +446,13 @@ export class Fake {
       () => {
         if (!to.workspace) return;
         if (source.workspace)
-          this.copyKeys(source.workspace, source.path, to.workspace, target, request.kind === "move");
+          this.copyKeys(
+            source.workspace,
+            source.path,
+            to.workspace,
+            target,
+            request.kind === "move",
+          );
         else this.put(to.workspace, target, folder ? 0 : size);
       },
     );
@@ -675,7 +690,8 @@ export class Fake {
           if (!s.workspace && !s.path.startsWith("/"))
             return this.invalid(`${JSON.stringify(s.path)} is not an absolute path`);
           if (s.workspace && s.workspace === r.destination.workspace) {
-            const target = r.destination.path + baseName(s.path) + (s.path.endsWith("/") ? "/" : "");
+            const target =
+              r.destination.path + baseName(s.path) + (s.path.endsWith("/") ? "/" : "");
             if (target === s.path)
               return this.invalid(`${JSON.stringify(baseName(s.path))} is already there`);
           }
@@ -684,9 +700,7 @@ export class Fake {
       }
       case "jobs_watch":
         this.channel = a.onUpdate as Channel;
-        return this.ok(
-          [...this.jobs.values()].sort((x, y) => y.created.localeCompare(x.created)),
-        );
+        return this.ok([...this.jobs.values()].sort((x, y) => y.created.localeCompare(x.created)));
       case "job_pause": {
         const j = this.jobs.get(a.id as string);
         if (!j || !LIVE.includes(j.status)) return this.invalid("that job is not running");
@@ -753,6 +767,11 @@ declare global {
   }
 }
 
+/** What crosses IPC: Tauri sends arguments and answers as JSON, never live objects. */
+function wire<T>(value: T): T {
+  return value === undefined ? (null as T) : (JSON.parse(JSON.stringify(value)) as T);
+}
+
 export function installFake(): Fake {
   const fake = new Fake();
   if (window.fakeSeed) fake.seed(window.fakeSeed);
@@ -760,17 +779,16 @@ export function installFake(): Fake {
   mockWindows("main");
   mockIPC(
     (cmd, args) => {
-      const entry: Fake["calls"][number] = {
-        cmd,
-        args: args && cmd !== "jobs_watch" ? structuredClone(args) : null,
-      };
+      // A channel travels as its id and stays live; every other argument arrives as a copy
+      // (which also turns the UI's reactive proxies into plain data, as serde would see it).
+      const live = cmd === "jobs_watch";
+      const entry: Fake["calls"][number] = { cmd, args: live ? null : wire(args) };
       fake.calls.push(entry);
       try {
-        const result = fake.handle(cmd, (args ?? {}) as Record<string, unknown>) as {
-          data: unknown;
-        };
-        entry.result = structuredClone(result.data);
-        return result.data;
+        const received = (live ? args : wire(args)) as Record<string, unknown> | undefined;
+        const result = fake.handle(cmd, received ?? {}) as { data: unknown };
+        entry.result = wire(result.data);
+        return wire(result.data);
       } catch (e) {
         entry.error = e;
         throw e;

@@ -1,0 +1,198 @@
+// The settings dialog: inline validation, provider presets, keys that never come back, and a
+// settings.json that cannot be read.
+
+import { expect, test, type Page } from "@playwright/test";
+import { allCalls, argsOf, row, start } from "./helpers";
+
+async function newWorkspace(page: Page) {
+  await page.getByTestId("open-settings").click();
+  const dialog = page.getByTestId("settings-dialog");
+  await expect(dialog).toBeVisible();
+  await dialog.getByTestId("add-workspace").click();
+  const editor = dialog.getByTestId("workspace-editor");
+  await expect(editor.getByRole("heading")).toHaveText("New workspace");
+  return editor;
+}
+
+test("the workspace form checks fields as they are typed, and presets fill the endpoint", async ({
+  page,
+}) => {
+  await start(page);
+  const editor = await newWorkspace(page);
+  const save = editor.getByTestId("save-workspace");
+  const endpoint = editor.getByTestId("field-endpoint_url");
+
+  await editor.getByTestId("field-name").fill("Backups");
+  await editor.getByTestId("field-provider").selectOption("minio");
+  await editor.getByTestId("field-bucket").fill("backups");
+  await expect(endpoint).toHaveValue("");
+  await expect(editor.getByTestId("problem-storage.endpoint_url")).toContainText(
+    "Enter the server's address",
+  );
+  await expect(endpoint).toHaveAttribute("aria-invalid", "true");
+  await expect(save).toBeDisabled();
+  await expect(editor.getByTestId("test-connection")).toBeDisabled();
+
+  await endpoint.fill("http://minio.lan:9000");
+  await expect(editor.getByTestId("problem-storage.endpoint_url")).toHaveCount(0);
+  await expect(save).toBeEnabled();
+
+  // What only the engine knows comes back from workspace_check and shows by its field.
+  await editor.getByTestId("field-bucket").fill("Bad_Bucket");
+  await expect(editor.getByTestId("problem-storage.bucket")).toContainText(
+    '"Bad_Bucket" is not a valid bucket name',
+  );
+  await expect(save).toBeDisabled();
+  const checked = (await argsOf(page, "workspace_check")).map(
+    (a) => (a.form as { bucket: string }).bucket,
+  );
+  expect(checked).toContain("Bad_Bucket");
+  await editor.getByTestId("field-bucket").fill("good-bucket");
+  await expect(editor.getByTestId("problem-storage.bucket")).toHaveCount(0);
+  await expect(save).toBeEnabled();
+
+  // DigitalOcean: the region makes the endpoint.
+  await editor.getByTestId("field-provider").selectOption("digitalocean");
+  await expect(endpoint).toHaveValue("https://nyc3.digitaloceanspaces.com");
+  await editor.getByTestId("field-region").fill("ams3");
+  await expect(endpoint).toHaveValue("https://ams3.digitaloceanspaces.com");
+
+  // R2: the account id makes the endpoint; until it is there the form says what is missing.
+  await editor.getByTestId("field-provider").selectOption("r2");
+  await expect(editor.getByTestId("problem-account")).toBeVisible();
+  await expect(save).toBeDisabled();
+  const account = "0123456789abcdef0123456789abcdef";
+  await editor.getByTestId("field-account").fill(account);
+  await expect(endpoint).toHaveValue(`https://${account}.r2.cloudflarestorage.com`);
+  await expect(editor.getByTestId("problem-account")).toHaveCount(0);
+  await expect(save).toBeEnabled();
+
+  // Amazon: no endpoint at all (the SDK's own).
+  await editor.getByTestId("field-provider").selectOption("aws");
+  await expect(endpoint).toHaveValue("");
+  await expect(save).toBeEnabled();
+  expect(await argsOf(page, "workspace_save")).toEqual([]);
+});
+
+test("a secret goes in once and never comes back out", async ({ page }) => {
+  const keyId = "FERRYTESTKEYID7Q2W";
+  const secret = "zebra-Quokka-9431/secret+Vm8pXw";
+  await start(page);
+  const editor = await newWorkspace(page);
+  await editor.getByTestId("field-name").fill("Vault");
+  await editor.getByTestId("field-provider").selectOption("minio");
+  await editor.getByTestId("field-endpoint_url").fill("http://127.0.0.1:9000");
+  await editor.getByTestId("field-bucket").fill("vault");
+  await expect(editor.getByTestId("secret-status")).toContainText("Not set");
+  await editor.getByTestId("field-access-key").fill(keyId);
+  await expect(editor.getByTestId("save-workspace")).toBeDisabled();
+  await expect(editor).toContainText("Enter both the key id and the secret.");
+  await editor.getByTestId("field-secret").fill(secret);
+  await expect(editor.getByTestId("field-secret")).toHaveAttribute("type", "password");
+
+  await editor.getByTestId("test-connection").click();
+  const result = editor.getByTestId("test-result");
+  await expect(result).toHaveAttribute("data-ok", "true");
+  await expect(result.locator("li")).toHaveCount(4);
+  await expect(result).toContainText("connect: connected");
+  await expect(result).toContainText("cleanup: removed the probe");
+
+  await editor.getByTestId("save-workspace").click();
+  await expect(page.getByTestId("toast")).toContainText("Saved Vault");
+  const dialog = page.getByTestId("settings-dialog");
+  await expect(dialog.getByTestId("workspace-editor").getByRole("heading")).toHaveText("Vault");
+
+  // (a) The keys went in: to the test and to the save, and into the keychain.
+  const sent = { access_key_id: keyId, secret_access_key: secret };
+  expect((await argsOf(page, "workspace_test")).map((a) => a.secret)).toEqual([sent]);
+  const saves = await argsOf(page, "workspace_save");
+  expect(saves.map((a) => a.secret)).toEqual([sent]);
+  expect((saves[0]?.form as { id: string }).id).toBe("");
+  expect(await page.evaluate(() => window.fake.secrets.get("vault"))).toEqual(sent);
+
+  // (b) Nothing that came back over IPC holds them.
+  const answers = (await allCalls(page)).map((c) => JSON.stringify([c.result, c.error]));
+  expect(answers.length).toBeGreaterThan(5);
+  for (const answer of answers) {
+    expect(answer).not.toContain(secret);
+    expect(answer).not.toContain(keyId);
+  }
+
+  // (c) The saved workspace shows that keys are set, never what they are.
+  const fields = async () => {
+    const ed = dialog.getByTestId("workspace-editor");
+    await expect(ed.getByTestId("secret-status")).toContainText("Set");
+    await expect(ed.getByTestId("secret-status")).not.toContainText("Not set");
+    await expect(ed.getByTestId("field-secret")).toHaveValue("");
+    await expect(ed.getByTestId("field-access-key")).toHaveValue("");
+  };
+  await fields();
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.locator("[data-testid=workspace][data-workspace=vault]")).toContainText(
+    "Vault",
+  );
+  await page.getByTestId("open-settings").click();
+  await dialog.locator("[data-testid=settings-ws][data-workspace=vault]").click();
+  await expect(dialog.getByTestId("workspace-editor").getByRole("heading")).toHaveText("Vault");
+  await expect(dialog.getByTestId("field-bucket")).toHaveValue("vault");
+  await fields();
+
+  // (d) And they are nowhere on the page.
+  const page_ = await page.evaluate(() => ({
+    text: document.body.innerText,
+    html: document.documentElement.outerHTML,
+    values: [...document.querySelectorAll("input, textarea, select")].map(
+      (e) => (e as HTMLInputElement).value,
+    ),
+  }));
+  expect(page_.values.length).toBeGreaterThan(5);
+  for (const where of [page_.text, page_.html, ...page_.values]) {
+    expect(where).not.toContain(secret);
+    expect(where).not.toContain(keyId);
+  }
+});
+
+test("a malformed settings.json is shown with its line and column, and can be opened", async ({
+  page,
+}) => {
+  await start(page, {
+    problem: {
+      message: "expected `,` or `}` after an object entry",
+      hint: "Fix the file by hand.",
+      line: 12,
+      column: 7,
+    },
+  });
+  const banner = page.getByTestId("settings-banner");
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText("line 12, column 7");
+  await expect(banner).toContainText("expected `,` or `}` after an object entry");
+  await expect(page.getByTestId("workspace")).toHaveCount(0);
+
+  await page.getByTestId("open-settings").click();
+  const problem = page.getByTestId("settings-dialog").getByTestId("settings-problem");
+  await expect(problem).toContainText("settings.json cannot be used");
+  await expect(problem).toContainText("(line 12, column 7)");
+  await expect(problem).toContainText("expected `,` or `}` after an object entry");
+  await expect(problem).toContainText("Fix the file by hand.");
+  await expect(page.getByTestId("add-workspace")).toHaveCount(0);
+  expect(await argsOf(page, "jobs_watch")).toEqual([]);
+  await expect(page.getByTestId("toast")).toHaveCount(0);
+  expect(await argsOf(page, "settings_open_file")).toEqual([]);
+  await problem.getByRole("button", { name: "Open settings.json" }).click();
+  await expect.poll(() => argsOf(page, "settings_open_file").then((c) => c.length)).toBe(1);
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("settings-dialog")).toHaveCount(0);
+
+  // Fixed on disk: Ferry reads it again, the banner goes and the workspaces come back.
+  await page.evaluate(() => {
+    window.fake.problem = null;
+    return window.fake.changeSettings();
+  });
+  await expect(banner).toHaveCount(0);
+  await expect(page.getByTestId("workspace")).toHaveCount(2);
+  // …and what start-up skipped happens now: the default workspace opens, the panel subscribes.
+  await expect(row(page, "notes.txt")).toBeVisible();
+  await expect.poll(() => argsOf(page, "jobs_watch").then((c) => c.length)).toBe(1);
+});

@@ -1,0 +1,227 @@
+// Files dropped from the desktop, conflicts, and the transfer panel's job states.
+
+import { expect, test, type Page } from "@playwright/test";
+import { argsOf, center, dragLeave, dragOver, dropFiles, emptyArea, row, start } from "./helpers";
+
+interface Request {
+  kind: string;
+  sources: { workspace: string | null; path: string }[];
+  destination: { workspace: string | null; path: string };
+  conflict: string | null;
+}
+
+async function requests(page: Page): Promise<Request[]> {
+  return (await argsOf(page, "transfer_start")).map((a) => a.request as Request);
+}
+
+function job(page: Page, status?: string) {
+  return page.locator(status ? `[data-testid=job][data-status=${status}]` : "[data-testid=job]");
+}
+
+test("a drag over the list or a folder row highlights where the files would go", async ({
+  page,
+}) => {
+  await start(page);
+  const list = page.getByTestId("file-list");
+  const photos = row(page, "photos/");
+
+  await dragOver(page, await emptyArea(page));
+  await expect(list).toHaveClass(/\bdrop\b/);
+  await expect(photos).not.toHaveClass(/\bdrop\b/);
+
+  await dragOver(page, await center(photos));
+  await expect(photos).toHaveClass(/\bdrop\b/);
+  await expect(list).not.toHaveClass(/\bdrop\b/);
+
+  // A file row is no target: the folder shown is.
+  await dragOver(page, await center(row(page, "notes.txt")));
+  await expect(list).toHaveClass(/\bdrop\b/);
+  await expect(photos).not.toHaveClass(/\bdrop\b/);
+  await expect(row(page, "notes.txt")).not.toHaveClass(/\bdrop\b/);
+
+  await dragLeave(page);
+  await expect(list).not.toHaveClass(/\bdrop\b/);
+  await expect(page.locator(".drop")).toHaveCount(0);
+});
+
+test("files dropped on the list upload into the folder shown, or into the folder row under them", async ({
+  page,
+}) => {
+  await start(page);
+  await dropFiles(page, ["/home/me/Desktop/a.txt"], await emptyArea(page));
+  await expect.poll(() => requests(page)).toHaveLength(1);
+  expect((await requests(page))[0]).toEqual({
+    kind: "copy",
+    sources: [{ workspace: null, path: "/home/me/Desktop/a.txt" }],
+    destination: { workspace: "local", path: "" },
+    conflict: null,
+  });
+  await expect(page.getByTestId("toast")).toContainText("Started: a.txt");
+  // The upload completes and the folder shows it.
+  await expect(row(page, "a.txt")).toBeVisible();
+  await expect(job(page, "completed")).toContainText("Upload a.txt");
+  await expect(page.locator(".drop")).toHaveCount(0);
+
+  await dropFiles(
+    page,
+    ["/home/me/Desktop/b.jpg", "/home/me/Desktop/c.jpg"],
+    await center(row(page, "photos/")),
+  );
+  await expect.poll(() => requests(page)).toHaveLength(2);
+  const second = (await requests(page))[1];
+  expect(second?.destination).toEqual({ workspace: "local", path: "photos/" });
+  expect(second?.sources.map((s) => s.path)).toEqual([
+    "/home/me/Desktop/b.jpg",
+    "/home/me/Desktop/c.jpg",
+  ]);
+  await expect(job(page, "completed")).toHaveCount(3);
+  await row(page, "photos/").dblclick();
+  await expect(row(page, "photos/b.jpg")).toBeVisible();
+  await expect(row(page, "photos/c.jpg")).toBeVisible();
+
+  // Inside a folder, the empty area is that folder.
+  await dropFiles(page, ["/home/me/Desktop/d.txt"], await emptyArea(page));
+  await expect.poll(() => requests(page)).toHaveLength(3);
+  expect((await requests(page))[2]?.destination).toEqual({ workspace: "local", path: "photos/" });
+});
+
+test("a dropped name that is already there asks first; Replace overwrites, Cancel starts nothing", async ({
+  page,
+}) => {
+  await start(page);
+  const dialog = page.getByTestId("conflict-dialog");
+
+  await dropFiles(page, ["/tmp/notes.txt"], await emptyArea(page));
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("1 of 1 item already exists");
+  await expect(dialog.locator("li")).toHaveText(["notes.txt"]);
+  expect(await argsOf(page, "transfer_conflicts")).toHaveLength(1);
+  expect(await requests(page)).toEqual([]);
+
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(await requests(page)).toEqual([]);
+
+  await dropFiles(page, ["/tmp/notes.txt", "/tmp/new.txt"], await emptyArea(page));
+  await expect(dialog).toContainText("1 of 2 items already exist");
+  await dialog.getByTestId("conflict-overwrite").click();
+  await expect(dialog).toHaveCount(0);
+  await expect.poll(() => requests(page)).toHaveLength(1);
+  expect((await requests(page))[0]).toEqual({
+    kind: "copy",
+    sources: [
+      { workspace: null, path: "/tmp/notes.txt" },
+      { workspace: null, path: "/tmp/new.txt" },
+    ],
+    destination: { workspace: "local", path: "" },
+    conflict: "overwrite",
+  });
+
+  // "Keep both" and "Skip existing" pass their choice on the same way.
+  await dropFiles(page, ["/tmp/report.pdf"], await emptyArea(page));
+  await dialog.getByTestId("conflict-rename").click();
+  await expect.poll(() => requests(page)).toHaveLength(2);
+  expect((await requests(page))[1]?.conflict).toBe("rename");
+  await dropFiles(page, ["/tmp/archive.zip"], await emptyArea(page));
+  await dialog.getByTestId("conflict-skip").click();
+  await expect.poll(() => requests(page)).toHaveLength(3);
+  expect((await requests(page))[2]?.conflict).toBe("skip");
+});
+
+test("a running upload can be paused, resumed and cancelled", async ({ page }) => {
+  await start(page, { holdJobs: true });
+  await page.getByTestId("upload-files").click();
+  const running = job(page, "running");
+  await expect(running).toHaveCount(1);
+  await expect(running).toContainText("Upload picked.txt");
+  await expect(running.getByTestId("job-status")).toHaveText("Running");
+  await expect(running.getByTestId("job-bytes")).toHaveText("488 KB of 977 KB");
+  await expect(running).toContainText("picked.txt");
+  await expect(running.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "50");
+  expect((await requests(page))[0]?.sources).toEqual([
+    { workspace: null, path: "/home/me/Desktop/picked.txt" },
+  ]);
+  const id = await running.getAttribute("data-job");
+
+  await running.getByRole("button", { name: "Pause" }).click();
+  const paused = job(page, "paused");
+  await expect(paused).toHaveCount(1);
+  await expect(paused.getByTestId("job-status")).toHaveText("Paused");
+  await expect(paused.getByRole("button", { name: "Pause" })).toHaveCount(0);
+  expect(await argsOf(page, "job_pause")).toEqual([{ id }]);
+
+  await paused.getByRole("button", { name: "Resume" }).click();
+  await expect(job(page, "running")).toHaveCount(1);
+  expect(await argsOf(page, "job_resume")).toEqual([{ id }]);
+
+  await job(page, "running").getByRole("button", { name: "Cancel" }).click();
+  const cancelled = job(page, "cancelled");
+  await expect(cancelled).toHaveCount(1);
+  await expect(cancelled.getByTestId("job-status")).toHaveText("Cancelled");
+  await expect(cancelled.getByRole("button")).toHaveCount(0);
+  expect(await argsOf(page, "job_cancel")).toEqual([{ id }]);
+
+  await page.getByRole("button", { name: "Clear finished" }).click();
+  await expect(job(page)).toHaveCount(0);
+});
+
+test("a job done with errors lists its failures and retries them", async ({ page }) => {
+  await start(page, { holdJobs: true });
+  await dropFiles(page, ["/home/me/Desktop/shoot"], await emptyArea(page));
+  await expect(job(page, "running")).toHaveCount(1);
+  const id = (await job(page, "running").getAttribute("data-job")) ?? "";
+  await expect(job(page).getByRole("button", { name: "Retry failed" })).toHaveCount(0);
+
+  await page.evaluate(
+    (id) =>
+      window.fake.job(id, {
+        status: "completed_with_errors",
+        files_total: 3,
+        files_done: 2,
+        files_failed: 1,
+        failures: [{ item: "shoot/locked.bin", message: "permission denied (os error 13)" }],
+      }),
+    id,
+  );
+  const done = job(page, "completed_with_errors");
+  await expect(done.getByTestId("job-status")).toHaveText("Done with errors");
+  await expect(done).not.toContainText("permission denied");
+  await done.getByRole("button", { name: "1 failed" }).click();
+  await expect(done).toContainText("shoot/locked.bin: permission denied (os error 13)");
+
+  await done.getByRole("button", { name: "Retry failed" }).click();
+  await expect(job(page, "running")).toHaveCount(1);
+  expect(await argsOf(page, "job_retry")).toEqual([{ id }]);
+
+  await page.evaluate((id) => window.fake.finish(id), id);
+  await expect(job(page, "completed").getByTestId("job-status")).toHaveText("Done");
+});
+
+test("a job interrupted in an earlier run is offered for resuming at startup", async ({ page }) => {
+  await start(page, {
+    jobs: [
+      {
+        id: "job-old",
+        title: "Upload holiday.mov",
+        source: "/home/me/Videos/holiday.mov",
+        destination: "local:holiday.mov",
+        status: "interrupted",
+        bytes_done: 300_000_000,
+        bytes_total: 900_000_000,
+        touches: ["local"],
+      },
+    ],
+  });
+  const old = page.locator("[data-testid=job][data-job=job-old]");
+  await expect(old).toHaveAttribute("data-status", "interrupted");
+  await expect(old.getByTestId("job-status")).toHaveText("Interrupted");
+  await expect(old.getByTestId("job-bytes")).toHaveText("286 MB of 858 MB");
+  await expect(page.getByTestId("toast")).toContainText("1 transfer was interrupted");
+  await expect(page.getByRole("button", { name: /Transfers/ })).toContainText("1");
+
+  await old.getByRole("button", { name: "Resume" }).click();
+  expect(await argsOf(page, "job_resume")).toEqual([{ id: "job-old" }]);
+  // It runs to the end (this fake completes jobs after a moment).
+  await expect(old).toHaveAttribute("data-status", "completed");
+  await expect(old.getByRole("button")).toHaveCount(0);
+});
