@@ -19,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "target" / "debug" / "ferry-desktop"
+APP = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "debug" / "ferry-desktop"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
