@@ -48,10 +48,12 @@ def snap(driver, name, element=None):
     driver.execute_async_script(
         "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));"
     )
+    driver.save_screenshot(str(SCREENSHOTS / name))
     if element is not None:
-        element.screenshot(str(SCREENSHOTS / name))
-    else:
-        driver.save_screenshot(str(SCREENSHOTS / name))
+        # WebKitWebDriver's element screenshots come back black: crop the window's instead.
+        r = element.rect
+        box = f"{int(r['width'])}x{int(r['height'])}+{int(r['x'])}+{int(r['y'])}"
+        subprocess.run(["convert", str(SCREENSHOTS / name), "-crop", box, "+repage", str(SCREENSHOTS / name)], check=True)
 
 
 def row(driver, path):
