@@ -245,7 +245,7 @@ pub fn prefs_to(p: &TransferPrefsView) -> TransferPrefs {
     }
 }
 
-/// `base` is the listed folder's key inside the workspace, so paths stay workspace-relative.
+/// Keys come from the workspace's backend, so paths are already workspace-relative.
 pub fn entry_of(entry: &Entry) -> EntryView {
     match entry {
         Entry::Folder { key } => EntryView {

@@ -46,7 +46,7 @@ def snap(driver, name, element=None):
     hand back the previous frame)."""
     driver.set_script_timeout(5)
     driver.execute_async_script(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));"
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
     )
     driver.save_screenshot(str(SCREENSHOTS / name))
     if element is not None:

@@ -16,6 +16,8 @@ import type {
   WorkspaceForm,
   WorkspaceView,
 } from "../../src/ipc/bindings";
+import { baseName } from "../../src/lib/listing";
+import { blankForm } from "../../src/lib/workspace-form";
 
 interface Channel {
   onmessage: (v: unknown) => void;
@@ -57,32 +59,7 @@ const WITHOUT_ENGINE = new Set([
 ]);
 
 function form(partial: Partial<WorkspaceForm>): WorkspaceForm {
-  return {
-    id: "",
-    name: "",
-    kind: "s3",
-    base_path: "",
-    bucket: "",
-    prefix: "",
-    region: "",
-    endpoint_url: "",
-    path_style: false,
-    credentials: "keychain",
-    profile: "",
-    sse: "",
-    kms_key_id: "",
-    storage_class: "",
-    acl: "",
-    cache_control: "",
-    public_base_url: "",
-    checksums: "",
-    ...partial,
-  };
-}
-
-/** The last segment of a key or local path, without a trailing slash. */
-function baseName(path: string): string {
-  return path.replace(/\/+$/, "").split("/").pop() ?? path;
+  return { ...blankForm(partial.kind ?? "s3"), region: "", ...partial };
 }
 
 function parentOf(key: string): string {
