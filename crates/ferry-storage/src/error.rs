@@ -155,6 +155,16 @@ impl StorageError {
         )
     }
 
+    /// Reading what is being copied failed (as opposed to writing it): a checksum or length
+    /// mismatch is corruption; anything else (a dropped connection) is worth a retry.
+    pub fn reading(err: std::io::Error) -> Self {
+        let kind = match err.kind() {
+            std::io::ErrorKind::InvalidData => ErrorKind::Corrupt,
+            _ => ErrorKind::Server,
+        };
+        Self::with_source(kind, format!("reading the source failed: {err}"), err)
+    }
+
     pub fn hint(&self) -> &'static str {
         self.kind.hint()
     }

@@ -189,11 +189,13 @@ pub struct TransferPrefs {
 impl Default for TransferPrefs {
     fn default() -> Self {
         Self {
-            concurrency: 8,
+            // Chosen from bench/ (see bench/README.md): many files in flight hide each request's
+            // latency; 8 MiB parts keep a 1 GiB transfer under 64 MiB of memory.
+            concurrency: 64,
             part_concurrency: 4,
-            part_size_mib: 16,
-            multipart_threshold_mib: 64,
-            memory_budget_mib: 256,
+            part_size_mib: 8,
+            multipart_threshold_mib: 16,
+            memory_budget_mib: 64,
             conflict: ConflictPolicy::Ask,
         }
     }

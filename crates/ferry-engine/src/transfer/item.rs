@@ -11,6 +11,7 @@ use ferry_storage::{
 
 use super::journal::{ItemLog, ItemRow, Journal};
 use super::progress::Accounting;
+use super::ranges;
 use super::verify::VerifyingReader;
 use super::{ItemAction, ItemState, JobKind, JobOptions};
 use crate::error::{Error, Result};
@@ -329,9 +330,9 @@ async fn transfer(
         return Ok(meta);
     }
     if ctx.dst.backend.capabilities().pieces
-        && let Some((chunk, etag)) = range_plan(ctx, source, item.size).await
+        && let Some(plan) = ranges::plan(ctx, source, item.size).await
     {
-        return download_ranges(ctx, item, source, destination, chunk, etag, &options).await;
+        return ranges::download(ctx, item.size, source, destination, plan, &options).await;
     }
     let got = ctx.src.backend.get(source, None).await?;
     let reader = VerifyingReader::new(
@@ -343,132 +344,6 @@ async fn transfer(
     );
     let body = PutBody::from_reader(Box::new(reader), got.meta.size);
     Ok(ctx.dst.backend.put(destination, body, &options).await?)
-}
-
-/// Parts larger than this are streamed rather than fetched in parallel into memory.
-const MAX_BUFFERED_PART: u64 = 64 * 1024 * 1024;
-
-/// Whether to download in parallel ranges, and how: `(range size, ETag to check)`. Only
-/// multipart objects (ETag `…-N`) qualify; a single-part object streams, so its whole MD5 is
-/// checked on the way.
-async fn range_plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option<(u64, Option<String>)> {
-    // Small files gain nothing from ranges; asking would cost each a request.
-    if size < ctx.range_size.saturating_mul(2) {
-        return None;
-    }
-    let meta = ctx.src.backend.stat(source).await.ok()?;
-    let etag = meta.etag?;
-    if !ferry_storage::integrity::bare_etag(&etag).contains('-') {
-        return None;
-    }
-    match ctx.src.backend.part_layout(source).await {
-        Ok(Some((parts, first)))
-            if first <= MAX_BUFFERED_PART && size.div_ceil(first) == u64::from(parts) =>
-        {
-            Some((first, Some(etag)))
-        }
-        _ => Some((ctx.range_size, None)),
-    }
-}
-
-/// A large multipart object comes down in ranges, several at once, each written at its offset.
-/// When the upload's part size is known (`layout`), the ranges are its parts and their MD5s
-/// must compose the object's ETag before the file is committed; otherwise the size is checked,
-/// as a single stream of a multipart object could do no better.
-async fn download_ranges(
-    ctx: &Ctx<'_>,
-    item: &ItemRow,
-    source: &ObjectKey,
-    destination: &ObjectKey,
-    chunk: u64,
-    etag: Option<String>,
-    options: &PutOptions,
-) -> Result<ObjectMeta> {
-    use futures::{StreamExt, TryStreamExt};
-
-    let size = item.size;
-    let count = size.div_ceil(chunk).max(1);
-    let md5s = Arc::new(std::sync::Mutex::new(vec![String::new(); count as usize]));
-    let fetched = {
-        let (src, source, md5s, progress, memory) = (
-            ctx.src.backend.clone(),
-            source.clone(),
-            md5s.clone(),
-            ctx.progress.clone(),
-            ctx.memory.clone(),
-        );
-        futures::stream::iter(0..count)
-            .map(move |i| {
-                let (src, source, md5s, progress, memory) = (
-                    src.clone(),
-                    source.clone(),
-                    md5s.clone(),
-                    progress.clone(),
-                    memory.clone(),
-                );
-                async move {
-                    let start = i * chunk;
-                    let end = (start + chunk).min(size);
-                    // Reads start only when their bytes fit in the job's memory budget.
-                    let _loan = memory.take(end - start).await;
-                    let bytes = read_range(src.as_ref(), &source, start, end).await?;
-                    progress.advance(bytes.len() as u64);
-                    md5s.lock().unwrap_or_else(|p| p.into_inner())[i as usize] =
-                        ferry_storage::integrity::md5_hex(&bytes);
-                    Ok::<_, StorageError>((start, bytes))
-                }
-            })
-            .buffer_unordered(ctx.part_concurrency.max(1))
-    };
-    let key = source.to_string();
-    let check = futures::stream::once(async move {
-        let Some(etag) = etag else { return Ok(None) };
-        let md5s = md5s.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let actual = ferry_storage::integrity::multipart_etag(&md5s);
-        if ferry_storage::integrity::bare_etag(&etag) == actual {
-            Ok(None)
-        } else {
-            Err(StorageError::new(
-                ErrorKind::Corrupt,
-                format!(
-                    "checksum mismatch: the parts of {key} compose {actual}, not its ETag {etag}"
-                ),
-            ))
-        }
-    })
-    .try_filter_map(|piece: Option<(u64, bytes::Bytes)>| async move { Ok(piece) });
-    let pieces = fetched.chain(check).boxed();
-    Ok(ctx
-        .dst
-        .backend
-        .put_pieces(destination, size, pieces, options)
-        .await?)
-}
-
-async fn read_range(
-    src: &dyn ferry_storage::Backend,
-    source: &ObjectKey,
-    start: u64,
-    end: u64,
-) -> ferry_storage::Result<bytes::Bytes> {
-    use tokio::io::AsyncReadExt;
-    let range = ferry_storage::ByteRange::new(start, Some(end))?;
-    let mut got = src.get(source, Some(range)).await?;
-    let mut buf = Vec::with_capacity((end - start) as usize);
-    got.body.read_to_end(&mut buf).await.map_err(|e| {
-        StorageError::with_source(
-            ErrorKind::Server,
-            format!("reading bytes {start}..{end} of {source:?} failed: {e}"),
-            e,
-        )
-    })?;
-    if buf.len() as u64 != end - start {
-        return Err(StorageError::new(
-            ErrorKind::Corrupt,
-            format!("bytes {start}..{end} of {source:?}: {} arrived", buf.len()),
-        ));
-    }
-    Ok(bytes::Bytes::from(buf))
 }
 
 /// Compresses a file into a temporary one (the compressed size must be known before sending).

@@ -6,6 +6,7 @@ mod item;
 pub mod journal;
 mod plan;
 mod progress;
+mod ranges;
 pub mod run;
 pub mod sync;
 mod verify;

@@ -213,13 +213,13 @@ impl Backend for LocalBackend {
         body: PutBody,
         options: &PutOptions,
     ) -> Result<ObjectMeta> {
-        self.check_root()?;
-        let path = self.resolve(key)?;
         if key.is_folder() {
+            self.check_root()?;
             self.create_folder(key).await?;
             return self.stat(key).await;
         }
-        write::write_atomically(self, key, &path, body, options.modified).await?;
+        self.check_root()?;
+        write::write_atomically(self, key, body, options.modified).await?;
         self.stat(key).await
     }
 
@@ -312,8 +312,7 @@ impl Backend for LocalBackend {
         options: &PutOptions,
     ) -> Result<ObjectMeta> {
         self.check_root()?;
-        let path = self.resolve(key)?;
-        write::write_pieces(self, key, &path, len, pieces, options.modified).await?;
+        write::write_pieces(self, key, len, pieces, options.modified).await?;
         self.stat(key).await
     }
 
