@@ -44,8 +44,27 @@ def env_for(tool):
     return e
 
 
+def settle():
+    """Puts the machine in the same state before every timed command: dirty pages of earlier
+    runs written out (their writeback otherwise lands in whichever run comes next), and free
+    memory touched once (this VM's balloon hands freed pages back to the host, and the first
+    touch of such a page costs ~3 µs: whoever writes 1 GiB first after a pause paid ~3 s)."""
+    subprocess.run(["sync"], check=True)
+    warm = Path("/dev/shm/ferry-bench-warm")
+    try:
+        with open(warm, "wb") as f:
+            block = bytes(16 * MIB)
+            for _ in range(96):
+                f.write(block)
+    except OSError:
+        pass
+    finally:
+        warm.unlink(missing_ok=True)
+
+
 def measure(cmd, tool):
     """Runs `cmd`; returns (seconds, peak RSS in MiB). Fails loudly if the tool fails."""
+    settle()
     timed = ["/usr/bin/time", "-f", "%e %M", "-o", TIMEFILE] + cmd
     start = time.monotonic()
     out = subprocess.run(timed, env=env_for(tool), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -68,7 +87,8 @@ def commands(tool, workload, ctx):
         "upload 1 GiB": {
             "ferry": ferry + ["cp", "--overwrite", big, f"bench:{tool}/big.bin"],
             "s5cmd": s5 + ["cp", big, f"{s3}/big.bin"],
-            "rclone": ["rclone", "copyto", big, f"g:{b}/{tool}/big.bin"],
+            # Without --ignore-times rclone skips the file once an earlier run left it there.
+            "rclone": ["rclone", "copyto", "--ignore-times", big, f"g:{b}/{tool}/big.bin"],
             "aws": aws + ["cp", big, f"{s3}/big.bin"],
         },
         "download 1 GiB": {
@@ -89,7 +109,7 @@ def commands(tool, workload, ctx):
             "rclone": ["rclone", "copy", f"g:{b}/{tool}/small-0", str(local_out), "--transfers", "16"],
             "aws": aws + ["cp", "--recursive", f"{s3}/small-0/", str(local_out)],
         },
-        "list 20,000": {
+        ctx["list"]: {
             "ferry": ferry + ["ls", "-r", "bench:list/"],
             "s5cmd": s5 + ["ls", f"s3://{b}/list/*"],
             "rclone": ["rclone", "lsf", "-R", f"g:{b}/list"],
@@ -143,14 +163,36 @@ def data(tmp, large):
 
 
 def ceilings(ctx):
+    """What the machine can do without a client's own work: raw curl transfers against the same
+    server (one PUT/GET of the 1 GiB file; the 2,000 small files 16 at a time) and a local cp."""
     ep, b = os.environ["GARAGE_ENDPOINT"], os.environ["GARAGE_BUCKET"]
     user = f"{os.environ['GARAGE_KEY']}:{os.environ['GARAGE_SECRET']}"
     sig = f"aws:amz:{os.environ['GARAGE_REGION']}:s3"
     curl = ["curl", "-sf", "--aws-sigv4", sig, "--user", user, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"]
     put = measure(curl + ["-T", str(ctx["big"]), f"{ep}/{b}/curl/big.bin"], "curl")[0]
     get = measure(curl + ["-o", "/dev/null", f"{ep}/{b}/curl/big.bin"], "curl")[0]
+    files = sorted(p.relative_to(ctx["small"]) for p in ctx["small"].rglob("*.bin"))
+    ups, downs = ctx["tmp"] / "curl-put.cfg", ctx["tmp"] / "curl-get.cfg"
+    ups.write_text("".join(f'upload-file = "{ctx["small"] / f}"\nurl = "{ep}/{b}/curl/small/{f}"\n' for f in files))
+    downs.write_text("".join(f'url = "{ep}/{b}/curl/small/{f}"\noutput = "/dev/null"\n' for f in files))
+    parallel = ["--parallel", "--parallel-max", "16", "-K"]
+    put_small = measure(curl + parallel + [str(ups)], "curl")[0]
+    get_small = measure(curl + parallel + [str(downs)], "curl")[0]
     cp = measure(["cp", str(ctx["big"]), str(ctx["tmp"] / "cp-copy.bin")], "cp")[0]
-    return {"upload 1 GiB": put, "download 1 GiB": get, "local cp 1 GiB": cp}
+    return {
+        "upload 1 GiB": put, "download 1 GiB": get,
+        "upload 2,000 × 16 KiB": put_small, "download 2,000 × 16 KiB": get_small,
+        "local cp 1 GiB": cp,
+    }
+
+
+# What each workload moves, for the throughput column: (amount, unit).
+VOLUME = {
+    "upload 1 GiB": (1024, "MiB/s"), "download 1 GiB": (1024, "MiB/s"),
+    "upload 2,000 × 16 KiB": (2000, "files/s"), "download 2,000 × 16 KiB": (2000, "files/s"),
+    "list 20,000": (20_000, "objects/s"), "list 100,000": (100_000, "objects/s"),
+    "no-op sync 2,000": (2000, "files/s"), "S3→S3 copy 1 GiB": (1024, "MiB/s"),
+}
 
 
 def main():
@@ -171,7 +213,8 @@ def main():
         env=env_for("ferry"), check=True, stdout=subprocess.DEVNULL)
     print(f"generating data in {tmp}…", file=sys.stderr)
     big, small, mixed, listing = data(tmp, args.large)
-    ctx = {"tmp": tmp, "big": big, "small": small, "mixed": mixed, "run": 0}
+    ctx = {"tmp": tmp, "big": big, "small": small, "mixed": mixed, "run": 0,
+           "list": "list 100,000" if args.large else "list 20,000"}
     print("seeding the listing prefix…", file=sys.stderr)
     subprocess.run(["s5cmd", "--endpoint-url", os.environ["GARAGE_ENDPOINT"], "cp", str(listing) + "/*",
                     f"s3://{os.environ['GARAGE_BUCKET']}/list/"], env=env_for("s5cmd"), check=True,
@@ -179,49 +222,66 @@ def main():
     tools = args.tools.split(",")
     workloads = [w for w in [
         "upload 1 GiB", "download 1 GiB", "upload 2,000 × 16 KiB", "download 2,000 × 16 KiB",
-        "list 20,000", "no-op sync 2,000", "S3→S3 copy 1 GiB", "upload mixed tree",
+        ctx["list"], "no-op sync 2,000", "S3→S3 copy 1 GiB", "upload mixed tree",
     ] if not args.workloads or any(k in w for k in args.workloads.split(","))]
     results = {}
     for workload in workloads:
-        for tool in tools:
-            times, rss = [], []
-            for run in range(args.runs):
-                ctx["run"] = run
-                if workload.startswith("no-op sync") and run == 0:
-                    # The first sync is not a no-op: make the destination match first.
-                    measure(commands(tool, workload, ctx), tool)
+        times = {t: [] for t in tools}
+        rss = {t: [] for t in tools}
+        if workload.startswith("no-op sync"):
+            # The first sync is not a no-op: make each destination match first.
+            for tool in tools:
+                ctx["run"] = 0
+                measure(commands(tool, workload, ctx), tool)
+        for run in range(args.runs):
+            ctx["run"] = run
+            # Tools take turns, starting with a different one each run, so that no tool always
+            # runs first (or right after the same neighbour).
+            for tool in tools[run % len(tools):] + tools[:run % len(tools)]:
                 seconds, peak = measure(commands(tool, workload, ctx), tool)
-                times.append(seconds)
-                rss.append(peak)
-                shutil.rmtree(tmp / f"{tool}-{workload}-{run}", ignore_errors=True)
-                p_out = tmp / f"{tool}-{workload}-{run}"
-                if p_out.is_file():
-                    p_out.unlink()
+                times[tool].append(seconds)
+                rss[tool].append(peak)
+                out = tmp / f"{tool}-{workload}-{run}"
+                if out.is_dir():
+                    shutil.rmtree(out)
+                elif out.is_file():
+                    out.unlink()
+        for tool in tools:
             results.setdefault(workload, {})[tool] = {
-                "median": statistics.median(times), "min": min(times), "rss_mib": max(rss), "runs": times,
+                "median": statistics.median(times[tool]), "min": min(times[tool]),
+                "rss_mib": max(rss[tool]), "runs": times[tool],
             }
-            print(f"{workload:28} {tool:7} median {statistics.median(times):7.2f} s  rss {max(rss):7.1f} MiB",
-                  file=sys.stderr)
+            print(f"{workload:28} {tool:7} median {statistics.median(times[tool]):7.2f} s"
+                  f"  min {min(times[tool]):7.2f} s  rss {max(rss[tool]):7.1f} MiB", file=sys.stderr)
     ceil = ceilings(ctx)
-    write(results, ceil, tools)
+    write(results, ceil, tools, args.runs)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write(results, ceil, tools):
+def write(results, ceil, tools, runs):
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps({"results": results, "ceilings": ceil}, indent=2))
-    lines = ["| workload | " + " | ".join(tools) + " | Ferry ÷ best peer | Ferry ÷ ceiling |",
+    (out / "latest.json").write_text(json.dumps({"results": results, "ceilings": ceil, "runs": runs}, indent=2))
+    lines = [f"Median of {runs} run(s) each, min in brackets; throughput from the median; peak RSS is the "
+             "largest of the runs. Ratios are Ferry's median ÷ the best peer's median and ÷ the ceiling "
+             "(lower is better).", "",
+             "| workload | " + " | ".join(tools) + " | Ferry ÷ best peer | Ferry ÷ ceiling |",
              "|---|" + "---|" * (len(tools) + 2)]
     for workload, by_tool in results.items():
-        cells = [f"{by_tool[t]['median']:.2f} s, {by_tool[t]['rss_mib']:.0f} MiB" for t in tools]
+        amount, unit = VOLUME.get(workload, (None, ""))
+        cells = []
+        for t in tools:
+            r = by_tool[t]
+            rate = f", {amount / r['median']:,.0f} {unit}" if amount else ""
+            cells.append(f"{r['median']:.2f} s ({r['min']:.2f}){rate}, {r['rss_mib']:.0f} MiB")
         peers = [by_tool[t]["median"] for t in tools if t != "ferry"]
         ratio = f"{by_tool['ferry']['median'] / min(peers):.2f}" if peers and "ferry" in by_tool else "–"
         c = ceil.get(workload)
         to_ceiling = f"{by_tool['ferry']['median'] / c:.2f}" if c and "ferry" in by_tool else "–"
         lines.append(f"| {workload} | " + " | ".join(cells) + f" | {ratio} | {to_ceiling} |")
     lines.append("")
-    lines.append("Ceilings: " + ", ".join(f"{k} {v:.2f} s" for k, v in ceil.items()))
+    lines.append("Ceilings (raw curl on the same server; small files 16 at a time): "
+                 + ", ".join(f"{k} {v:.2f} s" for k, v in ceil.items()))
     (out / "latest.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     try:
