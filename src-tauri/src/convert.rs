@@ -230,6 +230,7 @@ pub fn prefs_of(p: &TransferPrefs) -> TransferPrefsView {
         part_size_mib: p.part_size_mib,
         multipart_threshold_mib: p.multipart_threshold_mib,
         memory_budget_mib: p.memory_budget_mib,
+        silence_timeout_secs: p.silence_timeout_secs,
         conflict: conflict_of(p.conflict),
     }
 }
@@ -241,6 +242,7 @@ pub fn prefs_to(p: &TransferPrefsView) -> TransferPrefs {
         part_size_mib: p.part_size_mib,
         multipart_threshold_mib: p.multipart_threshold_mib,
         memory_budget_mib: p.memory_budget_mib,
+        silence_timeout_secs: p.silence_timeout_secs,
         conflict: conflict_to(p.conflict),
     }
 }

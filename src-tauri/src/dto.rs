@@ -106,6 +106,7 @@ pub struct TransferPrefsView {
     pub part_size_mib: u32,
     pub multipart_threshold_mib: u32,
     pub memory_budget_mib: u32,
+    pub silence_timeout_secs: u32,
     pub conflict: ConflictChoice,
 }
 

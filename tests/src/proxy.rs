@@ -1,9 +1,12 @@
-//! An HTTP proxy on 127.0.0.1 between Ferry and a test server that counts requests and can
-//! answer some of them itself (503 SlowDown) or alter the server's answer (a wrong ETag). Each
-//! request goes upstream on a fresh connection; responses keep their own framing.
+//! A fault proxy on 127.0.0.1 between Ferry and a test server. It counts requests and, as a rule
+//! decides per request, forwards them, answers them itself (500, 503 SlowDown), delays them,
+//! stalls or resets the connection, or alters the server's answer (a wrong ETag, a cut, truncated
+//! or garbled body). Each request goes upstream on a fresh connection; answers keep their own
+//! framing unless a fault breaks it on purpose.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -15,22 +18,52 @@ pub struct Seen {
     pub target: String,
     /// Whether the proxy answered it itself instead of forwarding.
     pub refused: bool,
+    /// Whether the proxy broke or altered the exchange (any action but `Forward`).
+    pub fault: bool,
 }
 
 /// What to do with the n-th request (counting from 1).
+#[derive(Debug, Clone)]
 pub enum Action {
     Forward,
     /// Answer 503 SlowDown without forwarding.
     SlowDown,
+    /// Answer 500 InternalError without forwarding.
+    InternalError,
     /// Forward, then replace the ETag header of the answer.
     ForwardWithEtag(String),
+    /// Wait, then forward.
+    Delay(Duration),
+    /// Take the request and never answer; the connection stays open until the client leaves.
+    Stall,
+    /// Take the request, then reset the connection (TCP RST) without answering.
+    Reset,
+    /// Forward, then pass on only the first `n` bytes of the answer (head included) and close.
+    CutAfter(usize),
+    /// Forward, then send the head and half of the body and close: the body is shorter than
+    /// its Content-Length says.
+    Truncate,
+    /// Forward, then replace every byte of the body with other bytes of the same length.
+    Malform,
+}
+
+impl Action {
+    fn is_fault(&self) -> bool {
+        !matches!(self, Action::Forward)
+    }
 }
 
 type Rule = dyn Fn(usize, &str, &str) -> Action + Send + Sync;
 
+#[derive(Default)]
+struct Log {
+    seen: Vec<Seen>,
+    upload_ids: Vec<(String, String)>,
+}
+
 pub struct Proxy {
     pub url: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
+    log: Arc<Mutex<Log>>,
 }
 
 impl Proxy {
@@ -42,36 +75,76 @@ impl Proxy {
         let upstream = upstream.trim_start_matches("http://").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Log::default()));
         let count = Arc::new(AtomicUsize::new(0));
         let rule: Arc<Rule> = Arc::new(rule);
-        let log = seen.clone();
+        let shared = log.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let (upstream, rule, log, count) =
-                    (upstream.clone(), rule.clone(), log.clone(), count.clone());
+                let (upstream, rule, log, count) = (
+                    upstream.clone(),
+                    rule.clone(),
+                    shared.clone(),
+                    count.clone(),
+                );
                 tokio::spawn(async move {
                     let _ = serve(client, &upstream, rule.as_ref(), &log, &count).await;
                 });
             }
         });
-        Proxy { url, seen }
+        Proxy { url, log }
     }
 
     pub fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
+        self.log.lock().unwrap().seen.clone()
+    }
+
+    /// How many requests the proxy broke or altered.
+    pub fn faults(&self) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .seen
+            .iter()
+            .filter(|s| s.fault)
+            .count()
+    }
+
+    /// (key target, upload id) of every multipart upload the server started through the proxy.
+    pub fn upload_ids(&self) -> Vec<(String, String)> {
+        self.log.lock().unwrap().upload_ids.clone()
     }
 
     pub fn clear(&self) {
-        self.seen.lock().unwrap().clear();
+        let mut log = self.log.lock().unwrap();
+        log.seen.clear();
+        log.upload_ids.clear();
     }
+}
+
+const SLOW_DOWN: (&str, &str) = (
+    "503 Slow Down",
+    "<Code>SlowDown</Code><Message>Please reduce your request rate.</Message>",
+);
+const INTERNAL: (&str, &str) = (
+    "500 Internal Server Error",
+    "<Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message>",
+);
+
+fn error_answer((status, inner): (&str, &str)) -> Vec<u8> {
+    let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error>{inner}</Error>");
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/xml\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 async fn serve(
     client: TcpStream,
     upstream: &str,
     rule: &Rule,
-    log: &Mutex<Vec<Seen>>,
+    log: &Mutex<Log>,
     count: &AtomicUsize,
 ) -> std::io::Result<()> {
     let mut client = BufReader::new(client);
@@ -85,38 +158,112 @@ async fn serve(
         let target = words.next().unwrap_or_default().to_string();
         let n = count.fetch_add(1, Ordering::SeqCst) + 1;
         let action = rule(n, &method, &target);
-        log.lock().unwrap().push(Seen {
+        log.lock().unwrap().seen.push(Seen {
             method: method.clone(),
             target: target.clone(),
-            refused: matches!(action, Action::SlowDown),
+            refused: matches!(
+                action,
+                Action::SlowDown | Action::InternalError | Action::Stall | Action::Reset
+            ),
+            fault: action.is_fault(),
         });
         let response = match action {
-            Action::SlowDown => {
-                let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
-                format!(
-                    "HTTP/1.1 503 Slow Down\r\ncontent-type: application/xml\r\ncontent-length: {}\r\n\r\n{body}",
-                    body.len()
-                )
-                .into_bytes()
+            Action::SlowDown => error_answer(SLOW_DOWN),
+            Action::InternalError => error_answer(INTERNAL),
+            Action::Stall => {
+                // Hold the connection until the client gives up on it.
+                let mut sink = Vec::new();
+                let _ = client.read_to_end(&mut sink).await;
+                return Ok(());
             }
-            Action::Forward | Action::ForwardWithEtag(_) => {
-                let mut up = BufReader::new(TcpStream::connect(upstream).await?);
-                up.get_mut().write_all(head.as_bytes()).await?;
-                up.get_mut().write_all(&body).await?;
-                let Some((rhead, rbody)) = read_message(&mut up, method == "HEAD").await? else {
-                    return Ok(());
-                };
-                let rhead = match &action {
-                    Action::ForwardWithEtag(etag) => replace_header(&rhead, "etag", etag),
-                    _ => rhead,
-                };
-                let mut out = rhead.into_bytes();
-                out.extend_from_slice(&rbody);
-                out
+            Action::Reset => {
+                client.get_ref().set_zero_linger()?;
+                return Ok(());
+            }
+            Action::Delay(wait) => {
+                tokio::time::sleep(wait).await;
+                forward(upstream, &head, &body, &method, log).await?
+            }
+            Action::Forward => forward(upstream, &head, &body, &method, log).await?,
+            Action::ForwardWithEtag(etag) => {
+                let (rhead, rbody) = forward_parts(upstream, &head, &body, &method, log).await?;
+                join(replace_header(&rhead, "etag", &etag), rbody)
+            }
+            Action::CutAfter(n) => {
+                let mut out = forward(upstream, &head, &body, &method, log).await?;
+                out.truncate(n);
+                client.get_mut().write_all(&out).await?;
+                return Ok(());
+            }
+            Action::Truncate => {
+                let (rhead, rbody) = forward_parts(upstream, &head, &body, &method, log).await?;
+                let keep = rhead.len() + rbody.len() / 2;
+                let mut out = join(rhead, rbody);
+                out.truncate(keep);
+                client.get_mut().write_all(&out).await?;
+                return Ok(());
+            }
+            Action::Malform => {
+                let (rhead, rbody) = forward_parts(upstream, &head, &body, &method, log).await?;
+                // Same length, different bytes: framing stays valid, content does not.
+                let garbled = rbody.iter().map(|b| b.wrapping_add(0x5a) | 0x80).collect();
+                join(rhead, garbled)
             }
         };
         client.get_mut().write_all(&response).await?;
     }
+}
+
+fn join(head: String, body: Vec<u8>) -> Vec<u8> {
+    let mut out = head.into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+async fn forward(
+    upstream: &str,
+    head: &str,
+    body: &[u8],
+    method: &str,
+    log: &Mutex<Log>,
+) -> std::io::Result<Vec<u8>> {
+    let (rhead, rbody) = forward_parts(upstream, head, body, method, log).await?;
+    Ok(join(rhead, rbody))
+}
+
+/// Sends one request upstream on a fresh connection and reads the whole answer, noting the
+/// upload id when it starts a multipart upload.
+async fn forward_parts(
+    upstream: &str,
+    head: &str,
+    body: &[u8],
+    method: &str,
+    log: &Mutex<Log>,
+) -> std::io::Result<(String, Vec<u8>)> {
+    let mut up = BufReader::new(TcpStream::connect(upstream).await?);
+    up.get_mut().write_all(head.as_bytes()).await?;
+    up.get_mut().write_all(body).await?;
+    let Some((rhead, rbody)) = read_message(&mut up, method == "HEAD").await? else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "upstream closed without answering",
+        ));
+    };
+    let target = head.split_whitespace().nth(1).unwrap_or_default();
+    if method == "POST" && target.contains("uploads") {
+        let text = String::from_utf8_lossy(&rbody);
+        if let Some(id) = text
+            .split("<UploadId>")
+            .nth(1)
+            .and_then(|rest| rest.split("</UploadId>").next())
+        {
+            log.lock()
+                .unwrap()
+                .upload_ids
+                .push((target.to_string(), id.to_string()));
+        }
+    }
+    Ok((rhead, rbody))
 }
 
 fn replace_header(head: &str, name: &str, value: &str) -> String {

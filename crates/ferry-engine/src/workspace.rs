@@ -44,6 +44,7 @@ pub fn s3_config(s3: &S3Storage, credentials: S3Credentials, prefs: &TransferPre
     config.part_size = u64::from(prefs.part_size_mib) * MIB;
     config.multipart_threshold = u64::from(prefs.multipart_threshold_mib) * MIB;
     config.part_concurrency = prefs.part_concurrency as usize;
+    config.silence_timeout = std::time::Duration::from_secs(u64::from(prefs.silence_timeout_secs));
     config
 }
 

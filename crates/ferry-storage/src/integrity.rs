@@ -36,6 +36,11 @@ pub trait MultipartLog: Send + Sync {
     fn finished(&self);
 }
 
+/// User metadata Ferry records on its multipart uploads: the part size, so that a later download
+/// can check the parts' MD5s against the ETag even where the server cannot say how the object
+/// was split (no `partNumber` on HEAD, as on s3s-fs).
+pub const PART_SIZE_METADATA: &str = "ferry-part-size";
+
 pub fn md5_hex(data: &[u8]) -> String {
     hex::encode(Md5::digest(data))
 }

@@ -386,6 +386,7 @@ export type TransferPrefsView = {
 	part_size_mib: number,
 	multipart_threshold_mib: number,
 	memory_budget_mib: number,
+	silence_timeout_secs: number,
 	conflict: ConflictChoice,
 };
 

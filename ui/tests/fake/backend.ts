@@ -240,6 +240,7 @@ export class Fake {
         part_size_mib: 8,
         multipart_threshold_mib: 16,
         memory_budget_mib: 64,
+        silence_timeout_secs: 60,
         conflict: this.conflict,
       },
       problem: this.problem,

@@ -183,6 +183,9 @@ pub struct TransferPrefs {
     pub multipart_threshold_mib: u32,
     /// Most MiB of file data held in memory at once across all transfers (part buffers).
     pub memory_budget_mib: u32,
+    /// Seconds a server may stay silent (no answer, or a body that stops flowing) before the
+    /// request is abandoned and retried.
+    pub silence_timeout_secs: u32,
     pub conflict: ConflictPolicy,
 }
 
@@ -196,6 +199,7 @@ impl Default for TransferPrefs {
             part_size_mib: 8,
             multipart_threshold_mib: 16,
             memory_budget_mib: 64,
+            silence_timeout_secs: 60,
             conflict: ConflictPolicy::Ask,
         }
     }

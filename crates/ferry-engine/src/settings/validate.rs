@@ -232,6 +232,7 @@ fn check_transfer(t: &TransferPrefs, found: &mut Found) {
         5 * 1024,
     );
     range("memory_budget_mib", t.memory_budget_mib, 16, 64 * 1024);
+    range("silence_timeout_secs", t.silence_timeout_secs, 1, 3600);
 }
 
 /// Problems with one workspace as it would be saved into `settings` (replacing the workspace

@@ -52,7 +52,13 @@ pub(super) async fn execute(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
     let mut attempt = 0;
     // The conflict decision is made once: a failed attempt may already have written the
     // destination, which a second look must not mistake for someone else's file.
-    let mut decided: Option<Option<ObjectKey>> = None;
+    // Across retries and crashes too: the journal keeps the decision.
+    let mut decided: Option<Option<ObjectKey>> = ctx
+        .journal
+        .claimed(&ctx.job, item.seq)
+        .ok()
+        .flatten()
+        .map(|key| key.map(ObjectKey::new));
     let done = loop {
         attempt += 1;
         let result = match item.action {
@@ -164,6 +170,8 @@ async fn carry(
         Some(choice) => choice,
         None => {
             let choice = resolve_conflict(ctx, &planned, modified).await?;
+            ctx.journal
+                .claim(&ctx.job, item.seq, choice.as_ref().map(ObjectKey::as_str))?;
             *decided = Some(choice.clone());
             choice
         }
@@ -335,10 +343,12 @@ async fn transfer(
         return ranges::download(ctx, item.size, source, destination, plan, &options).await;
     }
     let got = ctx.src.backend.get(source, None).await?;
+    let part_size = ranges::part_size(ctx, source, &got.meta).await;
     let reader = VerifyingReader::new(
         got.body,
         got.meta.size,
         got.meta.etag.clone(),
+        part_size,
         ctx.progress.clone(),
         ctx.src.backend.address(source),
     );

@@ -50,6 +50,12 @@ CREATE TABLE IF NOT EXISTS uploads (
     part_size INTEGER NOT NULL,
     PRIMARY KEY (job, seq)
 );
+CREATE TABLE IF NOT EXISTS claims (
+    job TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    dest_key TEXT,
+    PRIMARY KEY (job, seq)
+);
 CREATE TABLE IF NOT EXISTS parts (
     job TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -449,6 +455,31 @@ impl Journal {
         Ok(rows)
     }
 
+    /// Records an item's conflict decision (`None`: skip), made before it first writes, so that
+    /// a retry or a resume after a crash does not take the item's own earlier write for someone
+    /// else's file.
+    pub fn claim(&self, job: &str, seq: i64, dest_key: Option<&str>) -> Result<()> {
+        self.lock()
+            .execute(
+                "INSERT OR REPLACE INTO claims (job, seq, dest_key) VALUES (?1, ?2, ?3)",
+                params![job, seq, dest_key],
+            )
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    /// The decision [`Journal::claim`] recorded, if any.
+    pub fn claimed(&self, job: &str, seq: i64) -> Result<Option<Option<String>>> {
+        self.lock()
+            .query_row(
+                "SELECT dest_key FROM claims WHERE job = ?1 AND seq = ?2",
+                params![job, seq],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
+    }
+
     /// The open multipart upload of one item: (destination key, upload id).
     pub fn upload_of(&self, job: &str, seq: i64) -> Result<Option<(String, String)>> {
         self.lock()
@@ -508,7 +539,7 @@ impl Journal {
 
     pub fn remove_job(&self, job: &str) -> Result<()> {
         let conn = self.lock();
-        for table in ["parts", "uploads", "items"] {
+        for table in ["parts", "uploads", "claims", "items"] {
             conn.execute(&format!("DELETE FROM {table} WHERE job = ?1"), [job])
                 .map_err(db)?;
         }

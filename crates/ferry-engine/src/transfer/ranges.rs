@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use ferry_storage::integrity::{StreamDigest, bare_etag, multipart_etag};
+use ferry_storage::integrity::{PART_SIZE_METADATA, StreamDigest, bare_etag, multipart_etag};
 use ferry_storage::{
     Backend, ByteRange, ErrorKind, ObjectKey, ObjectMeta, PutOptions, Reader, StorageError,
 };
@@ -46,11 +46,47 @@ pub(super) async fn plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option
                 etag: Some(etag),
             })
         }
-        _ => Some(Plan {
-            range: ctx.range_size,
-            etag: None,
-        }),
+        // The server cannot say how the object was split; Ferry's own uploads record it.
+        _ => match recorded_part_size(&meta.metadata, &etag, size) {
+            Some(part) => Some(Plan {
+                range: part,
+                etag: Some(etag),
+            }),
+            None => Some(Plan {
+                range: ctx.range_size,
+                etag: None,
+            }),
+        },
     }
+}
+
+/// How a multipart object was split, so a streamed download can check its ETag too: what
+/// Ferry recorded at upload, else what the server says (one HEAD, multipart objects only).
+pub(super) async fn part_size(ctx: &Ctx<'_>, source: &ObjectKey, meta: &ObjectMeta) -> Option<u64> {
+    let etag = meta.etag.as_deref()?;
+    if !bare_etag(etag).contains('-') {
+        return None;
+    }
+    if let Some(part) = recorded_part_size(&meta.metadata, etag, meta.size) {
+        return Some(part);
+    }
+    match ctx.src.backend.part_layout(source).await {
+        Ok(Some((parts, first))) if first > 0 && meta.size.div_ceil(first) == u64::from(parts) => {
+            Some(first)
+        }
+        _ => None,
+    }
+}
+
+/// The part size Ferry recorded when it uploaded the object, if it fits the ETag's part count.
+fn recorded_part_size(
+    metadata: &std::collections::BTreeMap<String, String>,
+    etag: &str,
+    size: u64,
+) -> Option<u64> {
+    let part: u64 = metadata.get(PART_SIZE_METADATA)?.parse().ok()?;
+    let count: u64 = bare_etag(etag).rsplit_once('-')?.1.parse().ok()?;
+    (part > 0 && size.div_ceil(part) == count).then_some(part)
 }
 
 pub(super) async fn download(

@@ -27,12 +27,13 @@ impl VerifyingReader {
         inner: Reader,
         expected_len: u64,
         expected_etag: Option<String>,
+        part_size: Option<u64>,
         progress: Arc<Accounting>,
         source: String,
     ) -> Self {
         Self {
             inner,
-            digest: Some(StreamDigest::new(None)),
+            digest: Some(StreamDigest::new(part_size)),
             expected_etag,
             expected_len,
             read: 0,

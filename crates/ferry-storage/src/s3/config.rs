@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
-    retry::RetryConfig, timeout::TimeoutConfig,
+    StalledStreamProtectionConfig, retry::RetryConfig, timeout::TimeoutConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +61,10 @@ pub struct S3Config {
     /// Parts of one object in flight at once.
     pub part_concurrency: usize,
     pub connect_timeout: Duration,
+    /// How long a server may send nothing — no answer to a request, or a body that stops
+    /// flowing — before the attempt is abandoned (and retried). Without it a stalled server
+    /// hangs a transfer forever.
+    pub silence_timeout: Duration,
 }
 
 /// S3's minimum size of every part but the last.
@@ -83,6 +87,7 @@ impl S3Config {
             part_size: 16 * 1024 * 1024,
             part_concurrency: 4,
             connect_timeout: Duration::from_secs(10),
+            silence_timeout: Duration::from_secs(60),
         }
     }
 
@@ -144,6 +149,12 @@ impl S3Config {
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(self.connect_timeout)
+                    .read_timeout(self.silence_timeout)
+                    .build(),
+            )
+            .stalled_stream_protection(
+                StalledStreamProtectionConfig::enabled()
+                    .grace_period(self.silence_timeout)
                     .build(),
             );
         if let Some(endpoint) = &self.endpoint_url {

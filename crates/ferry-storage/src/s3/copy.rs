@@ -7,7 +7,7 @@ use super::headers::Headers;
 use super::{S3Backend, upload};
 use crate::backend::PutOptions;
 use crate::error::Result;
-use crate::integrity::DonePart;
+use crate::integrity::{DonePart, PART_SIZE_METADATA};
 use crate::key::ObjectKey;
 
 /// The destination's encryption, storage class and ACL, set on CopyObject and
@@ -84,19 +84,17 @@ async fn copy_multipart(
 ) -> Result<()> {
     let action = format!("copy to {to:?}");
     let full = backend.full_key(to);
+    // Large copies use large parts: fewer requests, and the server does the work.
+    let part_size = backend.config().part_size_for(size).max(512 * 1024 * 1024);
     let request = backend
         .client()
         .create_multipart_upload()
         .bucket(backend.bucket())
         .key(&full)
-        .set_content_type(h.content_type);
-    let created = copy_headers!(request, h)
-        .send()
-        .await
-        .map_err(|e| backend.fail(&action, e))?;
-    let upload_id = created.upload_id().unwrap_or_default().to_string();
-    // Large copies use large parts: fewer requests, and the server does the work.
-    let part_size = backend.config().part_size_for(size).max(512 * 1024 * 1024);
+        .set_content_type(h.content_type)
+        .metadata(PART_SIZE_METADATA, part_size.to_string());
+    let upload_id =
+        super::create::create_upload(backend, copy_headers!(request, h), &full, &action).await?;
     let count = size.div_ceil(part_size);
     let parts: Result<Vec<(i32, String)>> = stream::iter(0..count)
         .map(|i| {

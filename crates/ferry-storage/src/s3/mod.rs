@@ -6,6 +6,7 @@
 mod buckets;
 mod config;
 mod copy;
+mod create;
 mod error;
 mod headers;
 mod list;

@@ -15,12 +15,14 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::io::AsyncReadExt;
 
+use super::create;
 use super::headers::{Headers, with_headers};
 use super::{ChecksumMode, S3Backend};
 use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::{
-    DonePart, MultipartLog, MultipartState, bare_etag, md5_base64, md5_hex, multipart_etag,
+    DonePart, MultipartLog, MultipartState, PART_SIZE_METADATA, bare_etag, md5_base64, md5_hex,
+    multipart_etag,
 };
 use crate::key::ObjectKey;
 
@@ -220,11 +222,12 @@ async fn put_multipart(
                 .set_checksum_algorithm(
                     sends_checksums(backend).then_some(ChecksumAlgorithm::Crc32),
                 );
-            let created = with_headers!(request, h)
-                .send()
-                .await
-                .map_err(|e| backend.fail(&action, e))?;
-            let upload_id = created.upload_id().unwrap_or_default().to_string();
+            let mut h = h;
+            h.metadata
+                .get_or_insert_with(Default::default)
+                .insert(PART_SIZE_METADATA.into(), part_size.to_string());
+            let upload_id =
+                create::create_upload(backend, with_headers!(request, h), &full, &action).await?;
             if let Some(log) = &log {
                 log.started(&upload_id, part_size);
             }
