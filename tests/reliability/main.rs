@@ -4,4 +4,6 @@
 //! and `scripts/reliability` print. Set FERRY_RELIABILITY_FULL=1 for the slow parts.
 
 mod common;
+mod crash;
+mod disk;
 mod faults;

@@ -180,18 +180,24 @@ async fn carry(
         ctx.progress.advance(item.size);
         return Ok((ItemState::Skipped, 0));
     };
-    let written = transfer(ctx, item, &source, &destination, modified).await?;
-    if written.size != item.size && !ctx.options.upload.gzip {
-        return Err(StorageError::new(
-            ErrorKind::Corrupt,
-            format!(
-                "verification failed: {destination} has {} bytes, the source {}; the source was kept",
-                written.size, item.size
-            ),
-        )
-        .into());
+    // A move killed between deleting its source and recording the item as done resumes here:
+    // the copy was verified before the source went.
+    let copied = ctx.kind == JobKind::Move && ctx.journal.is_copied(&ctx.job, item.seq)?;
+    if !copied {
+        let written = transfer(ctx, item, &source, &destination, modified).await?;
+        if written.size != item.size && !ctx.options.upload.gzip {
+            return Err(StorageError::new(
+                ErrorKind::Corrupt,
+                format!(
+                    "verification failed: {destination} has {} bytes, the source {}; the source was kept",
+                    written.size, item.size
+                ),
+            )
+            .into());
+        }
     }
     if ctx.kind == JobKind::Move {
+        ctx.journal.mark_copied(&ctx.job, item.seq)?;
         let failures = ctx
             .src
             .backend

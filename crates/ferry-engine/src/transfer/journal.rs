@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS claims (
     job TEXT NOT NULL,
     seq INTEGER NOT NULL,
     dest_key TEXT,
+    copied INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (job, seq)
 );
 CREATE TABLE IF NOT EXISTS parts (
@@ -461,11 +462,36 @@ impl Journal {
     pub fn claim(&self, job: &str, seq: i64, dest_key: Option<&str>) -> Result<()> {
         self.lock()
             .execute(
-                "INSERT OR REPLACE INTO claims (job, seq, dest_key) VALUES (?1, ?2, ?3)",
+                "INSERT OR REPLACE INTO claims (job, seq, dest_key, copied) VALUES (?1, ?2, ?3, 0)",
                 params![job, seq, dest_key],
             )
             .map(|_| ())
             .map_err(db)
+    }
+
+    /// Records that an item's copy is written and verified: a move may now delete its source,
+    /// and a resumed move whose source is already gone knows why.
+    pub fn mark_copied(&self, job: &str, seq: i64) -> Result<()> {
+        self.lock()
+            .execute(
+                "UPDATE claims SET copied = 1 WHERE job = ?1 AND seq = ?2",
+                params![job, seq],
+            )
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    pub fn is_copied(&self, job: &str, seq: i64) -> Result<bool> {
+        let copied: Option<bool> = self
+            .lock()
+            .query_row(
+                "SELECT copied FROM claims WHERE job = ?1 AND seq = ?2",
+                params![job, seq],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        Ok(copied.unwrap_or(false))
     }
 
     /// The decision [`Journal::claim`] recorded, if any.
