@@ -9,7 +9,8 @@ use tokio::net::TcpListener;
 pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    /// Bytes, not text: a hostile server may send invalid UTF-8.
+    pub body: Vec<u8>,
 }
 
 impl Answer {
@@ -19,7 +20,8 @@ impl Answer {
             headers: vec![("content-type".into(), "application/xml".into())],
             body: format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
-            ),
+            )
+            .into_bytes(),
         }
     }
 
@@ -27,7 +29,7 @@ impl Answer {
         Self {
             status: 200,
             headers: vec![("content-type".into(), "application/xml".into())],
-            body: body.into(),
+            body: body.as_bytes().to_vec(),
         }
     }
 
@@ -54,17 +56,22 @@ pub async fn serve(answer: impl Fn(&str, &str) -> Answer + Send + Sync + 'static
                     return;
                 };
                 let a = answer(&method, &target);
-                let mut response = format!(
-                    "HTTP/1.1 {} Canned\r\ncontent-length: {}\r\nconnection: close\r\n",
-                    a.status,
-                    a.body.len()
-                );
+                let mut response = format!("HTTP/1.1 {} Canned\r\nconnection: close\r\n", a.status);
+                // An answer to HEAD names its object's length itself.
+                if !a
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                {
+                    response.push_str(&format!("content-length: {}\r\n", a.body.len()));
+                }
                 for (k, v) in &a.headers {
                     response.push_str(&format!("{k}: {v}\r\n"));
                 }
                 response.push_str("\r\n");
-                response.push_str(&a.body);
-                let _ = socket.write_all(response.as_bytes()).await;
+                let mut bytes = response.into_bytes();
+                bytes.extend_from_slice(&a.body);
+                let _ = socket.write_all(&bytes).await;
                 let _ = socket.shutdown().await;
             });
         }

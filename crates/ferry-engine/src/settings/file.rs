@@ -22,11 +22,23 @@ pub struct SettingsFile {
     created: bool,
 }
 
+/// Far above any real settings file (hundreds of workspaces fit in 100 KiB), far below what
+/// would hurt to read: a file this big is the wrong file or an attack, not settings.
+const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
 impl SettingsFile {
     /// Loads `dir/settings.json`. On a first run (no file) the default settings are written,
     /// with a local workspace in `default_local`, whose folder is created.
     pub fn load_or_create(dir: &Path, default_local: &Path) -> Result<Self, SettingsError> {
         let path = dir.join(FILE_NAME);
+        if let Ok(meta) = std::fs::metadata(&path)
+            && meta.len() > MAX_BYTES
+        {
+            return Err(SettingsError::TooLarge {
+                path,
+                size: meta.len(),
+            });
+        }
         match std::fs::read(&path) {
             Ok(bytes) => Self::from_bytes(path, bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -13,7 +13,7 @@ pub use model::{
     CURRENT_VERSION, Checksums, ConflictPolicy, CredentialSource, LocalStorage, S3Storage,
     Settings, Sse, Storage, TransferPrefs, Workspace, json_schema,
 };
-pub use parse::Problem;
+pub use parse::{Parsed, Problem, parse};
 pub use validate::{check_bucket, check_endpoint, check_id, check_region, check_workspace};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +45,8 @@ pub enum SettingsError {
     Rejected { problems: Vec<Problem> },
     #[error("{path} was changed by someone else since Ferry loaded it; your change was not saved, so theirs is not lost", path = path.display())]
     ChangedOnDisk { path: PathBuf },
+    #[error("{path} is {size} bytes; a settings file is a few kilobytes, so Ferry did not read it and left it unchanged", path = path.display())]
+    TooLarge { path: PathBuf, size: u64 },
     #[error("{path} is version {version}, written by a newer Ferry (this one reads up to {CURRENT_VERSION}); it was left unchanged", path = path.display())]
     TooNew { path: PathBuf, version: u32 },
 }
@@ -61,6 +63,9 @@ impl SettingsError {
                 "Run the command again: Ferry will load the edited file first."
             }
             SettingsError::TooNew { .. } => "Update Ferry to the version that wrote this file.",
+            SettingsError::TooLarge { .. } => {
+                "Check that this is the right file; move it away to start afresh."
+            }
         }
     }
 }

@@ -106,7 +106,10 @@ pub fn check_region(region: &str) -> Result<(), String> {
 
 pub fn check_endpoint(endpoint: &str, field: &str) -> Result<(), String> {
     let url = url::Url::parse(endpoint).map_err(|e| {
-        format!("{endpoint:?} is not a valid URL ({e}); write it like https://s3.example.com")
+        format!(
+            "{:?} is not a valid URL ({e}); write it like https://s3.example.com",
+            without_userinfo(endpoint)
+        )
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
@@ -120,9 +123,51 @@ pub fn check_endpoint(endpoint: &str, field: &str) -> Result<(), String> {
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{endpoint:?} has no host name"));
+        return Err(format!("{:?} has no host name", without_userinfo(endpoint)));
+    }
+    if let Some(why) = url.host().and_then(|h| metadata_service(&h)) {
+        return Err(format!(
+            "{field} points at {why}, not at a storage service; Ferry will not send requests (or credentials) there"
+        ));
     }
     Ok(())
+}
+
+/// `endpoint` with anything before an `@` in its authority masked: error messages must not
+/// repeat a secret someone pasted into a URL.
+fn without_userinfo(endpoint: &str) -> String {
+    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let sep = if scheme.is_empty() { "" } else { "://" };
+            format!("{scheme}{sep}***@{}", &rest[at + 1..])
+        }
+        None => endpoint.to_string(),
+    }
+}
+
+/// Cloud instance-metadata services and link-local addresses: a settings file (or a pasted
+/// URL) pointing there would turn Ferry into a way to read a machine's own credentials.
+fn metadata_service(host: &url::Host<&str>) -> Option<&'static str> {
+    match host {
+        url::Host::Ipv4(ip) if ip.is_link_local() => {
+            Some("a link-local address (169.254.0.0/16: cloud instance metadata)")
+        }
+        url::Host::Ipv6(ip) if (ip.segments()[0] & 0xffc0) == 0xfe80 => {
+            Some("a link-local IPv6 address (fe80::/10)")
+        }
+        url::Host::Ipv6(ip) if ip.segments()[..3] == [0xfd00, 0x0ec2, 0] => {
+            Some("the AWS instance metadata service (fd00:ec2::254)")
+        }
+        url::Host::Domain(name)
+            if name.eq_ignore_ascii_case("metadata.google.internal")
+                || name.eq_ignore_ascii_case("metadata") =>
+        {
+            Some("a cloud instance metadata service")
+        }
+        _ => None,
+    }
 }
 
 const STORAGE_CLASSES: &[&str] = &[
@@ -295,5 +340,27 @@ mod tests {
                 .contains("credentials")
         );
         assert!(check_endpoint("not a url", "e").is_err());
+        for metadata in [
+            "http://169.254.169.254",
+            "http://169.254.170.2/v2/credentials",
+            "http://[fd00:ec2::254]",
+            "http://[fe80::1]:9000",
+            "http://metadata.google.internal",
+        ] {
+            let err = check_endpoint(metadata, "endpoint_url").unwrap_err();
+            assert!(
+                err.contains("not at a storage service"),
+                "{metadata}: {err}"
+            );
+        }
+        assert!(check_endpoint("http://169.255.0.1:9000", "e").is_ok());
+        for leaky in [
+            "https://AKIAXX:s3cr3tpass@host:notaport",
+            "https://AKIAXX:s3cr3tpass@",
+            "ftp://AKIAXX:s3cr3tpass@host",
+        ] {
+            let err = check_endpoint(leaky, "endpoint_url").unwrap_err();
+            assert!(!err.contains("s3cr3tpass"), "{leaky}: {err}");
+        }
     }
 }

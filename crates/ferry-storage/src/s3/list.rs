@@ -42,6 +42,7 @@ impl Cursor {
     async fn next_page(&mut self) -> Result<(ListPage, bool)> {
         let b = &self.backend;
         let full_prefix = b.full_key(&self.prefix);
+        let used = self.token.take();
         // No delimiter at all for recursive listings: some servers treat `delimiter=` as one.
         // `encoding-type=url` is not requested: some servers (s3s-fs 0.14) claim to apply it
         // without doing so, which would corrupt keys holding `+` or `%`.
@@ -52,7 +53,7 @@ impl Cursor {
             .prefix(&full_prefix)
             .set_delimiter((!self.options.recursive).then(|| "/".to_string()))
             .set_max_keys(self.options.page_size.map(|n| n.clamp(1, 1000) as i32))
-            .set_continuation_token(self.token.take())
+            .set_continuation_token(used.clone())
             .send()
             .await
             .map_err(|e| b.fail("list", e))?;
@@ -96,6 +97,13 @@ impl Cursor {
             return Err(StorageError::new(
                 ErrorKind::Server,
                 "the server said the listing continues but gave no continuation token",
+            ));
+        }
+        if more && self.token == used {
+            // A server that hands back the token it was given would keep Ferry listing forever.
+            return Err(StorageError::new(
+                ErrorKind::Server,
+                "the server answered a listing page with the same continuation token it was asked for; the listing would never end",
             ));
         }
         Ok((
