@@ -8,3 +8,5 @@ mod crash;
 mod disk;
 mod faults;
 mod hostile;
+mod load;
+mod secrets;
