@@ -66,10 +66,10 @@ fn search(root: &Path, secret: &str) -> Vec<String> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                if forms.iter().any(|f| contains(&bytes, f.as_bytes())) {
-                    found.push(path.display().to_string());
-                }
+            } else if let Ok(bytes) = std::fs::read(&path)
+                && forms.iter().any(|f| contains(&bytes, f.as_bytes()))
+            {
+                found.push(path.display().to_string());
             }
         }
     }
