@@ -5,6 +5,7 @@ pub mod commands;
 mod convert;
 pub mod dto;
 pub mod error;
+mod grants;
 mod jobs;
 pub mod state;
 mod watch;
@@ -81,6 +82,15 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
         .plugin(tauri_plugin_opener::init())
         .manage(state.clone())
         .invoke_handler(handler)
+        .on_window_event(|window, event| {
+            // Files dropped on the window become chosen paths (the web view only hears of them).
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                window
+                    .state::<AppState>()
+                    .grants
+                    .grant(paths.iter().cloned());
+            }
+        })
         .setup(move |app| {
             specta.mount_events(app);
             watch::spawn(

@@ -34,6 +34,8 @@ pub struct Inner {
     listings: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<Pages>>>>,
     next_listing: AtomicU32,
     pub jobs: Jobs,
+    /// Local paths the person chose outside workspaces.
+    pub grants: crate::grants::Grants,
 }
 
 impl std::ops::Deref for AppState {
@@ -58,6 +60,7 @@ impl AppState {
             listings: Mutex::new(HashMap::new()),
             next_listing: AtomicU32::new(1),
             jobs: Jobs::default(),
+            grants: Default::default(),
         }));
         state.reload();
         state

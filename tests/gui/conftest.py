@@ -79,41 +79,84 @@ def home():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def driver(home: Home):
-    assert APP.exists(), f"{APP} is missing; build with `cargo build --workspace` first"
-    port, native = free_port(), free_port()
-    env = dict(os.environ)
-    env.update(
-        FERRY_CONFIG_DIR=str(home.config),
-        FERRY_DATA_DIR=str(home.data),
-        FERRY_TEST_PICK_FILES=str(home.upload),
-        FERRY_TEST_PICK_DESTINATION=str(home.downloads),
-        XDG_CONFIG_HOME=str(home.root / "xdg-config"),
-        XDG_CACHE_HOME=str(home.root / "xdg-cache"),
-    )
-    log = open(home.root / "tauri-driver.log", "w")
-    proc = subprocess.Popen(
-        ["tauri-driver", "--port", str(port), "--native-port", str(native)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+class App:
+    """Starts the real app (through tauri-driver) for `home`, as often as a test needs: a test
+    that kills the app starts it again on the same settings, keychain and journal."""
+
+    def __init__(self, home: Home, pick_files: Path | None = None):
+        self.home = home
+        self.pick_files = pick_files or home.upload
+        self.sessions = []
+
+    def start(self):
+        assert APP.exists(), f"{APP} is missing; build with `cargo build --workspace` first"
+        home = self.home
+        port, native = free_port(), free_port()
+        env = dict(os.environ)
+        env.update(
+            FERRY_CONFIG_DIR=str(home.config),
+            FERRY_DATA_DIR=str(home.data),
+            FERRY_TEST_PICK_FILES=str(self.pick_files),
+            FERRY_TEST_PICK_DESTINATION=str(home.downloads),
+            XDG_CONFIG_HOME=str(home.root / "xdg-config"),
+            XDG_CACHE_HOME=str(home.root / "xdg-cache"),
+        )
+        log = open(home.root / f"tauri-driver-{len(self.sessions)}.log", "w")
+        proc = subprocess.Popen(
+            ["tauri-driver", "--port", str(port), "--native-port", str(native)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.sessions.append((proc, log, None))
         wait_http(f"http://127.0.0.1:{port}/status", time.monotonic() + 30)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP)})
         drv = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
         drv.implicitly_wait(0)
-        try:
-            yield drv
-        finally:
-            drv.quit()
+        self.sessions[-1] = (proc, log, drv)
+        return drv
+
+    def pid(self) -> int:
+        """The running app process of this home (its settings folder tells it apart)."""
+        marker = f"FERRY_CONFIG_DIR={self.home.config}".encode()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if Path(os.readlink(entry / "exe")) != APP.resolve():
+                    continue
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    return int(entry.name)
+            except OSError:
+                continue
+        raise AssertionError("the app is not running")
+
+    def close(self):
+        for proc, log, drv in reversed(self.sessions):
+            if drv is not None:
+                try:
+                    drv.quit()
+                except Exception:  # the app may have been killed on purpose
+                    pass
+            proc.terminate()
+            proc.wait(timeout=10)
+            log.close()
+
+
+@pytest.fixture
+def app(home: Home):
+    launcher = App(home)
+    try:
+        yield launcher
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+        launcher.close()
+
+
+@pytest.fixture
+def driver(app: App):
+    return app.start()
 
 
 @pytest.fixture

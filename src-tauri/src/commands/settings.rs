@@ -205,7 +205,10 @@ pub async fn workspace_set_default(state: State<'_, AppState>, id: String) -> Ip
 #[tauri::command]
 #[specta::specta]
 pub async fn secret_clear(state: State<'_, AppState>, id: String) -> IpcResult<bool> {
-    Ok(state.engine()?.clear_secret(&id).await?)
+    let engine = state.engine()?;
+    // Only a workspace's own entry: the keychain may hold others under Ferry's service name.
+    let id = engine.workspace(&id)?.id.clone();
+    Ok(engine.clear_secret(&id).await?)
 }
 
 #[tauri::command]

@@ -39,8 +39,13 @@ fn test_seam(kind: PickKind) -> Option<Vec<String>> {
 /// Opens the native chooser; an empty list means the person cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn pick(app: AppHandle, kind: PickKind) -> IpcResult<Vec<String>> {
+pub async fn pick(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    kind: PickKind,
+) -> IpcResult<Vec<String>> {
     if let Some(paths) = test_seam(kind) {
+        state.grants.grant(paths.iter().map(PathBuf::from));
         return Ok(paths);
     }
     let picked = tauri::async_runtime::spawn_blocking(move || {
@@ -77,6 +82,7 @@ pub async fn pick(app: AppHandle, kind: PickKind) -> IpcResult<Vec<String>> {
             "",
         )
     })?;
+    state.grants.grant(picked.iter().cloned());
     Ok(picked
         .into_iter()
         .map(|p| p.to_string_lossy().into_owned())

@@ -29,7 +29,7 @@ pub async fn jobs_watch(
 }
 
 /// A source as the engine sees it, its name, and whether it is a folder.
-fn source_of(place: &Place) -> IpcResult<(Location, String, bool)> {
+fn source_of(state: &AppState, place: &Place) -> IpcResult<(Location, String, bool)> {
     match &place.workspace {
         Some(ws) => {
             let key = ObjectKey::new(place.path.trim_start_matches('/'));
@@ -39,16 +39,19 @@ fn source_of(place: &Place) -> IpcResult<(Location, String, bool)> {
                     "choose files or folders inside the workspace, not the workspace itself",
                 ));
             }
+            // The name becomes a file or folder name at the destination: a key like `x/../`
+            // must not name the destination's parent.
+            if name == "." || name == ".." {
+                return Err(IpcError::invalid(format!(
+                    "{:?} cannot be copied under its own name ({name:?} is not a file name); rename it first",
+                    place.path
+                )));
+            }
             Ok((location(ws, &place.path), name, key.is_folder()))
         }
         None => {
             let path = PathBuf::from(&place.path);
-            if !path.is_absolute() {
-                return Err(IpcError::invalid(format!(
-                    "{:?} is not an absolute path",
-                    place.path
-                )));
-            }
+            state.grants.check(&path)?;
             let meta = std::fs::symlink_metadata(&path).map_err(|e| {
                 IpcError::new(
                     ErrorCode::NotFound,
@@ -72,7 +75,12 @@ fn source_of(place: &Place) -> IpcResult<(Location, String, bool)> {
     }
 }
 
-fn destination_of(folder: &Place, name: &str, is_folder: bool) -> IpcResult<Location> {
+fn destination_of(
+    state: &AppState,
+    folder: &Place,
+    name: &str,
+    is_folder: bool,
+) -> IpcResult<Location> {
     match &folder.workspace {
         Some(ws) => {
             let mut path = ObjectKey::new(folder.path.trim_start_matches('/'))
@@ -86,12 +94,7 @@ fn destination_of(folder: &Place, name: &str, is_folder: bool) -> IpcResult<Loca
         }
         None => {
             let dir = PathBuf::from(&folder.path);
-            if !dir.is_absolute() {
-                return Err(IpcError::invalid(format!(
-                    "{:?} is not an absolute path",
-                    folder.path
-                )));
-            }
+            state.grants.check(&dir)?;
             Ok(Location {
                 place: EnginePlace::Local(dir.join(name)),
                 key: ObjectKey::root(),
@@ -111,15 +114,19 @@ pub async fn transfer_conflicts(
     let engine = state.engine()?;
     let folder = match &request.destination.workspace {
         Some(ws) => location(ws, &request.destination.path),
-        None => Location {
-            place: EnginePlace::Local(PathBuf::from(&request.destination.path)),
-            key: ObjectKey::root(),
-        },
+        None => {
+            let dir = PathBuf::from(&request.destination.path);
+            state.grants.check(&dir)?;
+            Location {
+                place: EnginePlace::Local(dir),
+                key: ObjectKey::root(),
+            }
+        }
     };
     let at = engine.resolve(&folder).await?;
     let mut names = Vec::new();
     for source in &request.sources {
-        let (_, name, is_folder) = source_of(source)?;
+        let (_, name, is_folder) = source_of(&state, source)?;
         names.push(if is_folder { format!("{name}/") } else { name });
     }
     Ok(ferry_engine::browse::existing(&at, &names).await?)
@@ -147,8 +154,8 @@ pub async fn transfer_start(
     };
     let mut planned = Vec::new();
     for source in &request.sources {
-        let (from, name, is_folder) = source_of(source)?;
-        let to = destination_of(&request.destination, &name, is_folder)?;
+        let (from, name, is_folder) = source_of(&state, source)?;
+        let to = destination_of(&state, &request.destination, &name, is_folder)?;
         if from == to {
             return Err(IpcError::invalid(format!("{name:?} is already there")));
         }
@@ -215,7 +222,7 @@ pub async fn rename(
         workspace: Some(workspace.clone()),
         path: parent.into_string(),
     };
-    let to = destination_of(&folder, new_name, is_folder)?;
+    let to = destination_of(&state, &folder, new_name, is_folder)?;
     let options = JobOptions {
         recursive: is_folder,
         ..JobOptions::default()
