@@ -86,6 +86,7 @@ class App:
     def __init__(self, home: Home, pick_files: Path | None = None):
         self.home = home
         self.pick_files = pick_files or home.upload
+        self.pick_folder = home.picks
         self.sessions = []
 
     def start(self):
@@ -97,6 +98,7 @@ class App:
             FERRY_CONFIG_DIR=str(home.config),
             FERRY_DATA_DIR=str(home.data),
             FERRY_TEST_PICK_FILES=str(self.pick_files),
+            FERRY_TEST_PICK_FOLDER=str(self.pick_folder),
             FERRY_TEST_PICK_DESTINATION=str(home.downloads),
             XDG_CONFIG_HOME=str(home.root / "xdg-config"),
             XDG_CACHE_HOME=str(home.root / "xdg-cache"),
@@ -157,6 +159,32 @@ def app(home: Home):
 @pytest.fixture
 def driver(app: App):
     return app.start()
+
+
+def add_s3_workspace(home: Home, s3s: dict, ws_id: str, transfer: dict | None = None) -> str:
+    """Writes an S3 workspace on a new bucket into settings.json by hand and stores its keys
+    with the CLI; returns the bucket."""
+    bucket = f"gui-{ws_id}-{os.urandom(5).hex()}"
+    (s3s["root"] / bucket).mkdir()
+    path = home.config / "settings.json"
+    settings = json.loads(path.read_text())
+    settings["workspaces"].append(
+        {
+            "id": ws_id,
+            "name": ws_id.title(),
+            "storage": {"type": "s3", "bucket": bucket, "region": "us-east-1",
+                        "endpoint_url": s3s["url"], "path_style": True,
+                        "credentials": {"source": "keychain"}},
+        }
+    )
+    if transfer:
+        settings["transfer"] = transfer
+    path.write_text(json.dumps(settings, indent=2))
+    env = dict(os.environ, FERRY_CONFIG_DIR=str(home.config), FERRY_DATA_DIR=str(home.data))
+    stored = subprocess.run([str(APP.parent / "ferry"), "secret", "set", ws_id], env=env,
+                            input=f"{s3s['key']}\n{s3s['secret']}\n", text=True, capture_output=True)
+    assert stored.returncode == 0, stored.stderr
+    return bucket
 
 
 @pytest.fixture

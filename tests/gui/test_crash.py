@@ -2,17 +2,14 @@
 recorded in the journal): the restarted app shows the job as interrupted, resumes it, and the
 object on the server is byte-identical to the file."""
 
-import json
 import os
 import random
 import signal
 import sqlite3
-import subprocess
-import uuid
 
 from selenium.webdriver.common.by import By
 
-from conftest import APP
+from conftest import add_s3_workspace
 from test_app import find, report, tid, wait
 
 # Several points per CI run would each cost an app start; the point moves with the seed.
@@ -30,27 +27,9 @@ def parts_recorded(journal):
 
 
 def test_kill_9_mid_upload_then_resume_in_the_restarted_app(app, home, s3s):
-    bucket = f"gui-crash-{uuid.uuid4().hex[:10]}"
-    (s3s["root"] / bucket).mkdir()
-    # An S3 workspace written into settings.json by hand, its keys stored with the CLI.
-    path = home.config / "settings.json"
-    settings = json.loads(path.read_text())
-    settings["workspaces"].append(
-        {
-            "id": "crash",
-            "name": "Crash test",
-            "storage": {"type": "s3", "bucket": bucket, "region": "us-east-1",
-                        "endpoint_url": s3s["url"], "path_style": True,
-                        "credentials": {"source": "keychain"}},
-        }
-    )
     # Many small parts, one at a time: a long upload with many places to die.
-    settings["transfer"] = {"part_size_mib": 5, "multipart_threshold_mib": 5, "part_concurrency": 1}
-    path.write_text(json.dumps(settings, indent=2))
-    env = dict(os.environ, FERRY_CONFIG_DIR=str(home.config), FERRY_DATA_DIR=str(home.data))
-    stored = subprocess.run([str(APP.parent / "ferry"), "secret", "set", "crash"], env=env,
-                            input=f"{s3s['key']}\n{s3s['secret']}\n", text=True, capture_output=True)
-    assert stored.returncode == 0, stored.stderr
+    bucket = add_s3_workspace(home, s3s, "crash",
+                              {"part_size_mib": 5, "multipart_threshold_mib": 5, "part_concurrency": 1})
     big = home.picks / "big.bin"
     big.write_bytes(os.urandom(120 * 1024 * 1024))
     app.pick_files = big

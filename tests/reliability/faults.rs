@@ -319,6 +319,29 @@ async fn round(s: &Setup, report: &mut Report, op: Op, round: usize, persistent:
     // Before checking: reading the destination back is a job of its own.
     let job = (op != Op::List).then(|| last_job(&s.user));
     s.check(report, op, round, &run, run.code == 0);
+    if run.code != 0
+        && let Some(job) = &job
+    {
+        // A failed job may keep uploads open to resume them, but only ones its journal knows
+        // (so `ferry jobs cancel` or a retry ends them), never a hidden one.
+        let known: Vec<String> = s
+            .user
+            .journal()
+            .open_uploads(job)
+            .unwrap()
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        let open = still_open(&s.server, &s.bucket, &s.proxy.upload_ids()).await;
+        let hidden: Vec<&String> = open
+            .iter()
+            .filter(|o| !known.iter().any(|id| o.contains(id.as_str())))
+            .collect();
+        assert!(
+            hidden.is_empty(),
+            "{what}: uploads open that the journal does not know: {hidden:?}"
+        );
+    }
     if run.code != 0 {
         let again = if op == Op::List {
             s.run(op, round)
