@@ -226,17 +226,21 @@ pub async fn transfer_prefs_save(
     })
 }
 
-/// Keys from the form for the draft being tested, else the keychain's.
+/// Keys from the form for the draft being tested, else the keychain's — but only while the
+/// draft still points at the endpoint they were saved for: stored keys (and a session token)
+/// are not sent to a host someone just typed in.
 struct DraftSecrets {
     id: String,
     secret: Option<S3Secret>,
     keychain: Arc<dyn SecretStore>,
+    keychain_allowed: bool,
 }
 
 impl SecretStore for DraftSecrets {
     fn get(&self, workspace_id: &str) -> Result<Option<S3Secret>, SecretError> {
         match &self.secret {
             Some(secret) if workspace_id == self.id => Ok(Some(secret.clone())),
+            None if workspace_id == self.id && !self.keychain_allowed => Ok(None),
             _ => self.keychain.get(workspace_id),
         }
     }
@@ -259,10 +263,18 @@ pub async fn workspace_test(
     let secret = secret.as_ref().map(secret_of).transpose()?;
     let engine = state.engine()?;
     let ws = draft(&engine, &form).map_err(rejected)?;
+    let endpoint = |w: &Workspace| match &w.storage {
+        Storage::S3(s3) => s3.endpoint_url.clone(),
+        _ => None,
+    };
+    let keychain_allowed = engine
+        .workspace(&ws.id)
+        .is_ok_and(|saved| saved.id == ws.id && endpoint(saved) == endpoint(&ws));
     let secrets = Arc::new(DraftSecrets {
         id: ws.id.clone(),
         secret,
         keychain: state.secrets.clone(),
+        keychain_allowed,
     });
     let backend = ferry_engine::workspace::open(&ws, &engine.settings().transfer, secrets).await?;
     let report = backend.test_connection().await;

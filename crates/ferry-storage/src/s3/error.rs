@@ -19,7 +19,9 @@ pub(crate) fn map_sdk_error<E>(err: SdkError<E, Response>, ctx: &Context<'_>) ->
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    // The full context (with Debug output) classifies; people read only the Display chain.
     let chain = DisplayErrorContext(&err).to_string();
+    let shown = display_chain(&err);
     match &err {
         SdkError::ServiceError(service) => {
             let raw = service.raw();
@@ -43,7 +45,7 @@ where
                     format!("timed out connecting to {}", ctx.endpoint),
                 )
             } else {
-                unreachable_message(&chain, ctx)
+                unreachable_message(&chain, &shown, ctx)
             };
             StorageError::with_source(kind, message, err)
         }
@@ -55,7 +57,7 @@ where
         SdkError::ResponseError(_) => StorageError::with_source(
             ErrorKind::Server,
             format!(
-                "{} sent a response that could not be read ({}): {chain}",
+                "{} sent a response that could not be read ({}): {shown}",
                 ctx.endpoint, ctx.action
             ),
             err,
@@ -65,13 +67,13 @@ where
             if lower.contains("credential") {
                 StorageError::with_source(
                     ErrorKind::NoCredentials,
-                    format!("no AWS credentials could be loaded: {chain}"),
+                    format!("no AWS credentials could be loaded: {shown}"),
                     err,
                 )
             } else {
                 StorageError::with_source(
                     ErrorKind::InvalidRequest,
-                    format!("could not {}: {chain}", ctx.action),
+                    format!("could not {}: {shown}", ctx.action),
                     err,
                 )
             }
@@ -79,7 +81,22 @@ where
     }
 }
 
-fn unreachable_message(chain: &str, ctx: &Context<'_>) -> (ErrorKind, String) {
+/// Each error's message down the `source()` chain, without the Debug dumps
+/// `DisplayErrorContext` appends (which carry raw responses and internal type names).
+fn display_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+fn unreachable_message(chain: &str, shown: &str, ctx: &Context<'_>) -> (ErrorKind, String) {
     let lower = chain.to_lowercase();
     let cause = if lower.contains("dns error") || lower.contains("failed to lookup address") {
         "the host name could not be resolved (DNS)"
@@ -90,7 +107,7 @@ fn unreachable_message(chain: &str, ctx: &Context<'_>) -> (ErrorKind, String) {
     } else if lower.contains("credential") {
         return (
             ErrorKind::NoCredentials,
-            format!("no AWS credentials could be loaded: {chain}"),
+            format!("no AWS credentials could be loaded: {shown}"),
         );
     } else {
         "the connection failed"
@@ -303,11 +320,40 @@ mod tests {
 
     #[test]
     fn tells_network_failures_apart() {
-        let (_, msg) = unreachable_message("dns error: failed to lookup address", &ctx());
+        let (_, msg) = unreachable_message("dns error: failed to lookup address", "", &ctx());
         assert!(msg.contains("DNS"), "{msg}");
-        let (_, msg) = unreachable_message("tcp connect error: Connection refused", &ctx());
+        let (_, msg) = unreachable_message("tcp connect error: Connection refused", "", &ctx());
         assert!(msg.contains("refused"), "{msg}");
-        let (_, msg) = unreachable_message("invalid peer certificate: UnknownIssuer", &ctx());
+        let (_, msg) = unreachable_message("invalid peer certificate: UnknownIssuer", "", &ctx());
         assert!(msg.contains("TLS"), "{msg}");
+    }
+
+    #[test]
+    fn messages_carry_each_cause_once_and_no_debug_dump() {
+        #[derive(Debug)]
+        struct Inner;
+        impl std::fmt::Display for Inner {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("end of file before message length reached")
+            }
+        }
+        impl std::error::Error for Inner {}
+        #[derive(Debug)]
+        struct Outer(Inner);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("response error")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let shown = display_chain(&Outer(Inner));
+        assert_eq!(
+            shown,
+            "response error: end of file before message length reached"
+        );
     }
 }
