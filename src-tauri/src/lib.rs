@@ -7,6 +7,7 @@ pub mod dto;
 pub mod error;
 mod grants;
 mod jobs;
+mod limits;
 pub mod state;
 mod watch;
 

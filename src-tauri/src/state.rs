@@ -17,6 +17,9 @@ use crate::jobs::Jobs;
 
 pub type Pages = BoxStream<'static, ferry_engine::Result<ListPage>>;
 
+/// Listings open at once (the window keeps one or two).
+const MAX_OPEN_LISTINGS: usize = 64;
+
 /// Either an engine for the settings on disk, or why the file cannot be used.
 enum Loaded {
     Ready(Arc<Engine>),
@@ -127,10 +130,16 @@ impl AppState {
 
     pub fn add_listing(&self, pages: Pages) -> u32 {
         let id = self.next_listing.fetch_add(1, Ordering::Relaxed);
-        self.listings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, Arc::new(tokio::sync::Mutex::new(pages)));
+        let mut listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
+        listings.insert(id, Arc::new(tokio::sync::Mutex::new(pages)));
+        // A page that never closes its listings must not keep connections and buffers forever:
+        // past the limit the oldest goes (asking it for more then says it is gone).
+        while listings.len() > MAX_OPEN_LISTINGS {
+            let Some(&oldest) = listings.keys().min() else {
+                break;
+            };
+            listings.remove(&oldest);
+        }
         id
     }
 

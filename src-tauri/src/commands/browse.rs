@@ -137,6 +137,7 @@ pub async fn delete_paths(
     workspace: String,
     paths: Vec<String>,
 ) -> IpcResult<DeleteReport> {
+    crate::limits::items("paths", &paths)?;
     let engine = state.engine()?;
     let mut report = DeleteReport {
         deleted: 0,
@@ -170,6 +171,7 @@ pub async fn names_existing(
     folder: String,
     names: Vec<String>,
 ) -> IpcResult<Vec<String>> {
+    crate::limits::items("names", &names)?;
     let engine = state.engine()?;
     let at = resolve(&engine, &workspace, &folder).await?;
     Ok(browse::existing(&at, &names).await?)

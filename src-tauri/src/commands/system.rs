@@ -100,6 +100,8 @@ pub async fn pick(
 #[tauri::command]
 #[specta::specta]
 pub async fn clipboard_write(app: AppHandle, text: String) -> IpcResult<()> {
+    // Links and names: a few KiB at most.
+    crate::limits::text("text to copy", &text, 64 * 1024)?;
     app.clipboard().write_text(text).map_err(|e| {
         IpcError::new(
             ErrorCode::Failed,
@@ -128,6 +130,7 @@ pub async fn settings_open_file(app: AppHandle, state: State<'_, AppState>) -> I
 #[tauri::command]
 #[specta::specta]
 pub async fn window_title(app: AppHandle, title: String) -> IpcResult<()> {
+    crate::limits::text("window title", &title, 512)?;
     if let Some(window) = app.get_webview_window("main") {
         window
             .set_title(&title)

@@ -124,6 +124,7 @@ pub async fn transfer_conflicts(
         }
     };
     let at = engine.resolve(&folder).await?;
+    crate::limits::items("sources", &request.sources)?;
     let mut names = Vec::new();
     for source in &request.sources {
         let (_, name, is_folder) = source_of(&state, source)?;
@@ -143,6 +144,7 @@ pub async fn transfer_start(
     if request.sources.is_empty() {
         return Err(IpcError::invalid("nothing to transfer"));
     }
+    crate::limits::items("sources", &request.sources)?;
     let engine = state.engine()?;
     let conflict = request
         .conflict
