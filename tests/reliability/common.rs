@@ -272,6 +272,45 @@ pub async fn still_open(
     open
 }
 
+/// A user with one keychain workspace `id` (bucket `id`) on a local canned or generated
+/// server at `endpoint`; the keys are obviously fake (such servers check none).
+pub fn canned_user(endpoint: &str, id: &str) -> User {
+    let user = User::new();
+    let run = user.run(&[
+        "workspace",
+        "add",
+        id,
+        "--id",
+        id,
+        "--bucket",
+        id,
+        "--endpoint",
+        endpoint,
+        "--path-style",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let run = user.run_stdin(
+        &["secret", "set", id],
+        "FAKEKEYFORCANNEDTEST\nnot-a-real-secret-for-a-canned-server-00\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    user
+}
+
+/// One test per (server, operation): moto's only under FERRY_RELIABILITY_FULL.
+macro_rules! per_server {
+    ($run:ident; $($name:ident: $server:expr, $op:expr;)*) => {$(
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $name() {
+            if $server.name == "moto" && !crate::common::full() {
+                return;
+            }
+            $run($server, $op).await;
+        }
+    )*};
+}
+pub(crate) use per_server;
+
 /// The id of the user's most recent job.
 pub fn last_job(user: &User) -> String {
     let run = user.run(&["jobs", "list", "--json"]);

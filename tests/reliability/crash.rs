@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use ferry_tests::proxy::{Action, Proxy};
 use ferry_tests::{Server, User, moto, read_tree, s3s, unique_bucket, wait_until};
 
-use crate::common::{Report, Rng, check_tree, full, s3_tree, sample_tree, seeds, small_parts};
+use crate::common::{
+    Report, Rng, check_tree, per_server, s3_tree, sample_tree, seeds, small_parts,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
@@ -160,19 +162,8 @@ async fn many_seeds(server: Server, op: Op) {
     assert_eq!((report.bytes_lost, report.panics), (0, 0));
 }
 
-macro_rules! crash_tests {
-    ($($name:ident: $server:expr, $op:expr;)*) => {$(
-        #[tokio::test(flavor = "multi_thread")]
-        async fn $name() {
-            if $server.name == "moto" && !full() {
-                return;
-            }
-            many_seeds($server, $op).await;
-        }
-    )*};
-}
-
-crash_tests! {
+per_server! {
+    many_seeds;
     kill_9_mid_upload_then_resume_on_s3s: s3s(), Op::Upload;
     kill_9_mid_download_then_resume_on_s3s: s3s(), Op::Download;
     kill_9_mid_move_then_resume_on_s3s: s3s(), Op::Move;

@@ -12,8 +12,8 @@ use ferry_tests::proxy::{Action, Proxy};
 use ferry_tests::{Run, Server, User, moto, read_tree, s3s, unique_bucket};
 
 use crate::common::{
-    Report, Rng, assert_clear_failure, check_tree, full, last_job, s3_tree, sample_tree, seeds,
-    small_parts, still_open,
+    Report, Rng, assert_clear_failure, check_tree, full, last_job, per_server, s3_tree,
+    sample_tree, seeds, small_parts, still_open,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -389,19 +389,8 @@ async fn all_faults(server: Server, op: Op) {
     }
 }
 
-macro_rules! fault_tests {
-    ($($name:ident: $server:expr, $op:expr;)*) => {$(
-        #[tokio::test(flavor = "multi_thread")]
-        async fn $name() {
-            if $server.name == "moto" && !full() {
-                return;
-            }
-            all_faults($server, $op).await;
-        }
-    )*};
-}
-
-fault_tests! {
+per_server! {
+    all_faults;
     upload_through_faults_on_s3s: s3s(), Op::Upload;
     download_through_faults_on_s3s: s3s(), Op::Download;
     list_through_faults_on_s3s: s3s(), Op::List;

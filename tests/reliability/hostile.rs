@@ -14,10 +14,15 @@ use ferry_tests::User;
 use ferry_tests::canned::{Answer, serve};
 use proptest::prelude::*;
 
-use crate::common::{Report, assert_clear_failure, full, partial_files};
+use crate::common::{Report, assert_clear_failure, canned_user, full, partial_files};
 
-fn cases() -> u32 {
-    if full() { 20_000 } else { 1_000 }
+/// 1,000 cases a run, 20,000 under FERRY_RELIABILITY_FULL; no failure files written.
+fn fuzz_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: if full() { 20_000 } else { 1_000 },
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 /// Keys built from the pieces that break path mappings, and arbitrary strings.
@@ -71,11 +76,7 @@ fn no_fuzzed_key_escapes_the_destination_folder() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let tried = Arc::new(Mutex::new(0usize));
     let counter = tried.clone();
-    let config = ProptestConfig {
-        cases: cases(),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
+    let config = fuzz_config();
     proptest!(config, |(key in hostile_key())| {
         *counter.lock().unwrap() += 1;
         let k = ObjectKey::new(key.clone());
@@ -125,11 +126,7 @@ fn the_settings_parser_survives_fuzzed_and_truncated_text() {
     );
     let tried = Arc::new(Mutex::new(0usize));
     let counter = tried.clone();
-    let config = ProptestConfig {
-        cases: cases(),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
+    let config = fuzz_config();
     let base = sample.clone();
     proptest!(config, |(text in any::<String>(), cut in 0..sample.len(), at in 0..sample.len(), junk in any::<String>())| {
         *counter.lock().unwrap() += 3;
@@ -217,7 +214,7 @@ fn endpoints_for_metadata_services_files_or_with_credentials_are_refused() {
             "not at a storage service",
         ),
         (
-            "https://AKIAHOSTILE:hunter2secret@s3.example.com",
+            "https://FAKEKEY:hunter2secret@s3.example.com",
             "must not contain credentials",
         ),
     ] {
@@ -250,7 +247,7 @@ fn endpoints_for_metadata_services_files_or_with_credentials_are_refused() {
     let path = user.config.path().join("settings.json");
     let mut value: serde_json::Value = serde_json::from_str(&sample_settings()).unwrap();
     value["workspaces"][1]["storage"]["endpoint_url"] =
-        "http://AKIAHOSTILE:hunter2secret@169.254.169.254".into();
+        "http://FAKEKEY:hunter2secret@169.254.169.254".into();
     std::fs::write(&path, value.to_string()).unwrap();
     let run = user.run(&["workspace", "list"]);
     report.job(&run);
@@ -341,26 +338,7 @@ fn unescape(xml: &str) -> String {
 }
 
 fn hostile_user(endpoint: &str) -> (User, String) {
-    let user = User::new();
-    let run = user.run(&[
-        "workspace",
-        "add",
-        "hostile",
-        "--id",
-        "hostile",
-        "--bucket",
-        "hostile",
-        "--endpoint",
-        endpoint,
-        "--path-style",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.output());
-    let run = user.run_stdin(
-        &["secret", "set", "hostile"],
-        "AKIAHOSTILETEST00001\nnot-a-real-secret-hostile-0000000000000\n",
-    );
-    assert_eq!(run.code, 0, "{}", run.output());
-    (user, "hostile".into())
+    (canned_user(endpoint, "hostile"), "hostile".into())
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use ferry_tests::canned::{Answer, serve};
 use ferry_tests::{User, read_tree, s3s, unique_bucket};
 
-use crate::common::{Report, full};
+use crate::common::{Report, canned_user, full};
 
 /// Runs `cmd` to its end, counting stdout lines and sampling the process's peak resident memory
 /// (VmHWM, which only grows, so the last sample is the peak up to then). Returns (exit code,
@@ -31,7 +31,13 @@ fn run_measured(mut cmd: Command, mut while_running: impl FnMut()) -> (i32, usiz
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kib = 0u64;
     let mut poked = false;
+    // Sampling memory while waiting for the exit; a job that never ends fails the test.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3600);
     let code = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command did not finish within an hour"
+        );
         if let Ok(status) = std::fs::read_to_string(&status_path)
             && let Some(kib) = status
                 .lines()
@@ -187,25 +193,7 @@ async fn generated_listing(total: usize) -> String {
 
 async fn list_generated(total: usize, report: &mut Report) -> f64 {
     let endpoint = generated_listing(total).await;
-    let user = User::new();
-    let run = user.run(&[
-        "workspace",
-        "add",
-        "generated",
-        "--id",
-        "generated",
-        "--bucket",
-        "generated",
-        "--endpoint",
-        &endpoint,
-        "--path-style",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.output());
-    let run = user.run_stdin(
-        &["secret", "set", "generated"],
-        "AKIAGENERATED0000001\nnot-a-real-secret-generated-00000000000\n",
-    );
-    assert_eq!(run.code, 0, "{}", run.output());
+    let user = canned_user(&endpoint, "generated");
     let cmd = user.command(&["ls", "-r", "generated:"]);
     let (code, lines, peak, errors) = tokio::task::spawn_blocking(move || run_measured(cmd, || {}))
         .await

@@ -110,7 +110,7 @@ async fn secrets_appear_nowhere_but_the_keychain() {
     let mut report = Report::new("secrets/everything Ferry writes");
     let server = moto(); // accepts any secret, so each test run uses a fresh one
     let key_id = format!(
-        "AKIA{}",
+        "FAKEKEY{}",
         &uuid::Uuid::new_v4().simple().to_string()[..16].to_uppercase()
     );
     let secret = format!("FerryCanary/{}+Secret=", uuid::Uuid::new_v4().simple());

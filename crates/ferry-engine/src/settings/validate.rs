@@ -355,9 +355,9 @@ mod tests {
         }
         assert!(check_endpoint("http://169.255.0.1:9000", "e").is_ok());
         for leaky in [
-            "https://AKIAXX:s3cr3tpass@host:notaport",
-            "https://AKIAXX:s3cr3tpass@",
-            "ftp://AKIAXX:s3cr3tpass@host",
+            "https://FAKEKEY:s3cr3tpass@host:notaport",
+            "https://FAKEKEY:s3cr3tpass@",
+            "ftp://FAKEKEY:s3cr3tpass@host",
         ] {
             let err = check_endpoint(leaky, "endpoint_url").unwrap_err();
             assert!(!err.contains("s3cr3tpass"), "{leaky}: {err}");
