@@ -582,3 +582,67 @@ async fn copies_between_buckets_of_one_endpoint_stay_on_the_server() {
     );
     assert!(same_file(&src, &down));
 }
+
+/// Above CopyObject's limit a copy is a multipart upload of copied parts, which starts with no
+/// headers: the source's content type, cache control, disposition and user metadata must still
+/// arrive (a CopyObject carries them by itself).
+async fn a_copy_in_parts_keeps_the_source_headers_and_metadata(server: Server) {
+    use ferry_storage::BackendExt;
+    use ferry_storage::backend::{Backend, PutBody, PutOptions};
+    use ferry_storage::key::ObjectKey;
+    use ferry_storage::s3::{ChecksumMode, S3Backend};
+
+    let made = server
+        .fresh_backend("mpcopy", ChecksumMode::WhenRequired)
+        .await;
+    let mut config = made.config().clone();
+    config.max_single_copy = 1024 * 1024;
+    let backend = S3Backend::connect(config).await;
+    let data = bytes::Bytes::from(
+        (0..3 * 1024 * 1024 + 5)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    let options = PutOptions {
+        content_type: Some("application/x-ferry-test".into()),
+        cache_control: Some("max-age=60".into()),
+        metadata: [("owner".to_string(), "ferry tests".to_string())].into(),
+        ..PutOptions::default()
+    };
+    let (from, to) = (
+        ObjectKey::new("src/data.raw"),
+        ObjectKey::new("dst/copy.txt"),
+    );
+    backend
+        .put(&from, PutBody::from_bytes(data.clone()), &options)
+        .await
+        .unwrap();
+    let copied = backend.copy(&from, &to).await.unwrap();
+
+    let etag = copied.etag.clone().unwrap_or_default();
+    assert!(
+        etag.contains('-'),
+        "copied in parts (a multipart ETag), got {etag:?}"
+    );
+    assert_eq!(backend.get_bytes(&to).await.unwrap(), data);
+    assert_eq!(
+        copied.content_type.as_deref(),
+        Some("application/x-ferry-test"),
+        "the source's type, not one guessed from the new name"
+    );
+    assert_eq!(copied.cache_control.as_deref(), Some("max-age=60"));
+    assert_eq!(
+        copied.metadata.get("owner").map(String::as_str),
+        Some("ferry tests")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_in_parts_keeps_the_source_headers_and_metadata_on_moto() {
+    a_copy_in_parts_keeps_the_source_headers_and_metadata(moto()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_in_parts_keeps_the_source_headers_and_metadata_on_s3s() {
+    a_copy_in_parts_keeps_the_source_headers_and_metadata(s3s()).await;
+}

@@ -65,6 +65,8 @@ pub struct S3Config {
     /// flowing — before the attempt is abandoned (and retried). Without it a stalled server
     /// hangs a transfer forever.
     pub silence_timeout: Duration,
+    /// The largest object one CopyObject copies (S3: 5 GiB); larger ones are copied in parts.
+    pub max_single_copy: u64,
 }
 
 /// S3's minimum size of every part but the last.
@@ -88,6 +90,7 @@ impl S3Config {
             part_concurrency: 4,
             connect_timeout: Duration::from_secs(10),
             silence_timeout: Duration::from_secs(60),
+            max_single_copy: 5 * 1024 * 1024 * 1024,
         }
     }
 

@@ -22,9 +22,6 @@ macro_rules! copy_headers {
     };
 }
 
-/// CopyObject copies at most 5 GiB; larger objects are copied part by part.
-const MAX_SINGLE_COPY: u64 = 5 * 1024 * 1024 * 1024;
-
 /// `x-amz-copy-source` is a URL path: everything but unreserved characters and `/` is escaped.
 const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -59,7 +56,7 @@ pub(super) async fn copy_object(
     let from = key;
     let h = Headers::new(backend, to, &PutOptions::default());
     let action = format!("copy {from:?} to {to:?}");
-    if size <= MAX_SINGLE_COPY {
+    if size <= backend.config().max_single_copy {
         let request = backend
             .client()
             .copy_object()
@@ -72,11 +69,12 @@ pub(super) async fn copy_object(
             .map_err(|e| backend.fail(&action, e))?;
         return Ok(());
     }
-    copy_multipart(backend, &copy_source, to, size, h).await
+    copy_multipart(backend, (bucket, key), &copy_source, to, size, h).await
 }
 
 async fn copy_multipart(
     backend: &S3Backend,
+    (bucket, key): (&str, &str),
     copy_source: &str,
     to: &ObjectKey,
     size: u64,
@@ -86,13 +84,29 @@ async fn copy_multipart(
     let full = backend.full_key(to);
     // Large copies use large parts: fewer requests, and the server does the work.
     let part_size = backend.config().part_size_for(size).max(512 * 1024 * 1024);
+    // CopyObject carries the source's headers and metadata over by itself; a multipart upload
+    // starts from nothing, so they are read from the source and given again.
+    let source = backend
+        .client()
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| backend.fail(&format!("read the headers of {key:?}"), e))?;
+    let mut metadata = source.metadata().cloned().unwrap_or_default();
+    metadata.insert(PART_SIZE_METADATA.into(), part_size.to_string());
     let request = backend
         .client()
         .create_multipart_upload()
         .bucket(backend.bucket())
         .key(&full)
-        .set_content_type(h.content_type)
-        .metadata(PART_SIZE_METADATA, part_size.to_string());
+        .set_content_type(source.content_type().map(str::to_string).or(h.content_type))
+        .set_cache_control(source.cache_control().map(str::to_string))
+        .set_content_disposition(source.content_disposition().map(str::to_string))
+        .set_content_encoding(source.content_encoding().map(str::to_string))
+        .set_content_language(source.content_language().map(str::to_string))
+        .set_metadata(Some(metadata));
     let upload_id =
         super::create::create_upload(backend, copy_headers!(request, h), &full, &action).await?;
     let count = size.div_ceil(part_size);
