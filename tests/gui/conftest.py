@@ -7,6 +7,7 @@ Secret Service (scripts/with-keychain) and the S3 test servers (scripts/with-tes
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -135,6 +136,32 @@ class App:
                 continue
         raise AssertionError("the app is not running")
 
+    def kill(self) -> None:
+        """kill -9 the app, then wait until the kernel has taken it down: until then it still
+        holds its sockets (WebKit's inspector port among them), which the next start needs."""
+        pid = self.pid()
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                return  # gone (and reaped)
+            if state in ("Z", "X"):
+                return  # a zombie has released everything but its exit status
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the killed app (pid {pid}) is still in state {state}")
+            time.sleep(0.01)
+
+    def logs(self) -> str:
+        """What tauri-driver, WebKitWebDriver and the app printed, session by session."""
+        parts = []
+        for n in range(len(self.sessions)):
+            path = self.home.root / f"tauri-driver-{n}.log"
+            if path.exists():
+                parts.append(f"--- session {n} ---\n{path.read_text(errors='replace')[-4000:]}")
+        return "\n".join(parts)
+
     def close(self):
         for proc, log, drv in reversed(self.sessions):
             if drv is not None:
@@ -206,6 +233,11 @@ def pytest_runtest_makereport(item, call):
     """On a failure, keep a screenshot of the window and its text for the person debugging it."""
     outcome = yield
     report = outcome.get_result()
+    launcher = item.funcargs.get("app") if hasattr(item, "funcargs") else None
+    if report.failed and launcher is not None:
+        for _, log, _ in launcher.sessions:
+            log.flush()
+        report.sections.append(("driver and app output", launcher.logs()))
     drv = item.funcargs.get("driver") if hasattr(item, "funcargs") else None
     if report.when == "call" and report.failed and drv is not None:
         shot = Path(tempfile.gettempdir()) / f"ferry-gui-failure-{item.name}.png"

@@ -4,7 +4,6 @@ object on the server is byte-identical to the file."""
 
 import os
 import random
-import signal
 import sqlite3
 
 from selenium.webdriver.common.by import By
@@ -41,7 +40,7 @@ def test_kill_9_mid_upload_then_resume_in_the_restarted_app(app, home, s3s):
     find(driver, tid("upload-files")).click()
     journal = home.data / "journal.sqlite"
     wait(driver, f"{k} parts recorded", lambda: parts_recorded(journal) >= k, timeout=120)
-    os.kill(app.pid(), signal.SIGKILL)
+    app.kill()
     stored = s3s["root"] / bucket / "big.bin"
     assert not stored.exists(), "the upload was cut short before it completed"
 
