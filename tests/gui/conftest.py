@@ -13,9 +13,11 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
+import urllib3
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
 
@@ -39,6 +41,17 @@ def wait_http(url: str, deadline: float) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def wait_listening(port: int, deadline: float) -> None:
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Home:
@@ -91,9 +104,30 @@ class App:
         self.sessions = []
 
     def start(self):
+        """A new app window and its WebDriver session. An app that dies before its session is
+        made leaves the new-session request hanging (seen here), not dropped: a dropped
+        connection is the driver stack's own failure, so that driver is stopped, with any app it
+        launched, and one more is started, with a warning that shows what the driver printed."""
+        try:
+            return self._start_once()
+        except urllib3.exceptions.HTTPError as e:
+            warnings.warn(f"the WebDriver stack dropped the new-session request ({e!r}); "
+                          f"driver output:\n{self.logs()}")
+            proc, log, _ = self.sessions[-1]
+            proc.terminate()
+            proc.wait(timeout=10)
+            log.close()
+            while self.running():
+                self.kill()
+            return self._start_once()
+
+    def _start_once(self):
         assert APP.exists(), f"{APP} is missing; build with `cargo build --workspace` first"
         home = self.home
-        port, native = free_port(), free_port()
+        port = free_port()
+        native = free_port()
+        while native == port:
+            native = free_port()
         env = dict(os.environ)
         env.update(
             FERRY_CONFIG_DIR=str(home.config),
@@ -112,7 +146,11 @@ class App:
             stderr=subprocess.STDOUT,
         )
         self.sessions.append((proc, log, None))
-        wait_http(f"http://127.0.0.1:{port}/status", time.monotonic() + 30)
+        # The native driver is asked directly, so that the new-session request is the first
+        # one tauri-driver forwards.
+        deadline = time.monotonic() + 30
+        wait_http(f"http://127.0.0.1:{native}/status", deadline)
+        wait_listening(port, deadline)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP)})
@@ -121,8 +159,8 @@ class App:
         self.sessions[-1] = (proc, log, drv)
         return drv
 
-    def pid(self) -> int:
-        """The running app process of this home (its settings folder tells it apart)."""
+    def running(self) -> int | None:
+        """The running app process of this home (its settings folder tells it apart), if any."""
         marker = f"FERRY_CONFIG_DIR={self.home.config}".encode()
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -130,11 +168,17 @@ class App:
             try:
                 if Path(os.readlink(entry / "exe")) != APP.resolve():
                     continue
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if stat[0] not in ("Z", "X") and marker in (entry / "environ").read_bytes().split(b"\0"):
                     return int(entry.name)
             except OSError:
                 continue
-        raise AssertionError("the app is not running")
+        return None
+
+    def pid(self) -> int:
+        pid = self.running()
+        assert pid is not None, "the app is not running"
+        return pid
 
     def kill(self) -> None:
         """kill -9 the app, then wait until the kernel has taken it down: until then it still

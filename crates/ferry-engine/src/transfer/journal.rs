@@ -178,10 +178,11 @@ impl Journal {
                 .map_err(|e| Error::Journal(format!("could not create {}: {e}", dir.display())))?;
         }
         let conn = Connection::open(path).map_err(db)?;
+        // First: switching to WAL takes a lock that another Ferry may be holding.
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
         // WAL + NORMAL: a committed row survives the process being killed.
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-            .map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         Ok(Self {
