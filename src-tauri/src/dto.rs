@@ -269,6 +269,8 @@ pub struct JobView {
     pub files_failed: u64,
     #[specta(type = u32)]
     pub files_skipped: u64,
+    /// Still finding what to transfer: the totals are still growing.
+    pub counting: bool,
     #[specta(type = u32)]
     pub bytes_done: u64,
     #[specta(type = u32)]

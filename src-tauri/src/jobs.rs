@@ -246,6 +246,7 @@ fn base_view(row: &JobRow) -> JobView {
         files_total: 0,
         files_failed: 0,
         files_skipped: 0,
+        counting: false,
         bytes_done: 0,
         bytes_total: 0,
         speed: 0.0,
@@ -267,6 +268,7 @@ fn live_view(row: &JobRow, snap: &Snapshot, paused: bool) -> JobView {
     };
     view.files_done = snap.files_done;
     view.files_total = snap.files_total;
+    view.counting = snap.counting;
     view.files_failed = snap.files_failed;
     view.bytes_done = snap.bytes_done;
     view.bytes_total = snap.bytes_total;

@@ -55,6 +55,7 @@ async fn a_paused_job_starts_nothing_until_resumed() {
     let control = JobControl::default();
     control.pause();
     let accounting = Arc::new(Accounting::default());
+    assert!(accounting.snapshot().counting, "totals grow until planned");
     let run = {
         let (engine, id, control, accounting) = (
             engine.clone(),
@@ -79,6 +80,12 @@ async fn a_paused_job_starts_nothing_until_resumed() {
     );
     assert_eq!(accounting.snapshot().files_done, 0);
     assert!(!dst.exists() || read_tree(&dst).is_empty());
+    tokio::task::block_in_place(|| {
+        wait_until(30, "the planner to say the totals are final", || {
+            !accounting.snapshot().counting
+        })
+    });
+    assert_eq!(accounting.snapshot().files_total, 50, "final, all counted");
 
     control.resume();
     let report = run.await.unwrap().unwrap();

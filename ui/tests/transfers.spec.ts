@@ -165,6 +165,31 @@ test("a running upload can be paused, resumed and cancelled", async ({ page }) =
   await expect(job(page)).toHaveCount(0);
 });
 
+test("while a folder is still being counted the panel says its totals are still growing", async ({
+  page,
+}) => {
+  await start(page, { holdJobs: true });
+  await dropFiles(page, ["/home/me/Desktop/shoot"], await emptyArea(page));
+  const running = job(page, "running");
+  const id = (await running.getAttribute("data-job")) ?? "";
+  await page.evaluate(
+    (id) =>
+      window.fake.job(id, { counting: true, files_done: 259, files_total: 829, eta_seconds: 3 }),
+    id,
+  );
+  await expect(running.getByTestId("job-files")).toHaveText("259/829+ files");
+  await expect(running).toContainText("still counting…");
+  await expect(running, "no time left is guessed from a partial total").not.toContainText("left");
+
+  await page.evaluate(
+    (id) => window.fake.job(id, { counting: false, files_done: 300, files_total: 5000 }),
+    id,
+  );
+  await expect(running.getByTestId("job-files")).toHaveText("300/5000 files");
+  await expect(running).not.toContainText("still counting");
+  await expect(running).toContainText("3 s left");
+});
+
 test("a job done with errors lists its failures and retries them", async ({ page }) => {
   await start(page, { holdJobs: true });
   await dropFiles(page, ["/home/me/Desktop/shoot"], await emptyArea(page));

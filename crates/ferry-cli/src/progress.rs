@@ -39,8 +39,9 @@ impl Bar {
                     bar.set_length(snap.bytes_total.max(snap.bytes_done));
                     bar.set_position(snap.bytes_done);
                     let current = snap.current.first().cloned().unwrap_or_default();
+                    let more = if snap.counting { "+ (counting)" } else { "" };
                     bar.set_message(format!(
-                        "{}/{} files {}",
+                        "{}/{}{more} files {}",
                         snap.files_done, snap.files_total, current
                     ));
                     for (item, message) in snap.errors.iter().skip(shown_errors) {

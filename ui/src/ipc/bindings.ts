@@ -190,6 +190,8 @@ export type JobView_Deserialize = {
 	files_total: number,
 	files_failed: number,
 	files_skipped: number,
+	/**  Still finding what to transfer: the totals are still growing. */
+	counting: boolean,
 	bytes_done: number,
 	bytes_total: number,
 	/**  Bytes per second. */
@@ -216,6 +218,8 @@ export type JobView_Serialize = {
 	files_total: number,
 	files_failed: number,
 	files_skipped: number,
+	/**  Still finding what to transfer: the totals are still growing. */
+	counting: boolean,
 	bytes_done: number,
 	bytes_total: number,
 	/**  Bytes per second. */

@@ -320,6 +320,7 @@ export class Fake {
       files_total: 1,
       files_failed: 0,
       files_skipped: 0,
+      counting: false,
       bytes_done: 0,
       bytes_total: 1_000_000,
       speed: 0,

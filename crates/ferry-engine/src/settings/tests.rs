@@ -119,6 +119,61 @@ fn every_problem_is_reported_with_path_and_position() {
 }
 
 #[test]
+fn free_text_fields_are_one_bounded_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let long_name = "n".repeat(201);
+    let text = format!(
+        r#"{{
+  "workspaces": [
+    {{"id": "a", "name": "{long_name}", "storage": {{"type": "local", "base_path": "/tmp"}}}},
+    {{"id": "b", "name": "Two\nlines", "storage": {{"type": "s3", "bucket": "fine-bucket",
+      "cache_control": "max-age=1\r\nx-amz-acl: public-read", "sse": "aws:kms",
+      "kms_key_id": "{kms}", "credentials": {{"source": "aws", "profile": "p\u0007"}}}}}},
+    {{"id": "c", "name": "Fine", "storage": {{"type": "s3", "bucket": "fine-bucket",
+      "cache_control": "max-age=60", "endpoint_url": "https://s3.example.com"}}}}
+  ]
+}}"#,
+        kms = "k".repeat(2049)
+    );
+    write(dir.path(), &text);
+    let err = load(dir.path()).unwrap_err();
+    let SettingsError::Invalid { problems, .. } = &err else {
+        panic!("expected problems, got {err}")
+    };
+    let message = |path: &str| {
+        problems
+            .iter()
+            .find(|p| p.path == path)
+            .map(|p| p.message.clone())
+            .unwrap_or_else(|| panic!("no problem at {path}: {err}"))
+    };
+    assert_eq!(
+        message("workspaces[0].name"),
+        "is 201 bytes long; at most 200 are allowed"
+    );
+    for path in [
+        "workspaces[1].name",
+        "workspaces[1].storage.cache_control",
+        "workspaces[1].storage.credentials.profile",
+    ] {
+        assert_eq!(
+            message(path),
+            "must be one line of text, without control characters"
+        );
+    }
+    assert!(message("workspaces[1].storage.kms_key_id").starts_with("is 2049 bytes long"));
+    assert!(
+        !problems.iter().any(|p| p.path.starts_with("workspaces[2]")),
+        "ordinary values pass: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap(),
+        text,
+        "the file is left as it was"
+    );
+}
+
+#[test]
 fn save_is_atomic_private_and_keeps_a_backup() {
     let dir = tempfile::tempdir().unwrap();
     let mut file = load(dir.path()).unwrap();

@@ -27,6 +27,8 @@ pub fn validate(settings: &Settings, indices: &[usize]) -> Found {
         }
         if ws.name.trim().is_empty() {
             found.push((at.clone().key("name"), "must not be empty".into()));
+        } else if let Err(msg) = check_text(&ws.name, 200) {
+            found.push((at.clone().key("name"), msg));
         }
         let storage = at.key("storage");
         match &ws.storage {
@@ -69,6 +71,20 @@ pub fn check_id(id: &str) -> Result<(), String> {
             "{id:?} is not a valid workspace id (lowercase letters, digits, `-` and `_`; 1–64 chars)"
         ))
     }
+}
+
+/// Free text that ends up in a window title, a list row or an HTTP header: one line, bounded.
+fn check_text(value: &str, max: usize) -> Result<(), String> {
+    if value.len() > max {
+        return Err(format!(
+            "is {} bytes long; at most {max} are allowed",
+            value.len()
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err("must be one line of text, without control characters".into());
+    }
+    Ok(())
 }
 
 pub fn check_bucket(bucket: &str) -> Result<(), String> {
@@ -205,10 +221,22 @@ fn check_s3(s3: &S3Storage, at: &JsonPath, found: &mut Found) {
         push("region", check_region(region));
     }
     if let Some(endpoint) = &s3.endpoint_url {
-        push("endpoint_url", check_endpoint(endpoint, "endpoint_url"));
+        push(
+            "endpoint_url",
+            check_text(endpoint, 2048).and_then(|()| check_endpoint(endpoint, "endpoint_url")),
+        );
     }
     if let Some(url) = &s3.public_base_url {
-        push("public_base_url", check_endpoint(url, "public_base_url"));
+        push(
+            "public_base_url",
+            check_text(url, 2048).and_then(|()| check_endpoint(url, "public_base_url")),
+        );
+    }
+    if let Some(value) = &s3.cache_control {
+        push("cache_control", check_text(value, 1024));
+    }
+    if let Some(value) = &s3.kms_key_id {
+        push("kms_key_id", check_text(value, 2048));
     }
     if let Some(class) = &s3.storage_class {
         push(
@@ -248,12 +276,15 @@ fn check_s3(s3: &S3Storage, at: &JsonPath, found: &mut Found) {
     if let CredentialSource::Aws {
         profile: Some(profile),
     } = &s3.credentials
-        && profile.trim().is_empty()
     {
-        found.push((
-            at.clone().key("credentials").key("profile"),
-            "must not be empty (leave it out for the default profile)".into(),
-        ));
+        let problem = if profile.trim().is_empty() {
+            Err("must not be empty (leave it out for the default profile)".into())
+        } else {
+            check_text(profile, 128)
+        };
+        if let Err(msg) = problem {
+            found.push((at.clone().key("credentials").key("profile"), msg));
+        }
     }
 }
 

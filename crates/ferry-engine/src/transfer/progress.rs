@@ -2,7 +2,7 @@
 //! snapshots (bytes and files done of total, smoothed speed, ETA, current items) read from them.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -15,6 +15,8 @@ pub struct Snapshot {
     pub files_done: u64,
     pub files_total: u64,
     pub files_failed: u64,
+    /// The job is still finding what to transfer, so the totals are still growing.
+    pub counting: bool,
     /// Bytes per second, smoothed.
     pub speed: f64,
     /// Seconds left at the current speed, when it can be told.
@@ -38,6 +40,7 @@ pub struct Accounting {
     files_done: AtomicU64,
     files_total: AtomicU64,
     files_failed: AtomicU64,
+    counted: AtomicBool,
     current: Mutex<Vec<String>>,
     errors: Mutex<Vec<(String, String)>>,
     rate: Mutex<Rate>,
@@ -51,6 +54,7 @@ impl Default for Accounting {
             files_done: AtomicU64::new(0),
             files_total: AtomicU64::new(0),
             files_failed: AtomicU64::new(0),
+            counted: AtomicBool::new(false),
             current: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
             rate: Mutex::new(Rate::default()),
@@ -66,6 +70,11 @@ impl Accounting {
     pub fn add_total(&self, files: u64, bytes: u64) {
         self.files_total.fetch_add(files, Ordering::Relaxed);
         self.bytes_total.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Planning has ended: the totals are final.
+    pub fn counted(&self) {
+        self.counted.store(true, Ordering::Relaxed);
     }
 
     pub fn advance(&self, bytes: u64) {
@@ -120,6 +129,7 @@ impl Accounting {
             files_done: self.files_done.load(Ordering::Relaxed),
             files_total: self.files_total.load(Ordering::Relaxed),
             files_failed: self.files_failed.load(Ordering::Relaxed),
+            counting: !self.counted.load(Ordering::Relaxed),
             speed,
             eta_seconds,
             current: lock(&self.current).clone(),

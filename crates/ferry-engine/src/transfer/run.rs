@@ -185,6 +185,7 @@ fn tokio_stream_of(mut rx: mpsc::Receiver<ItemRow>) -> impl futures::Stream<Item
 async fn plan_job(job: &JobRow, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Source> {
     let result = plan_and_send(job, ctx, sink).await;
     sink.tx = None;
+    ctx.progress.counted();
     result
 }
 
