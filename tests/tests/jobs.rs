@@ -159,3 +159,46 @@ async fn cancelling_one_item_skips_it_and_the_rest_goes_on() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_is_only_for_an_ended_job_no_other_process_is_running() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = engine(root.path());
+    let (src, dst, id) = copy_job(&engine, root.path(), 3);
+    let journal = engine.journal().unwrap();
+
+    let early = ferry_engine::transfer::requeue_job(&engine, &id).unwrap_err();
+    assert!(
+        early.to_string().contains("has not ended"),
+        "a queued job is resumed, not retried: {early}"
+    );
+    assert_eq!(journal.job(&id).unwrap().unwrap().state, JobState::Queued);
+
+    let report = ferry_engine::transfer::run_job(
+        &engine,
+        &id,
+        Arc::new(Accounting::default()),
+        JobControl::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.state, JobState::Completed);
+    assert_eq!(read_tree(&src), read_tree(&dst));
+    {
+        // Another Ferry process holding the job (its lock) owns its state.
+        let _held = ferry_engine::transfer::run::try_lock(&engine.locks_dir(), &id)
+            .unwrap()
+            .unwrap();
+        let busy = ferry_engine::transfer::requeue_job(&engine, &id).unwrap_err();
+        assert!(busy.to_string().contains("another Ferry process"), "{busy}");
+        assert_eq!(
+            journal.job(&id).unwrap().unwrap().state,
+            JobState::Completed
+        );
+    }
+    assert_eq!(
+        ferry_engine::transfer::requeue_job(&engine, &id).unwrap(),
+        0
+    );
+    assert_eq!(journal.job(&id).unwrap().unwrap().state, JobState::Queued);
+}

@@ -455,6 +455,103 @@ async fn every_third_request_answered_503_still_completes_identically(server: Se
     );
 }
 
+/// A failed upload is aborted on the spot; when the server refuses that too, the job keeps the
+/// upload in its journal (never an open upload nobody knows of): giving up on the job
+/// (`ferry jobs cancel`) aborts it and ends the job as cancelled, a retry completes it.
+async fn failed_upload_whose_abort_failed(server: Server, give_up: bool) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // The first part goes through; every later part, and the abort, are refused until healed.
+    let healed = Arc::new(AtomicBool::new(false));
+    let proxy = Proxy::start(&server.endpoint, {
+        let healed = healed.clone();
+        move |_, method, target| {
+            let refused = (method == "PUT" && part_number(target).is_some_and(|n| n >= 2))
+                || (method == "DELETE" && target.contains("uploadId="));
+            if refused && !healed.load(Ordering::SeqCst) {
+                Action::InternalError
+            } else {
+                Action::Forward
+            }
+        }
+    })
+    .await;
+    let user = User::new();
+    let bucket = unique_bucket("giveup");
+    user.add_s3(&server, &bucket);
+    let ws = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+    ]);
+    let src = user.home.path().join("big.bin");
+    big_file(&src, 12);
+    let up = user.run(&["cp", src.to_str().unwrap(), &format!("{ws}:big.bin")]);
+    assert_ne!(up.code, 0, "every later part is refused: {}", up.output());
+    let journal = user.journal();
+    let job = journal.jobs().unwrap().pop().unwrap();
+    assert_eq!(
+        job.state,
+        ferry_engine::transfer::JobState::CompletedWithErrors,
+        "its one item failed"
+    );
+    let kept = journal.open_uploads(&job.id).unwrap();
+    assert_eq!(kept.len(), 1, "the failed upload is kept for a retry");
+    let client = sdk_client(&server);
+    let (key, upload_id) = &kept[0];
+    assert!(parts_left(&client, &server, &bucket, key, upload_id).await > 0);
+
+    healed.store(true, Ordering::SeqCst);
+    if !give_up {
+        let retry = user.run(&["jobs", "retry", &job.id]);
+        assert_eq!(retry.code, 0, "{}", retry.output());
+        let down = user.home.path().join("down.bin");
+        let get = user.run(&["cp", &format!("{ws}:big.bin"), down.to_str().unwrap()]);
+        assert_eq!(get.code, 0, "{}", get.output());
+        assert!(
+            same_file(&src, &down),
+            "the retry completed the kept upload"
+        );
+        assert!(journal.open_uploads(&job.id).unwrap().is_empty());
+        assert_eq!(
+            parts_left(&client, &server, &bucket, key, upload_id).await,
+            0,
+            "the kept upload was completed, not left beside a new one"
+        );
+        return;
+    }
+    let cancel = user.run(&["jobs", "cancel", &job.id]);
+    assert_eq!(cancel.code, 0, "{}", cancel.output());
+    assert_eq!(
+        parts_left(&client, &server, &bucket, key, upload_id).await,
+        0,
+        "giving up aborted the upload"
+    );
+    let after = journal.job(&job.id).unwrap().unwrap();
+    assert_eq!(after.state, ferry_engine::transfer::JobState::Cancelled);
+    assert!(journal.open_uploads(&job.id).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_upload_whose_abort_failed_is_given_up_on_moto() {
+    failed_upload_whose_abort_failed(moto(), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_upload_whose_abort_failed_is_given_up_on_s3s() {
+    failed_upload_whose_abort_failed(s3s(), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_upload_whose_abort_failed_is_retried_on_moto() {
+    failed_upload_whose_abort_failed(moto(), false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_upload_whose_abort_failed_is_retried_on_s3s() {
+    failed_upload_whose_abort_failed(s3s(), false).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_mid_upload_then_resume_sends_no_finished_part_again_on_moto() {
     kill_9_mid_upload_then_resume_sends_no_finished_part_again(moto()).await;

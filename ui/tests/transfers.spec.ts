@@ -222,6 +222,34 @@ test("a job done with errors lists its failures and retries them", async ({ page
   await expect(job(page, "completed").getByTestId("job-status")).toHaveText("Done");
 });
 
+test("giving up on a job's failed items cancels it, and Clear finished then removes it", async ({
+  page,
+}) => {
+  await start(page, { holdJobs: true });
+  await dropFiles(page, ["/home/me/Desktop/shoot"], await emptyArea(page));
+  const id = (await job(page, "running").getAttribute("data-job")) ?? "";
+  await expect(job(page).getByRole("button", { name: "Give up" })).toHaveCount(0);
+  await page.evaluate(
+    (id) =>
+      window.fake.job(id, {
+        status: "failed",
+        files_failed: 1,
+        failures: [{ item: "shoot/big.raw", message: "the server answered 500" }],
+      }),
+    id,
+  );
+  await page.getByRole("button", { name: "Clear finished" }).click();
+  await expect(job(page, "failed"), "a failed job waits for a decision").toHaveCount(1);
+
+  await job(page, "failed").getByRole("button", { name: "Give up" }).click();
+  expect(await argsOf(page, "job_cancel")).toEqual([{ id }]);
+  const cancelled = job(page, "cancelled");
+  await expect(cancelled.getByTestId("job-status")).toHaveText("Cancelled");
+  await expect(cancelled.getByRole("button", { name: "Retry failed" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Clear finished" }).click();
+  await expect(job(page)).toHaveCount(0);
+});
+
 test("a job interrupted in an earlier run is offered for resuming at startup", async ({ page }) => {
   await start(page, {
     jobs: [

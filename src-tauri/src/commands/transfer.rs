@@ -278,20 +278,6 @@ pub async fn job_retry(app: AppHandle, state: State<'_, AppState>, id: String) -
         return Err(IpcError::invalid("that job is still running"));
     }
     let engine = state.engine()?;
-    let journal = engine.journal()?;
-    // Only a finished job of this journal, and not one the CLI is running right now.
-    let job = journal
-        .job(&id)?
-        .ok_or_else(|| IpcError::new(ErrorCode::NotFound, format!("no job {id:?}"), ""))?;
-    if !job.state.is_finished() {
-        return Err(IpcError::invalid("only a finished job can be retried"));
-    }
-    if transfer::run::try_lock(&engine.locks_dir(), &id)?.is_none() {
-        return Err(IpcError::invalid(
-            "that job is running in another Ferry process",
-        ));
-    }
-    journal.requeue_failed(&id)?;
-    journal.set_state(&id, transfer::JobState::Queued, None)?;
+    transfer::requeue_job(&engine, &id)?;
     jobs::spawn(app, state.inner().clone(), engine, id)
 }

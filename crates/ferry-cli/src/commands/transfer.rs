@@ -287,9 +287,7 @@ pub async fn jobs(engine: &Engine, cmd: Option<JobsCmd>) -> Result<ExitCode, Err
             Ok(code)
         }
         JobsCmd::Retry { job, json } => {
-            let journal = engine.journal()?;
-            let n = journal.requeue_failed(&job)?;
-            journal.set_state(&job, JobState::Queued, None)?;
+            let n = transfer::requeue_job(engine, &job)?;
             if !json {
                 println!("retrying {n} failed item(s) of job {job}");
             }
@@ -297,7 +295,9 @@ pub async fn jobs(engine: &Engine, cmd: Option<JobsCmd>) -> Result<ExitCode, Err
         }
         JobsCmd::Cancel { job } => {
             transfer::cancel_job(engine, &job).await?;
-            println!("cancelled job {job}; its open multipart uploads were aborted");
+            println!(
+                "cancelled job {job}; its open multipart uploads were aborted, files already carried stay"
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

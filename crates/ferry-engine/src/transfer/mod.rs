@@ -18,7 +18,7 @@ pub use control::JobControl;
 pub use journal::{ItemRow, JobRow, Journal, Tally};
 pub use plan::PlanSummary;
 pub use progress::{Accounting, Snapshot};
-pub use run::{JobReport, cancel_job, dry_run, run_job};
+pub use run::{JobReport, cancel_job, dry_run, requeue_job, run_job};
 pub use sync::Compare;
 
 use crate::settings::ConflictPolicy;

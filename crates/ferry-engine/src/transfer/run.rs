@@ -283,10 +283,41 @@ pub async fn cancel_job(engine: &Engine, id: &str) -> Result<()> {
     })?;
     let dst = engine.resolve(&job.destination).await?;
     cancel_uploads(&journal, &dst, id).await?;
-    if !job.state.is_finished() {
-        journal.set_state(id, JobState::Cancelled, Some("cancelled"))?;
+    match job.state {
+        // Giving up on failed items: their unfinished uploads are gone, so is the offer to retry.
+        JobState::Failed | JobState::CompletedWithErrors => journal.set_state(
+            id,
+            JobState::Cancelled,
+            Some("given up after failures; what was carried stays"),
+        )?,
+        state if !state.is_finished() => {
+            journal.set_state(id, JobState::Cancelled, Some("cancelled"))?
+        }
+        _ => {}
     }
     Ok(())
+}
+
+/// Queues the failed items of an ended job to run again; returns how many. Refuses a job that
+/// has not ended or that another Ferry process is running, whose state is not this one's to set.
+pub fn requeue_job(engine: &Engine, id: &str) -> Result<u64> {
+    let journal = engine.journal()?;
+    let job = journal
+        .job(id)?
+        .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
+    if !job.state.is_finished() {
+        return Err(Error::Invalid(format!(
+            "job {id} has not ended; `ferry jobs resume {id}` continues it"
+        )));
+    }
+    if try_lock(&engine.locks_dir(), id)?.is_none() {
+        return Err(Error::Invalid(format!(
+            "job {id} is running in another Ferry process"
+        )));
+    }
+    let requeued = journal.requeue_failed(id)?;
+    journal.set_state(id, JobState::Queued, None)?;
+    Ok(requeued)
 }
 
 async fn report(

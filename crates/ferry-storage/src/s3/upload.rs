@@ -191,6 +191,7 @@ async fn resumable_state(
     if alive {
         return Some(state);
     }
+    // Not alive: nothing is left to keep, whatever the abort says.
     abort(backend, &full, &state.upload_id).await;
     log.finished();
     None
@@ -265,10 +266,12 @@ async fn put_multipart(
         }
         Err(e) => Err(e),
     };
-    if result.is_err() {
-        abort(backend, &full, &upload_id).await;
-    }
-    if let Some(log) = &log {
+    // An upload that could not be aborted stays in the log: `ferry jobs cancel` aborts it later,
+    // or a retry carries it on. Forgotten, it would hold its parts (and cost) unseen.
+    let still_open = result.is_err() && !abort(backend, &full, &upload_id).await;
+    if let Some(log) = &log
+        && !still_open
+    {
         log.finished();
     }
     result
@@ -474,10 +477,10 @@ async fn discard(backend: &S3Backend, key: &ObjectKey) {
     }
 }
 
-/// Aborts an upload so its parts stop costing money; failure is logged, not raised, because
-/// it always follows another error that matters more.
-pub(super) async fn abort(backend: &S3Backend, full: &str, upload_id: &str) {
-    if let Err(e) = backend
+/// Aborts an upload so its parts stop costing money; whether it is gone. Failure is logged, not
+/// raised, because it always follows another error that matters more.
+pub(super) async fn abort(backend: &S3Backend, full: &str, upload_id: &str) -> bool {
+    match backend
         .client()
         .abort_multipart_upload()
         .bucket(backend.bucket())
@@ -486,6 +489,14 @@ pub(super) async fn abort(backend: &S3Backend, full: &str, upload_id: &str) {
         .send()
         .await
     {
-        tracing::warn!(key = full, error = %backend.fail("abort upload", e), "could not abort a multipart upload");
+        Ok(_) => true,
+        Err(e) => {
+            let e = backend.fail("abort upload", e);
+            let gone = e.kind == ErrorKind::NotFound || e.message.contains("NoSuchUpload");
+            if !gone {
+                tracing::warn!(key = full, error = %e, "could not abort a multipart upload");
+            }
+            gone
+        }
     }
 }
