@@ -298,7 +298,10 @@ fn rest_view(engine: &Engine, summary: &JobSummary) -> JobView {
     view.files_total = t.done + t.skipped + t.failed + t.pending;
     view.bytes_done = t.bytes_done;
     view.bytes_total = t.bytes_total;
-    if let Some(message) = &summary.job.error {
+    // A cancelled job's note ("cancelled", "given up after: …") is no failure to act on.
+    if let Some(message) = &summary.job.error
+        && summary.job.state != JobState::Cancelled
+    {
         view.error = Some(IpcError::new(
             crate::error::ErrorCode::Failed,
             message.clone(),

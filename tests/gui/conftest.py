@@ -110,7 +110,9 @@ class App:
         launched, and one more is started, with a warning that shows what the driver printed."""
         try:
             return self._start_once()
-        except urllib3.exceptions.HTTPError as e:
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.MaxRetryError) as e:
+            if isinstance(getattr(e, "reason", None), urllib3.exceptions.ReadTimeoutError):
+                raise  # a hang is the app's, never retried
             warnings.warn(f"the WebDriver stack dropped the new-session request ({e!r}); "
                           f"driver output:\n{self.logs()}")
             proc, log, _ = self.sessions[-1]
@@ -280,7 +282,8 @@ def pytest_runtest_makereport(item, call):
     launcher = item.funcargs.get("app") if hasattr(item, "funcargs") else None
     if report.failed and launcher is not None:
         for _, log, _ in launcher.sessions:
-            log.flush()
+            if not log.closed:
+                log.flush()
         report.sections.append(("driver and app output", launcher.logs()))
     drv = item.funcargs.get("driver") if hasattr(item, "funcargs") else None
     if report.when == "call" and report.failed and drv is not None:

@@ -455,10 +455,25 @@ async fn every_third_request_answered_503_still_completes_identically(server: Se
     );
 }
 
+/// What the person does about a failed upload the server would not let Ferry abort.
+#[derive(Clone, Copy, PartialEq)]
+enum Then {
+    /// `ferry jobs cancel` once the server is reachable again.
+    GiveUp,
+    /// `ferry jobs cancel` while the abort is still refused, then again once it is not.
+    GiveUpTwice,
+    /// `ferry jobs retry` once the server is reachable again.
+    Retry,
+    /// Edits the file (same size) and then retries.
+    EditThenRetry,
+}
+
 /// A failed upload is aborted on the spot; when the server refuses that too, the job keeps the
-/// upload in its journal (never an open upload nobody knows of): giving up on the job
-/// (`ferry jobs cancel`) aborts it and ends the job as cancelled, a retry completes it.
-async fn failed_upload_whose_abort_failed(server: Server, give_up: bool) {
+/// upload in its journal (never an open upload nobody knows of). Giving up on the job aborts it
+/// and ends the job as cancelled (cancelled even while the abort is refused, which is the error
+/// and is tried again next time); a retry carries the kept upload on, unless the file changed.
+async fn failed_upload_whose_abort_failed(server: Server, then: Then) {
+    use ferry_engine::transfer::JobState;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     // The first part goes through; every later part, and the abort, are refused until healed.
@@ -492,7 +507,7 @@ async fn failed_upload_whose_abort_failed(server: Server, give_up: bool) {
     let job = journal.jobs().unwrap().pop().unwrap();
     assert_eq!(
         job.state,
-        ferry_engine::transfer::JobState::CompletedWithErrors,
+        JobState::CompletedWithErrors,
         "its one item failed"
     );
     let kept = journal.open_uploads(&job.id).unwrap();
@@ -501,22 +516,49 @@ async fn failed_upload_whose_abort_failed(server: Server, give_up: bool) {
     let (key, upload_id) = &kept[0];
     assert!(parts_left(&client, &server, &bucket, key, upload_id).await > 0);
 
+    if then == Then::GiveUpTwice {
+        let refused = user.run(&["jobs", "cancel", &job.id]);
+        assert_ne!(refused.code, 0, "{}", refused.output());
+        assert!(
+            refused.stderr.contains("could not be aborted")
+                && refused.stderr.contains("tries again"),
+            "{}",
+            refused.output()
+        );
+        let after = journal.job(&job.id).unwrap().unwrap();
+        assert_eq!(after.state, JobState::Cancelled, "given up all the same");
+        assert_eq!(journal.open_uploads(&job.id).unwrap(), kept, "still known");
+    }
     healed.store(true, Ordering::SeqCst);
-    if !give_up {
+    proxy.clear();
+    if matches!(then, Then::Retry | Then::EditThenRetry) {
+        if then == Then::EditThenRetry {
+            // Part 1 is on the server; the same bytes must not stand for the new ones.
+            let mut data = std::fs::read(&src).unwrap();
+            data[100] ^= 0xff;
+            std::fs::write(&src, data).unwrap();
+        }
         let retry = user.run(&["jobs", "retry", &job.id]);
         assert_eq!(retry.code, 0, "{}", retry.output());
+        let created = proxy
+            .seen()
+            .iter()
+            .filter(|s| s.method == "POST" && s.target.contains("uploads"))
+            .count();
+        let fresh = usize::from(then == Then::EditThenRetry);
+        assert_eq!(created, fresh, "new multipart uploads: {:?}", proxy.seen());
         let down = user.home.path().join("down.bin");
         let get = user.run(&["cp", &format!("{ws}:big.bin"), down.to_str().unwrap()]);
         assert_eq!(get.code, 0, "{}", get.output());
         assert!(
             same_file(&src, &down),
-            "the retry completed the kept upload"
+            "the object is the file as it is now"
         );
         assert!(journal.open_uploads(&job.id).unwrap().is_empty());
         assert_eq!(
             parts_left(&client, &server, &bucket, key, upload_id).await,
             0,
-            "the kept upload was completed, not left beside a new one"
+            "the kept upload was completed or aborted, not left open"
         );
         return;
     }
@@ -528,28 +570,31 @@ async fn failed_upload_whose_abort_failed(server: Server, give_up: bool) {
         "giving up aborted the upload"
     );
     let after = journal.job(&job.id).unwrap().unwrap();
-    assert_eq!(after.state, ferry_engine::transfer::JobState::Cancelled);
+    assert_eq!(after.state, JobState::Cancelled);
     assert!(journal.open_uploads(&job.id).unwrap().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_failed_upload_whose_abort_failed_is_given_up_on_moto() {
-    failed_upload_whose_abort_failed(moto(), true).await;
+macro_rules! failed_upload_tests {
+    ($($name:ident: $then:expr;)*) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread")]
+            async fn on_moto() {
+                failed_upload_whose_abort_failed(moto(), $then).await;
+            }
+            #[tokio::test(flavor = "multi_thread")]
+            async fn on_s3s() {
+                failed_upload_whose_abort_failed(s3s(), $then).await;
+            }
+        }
+    )*};
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_failed_upload_whose_abort_failed_is_given_up_on_s3s() {
-    failed_upload_whose_abort_failed(s3s(), true).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_failed_upload_whose_abort_failed_is_retried_on_moto() {
-    failed_upload_whose_abort_failed(moto(), false).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_failed_upload_whose_abort_failed_is_retried_on_s3s() {
-    failed_upload_whose_abort_failed(s3s(), false).await;
+failed_upload_tests! {
+    a_failed_upload_whose_abort_failed_is_given_up: Then::GiveUp;
+    a_failed_upload_whose_abort_is_still_refused_is_given_up_twice: Then::GiveUpTwice;
+    a_failed_upload_whose_abort_failed_is_retried: Then::Retry;
+    a_failed_upload_whose_file_changed_is_retried_from_scratch: Then::EditThenRetry;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -128,6 +128,47 @@ impl StreamDigest {
     }
 }
 
+/// Whether the recorded `parts` are still the bytes of the file (from `offset`, `len` bytes):
+/// a file edited since its upload began, even to the same size, must not be finished with parts
+/// of its earlier content. Reads only the recorded parts' ranges.
+pub fn file_parts_match(
+    path: &std::path::Path,
+    offset: u64,
+    len: u64,
+    part_size: u64,
+    parts: &[DonePart],
+) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if file.metadata().map(|m| m.len()).ok() != Some(offset + len) {
+        return false;
+    }
+    let mut buf = vec![0u8; 1024 * 1024];
+    parts.iter().all(|part| {
+        let start = (part.number.max(1) as u64 - 1) * part_size;
+        let size = part_size.min(len.saturating_sub(start));
+        if start >= len || part.size != size {
+            return false;
+        }
+        if file.seek(SeekFrom::Start(offset + start)).is_err() {
+            return false;
+        }
+        let mut digest = Md5::new();
+        let mut left = size;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            if file.read_exact(&mut buf[..want]).is_err() {
+                return false;
+            }
+            digest.update(&buf[..want]);
+            left -= want as u64;
+        }
+        hex::encode(digest.finalize()) == part.md5
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +206,46 @@ mod tests {
             None,
             "unknown part size: cannot tell"
         );
+    }
+
+    #[test]
+    fn recorded_parts_are_checked_against_the_file_as_it_is_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let data: Vec<u8> = (0..25u32).map(|i| (i * 7) as u8).collect();
+        std::fs::write(&path, [b"head".as_slice(), &data].concat()).unwrap();
+        let part = |number: i32, range: std::ops::Range<usize>| DonePart {
+            number,
+            etag: String::new(),
+            md5: md5_hex(&data[range.clone()]),
+            checksum_crc32: None,
+            size: range.len() as u64,
+        };
+        let recorded = [part(1, 0..10), part(3, 20..25)];
+        assert!(file_parts_match(&path, 4, 25, 10, &recorded));
+
+        let mut edited = data.clone();
+        edited[22] ^= 1;
+        std::fs::write(&path, [b"head".as_slice(), &edited].concat()).unwrap();
+        assert!(
+            !file_parts_match(&path, 4, 25, 10, &recorded),
+            "same size, one byte changed in a recorded part"
+        );
+        assert!(
+            file_parts_match(&path, 4, 25, 10, &recorded[..1]),
+            "the change is outside part 1"
+        );
+        std::fs::write(&path, [b"head".as_slice(), &data[..24]].concat()).unwrap();
+        assert!(
+            !file_parts_match(&path, 4, 25, 10, &recorded[..1]),
+            "shorter now"
+        );
+        assert!(!file_parts_match(
+            &dir.path().join("gone"),
+            4,
+            25,
+            10,
+            &recorded
+        ));
     }
 }

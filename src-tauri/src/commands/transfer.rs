@@ -265,9 +265,10 @@ pub async fn job_cancel(state: State<'_, AppState>, id: String) -> IpcResult<()>
         return Ok(());
     }
     let engine = state.engine()?;
-    transfer::cancel_job(&engine, &id).await?;
+    // Cancelled even when an abort is refused (that is the error): the panel shows it either way.
+    let cancelled = transfer::cancel_job(&engine, &id).await;
     state.jobs.publish(&engine, &id);
-    Ok(())
+    Ok(cancelled?)
 }
 
 /// Runs the failed items of a finished job again.

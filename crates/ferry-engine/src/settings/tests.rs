@@ -129,11 +129,14 @@ fn free_text_fields_are_one_bounded_line() {
     {{"id": "b", "name": "Two\nlines", "storage": {{"type": "s3", "bucket": "fine-bucket",
       "cache_control": "max-age=1\r\nx-amz-acl: public-read", "sse": "aws:kms",
       "kms_key_id": "{kms}", "credentials": {{"source": "aws", "profile": "p\u0007"}}}}}},
-    {{"id": "c", "name": "Fine", "storage": {{"type": "s3", "bucket": "fine-bucket",
-      "cache_control": "max-age=60", "endpoint_url": "https://s3.example.com"}}}}
+    {{"id": "c", "name": "Fine — 200 chars of {wide}", "storage": {{"type": "s3", "bucket": "fine-bucket",
+      "cache_control": "max-age=60", "endpoint_url": "https://s3.example.com"}}}},
+    {{"id": "d", "name": "Header", "storage": {{"type": "s3", "bucket": "fine-bucket",
+      "cache_control": "max-âge=60"}}}}
   ]
 }}"#,
-        kms = "k".repeat(2049)
+        kms = "k".repeat(2049),
+        wide = "é".repeat(150)
     );
     write(dir.path(), &text);
     let err = load(dir.path()).unwrap_err();
@@ -149,7 +152,7 @@ fn free_text_fields_are_one_bounded_line() {
     };
     assert_eq!(
         message("workspaces[0].name"),
-        "is 201 bytes long; at most 200 are allowed"
+        "is 201 characters long; at most 200 are allowed"
     );
     for path in [
         "workspaces[1].name",
@@ -161,7 +164,8 @@ fn free_text_fields_are_one_bounded_line() {
             "must be one line of text, without control characters"
         );
     }
-    assert!(message("workspaces[1].storage.kms_key_id").starts_with("is 2049 bytes long"));
+    assert!(message("workspaces[1].storage.kms_key_id").starts_with("is 2049 characters long"));
+    assert!(message("workspaces[3].storage.cache_control").starts_with("must be ASCII"));
     assert!(
         !problems.iter().any(|p| p.path.starts_with("workspaces[2]")),
         "ordinary values pass: {err}"

@@ -73,12 +73,13 @@ pub fn check_id(id: &str) -> Result<(), String> {
     }
 }
 
-/// Free text that ends up in a window title, a list row or an HTTP header: one line, bounded.
+/// Free text that ends up in a window title, a list row or an HTTP header: one line, bounded
+/// (in characters, as the form counts them).
 fn check_text(value: &str, max: usize) -> Result<(), String> {
-    if value.len() > max {
+    let length = value.chars().count();
+    if length > max {
         return Err(format!(
-            "is {} bytes long; at most {max} are allowed",
-            value.len()
+            "is {length} characters long; at most {max} are allowed"
         ));
     }
     if value.chars().any(char::is_control) {
@@ -233,7 +234,15 @@ fn check_s3(s3: &S3Storage, at: &JsonPath, found: &mut Found) {
         );
     }
     if let Some(value) = &s3.cache_control {
-        push("cache_control", check_text(value, 1024));
+        push(
+            "cache_control",
+            check_text(value, 1024).and_then(|()| {
+                // Sent as an HTTP header, which carries ASCII only.
+                value.is_ascii().then_some(()).ok_or_else(|| {
+                    "must be ASCII (an HTTP header value), such as max-age=3600".to_string()
+                })
+            }),
+        );
     }
     if let Some(value) = &s3.kms_key_id {
         push("kms_key_id", check_text(value, 2048));

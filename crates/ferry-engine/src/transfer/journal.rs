@@ -531,12 +531,20 @@ impl Journal {
         Ok(())
     }
 
-    pub fn forget_uploads(&self, job: &str) -> Result<()> {
+    /// Forgets one upload (it was aborted) and the parts recorded for it.
+    pub fn forget_upload_id(&self, job: &str, upload_id: &str) -> Result<()> {
         let conn = self.lock();
-        conn.execute("DELETE FROM parts WHERE job = ?1", [job])
-            .map_err(db)?;
-        conn.execute("DELETE FROM uploads WHERE job = ?1", [job])
-            .map_err(db)?;
+        conn.execute(
+            "DELETE FROM parts WHERE job = ?1 AND seq IN
+               (SELECT seq FROM uploads WHERE job = ?1 AND upload_id = ?2)",
+            params![job, upload_id],
+        )
+        .map_err(db)?;
+        conn.execute(
+            "DELETE FROM uploads WHERE job = ?1 AND upload_id = ?2",
+            params![job, upload_id],
+        )
+        .map_err(db)?;
         Ok(())
     }
 

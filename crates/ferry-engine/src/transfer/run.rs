@@ -137,8 +137,9 @@ pub async fn run_job(
     let summary = sink.summary.clone();
     drop(sink);
     let Some((planned, executed)) = outcome else {
-        cancel_uploads(&journal, &dst, id).await?;
+        let aborted = cancel_uploads(&journal, &dst, id).await;
         journal.set_state(id, JobState::Cancelled, Some("cancelled"))?;
+        aborted?;
         return report(
             engine,
             &journal,
@@ -256,63 +257,79 @@ async fn remove_moved_folder(src: &crate::workspace::Resolved, folder: &ObjectKe
     Ok(())
 }
 
+/// Aborts the job's open multipart uploads. One the server will not abort stays recorded, so a
+/// later cancel tries it again, and comes back as the error.
 async fn cancel_uploads(
     journal: &Journal,
     dst: &crate::workspace::Resolved,
     id: &str,
 ) -> Result<()> {
+    let mut refused = Vec::new();
     for (key, upload_id) in journal.open_uploads(id)? {
-        dst.backend
-            .abort_upload(&ObjectKey::new(key), &upload_id)
-            .await?;
+        match dst
+            .backend
+            .abort_upload(&ObjectKey::new(&key), &upload_id)
+            .await
+        {
+            Ok(()) => journal.forget_upload_id(id, &upload_id)?,
+            Err(e) => refused.push(e.to_string()),
+        }
     }
-    journal.forget_uploads(id)
+    match refused.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::Invalid(format!(
+            "{} multipart upload(s) of job {id} could not be aborted and still hold their parts \
+             on the server ({first}); `ferry jobs cancel {id}` tries again",
+            refused.len()
+        ))),
+    }
 }
 
 /// Cancels a job that is not running: aborts its open multipart uploads (no hidden parts keep
-/// costing money) and marks it cancelled. Files already carried stay.
+/// costing money) and marks it cancelled, also when an abort is refused (that is the error).
+/// On a job whose items failed this is giving up on them. Files already carried stay.
 pub async fn cancel_job(engine: &Engine, id: &str) -> Result<()> {
     let journal = engine.journal()?;
-    let job = journal
-        .job(id)?
-        .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
+    // Locked first: the state read below is then this process's to change.
     let _lock = try_lock(&engine.locks_dir(), id)?.ok_or_else(|| {
         Error::Invalid(format!(
             "job {id} is running in another process; stop it there (Ctrl-C)"
         ))
     })?;
+    let job = journal
+        .job(id)?
+        .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
     let dst = engine.resolve(&job.destination).await?;
-    cancel_uploads(&journal, &dst, id).await?;
-    match job.state {
-        // Giving up on failed items: their unfinished uploads are gone, so is the offer to retry.
-        JobState::Failed | JobState::CompletedWithErrors => journal.set_state(
-            id,
-            JobState::Cancelled,
-            Some("given up after failures; what was carried stays"),
-        )?,
-        state if !state.is_finished() => {
-            journal.set_state(id, JobState::Cancelled, Some("cancelled"))?
+    let aborted = cancel_uploads(&journal, &dst, id).await;
+    let why = match (job.state, &job.error) {
+        (JobState::Failed | JobState::CompletedWithErrors, Some(error)) => {
+            Some(format!("given up after: {error}"))
         }
-        _ => {}
+        (JobState::Failed | JobState::CompletedWithErrors, None) => {
+            Some("given up after failures; what was carried stays".to_string())
+        }
+        (state, _) if !state.is_finished() => Some("cancelled".to_string()),
+        _ => None,
+    };
+    if let Some(why) = why {
+        journal.set_state(id, JobState::Cancelled, Some(&why))?;
     }
-    Ok(())
+    aborted
 }
 
 /// Queues the failed items of an ended job to run again; returns how many. Refuses a job that
 /// has not ended or that another Ferry process is running, whose state is not this one's to set.
 pub fn requeue_job(engine: &Engine, id: &str) -> Result<u64> {
     let journal = engine.journal()?;
+    // Held while the state is read and changed: two retries at once cannot both pass.
+    let _lock = try_lock(&engine.locks_dir(), id)?
+        .ok_or_else(|| Error::Invalid(format!("job {id} is running in another Ferry process")))?;
     let job = journal
         .job(id)?
         .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
     if !job.state.is_finished() {
         return Err(Error::Invalid(format!(
             "job {id} has not ended; `ferry jobs resume {id}` continues it"
-        )));
-    }
-    if try_lock(&engine.locks_dir(), id)?.is_none() {
-        return Err(Error::Invalid(format!(
-            "job {id} is running in another Ferry process"
         )));
     }
     let requeued = journal.requeue_failed(id)?;

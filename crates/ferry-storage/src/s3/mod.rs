@@ -430,27 +430,7 @@ impl Backend for S3Backend {
     }
 
     async fn abort_upload(&self, key: &ObjectKey, upload_id: &str) -> Result<()> {
-        let action = format!("abort the upload of {key:?}");
-        match self
-            .client()
-            .abort_multipart_upload()
-            .bucket(self.bucket())
-            .key(self.full_key(key))
-            .upload_id(upload_id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = self.fail(&action, e);
-                // Already gone (completed or aborted): nothing is left to pay for.
-                if e.kind == ErrorKind::NotFound || e.message.contains("NoSuchUpload") {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        upload::abort_upload(self, &self.full_key(key), upload_id).await
     }
 
     async fn test_connection(&self) -> ConnectionReport {

@@ -21,8 +21,8 @@ use super::{ChecksumMode, S3Backend};
 use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::{
-    DonePart, MultipartLog, MultipartState, PART_SIZE_METADATA, bare_etag, md5_base64, md5_hex,
-    multipart_etag,
+    DonePart, MultipartLog, MultipartState, PART_SIZE_METADATA, bare_etag, file_parts_match,
+    md5_base64, md5_hex, multipart_etag,
 };
 use crate::key::ObjectKey;
 
@@ -154,17 +154,33 @@ async fn read_chunk(reader: &mut Reader, len: u64, key: &ObjectKey) -> Result<By
 async fn resumable_state(
     backend: &S3Backend,
     key: &ObjectKey,
-    from_file: bool,
+    file: Option<(&std::path::Path, u64)>,
     len: u64,
     log: Option<&Arc<dyn MultipartLog>>,
 ) -> Option<MultipartState> {
     let log = log?;
     let state = log.resume()?;
     let full = backend.full_key(key);
-    // Only a local file can be re-read from the middle.
-    let usable = from_file
-        && state.part_size >= super::MIN_PART_SIZE
-        && len.div_ceil(state.part_size) <= super::MAX_PARTS;
+    // Only a local file can be re-read from the middle, and only while it is what it was.
+    let usable = match file {
+        Some((path, offset))
+            if state.part_size >= super::MIN_PART_SIZE
+                && len.div_ceil(state.part_size) <= super::MAX_PARTS =>
+        {
+            let (path, part_size, parts) =
+                (path.to_path_buf(), state.part_size, state.parts.clone());
+            let same = tokio::task::spawn_blocking(move || {
+                file_parts_match(&path, offset, len, part_size, &parts)
+            })
+            .await
+            .unwrap_or(false);
+            if !same {
+                tracing::info!(key = %key, "the file changed since its upload began; starting over");
+            }
+            same
+        }
+        _ => false,
+    };
     let alive = usable
         && match backend
             .client()
@@ -209,8 +225,11 @@ async fn put_multipart(
     let full = backend.full_key(key);
     let check_etag = h.etag_is_md5();
     let len = body.len;
-    let from_file = matches!(body.source, PutSource::File { .. });
-    let state = resumable_state(backend, key, from_file, len, log.as_ref()).await;
+    let file = match &body.source {
+        PutSource::File { path, offset } => Some((path.as_path(), *offset)),
+        _ => None,
+    };
+    let state = resumable_state(backend, key, file, len, log.as_ref()).await;
     let (upload_id, part_size, done) = match state {
         Some(state) => (state.upload_id, state.part_size, state.parts),
         None => {
@@ -477,9 +496,9 @@ async fn discard(backend: &S3Backend, key: &ObjectKey) {
     }
 }
 
-/// Aborts an upload so its parts stop costing money; whether it is gone. Failure is logged, not
-/// raised, because it always follows another error that matters more.
-pub(super) async fn abort(backend: &S3Backend, full: &str, upload_id: &str) -> bool {
+/// Aborts an upload so its parts stop costing money. One already gone (completed or aborted)
+/// counts as aborted: nothing is left to pay for.
+pub(super) async fn abort_upload(backend: &S3Backend, full: &str, upload_id: &str) -> Result<()> {
     match backend
         .client()
         .abort_multipart_upload()
@@ -489,14 +508,24 @@ pub(super) async fn abort(backend: &S3Backend, full: &str, upload_id: &str) -> b
         .send()
         .await
     {
-        Ok(_) => true,
+        Ok(_) => Ok(()),
         Err(e) => {
-            let e = backend.fail("abort upload", e);
-            let gone = e.kind == ErrorKind::NotFound || e.message.contains("NoSuchUpload");
-            if !gone {
-                tracing::warn!(key = full, error = %e, "could not abort a multipart upload");
+            let e = backend.fail(&format!("abort the upload of {full:?}"), e);
+            if e.kind == ErrorKind::NotFound || e.message.contains("NoSuchUpload") {
+                Ok(())
+            } else {
+                Err(e)
             }
-            gone
         }
     }
+}
+
+/// [`abort_upload`] after another error that matters more: a failure is logged, not raised.
+/// Whether the upload is gone.
+pub(super) async fn abort(backend: &S3Backend, full: &str, upload_id: &str) -> bool {
+    let result = abort_upload(backend, full, upload_id).await;
+    if let Err(e) = &result {
+        tracing::warn!(key = full, error = %e, "could not abort a multipart upload");
+    }
+    result.is_ok()
 }
