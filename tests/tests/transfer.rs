@@ -597,6 +597,154 @@ failed_upload_tests! {
     a_failed_upload_whose_file_changed_is_retried_from_scratch: Then::EditThenRetry;
 }
 
+/// An answer the network lost after the server had acted on the request.
+#[derive(Clone, Copy, PartialEq)]
+enum Lost {
+    /// CompleteMultipartUpload's answers; everything else goes through.
+    Completion,
+    /// CompleteMultipartUpload's answers, and every read and abort fails until healed.
+    CompletionAndReads,
+    /// Every part after the first is refused, and the abort that follows is carried out but its
+    /// answer is lost.
+    Abort,
+}
+
+/// A server may act on a request whose answer never arrives. A completed upload is recognised by
+/// its object (the multipart ETag of the parts Ferry sent, and the size): done, with nothing
+/// sent again, on the spot or at the retry. An upload aborted behind Ferry's back is not
+/// continued (s3s-fs answers ListParts even for an upload that is gone): the retry starts anew.
+async fn lost_answer(server: Server, lost: Lost) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let healed = Arc::new(AtomicBool::new(false));
+    // Reads fail only after the completion (before it, Ferry looks for what it would replace).
+    let completing = Arc::new(AtomicBool::new(false));
+    let proxy = Proxy::start(&server.endpoint, {
+        let healed = healed.clone();
+        move |_, method, target| {
+            if healed.load(Ordering::SeqCst) {
+                return Action::Forward;
+            }
+            let upload = target.contains("uploadId=");
+            let completion = method == "POST" && upload;
+            let abort = method == "DELETE" && upload;
+            if completion {
+                completing.store(true, Ordering::SeqCst);
+            }
+            let after = completing.load(Ordering::SeqCst);
+            match lost {
+                Lost::Completion if completion => Action::CutAfter(0),
+                Lost::CompletionAndReads if completion => Action::CutAfter(0),
+                Lost::CompletionAndReads if after && (method == "HEAD" || abort) => {
+                    Action::InternalError
+                }
+                Lost::Abort if method == "PUT" && part_number(target).is_some_and(|n| n >= 2) => {
+                    Action::InternalError
+                }
+                Lost::Abort if abort => Action::CutAfter(0),
+                _ => Action::Forward,
+            }
+        }
+    })
+    .await;
+    let user = User::new();
+    let bucket = unique_bucket("lost");
+    let direct = user.add_s3(&server, &bucket);
+    let ws = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+    ]);
+    let src = user.home.path().join("big.bin");
+    big_file(&src, 12);
+    let up = user.run(&["cp", src.to_str().unwrap(), &format!("{ws}:big.bin")]);
+    let journal = user.journal();
+    let job = journal.jobs().unwrap().pop().unwrap();
+    let created = |proxy: &Proxy| {
+        proxy
+            .seen()
+            .iter()
+            .filter(|s| s.method == "POST" && s.target.contains("uploads"))
+            .count()
+    };
+    let parts_sent = |proxy: &Proxy| {
+        proxy
+            .seen()
+            .iter()
+            .filter(|s| s.method == "PUT" && part_number(&s.target).is_some())
+            .count()
+    };
+    // Every upload the server began, the first run's included.
+    let mut begun = proxy.upload_ids();
+    if lost == Lost::Completion {
+        assert_eq!(up.code, 0, "the object is there: {}", up.output());
+        assert_eq!(created(&proxy), 1, "one upload: {:?}", proxy.seen());
+        assert_eq!(parts_sent(&proxy), 3, "each part once: {:?}", proxy.seen());
+    } else {
+        assert_ne!(up.code, 0, "{}", up.output());
+        assert_eq!(
+            journal.open_uploads(&job.id).unwrap().len(),
+            1,
+            "the upload whose abort got no answer is kept: {}",
+            up.output()
+        );
+        healed.store(true, Ordering::SeqCst);
+        proxy.clear();
+        let retry = user.run(&["jobs", "retry", &job.id]);
+        assert_eq!(retry.code, 0, "{}", retry.output());
+        let (fresh, resent) = match lost {
+            // Nothing to send: the object was complete all along.
+            Lost::CompletionAndReads => (0, 0),
+            _ => (1, 3),
+        };
+        assert_eq!(created(&proxy), fresh, "new uploads: {:?}", proxy.seen());
+        assert_eq!(parts_sent(&proxy), resent, "parts: {:?}", proxy.seen());
+        begun.extend(proxy.upload_ids());
+    }
+    let down = user.home.path().join("down.bin");
+    let get = user.run(&["cp", &format!("{direct}:big.bin"), down.to_str().unwrap()]);
+    assert_eq!(get.code, 0, "{}", get.output());
+    assert!(same_file(&src, &down), "the object is the file");
+    assert!(journal.open_uploads(&job.id).unwrap().is_empty());
+    let client = sdk_client(&server);
+    for (target, id) in begun {
+        let key = target
+            .split('?')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
+        assert_eq!(
+            parts_left(&client, &server, &bucket, key, &id).await,
+            0,
+            "upload {id} is not left open"
+        );
+    }
+}
+
+macro_rules! lost_answer_tests {
+    ($($name:ident: $lost:expr;)*) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread")]
+            async fn on_moto() {
+                lost_answer(moto(), $lost).await;
+            }
+            #[tokio::test(flavor = "multi_thread")]
+            async fn on_s3s() {
+                lost_answer(s3s(), $lost).await;
+            }
+        }
+    )*};
+}
+
+lost_answer_tests! {
+    an_upload_completed_whose_answer_was_lost_is_done: Lost::Completion;
+    an_upload_completed_whose_answer_was_lost_is_done_at_the_retry: Lost::CompletionAndReads;
+    an_upload_aborted_whose_answer_was_lost_starts_anew_at_the_retry: Lost::Abort;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_mid_upload_then_resume_sends_no_finished_part_again_on_moto() {
     kill_9_mid_upload_then_resume_sends_no_finished_part_again(moto()).await;

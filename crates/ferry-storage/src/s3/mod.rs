@@ -11,6 +11,7 @@ mod error;
 mod headers;
 mod list;
 mod probe;
+mod resume;
 mod upload;
 
 use std::sync::Arc;

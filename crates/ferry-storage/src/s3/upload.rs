@@ -17,12 +17,12 @@ use tokio::io::AsyncReadExt;
 
 use super::create;
 use super::headers::{Headers, with_headers};
+use super::resume::{Resume, Upload};
 use super::{ChecksumMode, S3Backend};
 use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::{
-    DonePart, MultipartLog, MultipartState, PART_SIZE_METADATA, bare_etag, file_parts_match,
-    md5_base64, md5_hex, multipart_etag,
+    DonePart, MultipartLog, PART_SIZE_METADATA, bare_etag, md5_base64, md5_hex, multipart_etag,
 };
 use crate::key::ObjectKey;
 
@@ -150,69 +150,6 @@ async fn read_chunk(reader: &mut Reader, len: u64, key: &ObjectKey) -> Result<By
     Ok(Bytes::from(buf))
 }
 
-/// Continues a recorded upload if the server still has it, else forgets it.
-async fn resumable_state(
-    backend: &S3Backend,
-    key: &ObjectKey,
-    file: Option<(&std::path::Path, u64)>,
-    len: u64,
-    log: Option<&Arc<dyn MultipartLog>>,
-) -> Option<MultipartState> {
-    let log = log?;
-    let state = log.resume()?;
-    let full = backend.full_key(key);
-    // Only a local file can be re-read from the middle, and only while it is what it was.
-    let usable = match file {
-        Some((path, offset))
-            if state.part_size >= super::MIN_PART_SIZE
-                && len.div_ceil(state.part_size) <= super::MAX_PARTS =>
-        {
-            let (path, part_size, parts) =
-                (path.to_path_buf(), state.part_size, state.parts.clone());
-            let same = tokio::task::spawn_blocking(move || {
-                file_parts_match(&path, offset, len, part_size, &parts)
-            })
-            .await
-            .unwrap_or(false);
-            if !same {
-                tracing::info!(key = %key, "the file changed since its upload began; starting over");
-            }
-            same
-        }
-        _ => false,
-    };
-    let alive = usable
-        && match backend
-            .client()
-            .list_parts()
-            .bucket(backend.bucket())
-            .key(&full)
-            .upload_id(&state.upload_id)
-            .max_parts(1)
-            .send()
-            .await
-        {
-            Ok(_) => true,
-            // moto 5 answers 200 with a body the SDK cannot parse: the upload is there.
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => true,
-            Err(e) => {
-                let e = backend.fail("list parts", e);
-                tracing::info!(key = %key, error = %e, "checking a recorded multipart upload");
-                // Servers without ListParts: trust the journal; CompleteMultipartUpload checks.
-                !matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidRequest)
-                    && !e.message.contains("NoSuchUpload")
-            }
-        };
-    tracing::debug!(key = %key, usable, alive, parts = state.parts.len(), "recorded multipart upload");
-    if alive {
-        return Some(state);
-    }
-    // Not alive: nothing is left to keep, whatever the abort says.
-    abort(backend, &full, &state.upload_id).await;
-    log.finished();
-    None
-}
-
 async fn put_multipart(
     backend: &S3Backend,
     key: &ObjectKey,
@@ -225,14 +162,24 @@ async fn put_multipart(
     let full = backend.full_key(key);
     let check_etag = h.etag_is_md5();
     let len = body.len;
+    // Owned: the body is consumed by the parts, and the file is looked at again after them.
     let file = match &body.source {
-        PutSource::File { path, offset } => Some((path.as_path(), *offset)),
+        PutSource::File { path, offset } => Some((path.clone(), *offset)),
         _ => None,
     };
-    let state = resumable_state(backend, key, file, len, log.as_ref()).await;
-    let (upload_id, part_size, done) = match state {
-        Some(state) => (state.upload_id, state.part_size, state.parts),
-        None => {
+    let upload = Upload {
+        backend,
+        key,
+        file: file
+            .as_ref()
+            .map(|(path, offset)| (path.as_path(), *offset)),
+        len,
+        etag_is_md5: check_etag,
+    };
+    let (upload_id, part_size, done) = match upload.recorded(log.as_ref()).await {
+        Resume::Done(etag) => return Ok(etag),
+        Resume::Continue(state) => (state.upload_id, state.part_size, state.parts),
+        Resume::Fresh => {
             let part_size = backend.config().part_size_for(len);
             let request = backend
                 .client()
@@ -270,11 +217,16 @@ async fn put_multipart(
         Ok(mut parts) => {
             parts.extend(done);
             parts.sort_by_key(|p| p.number);
-            let verified = complete(backend, key, &upload_id, &parts, &action, len)
-                .await
-                .and_then(|etag| {
-                    verify_multipart(key, &parts, etag.as_deref(), check_etag).map(|()| etag)
-                });
+            let completed = match complete(backend, key, &upload_id, &parts, &action, len).await {
+                // The server may have completed it and only the answer was lost.
+                Err(e) if e.kind != ErrorKind::Corrupt => {
+                    upload.completed(&upload_id, &parts).await.ok_or(e)
+                }
+                other => other,
+            };
+            let verified = completed.and_then(|etag| {
+                verify_multipart(key, &parts, etag.as_deref(), check_etag).map(|()| etag)
+            });
             if verified
                 .as_ref()
                 .is_err_and(|e| e.kind == ErrorKind::Corrupt)

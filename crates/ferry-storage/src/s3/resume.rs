@@ -1,0 +1,157 @@
+//! Carrying on a multipart upload the journal recorded, and recognising one the server finished
+//! although its answer never arrived.
+//!
+//! A server acts on a request whose answer may then be lost: a completion leaves the object in
+//! place and the upload gone, an abort leaves nothing. Either way the recorded upload cannot be
+//! continued, and some servers still answer ListParts for it (s3s-fs does, with no parts), so
+//! the parts the server lists are compared with the parts recorded.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::S3Backend;
+use super::upload::abort_upload;
+use crate::backend::Backend;
+use crate::error::ErrorKind;
+use crate::integrity::{
+    DonePart, MultipartLog, MultipartState, bare_etag, file_parts_match, multipart_etag,
+};
+use crate::key::ObjectKey;
+
+/// What to do about the upload recorded for an object.
+pub(super) enum Resume {
+    /// Nothing worth continuing: begin a new upload.
+    Fresh,
+    /// Send the parts not yet done, then complete.
+    Continue(MultipartState),
+    /// The object already is what was being sent; its ETag.
+    Done(Option<String>),
+}
+
+/// What the object being uploaded is made of, to judge a recorded upload by.
+pub(super) struct Upload<'a> {
+    pub backend: &'a S3Backend,
+    pub key: &'a ObjectKey,
+    /// The local file and the offset the object starts at, when the source is one.
+    pub file: Option<(&'a Path, u64)>,
+    pub len: u64,
+    /// Whether the server's ETags are MD5s (not under SSE-KMS), so an object can be recognised.
+    pub etag_is_md5: bool,
+}
+
+impl Upload<'_> {
+    /// Continues a recorded upload if the server still has its parts, recognises it if it was
+    /// completed, and otherwise aborts and forgets it.
+    pub async fn recorded(&self, log: Option<&Arc<dyn MultipartLog>>) -> Resume {
+        let Some(log) = log else {
+            return Resume::Fresh;
+        };
+        let Some(state) = log.resume() else {
+            return Resume::Fresh;
+        };
+        let full = self.backend.full_key(self.key);
+        let usable = self.file_unchanged(&state).await;
+        if usable && !state.parts.is_empty() && self.server_has_parts(&full, &state).await {
+            tracing::debug!(key = %self.key, parts = state.parts.len(), "continuing a recorded multipart upload");
+            return Resume::Continue(state);
+        }
+        let covers = usable && {
+            let mut numbers: Vec<i32> = state.parts.iter().map(|p| p.number).collect();
+            numbers.sort_unstable();
+            let count = self.len.div_ceil(state.part_size).max(1) as i32;
+            numbers == (1..=count).collect::<Vec<_>>()
+        };
+        let done = if covers {
+            self.completed(&state.upload_id, &state.parts).await
+        } else {
+            None
+        };
+        if done.is_none() {
+            // Nothing is left to keep, whatever the abort says: an upload whose parts the server
+            // no longer lists, or one without finished parts, holds nothing worth paying for.
+            super::upload::abort(self.backend, &full, &state.upload_id).await;
+        }
+        log.finished();
+        match done {
+            Some(etag) => Resume::Done(etag),
+            None => Resume::Fresh,
+        }
+    }
+
+    /// Whether the object already is `parts` put together, as the completion of `upload_id`
+    /// whose answer was lost would have left it. Then the object's ETag.
+    pub async fn completed(&self, upload_id: &str, parts: &[DonePart]) -> Option<Option<String>> {
+        if !self.etag_is_md5 {
+            return None;
+        }
+        let mut parts = parts.to_vec();
+        parts.sort_by_key(|p| p.number);
+        let md5s: Vec<String> = parts.into_iter().map(|p| p.md5).collect();
+        let expected = multipart_etag(&md5s);
+        let meta = self.backend.stat(self.key).await.ok()?;
+        let etag = meta.etag.filter(|etag| bare_etag(etag) == expected)?;
+        if meta.size != self.len {
+            return None;
+        }
+        tracing::info!(key = %self.key, "the upload was completed although its answer was lost");
+        // Gone once completed. Were the object an identical earlier one instead, the upload would
+        // still hold its parts: aborting costs one request and a refusal here changes nothing.
+        let full = self.backend.full_key(self.key);
+        if let Err(e) = abort_upload(self.backend, &full, upload_id).await {
+            tracing::debug!(key = %self.key, error = %e, "abort after a recognised completion");
+        }
+        Some(Some(etag))
+    }
+
+    /// Only a local file can be re-read from the middle, and only while it is what it was.
+    async fn file_unchanged(&self, state: &MultipartState) -> bool {
+        let Some((path, offset)) = self.file else {
+            return false;
+        };
+        if state.part_size < super::MIN_PART_SIZE
+            || self.len.div_ceil(state.part_size) > super::MAX_PARTS
+        {
+            return false;
+        }
+        let (path, len, part_size, parts) = (
+            path.to_path_buf(),
+            self.len,
+            state.part_size,
+            state.parts.clone(),
+        );
+        let same = tokio::task::spawn_blocking(move || {
+            file_parts_match(&path, offset, len, part_size, &parts)
+        })
+        .await
+        .unwrap_or(false);
+        if !same {
+            tracing::info!(key = %self.key, "the file changed since its upload began; starting over");
+        }
+        same
+    }
+
+    async fn server_has_parts(&self, full: &str, state: &MultipartState) -> bool {
+        let listed = self
+            .backend
+            .client()
+            .list_parts()
+            .bucket(self.backend.bucket())
+            .key(full)
+            .upload_id(&state.upload_id)
+            .max_parts(1)
+            .send()
+            .await;
+        match listed {
+            Ok(out) => !out.parts().is_empty(),
+            // moto 5 answers 200 with a body the SDK cannot parse: the upload is there.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => true,
+            Err(e) => {
+                let e = self.backend.fail("list parts", e);
+                tracing::info!(key = %self.key, error = %e, "checking a recorded multipart upload");
+                // Servers without ListParts: trust the journal; CompleteMultipartUpload checks.
+                !matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidRequest)
+                    && !e.message.contains("NoSuchUpload")
+            }
+        }
+    }
+}
