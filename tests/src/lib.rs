@@ -295,6 +295,41 @@ pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
+/// Parts the server still holds for an upload: 0 once it is aborted. (moto answers ListParts
+/// with a body the SDK cannot read, so there its open-upload listing is asked instead.)
+pub async fn parts_left(
+    client: &aws_sdk_s3::Client,
+    server: &Server,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+) -> usize {
+    if server.name == "moto" {
+        let open = client
+            .list_multipart_uploads()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
+        return open
+            .uploads()
+            .iter()
+            .filter(|u| u.upload_id() == Some(upload_id))
+            .count();
+    }
+    match client
+        .list_parts()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .send()
+        .await
+    {
+        Ok(out) => out.parts().len(),
+        Err(_) => 0,
+    }
+}
+
 /// Every file below `root`, relative path → contents.
 pub fn read_tree(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     fn walk(

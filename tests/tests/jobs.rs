@@ -202,3 +202,98 @@ async fn a_retry_is_only_for_an_ended_job_no_other_process_is_running() {
     );
     assert_eq!(journal.job(&id).unwrap().unwrap().state, JobState::Queued);
 }
+
+/// Cancelling one item mid-upload aborts its multipart upload; when the server refuses that
+/// abort, the upload stays in the journal (never an open upload nobody knows of), the item says
+/// so, and giving up on the job later aborts it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_item_whose_abort_is_refused_keeps_its_upload() {
+    use ferry_engine::secrets::Keychain;
+    use ferry_tests::proxy::{Action, Proxy};
+    use ferry_tests::{Server, User, big_file, parts_left, s3s, sdk_client, unique_bucket};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = s3s();
+    // Part 1 goes through; later parts hang, and aborts are refused until healed.
+    let healed = Arc::new(AtomicBool::new(false));
+    let proxy = Proxy::start(&server.endpoint, {
+        let healed = healed.clone();
+        move |_, method, target| {
+            let later_part = method == "PUT"
+                && target.contains("partNumber=")
+                && !target.contains("partNumber=1&")
+                && !target.ends_with("partNumber=1");
+            let abort = method == "DELETE" && target.contains("uploadId=");
+            match (healed.load(Ordering::SeqCst), later_part, abort) {
+                (false, true, _) => Action::Stall,
+                (false, _, true) => Action::InternalError,
+                _ => Action::Forward,
+            }
+        }
+    })
+    .await;
+    let user = User::new();
+    let bucket = unique_bucket("itemcancel");
+    user.add_s3(&server, &bucket);
+    let via = Server {
+        endpoint: proxy.url.clone(),
+        ..server.clone()
+    };
+    let ws = user.add_s3_workspace(&via, &bucket);
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+    ]);
+    let src = user.home.path().join("big.bin");
+    big_file(&src, 12);
+    let engine = Arc::new(
+        Engine::load(user.config.path(), Arc::new(Keychain))
+            .unwrap()
+            .with_data_dir(user.home.path().join(".ferry-data")),
+    );
+    let from = engine.parse_location(src.to_str().unwrap()).unwrap();
+    let to = engine.parse_location(&format!("{ws}:big.bin")).unwrap();
+    let id = engine
+        .create_job(JobKind::Copy, &from, &to, &JobOptions::default())
+        .unwrap();
+    let control = JobControl::default();
+    let run = {
+        let (engine, id, control) = (engine.clone(), id.clone(), control.clone());
+        tokio::spawn(async move {
+            ferry_engine::transfer::run_job(&engine, &id, Arc::new(Accounting::default()), control)
+                .await
+        })
+    };
+    let journal = engine.journal().unwrap();
+    tokio::task::block_in_place(|| {
+        wait_until(60, "part 1 to be journaled", || {
+            journal.parts(&id, 1).is_ok_and(|p| !p.is_empty())
+        })
+    });
+    let kept = journal.open_uploads(&id).unwrap();
+    control.cancel_item(1);
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.tally.skipped, 1, "{report:?}");
+    assert_eq!(
+        journal.open_uploads(&id).unwrap(),
+        kept,
+        "the upload the server would not abort is kept"
+    );
+    let item = journal.items(&id).unwrap().pop().unwrap();
+    let said = item.error.unwrap_or_default();
+    assert!(said.contains("tries again"), "{said}");
+    let client = sdk_client(&server);
+    let (key, upload_id) = &kept[0];
+    assert!(parts_left(&client, &server, &bucket, key, upload_id).await > 0);
+
+    healed.store(true, Ordering::SeqCst);
+    ferry_engine::transfer::cancel_job(&engine, &id)
+        .await
+        .unwrap();
+    assert!(journal.open_uploads(&id).unwrap().is_empty());
+    assert_eq!(
+        parts_left(&client, &server, &bucket, key, upload_id).await,
+        0,
+        "giving up aborted it"
+    );
+}

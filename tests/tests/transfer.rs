@@ -7,7 +7,8 @@ use std::process::Stdio;
 
 use ferry_tests::proxy::{Action, Proxy};
 use ferry_tests::{
-    Server, User, big_file, moto, read_tree, s3s, same_file, sdk_client, unique_bucket, wait_until,
+    Server, User, big_file, moto, parts_left, read_tree, s3s, same_file, sdk_client, unique_bucket,
+    wait_until,
 };
 
 fn through(server: &Server, proxy: &Proxy) -> Server {
@@ -280,41 +281,6 @@ async fn cancel_leaves_no_open_multipart_upload(server: Server) {
         "a cancelled job does not resume: {}",
         resume.output()
     );
-}
-
-/// Parts the server still holds for an upload: 0 once it is aborted. (moto answers ListParts
-/// with a body the SDK cannot read, so there its open-upload listing is asked instead.)
-async fn parts_left(
-    client: &aws_sdk_s3::Client,
-    server: &Server,
-    bucket: &str,
-    key: &str,
-    upload_id: &str,
-) -> usize {
-    if server.name == "moto" {
-        let open = client
-            .list_multipart_uploads()
-            .bucket(bucket)
-            .send()
-            .await
-            .unwrap();
-        return open
-            .uploads()
-            .iter()
-            .filter(|u| u.upload_id() == Some(upload_id))
-            .count();
-    }
-    match client
-        .list_parts()
-        .bucket(bucket)
-        .key(key)
-        .upload_id(upload_id)
-        .send()
-        .await
-    {
-        Ok(out) => out.parts().len(),
-        Err(_) => 0,
-    }
 }
 
 async fn a_move_whose_verification_fails_keeps_the_source(server: Server) {
@@ -602,23 +568,27 @@ failed_upload_tests! {
 enum Lost {
     /// CompleteMultipartUpload's answers; everything else goes through.
     Completion,
-    /// CompleteMultipartUpload's answers, and every read and abort fails until healed.
-    CompletionAndReads,
+    /// CompleteMultipartUpload's answers, and then the network fails until healed.
+    CompletionThenDown,
     /// Every part after the first is refused, and the abort that follows is carried out but its
-    /// answer is lost.
+    /// answer is lost; then ListParts shows the upload holds nothing.
     Abort,
+    /// As `Abort`, and then the network fails until healed.
+    AbortThenDown,
 }
 
 /// A server may act on a request whose answer never arrives. A completed upload is recognised by
 /// its object (the multipart ETag of the parts Ferry sent, and the size): done, with nothing
-/// sent again, on the spot or at the retry. An upload aborted behind Ferry's back is not
-/// continued (s3s-fs answers ListParts even for an upload that is gone): the retry starts anew.
+/// sent again, on the spot or at the retry. An upload aborted behind Ferry's back is forgotten
+/// once the server shows it holds nothing, and otherwise kept, but not continued (s3s-fs
+/// answers ListParts even for an upload that is gone): the retry starts anew.
 async fn lost_answer(server: Server, lost: Lost) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     let healed = Arc::new(AtomicBool::new(false));
-    // Reads fail only after the completion (before it, Ferry looks for what it would replace).
-    let completing = Arc::new(AtomicBool::new(false));
+    // Set by the request whose answer is lost; only then does the network go down (before it,
+    // Ferry looks for what it would replace).
+    let down = Arc::new(AtomicBool::new(false));
     let proxy = Proxy::start(&server.endpoint, {
         let healed = healed.clone();
         move |_, method, target| {
@@ -626,23 +596,22 @@ async fn lost_answer(server: Server, lost: Lost) {
                 return Action::Forward;
             }
             let upload = target.contains("uploadId=");
-            let completion = method == "POST" && upload;
-            let abort = method == "DELETE" && upload;
-            if completion {
-                completing.store(true, Ordering::SeqCst);
-            }
-            let after = completing.load(Ordering::SeqCst);
-            match lost {
-                Lost::Completion if completion => Action::CutAfter(0),
-                Lost::CompletionAndReads if completion => Action::CutAfter(0),
-                Lost::CompletionAndReads if after && (method == "HEAD" || abort) => {
-                    Action::InternalError
+            let lost_here = match lost {
+                Lost::Completion | Lost::CompletionThenDown => method == "POST" && upload,
+                Lost::Abort | Lost::AbortThenDown => method == "DELETE" && upload,
+            };
+            let refused_part = matches!(lost, Lost::Abort | Lost::AbortThenDown)
+                && method == "PUT"
+                && part_number(target).is_some_and(|n| n >= 2);
+            if lost_here {
+                if matches!(lost, Lost::CompletionThenDown | Lost::AbortThenDown) {
+                    down.store(true, Ordering::SeqCst);
                 }
-                Lost::Abort if method == "PUT" && part_number(target).is_some_and(|n| n >= 2) => {
-                    Action::InternalError
-                }
-                Lost::Abort if abort => Action::CutAfter(0),
-                _ => Action::Forward,
+                Action::CutAfter(0)
+            } else if refused_part || down.load(Ordering::SeqCst) {
+                Action::InternalError
+            } else {
+                Action::Forward
             }
         }
     })
@@ -682,10 +651,11 @@ async fn lost_answer(server: Server, lost: Lost) {
         assert_eq!(parts_sent(&proxy), 3, "each part once: {:?}", proxy.seen());
     } else {
         assert_ne!(up.code, 0, "{}", up.output());
+        let kept = usize::from(lost != Lost::Abort);
         assert_eq!(
             journal.open_uploads(&job.id).unwrap().len(),
-            1,
-            "the upload whose abort got no answer is kept: {}",
+            kept,
+            "kept only while the server could not show the upload holds nothing: {}",
             up.output()
         );
         healed.store(true, Ordering::SeqCst);
@@ -694,7 +664,7 @@ async fn lost_answer(server: Server, lost: Lost) {
         assert_eq!(retry.code, 0, "{}", retry.output());
         let (fresh, resent) = match lost {
             // Nothing to send: the object was complete all along.
-            Lost::CompletionAndReads => (0, 0),
+            Lost::CompletionThenDown => (0, 0),
             _ => (1, 3),
         };
         assert_eq!(created(&proxy), fresh, "new uploads: {:?}", proxy.seen());
@@ -741,8 +711,9 @@ macro_rules! lost_answer_tests {
 
 lost_answer_tests! {
     an_upload_completed_whose_answer_was_lost_is_done: Lost::Completion;
-    an_upload_completed_whose_answer_was_lost_is_done_at_the_retry: Lost::CompletionAndReads;
-    an_upload_aborted_whose_answer_was_lost_starts_anew_at_the_retry: Lost::Abort;
+    an_upload_completed_whose_answer_was_lost_is_done_at_the_retry: Lost::CompletionThenDown;
+    an_upload_aborted_whose_answer_was_lost_is_forgotten: Lost::Abort;
+    an_upload_aborted_whose_answer_was_lost_starts_anew_at_the_retry: Lost::AbortThenDown;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -925,6 +896,115 @@ async fn a_copy_in_parts_keeps_the_source_headers_and_metadata(server: Server) {
         copied.metadata.get("owner").map(String::as_str),
         Some("ferry tests")
     );
+}
+
+/// A copy in parts records its upload in the journal while it is open. When its completion and
+/// then its abort are refused, the upload stays recorded (never one nobody knows of); the next
+/// copy of the item aborts it before beginning anew, and is refused while that abort is.
+async fn a_copy_in_parts_whose_abort_is_refused_is_kept(server: Server) {
+    use ferry_engine::transfer::Journal;
+    use ferry_engine::transfer::journal::ItemLog;
+    use ferry_storage::BackendExt;
+    use ferry_storage::backend::{Backend, PutBody, PutOptions};
+    use ferry_storage::integrity::MultipartLog;
+    use ferry_storage::key::ObjectKey;
+    use ferry_storage::s3::{ChecksumMode, S3Backend};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let healed = Arc::new(AtomicBool::new(false));
+    let proxy = Proxy::start(&server.endpoint, {
+        let healed = healed.clone();
+        move |_, method, target| {
+            let ends_upload = matches!(method, "POST" | "DELETE") && target.contains("uploadId=");
+            if ends_upload && !healed.load(Ordering::SeqCst) {
+                Action::InternalError
+            } else {
+                Action::Forward
+            }
+        }
+    })
+    .await;
+    let direct = server
+        .fresh_backend("keptcopy", ChecksumMode::WhenRequired)
+        .await;
+    let mut config = direct.config().clone();
+    config.endpoint_url = Some(proxy.url.clone());
+    config.max_single_copy = 1024 * 1024;
+    let via = S3Backend::connect(config).await;
+    let data = ferry_storage::testkit::pattern(3 * 1024 * 1024 + 5, 3);
+    let (from, to) = (
+        ObjectKey::new("src/data.raw"),
+        ObjectKey::new("dst/copy.raw"),
+    );
+    direct
+        .put(
+            &from,
+            PutBody::from_bytes(data.clone()),
+            &PutOptions::default(),
+        )
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let journal = Arc::new(Journal::open(&home.path().join("journal.sqlite")).unwrap());
+    let log = || -> Option<Arc<dyn MultipartLog>> {
+        Some(Arc::new(ItemLog {
+            journal: journal.clone(),
+            job: "copyjob".into(),
+            seq: 1,
+            dest_key: to.to_string(),
+            on_part: Box::new(|_| {}),
+        }))
+    };
+    let source = via.copy_source(&from).unwrap();
+    let size = data.len() as u64;
+
+    let failed = via.copy_from(&source, size, &to, log()).await;
+    assert!(failed.is_err(), "the completion is refused");
+    let kept = journal.open_uploads("copyjob").unwrap();
+    assert_eq!(
+        kept.len(),
+        1,
+        "the upload the server would not abort is kept"
+    );
+    let client = sdk_client(&server);
+    let bucket = direct.config().bucket.clone();
+    let (key, upload_id) = &kept[0];
+    let full_key = format!("{}{key}", direct.config().prefix);
+    assert!(parts_left(&client, &server, &bucket, &full_key, upload_id).await > 0);
+
+    let again = via.copy_from(&source, size, &to, log()).await.unwrap_err();
+    assert!(
+        again
+            .message
+            .contains("could not be aborted, so it was kept"),
+        "{again}"
+    );
+    assert_eq!(
+        journal.open_uploads("copyjob").unwrap(),
+        kept,
+        "still known"
+    );
+
+    healed.store(true, Ordering::SeqCst);
+    via.copy_from(&source, size, &to, log()).await.unwrap();
+    assert_eq!(direct.get_bytes(&to).await.unwrap(), data);
+    assert!(journal.open_uploads("copyjob").unwrap().is_empty());
+    assert_eq!(
+        parts_left(&client, &server, &bucket, &full_key, upload_id).await,
+        0,
+        "the kept upload was aborted before the copy began anew"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_in_parts_whose_abort_is_refused_is_kept_on_moto() {
+    a_copy_in_parts_whose_abort_is_refused_is_kept(moto()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_in_parts_whose_abort_is_refused_is_kept_on_s3s() {
+    a_copy_in_parts_whose_abort_is_refused_is_kept(s3s()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -330,9 +330,16 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Where `key` can be copied from server-side, if this store allows that.
     fn copy_source(&self, key: &ObjectKey) -> Option<CopySource>;
 
-    /// Copies server-side from `source` (of `size` bytes) to `to` in this store.
-    async fn copy_from(&self, source: &CopySource, size: u64, to: &ObjectKey)
-    -> Result<ObjectMeta>;
+    /// Copies server-side from `source` (of `size` bytes) to `to` in this store. A copy in parts
+    /// records its upload in `log` while it is open, so that one the server will not abort is
+    /// never forgotten; a copy is not continued, so a recorded one is aborted first.
+    async fn copy_from(
+        &self,
+        source: &CopySource,
+        size: u64,
+        to: &ObjectKey,
+        log: Option<std::sync::Arc<dyn crate::integrity::MultipartLog>>,
+    ) -> Result<ObjectMeta>;
 
     /// How a multipart object was uploaded: (number of parts, size of the first part). `None`
     /// for single-part objects and stores without parts.

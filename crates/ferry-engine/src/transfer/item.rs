@@ -9,6 +9,8 @@ use ferry_storage::{
     BackendExt, ErrorKind, ObjectKey, ObjectMeta, PutBody, PutOptions, StorageError,
 };
 
+use ferry_storage::integrity::MultipartLog;
+
 use super::journal::{ItemLog, ItemRow, Journal};
 use super::progress::Accounting;
 use super::ranges;
@@ -100,25 +102,36 @@ pub(super) async fn execute(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
     done
 }
 
-/// Records an item cancelled by the user, aborting the multipart upload it may have open.
+/// Records an item cancelled by the user, aborting the multipart upload it may have open. One
+/// the server will not abort stays recorded: `ferry jobs cancel` tries it again.
 pub(super) async fn cancelled(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
+    let mut error = "cancelled by the user".to_string();
     if let Ok(Some((key, upload_id))) = ctx.journal.upload_of(&ctx.job, item.seq) {
-        if let Err(e) = ctx
+        match ctx
             .dst
             .backend
-            .abort_upload(&ObjectKey::new(key), &upload_id)
+            .abort_upload(&ObjectKey::new(&key), &upload_id)
             .await
         {
-            tracing::warn!(error = %e, "could not abort the upload of a cancelled item");
+            Ok(()) => {
+                let _ = ctx.journal.forget_upload(&ctx.job, item.seq);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not abort the upload of a cancelled item");
+                error = format!(
+                    "cancelled by the user; its multipart upload still holds parts on the server \
+                     ({e}): `ferry jobs cancel {}` tries again",
+                    ctx.job
+                );
+            }
         }
-        let _ = ctx.journal.forget_upload(&ctx.job, item.seq);
     }
     let label = item_label(item);
     ctx.progress.finished(&label, None);
     Done {
         state: ItemState::Skipped,
         bytes: 0,
-        error: Some("cancelled by the user".into()),
+        error: Some(error),
     }
 }
 
@@ -264,6 +277,23 @@ pub(super) fn numbered(key: &ObjectKey, n: u32) -> ObjectKey {
     key.parent().concat(&format!("{stem} ({n}){ext}"))
 }
 
+/// Where the item's multipart upload is recorded while it is open; `on_part` hears of each
+/// finished part's size.
+fn item_log(
+    ctx: &Ctx<'_>,
+    item: &ItemRow,
+    destination: &ObjectKey,
+    on_part: Box<dyn Fn(u64) + Send + Sync>,
+) -> Arc<dyn MultipartLog> {
+    Arc::new(ItemLog {
+        journal: ctx.journal.clone(),
+        job: ctx.job.clone(),
+        seq: item.seq,
+        dest_key: destination.to_string(),
+        on_part,
+    })
+}
+
 fn put_options(ctx: &Ctx<'_>, modified: Option<jiff::Timestamp>) -> PutOptions {
     let upload = &ctx.options.upload;
     PutOptions {
@@ -296,7 +326,12 @@ async fn transfer(
             let meta = ctx
                 .dst
                 .backend
-                .copy_from(&from, item.size, destination)
+                .copy_from(
+                    &from,
+                    item.size,
+                    destination,
+                    Some(item_log(ctx, item, destination, Box::new(|_| {}))),
+                )
                 .await?;
             ctx.progress.advance(item.size);
             return Ok(meta);
@@ -327,16 +362,15 @@ async fn transfer(
         let size = item.size;
         let parts_seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let seen = parts_seen.clone();
-        options.multipart_log = Some(Arc::new(ItemLog {
-            journal: ctx.journal.clone(),
-            job: ctx.job.clone(),
-            seq: item.seq,
-            dest_key: destination.to_string(),
-            on_part: Box::new(move |n| {
+        options.multipart_log = Some(item_log(
+            ctx,
+            item,
+            destination,
+            Box::new(move |n| {
                 seen.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                 progress.advance(n);
             }),
-        }));
+        ));
         let body = PutBody::from_file(path).await?;
         let meta = ctx.dst.backend.put(destination, body, &options).await?;
         let counted = parts_seen.load(std::sync::atomic::Ordering::Relaxed);

@@ -373,6 +373,10 @@ impl Journal {
         Ok(rows)
     }
 
+    pub fn items(&self, job: &str) -> Result<Vec<ItemRow>> {
+        self.items_where(job, "")
+    }
+
     pub fn pending_items(&self, job: &str) -> Result<Vec<ItemRow>> {
         self.items_where(job, "AND state = 'pending'")
     }

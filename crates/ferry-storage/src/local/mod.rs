@@ -293,6 +293,7 @@ impl Backend for LocalBackend {
         source: &crate::backend::CopySource,
         _: u64,
         _: &ObjectKey,
+        _: Option<std::sync::Arc<dyn crate::integrity::MultipartLog>>,
     ) -> Result<ObjectMeta> {
         Err(StorageError::unsupported(format!(
             "a local folder cannot copy {} server-side",

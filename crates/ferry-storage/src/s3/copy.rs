@@ -3,11 +3,12 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use super::abort::{abort, abort_upload, kept};
 use super::headers::Headers;
 use super::{S3Backend, upload};
 use crate::backend::PutOptions;
 use crate::error::{ErrorKind, Result, StorageError};
-use crate::integrity::{DonePart, PART_SIZE_METADATA};
+use crate::integrity::{DonePart, MultipartLog, PART_SIZE_METADATA};
 use crate::key::ObjectKey;
 
 /// The destination's encryption, storage class and ACL, set on CopyObject and
@@ -36,21 +37,22 @@ pub(super) async fn copy(backend: &S3Backend, from: &ObjectKey, to: &ObjectKey) 
     let source = backend.stat(from).await?;
     copy_object(
         backend,
-        backend.bucket(),
-        &backend.full_key(from),
+        (backend.bucket(), &backend.full_key(from)),
         source.size,
         to,
+        None,
     )
     .await
 }
 
-/// Copies `bucket/key` (possibly another bucket on the same endpoint) to `to` in `backend`.
+/// Copies `bucket/key` (possibly another bucket on the same endpoint) to `to` in `backend`;
+/// a copy in parts keeps its upload in `log` while it is open.
 pub(super) async fn copy_object(
     backend: &S3Backend,
-    bucket: &str,
-    key: &str,
+    (bucket, key): (&str, &str),
     size: u64,
     to: &ObjectKey,
+    log: Option<&dyn MultipartLog>,
 ) -> Result<()> {
     let copy_source = utf8_percent_encode(&format!("{bucket}/{key}"), COPY_SOURCE).to_string();
     let from = key;
@@ -69,7 +71,16 @@ pub(super) async fn copy_object(
             .map_err(|e| backend.fail(&action, e))?;
         return Ok(());
     }
-    copy_multipart(backend, (bucket, key), &copy_source, to, size, h).await
+    // A copy in parts is not continued: its parts may name a source that has changed since.
+    if let Some(log) = log
+        && let Some(earlier) = log.resume()
+    {
+        abort_upload(backend, &backend.full_key(to), &earlier.upload_id)
+            .await
+            .map_err(|e| kept(to, e))?;
+        log.finished();
+    }
+    copy_multipart(backend, (bucket, key), &copy_source, to, size, h, log).await
 }
 
 async fn copy_multipart(
@@ -79,6 +90,7 @@ async fn copy_multipart(
     to: &ObjectKey,
     size: u64,
     h: Headers,
+    log: Option<&dyn MultipartLog>,
 ) -> Result<()> {
     let action = format!("copy to {to:?}");
     let full = backend.full_key(to);
@@ -108,7 +120,6 @@ async fn copy_multipart(
             ),
         ));
     }
-    let version = source.e_tag().map(str::to_string);
     let mut metadata = source.metadata().cloned().unwrap_or_default();
     metadata.insert(PART_SIZE_METADATA.into(), part_size.to_string());
     let request = backend
@@ -124,58 +135,87 @@ async fn copy_multipart(
         .set_metadata(Some(metadata));
     let upload_id =
         super::create::create_upload(backend, copy_headers!(request, h), &full, &action).await?;
-    let count = size.div_ceil(part_size);
-    let parts: Result<Vec<(i32, String)>> = stream::iter(0..count)
-        .map(|i| {
-            let (upload_id, full, action, version) = (&upload_id, &full, &action, &version);
-            async move {
-                let start = i * part_size;
-                let end = (start + part_size).min(size) - 1;
-                let number = (i + 1) as i32;
-                let out = backend
-                    .client()
-                    .upload_part_copy()
-                    .bucket(backend.bucket())
-                    .key(full)
-                    .upload_id(upload_id)
-                    .part_number(number)
-                    .copy_source(copy_source)
-                    .copy_source_range(format!("bytes={start}-{end}"))
-                    .set_copy_source_if_match(version.clone())
-                    .send()
-                    .await
-                    .map_err(|e| backend.fail(action, e))?;
-                let etag = out
-                    .copy_part_result()
-                    .and_then(|r| r.e_tag())
-                    .unwrap_or_default()
-                    .to_string();
-                Ok((number, etag))
-            }
-        })
-        .buffered(backend.config().part_concurrency.max(1))
-        .try_collect()
-        .await;
-    let parts = match parts {
-        Ok(parts) => parts,
-        Err(e) => {
-            upload::abort(backend, &full, &upload_id).await;
-            return Err(e);
-        }
+    if let Some(log) = log {
+        log.started(&upload_id, part_size);
+    }
+    let parts = Parts {
+        backend,
+        full: &full,
+        upload_id: &upload_id,
+        copy_source,
+        version: source.e_tag(),
+        part_size,
+        action: &action,
     };
-    let done: Vec<DonePart> = parts
-        .into_iter()
-        .map(|(number, etag)| DonePart {
+    let result = parts.copy_all(size).await;
+    let done = match result {
+        Ok(done) => upload::complete(backend, to, &upload_id, &done, &action, size)
+            .await
+            .map(drop),
+        Err(e) => Err(e),
+    };
+    // An upload the server will not abort stays in the log, for `ferry jobs cancel` to end.
+    let still_open = done.is_err() && !abort(backend, &full, &upload_id).await;
+    if let Some(log) = log
+        && !still_open
+    {
+        log.finished();
+    }
+    done
+}
+
+/// The parts of one copy: ranges of the source, copied by the server.
+struct Parts<'a> {
+    backend: &'a S3Backend,
+    full: &'a str,
+    upload_id: &'a str,
+    copy_source: &'a str,
+    /// The source's ETag: every part names it (If-Match), so two versions are never joined.
+    version: Option<&'a str>,
+    part_size: u64,
+    action: &'a str,
+}
+
+impl Parts<'_> {
+    async fn copy_all(&self, size: u64) -> Result<Vec<DonePart>> {
+        let count = size.div_ceil(self.part_size);
+        stream::iter(0..count)
+            .map(|i| self.copy_one(i, size))
+            .buffered(self.backend.config().part_concurrency.max(1))
+            .try_collect()
+            .await
+    }
+
+    async fn copy_one(&self, i: u64, size: u64) -> Result<DonePart> {
+        let start = i * self.part_size;
+        let end = (start + self.part_size).min(size) - 1;
+        let number = (i + 1) as i32;
+        let b = self.backend;
+        let out = b
+            .client()
+            .upload_part_copy()
+            .bucket(b.bucket())
+            .key(self.full)
+            .upload_id(self.upload_id)
+            .part_number(number)
+            .copy_source(self.copy_source)
+            .copy_source_range(format!("bytes={start}-{end}"))
+            .set_copy_source_if_match(self.version.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| b.fail(self.action, e))?;
+        let etag = out
+            .copy_part_result()
+            .and_then(|r| r.e_tag())
+            .unwrap_or_default()
+            .to_string();
+        // Nothing here hashes the bytes (the server copies them): the MD5 is unknown.
+        Ok(DonePart {
             number,
             etag,
             md5: String::new(),
             checksum_crc32: None,
-            size: 0,
+            size: end + 1 - start,
         })
-        .collect();
-    if let Err(e) = upload::complete(backend, to, &upload_id, &done, &action, size).await {
-        upload::abort(backend, &full, &upload_id).await;
-        return Err(e);
     }
-    Ok(())
 }

@@ -10,7 +10,7 @@ use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::operation::create_multipart_upload::builders::CreateMultipartUploadFluentBuilder;
 
 use super::S3Backend;
-use super::upload::abort;
+use super::abort::abort;
 use crate::error::{Result, StorageError};
 
 const ATTEMPTS: u32 = 3;

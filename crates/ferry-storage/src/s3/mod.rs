@@ -3,6 +3,7 @@
 //! Keys given to this store are relative to the configured prefix; the prefix is applied in
 //! [`S3Backend::full_key`] and removed in [`S3Backend::relative_key`], nowhere else.
 
+mod abort;
 mod buckets;
 mod config;
 mod copy;
@@ -392,9 +393,17 @@ impl Backend for S3Backend {
         source: &crate::backend::CopySource,
         size: u64,
         to: &ObjectKey,
+        log: Option<Arc<dyn crate::integrity::MultipartLog>>,
     ) -> Result<ObjectMeta> {
         to.check_length()?;
-        copy::copy_object(self, &source.bucket, &source.key, size, to).await?;
+        copy::copy_object(
+            self,
+            (&source.bucket, &source.key),
+            size,
+            to,
+            log.as_deref(),
+        )
+        .await?;
         self.stat(to).await
     }
 
@@ -431,7 +440,7 @@ impl Backend for S3Backend {
     }
 
     async fn abort_upload(&self, key: &ObjectKey, upload_id: &str) -> Result<()> {
-        upload::abort_upload(self, &self.full_key(key), upload_id).await
+        abort::abort_upload(self, &self.full_key(key), upload_id).await
     }
 
     async fn test_connection(&self) -> ConnectionReport {

@@ -10,9 +10,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::S3Backend;
-use super::upload::abort_upload;
+use super::abort::{abort_upload, holds_parts, kept};
 use crate::backend::Backend;
-use crate::error::ErrorKind;
+use crate::error::Result;
 use crate::integrity::{
     DonePart, MultipartLog, MultipartState, bare_etag, file_parts_match, multipart_etag,
 };
@@ -41,19 +41,24 @@ pub(super) struct Upload<'a> {
 
 impl Upload<'_> {
     /// Continues a recorded upload if the server still has its parts, recognises it if it was
-    /// completed, and otherwise aborts and forgets it.
-    pub async fn recorded(&self, log: Option<&Arc<dyn MultipartLog>>) -> Resume {
+    /// completed, and otherwise aborts and forgets it. An upload that still holds parts and
+    /// cannot be aborted stays recorded, and is the error: forgotten, it would cost unseen.
+    pub async fn recorded(&self, log: Option<&Arc<dyn MultipartLog>>) -> Result<Resume> {
         let Some(log) = log else {
-            return Resume::Fresh;
+            return Ok(Resume::Fresh);
         };
         let Some(state) = log.resume() else {
-            return Resume::Fresh;
+            return Ok(Resume::Fresh);
         };
         let full = self.backend.full_key(self.key);
         let usable = self.file_unchanged(&state).await;
-        if usable && !state.parts.is_empty() && self.server_has_parts(&full, &state).await {
+        // No finished part: nothing saved by continuing.
+        if usable
+            && !state.parts.is_empty()
+            && holds_parts(self.backend, &full, &state.upload_id).await != Some(false)
+        {
             tracing::debug!(key = %self.key, parts = state.parts.len(), "continuing a recorded multipart upload");
-            return Resume::Continue(state);
+            return Ok(Resume::Continue(state));
         }
         let covers = usable && {
             let mut numbers: Vec<i32> = state.parts.iter().map(|p| p.number).collect();
@@ -61,21 +66,15 @@ impl Upload<'_> {
             let count = self.len.div_ceil(state.part_size).max(1) as i32;
             numbers == (1..=count).collect::<Vec<_>>()
         };
-        let done = if covers {
-            self.completed(&state.upload_id, &state.parts).await
-        } else {
-            None
-        };
-        if done.is_none() {
-            // Nothing is left to keep, whatever the abort says: an upload whose parts the server
-            // no longer lists, or one without finished parts, holds nothing worth paying for.
-            super::upload::abort(self.backend, &full, &state.upload_id).await;
+        if covers && let Some(etag) = self.completed(&state.upload_id, &state.parts).await {
+            log.finished();
+            return Ok(Resume::Done(etag));
         }
+        abort_upload(self.backend, &full, &state.upload_id)
+            .await
+            .map_err(|e| kept(self.key, e))?;
         log.finished();
-        match done {
-            Some(etag) => Resume::Done(etag),
-            None => Resume::Fresh,
-        }
+        Ok(Resume::Fresh)
     }
 
     /// Whether the object already is `parts` put together, as the completion of `upload_id`
@@ -128,30 +127,5 @@ impl Upload<'_> {
             tracing::info!(key = %self.key, "the file changed since its upload began; starting over");
         }
         same
-    }
-
-    async fn server_has_parts(&self, full: &str, state: &MultipartState) -> bool {
-        let listed = self
-            .backend
-            .client()
-            .list_parts()
-            .bucket(self.backend.bucket())
-            .key(full)
-            .upload_id(&state.upload_id)
-            .max_parts(1)
-            .send()
-            .await;
-        match listed {
-            Ok(out) => !out.parts().is_empty(),
-            // moto 5 answers 200 with a body the SDK cannot parse: the upload is there.
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => true,
-            Err(e) => {
-                let e = self.backend.fail("list parts", e);
-                tracing::info!(key = %self.key, error = %e, "checking a recorded multipart upload");
-                // Servers without ListParts: trust the journal; CompleteMultipartUpload checks.
-                !matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidRequest)
-                    && !e.message.contains("NoSuchUpload")
-            }
-        }
     }
 }

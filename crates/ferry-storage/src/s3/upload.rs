@@ -15,6 +15,7 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::io::AsyncReadExt;
 
+use super::abort::abort;
 use super::create;
 use super::headers::{Headers, with_headers};
 use super::resume::{Resume, Upload};
@@ -176,7 +177,7 @@ async fn put_multipart(
         len,
         etag_is_md5: check_etag,
     };
-    let (upload_id, part_size, done) = match upload.recorded(log.as_ref()).await {
+    let (upload_id, part_size, done) = match upload.recorded(log.as_ref()).await? {
         Resume::Done(etag) => return Ok(etag),
         Resume::Continue(state) => (state.upload_id, state.part_size, state.parts),
         Resume::Fresh => {
@@ -446,38 +447,4 @@ async fn discard(backend: &S3Backend, key: &ObjectKey) {
     if let Err(e) = backend.delete_many(std::slice::from_ref(key)).await {
         tracing::warn!(key = %key, error = %e, "could not remove an object that failed verification");
     }
-}
-
-/// Aborts an upload so its parts stop costing money. One already gone (completed or aborted)
-/// counts as aborted: nothing is left to pay for.
-pub(super) async fn abort_upload(backend: &S3Backend, full: &str, upload_id: &str) -> Result<()> {
-    match backend
-        .client()
-        .abort_multipart_upload()
-        .bucket(backend.bucket())
-        .key(full)
-        .upload_id(upload_id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = backend.fail(&format!("abort the upload of {full:?}"), e);
-            if e.kind == ErrorKind::NotFound || e.message.contains("NoSuchUpload") {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
-}
-
-/// [`abort_upload`] after another error that matters more: a failure is logged, not raised.
-/// Whether the upload is gone.
-pub(super) async fn abort(backend: &S3Backend, full: &str, upload_id: &str) -> bool {
-    let result = abort_upload(backend, full, upload_id).await;
-    if let Err(e) = &result {
-        tracing::warn!(key = full, error = %e, "could not abort a multipart upload");
-    }
-    result.is_ok()
 }
