@@ -285,6 +285,10 @@ pub struct JobView {
     pub created: String,
     /// Workspace ids whose listings this job changes, so the UI can refresh them.
     pub touches: Vec<String>,
+    /// Of an ended job: multipart uploads the server would not abort, still holding parts there;
+    /// cancelling the job tries again.
+    #[specta(type = u32)]
+    pub kept_uploads: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Type)]

@@ -256,6 +256,7 @@ fn base_view(row: &JobRow) -> JobView {
         error: None,
         created: row.created.clone(),
         touches: touches(row),
+        kept_uploads: 0,
     }
 }
 
@@ -298,6 +299,7 @@ fn rest_view(engine: &Engine, summary: &JobSummary) -> JobView {
     view.files_total = t.done + t.skipped + t.failed + t.pending;
     view.bytes_done = t.bytes_done;
     view.bytes_total = t.bytes_total;
+    view.kept_uploads = summary.kept_uploads as u64;
     // A cancelled job's note ("cancelled", "given up after: …") is no failure to act on.
     if let Some(message) = &summary.job.error
         && summary.job.state != JobState::Cancelled

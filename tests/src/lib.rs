@@ -295,6 +295,14 @@ pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
+/// The part number a request names (`partNumber=N` in its query), if any.
+pub fn part_number(target: &str) -> Option<i32> {
+    target
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("partNumber="))
+        .and_then(|n| n.parse().ok())
+}
+
 /// Parts the server still holds for an upload: 0 once it is aborted. (moto answers ListParts
 /// with a body the SDK cannot read, so there its open-upload listing is asked instead.)
 pub async fn parts_left(

@@ -45,6 +45,10 @@ pub enum Action {
     Truncate,
     /// Forward, then replace every byte of the body with other bytes of the same length.
     Malform,
+    /// Forward, then answer as AWS does for an object under SSE-KMS (which a bucket may apply
+    /// by default): an `x-amz-server-side-encryption: aws:kms` header and ETags (in the head and
+    /// in a CompleteMultipartUpload body) that are not the MD5s of the bytes.
+    ForwardAsKms,
 }
 
 impl Action {
@@ -189,6 +193,19 @@ async fn serve(
                 let (rhead, rbody) = forward_parts(upstream, &head, &body, &method, log).await?;
                 join(replace_header(&rhead, "etag", &etag), rbody)
             }
+            Action::ForwardAsKms => {
+                let (rhead, rbody) = forward_parts(upstream, &head, &body, &method, log).await?;
+                let etag = header(&rhead, "etag").map(|e| opaque_etag(&e));
+                let mut rhead = match etag {
+                    Some(etag) => replace_header(&rhead, "etag", &etag),
+                    None => rhead,
+                };
+                if header(&rhead, "x-amz-server-side-encryption").is_none() {
+                    let end = rhead.len() - "\r\n".len();
+                    rhead.insert_str(end, "x-amz-server-side-encryption: aws:kms\r\n");
+                }
+                join(rhead, opaque_body_etag(rbody))
+            }
             Action::CutAfter(n) => {
                 let mut out = forward(upstream, &head, &body, &method, log).await?;
                 out.truncate(n);
@@ -264,6 +281,47 @@ async fn forward_parts(
         }
     }
     Ok((rhead, rbody))
+}
+
+fn header(head: &str, name: &str) -> Option<String> {
+    head.split("\r\n").find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+    })
+}
+
+/// Another ETag of the same shape: each hex digit before any `-N` shifted by one.
+fn opaque_etag(etag: &str) -> String {
+    let mut past_digits = false;
+    etag.chars()
+        .map(|c| {
+            past_digits |= c == '-';
+            match c.to_digit(16) {
+                Some(d) if !past_digits => char::from_digit((d + 1) % 16, 16).unwrap_or(c),
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// The body with its `<ETag>` made opaque, same length (Content-Length still holds).
+fn opaque_body_etag(body: Vec<u8>) -> Vec<u8> {
+    let Ok(text) = String::from_utf8(body.clone()) else {
+        return body;
+    };
+    match (text.find("<ETag>"), text.find("</ETag>")) {
+        (Some(start), Some(end)) if start < end => {
+            let start = start + "<ETag>".len();
+            format!(
+                "{}{}{}",
+                &text[..start],
+                opaque_etag(&text[start..end]),
+                &text[end..]
+            )
+            .into_bytes()
+        }
+        _ => body,
+    }
 }
 
 fn replace_header(head: &str, name: &str, value: &str) -> String {

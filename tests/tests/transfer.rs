@@ -7,8 +7,8 @@ use std::process::Stdio;
 
 use ferry_tests::proxy::{Action, Proxy};
 use ferry_tests::{
-    Server, User, big_file, moto, parts_left, read_tree, s3s, same_file, sdk_client, unique_bucket,
-    wait_until,
+    Server, User, big_file, moto, part_number, parts_left, read_tree, s3s, same_file, sdk_client,
+    unique_bucket, wait_until,
 };
 
 fn through(server: &Server, proxy: &Proxy) -> Server {
@@ -180,13 +180,6 @@ fn upload_and_kill(user: &User, ws: &str, src: &Path, parts: usize) -> (String, 
         .map(|p| p.number)
         .collect();
     (job, journaled)
-}
-
-fn part_number(target: &str) -> Option<i32> {
-    target
-        .split(['?', '&'])
-        .find_map(|kv| kv.strip_prefix("partNumber="))
-        .and_then(|n| n.parse().ok())
 }
 
 async fn kill_9_mid_upload_then_resume_sends_no_finished_part_again(server: Server) {
@@ -432,24 +425,32 @@ enum Then {
     Retry,
     /// Edits the file (same size) and then retries.
     EditThenRetry,
+    /// Edits the file and retries while aborts are still refused, then gives up on the job once
+    /// they are not.
+    EditThenRetryWhileAbortsAreRefused,
 }
 
 /// A failed upload is aborted on the spot; when the server refuses that too, the job keeps the
 /// upload in its journal (never an open upload nobody knows of). Giving up on the job aborts it
 /// and ends the job as cancelled (cancelled even while the abort is refused, which is the error
-/// and is tried again next time); a retry carries the kept upload on, unless the file changed.
+/// and is tried again next time); a retry carries the kept upload on, unless the file changed:
+/// then it is aborted, or set aside (still known) while the server refuses that, and the file is
+/// sent anew.
 async fn failed_upload_whose_abort_failed(server: Server, then: Then) {
     use ferry_engine::transfer::JobState;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     // The first part goes through; every later part, and the abort, are refused until healed.
     let healed = Arc::new(AtomicBool::new(false));
+    let aborts_healed = Arc::new(AtomicBool::new(false));
     let proxy = Proxy::start(&server.endpoint, {
-        let healed = healed.clone();
+        let (healed, aborts_healed) = (healed.clone(), aborts_healed.clone());
         move |_, method, target| {
-            let refused = (method == "PUT" && part_number(target).is_some_and(|n| n >= 2))
-                || (method == "DELETE" && target.contains("uploadId="));
-            if refused && !healed.load(Ordering::SeqCst) {
+            let later_part = method == "PUT" && part_number(target).is_some_and(|n| n >= 2);
+            let abort = method == "DELETE" && target.contains("uploadId=");
+            if (later_part && !healed.load(Ordering::SeqCst))
+                || (abort && !aborts_healed.load(Ordering::SeqCst))
+            {
                 Action::InternalError
             } else {
                 Action::Forward
@@ -495,7 +496,52 @@ async fn failed_upload_whose_abort_failed(server: Server, then: Then) {
         assert_eq!(after.state, JobState::Cancelled, "given up all the same");
         assert_eq!(journal.open_uploads(&job.id).unwrap(), kept, "still known");
     }
+    if then == Then::EditThenRetryWhileAbortsAreRefused {
+        healed.store(true, Ordering::SeqCst);
+        let mut data = std::fs::read(&src).unwrap();
+        data[100] ^= 0xff;
+        std::fs::write(&src, data).unwrap();
+        let retry = user.run(&["jobs", "retry", &job.id]);
+        assert_eq!(retry.code, 0, "sent anew: {}", retry.output());
+        assert!(
+            retry
+                .stderr
+                .contains(&format!("`ferry jobs cancel {}`", job.id)),
+            "says an upload is kept: {}",
+            retry.output()
+        );
+        assert_eq!(
+            journal.set_aside_uploads(&job.id).unwrap(),
+            kept,
+            "the earlier upload is set aside, still known"
+        );
+        assert!(parts_left(&client, &server, &bucket, key, upload_id).await > 0);
+        let listed = user.run(&["jobs"]);
+        assert!(
+            listed.stdout.contains("1 unfinished multipart upload(s)"),
+            "{}",
+            listed.output()
+        );
+        let down = user.home.path().join("down.bin");
+        let get = user.run(&["cp", &format!("{ws}:big.bin"), down.to_str().unwrap()]);
+        assert_eq!(get.code, 0, "{}", get.output());
+        assert!(same_file(&src, &down), "the object is the edited file");
+
+        aborts_healed.store(true, Ordering::SeqCst);
+        let cancel = user.run(&["jobs", "cancel", &job.id]);
+        assert_eq!(cancel.code, 0, "{}", cancel.output());
+        assert!(journal.open_uploads(&job.id).unwrap().is_empty());
+        assert_eq!(
+            parts_left(&client, &server, &bucket, key, upload_id).await,
+            0,
+            "giving up aborted the upload set aside"
+        );
+        let after = journal.job(&job.id).unwrap().unwrap();
+        assert_eq!(after.state, JobState::Completed, "what was done stays done");
+        return;
+    }
     healed.store(true, Ordering::SeqCst);
+    aborts_healed.store(true, Ordering::SeqCst);
     proxy.clear();
     if matches!(then, Then::Retry | Then::EditThenRetry) {
         if then == Then::EditThenRetry {
@@ -561,6 +607,8 @@ failed_upload_tests! {
     a_failed_upload_whose_abort_is_still_refused_is_given_up_twice: Then::GiveUpTwice;
     a_failed_upload_whose_abort_failed_is_retried: Then::Retry;
     a_failed_upload_whose_file_changed_is_retried_from_scratch: Then::EditThenRetry;
+    a_failed_upload_whose_file_changed_is_sent_anew_while_its_abort_is_refused:
+        Then::EditThenRetryWhileAbortsAreRefused;
 }
 
 /// An answer the network lost after the server had acted on the request.
@@ -623,6 +671,9 @@ async fn lost_answer(server: Server, lost: Lost) {
     user.set_transfer(&[
         ("part_size_mib", 5.into()),
         ("multipart_threshold_mib", 5.into()),
+        // One part at a time: part 1 is answered before a later one is refused, so no part of
+        // it is still on its way when the upload is aborted.
+        ("part_concurrency", 1.into()),
     ]);
     let src = user.home.path().join("big.bin");
     big_file(&src, 12);
@@ -714,6 +765,63 @@ lost_answer_tests! {
     an_upload_completed_whose_answer_was_lost_is_done_at_the_retry: Lost::CompletionThenDown;
     an_upload_aborted_whose_answer_was_lost_is_forgotten: Lost::Abort;
     an_upload_aborted_whose_answer_was_lost_starts_anew_at_the_retry: Lost::AbortThenDown;
+}
+
+/// A bucket that applies SSE-KMS by default, unasked: AWS then answers with ETags that are not
+/// MD5s. Uploads (one request and in parts) and downloads (streamed and in ranges) complete
+/// with identical bytes; no good object is taken for a damaged one, and none is removed.
+async fn a_bucket_encrypting_with_kms_by_default(server: Server) {
+    // moto checks the part ETags named at completion against the MD5s it keeps, so there its
+    // parts' answers stay as they are (s3s-fs takes the opaque ones, as AWS does).
+    let plain_parts = server.name == "moto";
+    let proxy = Proxy::start(&server.endpoint, move |_, _, target| {
+        if plain_parts && part_number(target).is_some() {
+            Action::Forward
+        } else {
+            Action::ForwardAsKms
+        }
+    })
+    .await;
+    let user = User::new();
+    let bucket = unique_bucket("kms");
+    let direct = user.add_s3(&server, &bucket);
+    let ws = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+    ]);
+    let src = user.home.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    big_file(&src.join("big.bin"), 12);
+    std::fs::write(src.join("small.txt"), "under the threshold").unwrap();
+    let up = user.run(&["cp", "-r", src.to_str().unwrap(), &format!("{ws}:data/")]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    let sse = stat_json(&user, &format!("{ws}:data/big.bin"));
+    assert_eq!(sse["server_side_encryption"], "aws:kms", "as AWS would say");
+
+    let down = user.home.path().join("down");
+    let get = user.run(&["cp", "-r", &format!("{ws}:data"), down.to_str().unwrap()]);
+    assert_eq!(get.code, 0, "{}", get.output());
+    assert_eq!(read_tree(&src), read_tree(&down), "identical both ways");
+    let kept = user.home.path().join("kept");
+    let back = user.run(&[
+        "cp",
+        "-r",
+        &format!("{direct}:data"),
+        kept.to_str().unwrap(),
+    ]);
+    assert_eq!(back.code, 0, "{}", back.output());
+    assert_eq!(read_tree(&src), read_tree(&kept), "the server holds both");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_encrypting_with_kms_by_default_on_moto() {
+    a_bucket_encrypting_with_kms_by_default(moto()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_encrypting_with_kms_by_default_on_s3s() {
+    a_bucket_encrypting_with_kms_by_default(s3s()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -899,8 +1007,9 @@ async fn a_copy_in_parts_keeps_the_source_headers_and_metadata(server: Server) {
 }
 
 /// A copy in parts records its upload in the journal while it is open. When its completion and
-/// then its abort are refused, the upload stays recorded (never one nobody knows of); the next
-/// copy of the item aborts it before beginning anew, and is refused while that abort is.
+/// then its abort are refused, the upload stays recorded (never one nobody knows of). The next
+/// copy of the item aborts it before beginning anew; while that abort is still refused, it is
+/// set aside, still known, and the copy begins anew all the same.
 async fn a_copy_in_parts_whose_abort_is_refused_is_kept(server: Server) {
     use ferry_engine::transfer::Journal;
     use ferry_engine::transfer::journal::ItemLog;
@@ -973,28 +1082,27 @@ async fn a_copy_in_parts_whose_abort_is_refused_is_kept(server: Server) {
     let full_key = format!("{}{key}", direct.config().prefix);
     assert!(parts_left(&client, &server, &bucket, &full_key, upload_id).await > 0);
 
-    let again = via.copy_from(&source, size, &to, log()).await.unwrap_err();
-    assert!(
-        again
-            .message
-            .contains("could not be aborted, so it was kept"),
-        "{again}"
-    );
-    assert_eq!(
-        journal.open_uploads("copyjob").unwrap(),
-        kept,
-        "still known"
-    );
+    // Still refused: the first is set aside, the second (refused in turn) is the item's.
+    assert!(via.copy_from(&source, size, &to, log()).await.is_err());
+    assert_eq!(journal.set_aside_uploads("copyjob").unwrap(), kept);
+    let known = journal.open_uploads("copyjob").unwrap();
+    assert_eq!(known.len(), 2, "both still known: {known:?}");
+    let second = known.iter().find(|u| **u != kept[0]).unwrap().1.clone();
 
     healed.store(true, Ordering::SeqCst);
     via.copy_from(&source, size, &to, log()).await.unwrap();
     assert_eq!(direct.get_bytes(&to).await.unwrap(), data);
-    assert!(journal.open_uploads("copyjob").unwrap().is_empty());
     assert_eq!(
-        parts_left(&client, &server, &bucket, &full_key, upload_id).await,
-        0,
-        "the kept upload was aborted before the copy began anew"
+        journal.open_uploads("copyjob").unwrap(),
+        kept,
+        "the item's own was aborted before the copy began anew; the one set aside is left for \
+         its job to end"
     );
+    assert_eq!(
+        parts_left(&client, &server, &bucket, &full_key, &second).await,
+        0
+    );
+    assert!(parts_left(&client, &server, &bucket, &full_key, upload_id).await > 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -250,6 +250,40 @@ test("giving up on a job's failed items cancels it, and Clear finished then remo
   await expect(job(page)).toHaveCount(0);
 });
 
+test("uploads the server would not abort stay on show until aborting them works", async ({
+  page,
+}) => {
+  await start(page, {
+    jobs: [
+      {
+        id: "job-kept",
+        title: "Upload disk.iso",
+        status: "cancelled",
+        files_total: 1,
+        files_skipped: 1,
+        kept_uploads: 1,
+      },
+    ],
+  });
+  await page.evaluate(() => (window.fake.refusedAborts = 1));
+  const kept = job(page, "cancelled");
+  await expect(kept.getByTestId("job-kept")).toHaveText("1 unfinished upload kept on the server");
+  await page.getByRole("button", { name: "Clear finished" }).click();
+  await expect(kept, "kept uploads wait for a decision").toHaveCount(1);
+
+  const abort = kept.getByRole("button", { name: "Abort unfinished uploads" });
+  await abort.click();
+  await expect(page.getByTestId("toast")).toContainText("could not be aborted");
+  await expect(kept.getByTestId("job-kept"), "still kept after a refusal").toHaveCount(1);
+
+  await abort.click();
+  await expect(kept.getByTestId("job-kept")).toHaveCount(0);
+  await expect(abort).toHaveCount(0);
+  expect(await argsOf(page, "job_cancel")).toEqual([{ id: "job-kept" }, { id: "job-kept" }]);
+  await page.getByRole("button", { name: "Clear finished" }).click();
+  await expect(job(page)).toHaveCount(0);
+});
+
 test("a job interrupted in an earlier run is offered for resuming at startup", async ({ page }) => {
   await start(page, {
     jobs: [

@@ -46,6 +46,9 @@ pub struct JobSummary {
     pub tally: transfer::Tally,
     /// Stopped by a crash or kill: `ferry jobs resume` continues it.
     pub interrupted: bool,
+    /// Of an ended job: multipart uploads the server would not abort, which still hold parts
+    /// there (and cost); `ferry jobs cancel` aborts them.
+    pub kept_uploads: usize,
 }
 
 /// Whether a workspace has credentials, without the credentials.
@@ -127,10 +130,17 @@ impl Engine {
             let tally = journal.tally(&job.id)?;
             let interrupted = job.state == transfer::JobState::Running
                 && transfer::run::try_lock(&self.locks_dir(), &job.id)?.is_some();
+            // A job that has not ended still owns its open uploads (it continues them).
+            let kept_uploads = if job.state.is_finished() {
+                journal.open_uploads(&job.id)?.len()
+            } else {
+                0
+            };
             out.push(JobSummary {
                 job,
                 tally,
                 interrupted,
+                kept_uploads,
             });
         }
         Ok(out)

@@ -50,6 +50,17 @@ pub struct ObjectMeta {
     pub metadata: BTreeMap<String, String>,
 }
 
+impl ObjectMeta {
+    /// Whether the ETag is the MD5 of the content (or of its parts' MD5s): not under SSE-KMS,
+    /// whose ETags are opaque. A listing does not tell; only a stat or a get does.
+    pub fn etag_is_md5(&self) -> bool {
+        !matches!(
+            self.server_side_encryption.as_deref(),
+            Some("aws:kms" | "aws:kms:dsse")
+        )
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPage {
     pub entries: Vec<Entry>,

@@ -34,6 +34,9 @@ pub trait MultipartLog: Send + Sync {
     fn part_done(&self, part: &DonePart);
     /// The upload completed or was aborted: forget it.
     fn finished(&self);
+    /// The upload is not to be continued, but the server would not abort it: keep it apart from
+    /// the item (which begins anew) until an abort succeeds.
+    fn set_aside(&self);
 }
 
 /// User metadata Ferry records on its multipart uploads: the part size, so that a later download

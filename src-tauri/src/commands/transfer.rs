@@ -268,7 +268,8 @@ pub async fn job_cancel(state: State<'_, AppState>, id: String) -> IpcResult<()>
     // Cancelled even when an abort is refused (that is the error): the panel shows it either way.
     let cancelled = transfer::cancel_job(&engine, &id).await;
     state.jobs.publish(&engine, &id);
-    Ok(cancelled?)
+    cancelled?;
+    Ok(())
 }
 
 /// Runs the failed items of a finished job again.

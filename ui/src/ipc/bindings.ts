@@ -203,6 +203,11 @@ export type JobView_Deserialize = {
 	created: string,
 	/**  Workspace ids whose listings this job changes, so the UI can refresh them. */
 	touches: string[],
+	/**
+	 *  Of an ended job: multipart uploads the server would not abort, still holding parts there;
+	 *  cancelling the job tries again.
+	 */
+	kept_uploads: number,
 };
 
 /**  A job as the transfer panel shows it; sent whole on every update. */
@@ -231,6 +236,11 @@ export type JobView_Serialize = {
 	created: string,
 	/**  Workspace ids whose listings this job changes, so the UI can refresh them. */
 	touches: string[],
+	/**
+	 *  Of an ended job: multipart uploads the server would not abort, still holding parts there;
+	 *  cancelling the job tries again.
+	 */
+	kept_uploads: number,
 };
 
 export type LinkView = LinkView_Serialize | LinkView_Deserialize;

@@ -395,7 +395,9 @@ export class App {
 
   clearFinished(): void {
     for (const job of Object.values(this.jobs)) {
-      if (["completed", "cancelled"].includes(job.status)) delete this.jobs[job.id];
+      // A job whose uploads the server would not abort waits for a decision, as a failed one.
+      if (["completed", "cancelled"].includes(job.status) && job.kept_uploads === 0)
+        delete this.jobs[job.id];
     }
   }
 

@@ -153,6 +153,8 @@ export class Fake {
   nextJob = 1;
   /** When set, jobs stay running until `finish` is called. */
   holdJobs = false;
+  /** How many more cancels the server refuses to abort kept uploads for. */
+  refusedAborts = 0;
   /** What a job does to the files when it completes. */
   private effects = new Map<string, () => void>();
   private timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -330,6 +332,7 @@ export class Fake {
       error: null,
       created: new Date(Date.now() + this.nextJob).toISOString(),
       touches: [],
+      kept_uploads: 0,
       ...partial,
     };
   }
@@ -699,7 +702,22 @@ export class Fake {
         if (!j) return this.err("not_found", `there is no job ${a.id as string}`);
         clearTimeout(this.timers.get(j.id));
         this.effects.delete(j.id);
-        this.job(j.id, { status: "cancelled", speed: 0, eta_seconds: null, current: [] });
+        // As the engine: a job that ended well keeps its state; any other ends cancelled, also
+        // when an abort is refused (that is the error, and the upload stays kept).
+        const refused = j.kept_uploads > 0 && this.refusedAborts > 0;
+        if (refused) this.refusedAborts--;
+        this.job(j.id, {
+          status: j.status === "completed" ? "completed" : "cancelled",
+          speed: 0,
+          eta_seconds: null,
+          current: [],
+          kept_uploads: refused ? j.kept_uploads : 0,
+        });
+        if (refused)
+          return this.err(
+            "failed",
+            `${j.kept_uploads} multipart upload(s) of job ${j.id} could not be aborted and still hold their parts on the server (AccessDenied); \`ferry jobs cancel ${j.id}\` tries again`,
+          );
         return this.ok(null);
       }
       case "job_retry": {

@@ -226,6 +226,13 @@ fn print_report(report: &JobReport, json: bool) {
         ),
         _ => {}
     }
+    if report.kept_uploads > 0 {
+        eprintln!(
+            "job {}: {} unfinished multipart upload(s) still hold parts on the server, which \
+             would not abort them; `ferry jobs cancel {}` tries again",
+            report.id, report.kept_uploads, report.id
+        );
+    }
     for path in &report.report_files {
         println!("report: {}", path.display());
     }
@@ -257,6 +264,13 @@ pub async fn jobs(engine: &Engine, cmd: Option<JobsCmd>) -> Result<ExitCode, Err
                         j.job.source.display(),
                         j.job.destination.display()
                     );
+                    if j.kept_uploads > 0 {
+                        println!(
+                            "    {} unfinished multipart upload(s) still hold parts on the server: \
+                             `ferry jobs cancel {}` aborts them",
+                            j.kept_uploads, j.job.id
+                        );
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -294,10 +308,13 @@ pub async fn jobs(engine: &Engine, cmd: Option<JobsCmd>) -> Result<ExitCode, Err
             run(engine, &job, json).await
         }
         JobsCmd::Cancel { job } => {
-            transfer::cancel_job(engine, &job).await?;
-            println!(
-                "cancelled job {job}; its open multipart uploads were aborted, files already carried stay"
-            );
+            if transfer::cancel_job(engine, &job).await? == JobState::Cancelled {
+                println!(
+                    "cancelled job {job}; its open multipart uploads were aborted, files already carried stay"
+                );
+            } else {
+                println!("aborted the unfinished multipart uploads job {job} kept");
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

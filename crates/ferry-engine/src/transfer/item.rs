@@ -119,8 +119,9 @@ pub(super) async fn cancelled(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
             Err(e) => {
                 tracing::warn!(error = %e, "could not abort the upload of a cancelled item");
                 error = format!(
-                    "cancelled by the user; its multipart upload still holds parts on the server \
-                     ({e}): `ferry jobs cancel {}` tries again",
+                    "cancelled by the user; its multipart upload could not be aborted and is kept \
+                     ({e}): `ferry jobs cancel {}` (in the app: Abort unfinished uploads) tries \
+                     again",
                     ctx.job
                 );
             }
@@ -346,6 +347,11 @@ async fn transfer(
     let mut options = put_options(ctx, modified);
     let local_file = ctx.src.backend.local_path(source);
     let remote_destination = ctx.dst.backend.capabilities().multipart;
+    if remote_destination {
+        // Every multipart upload is journaled while open: a crash or a refused abort never
+        // leaves one nobody knows of (only one from a local file can be continued).
+        options.multipart_log = Some(item_log(ctx, item, destination, Box::new(|_| {})));
+    }
     if ctx.options.upload.gzip {
         let path = local_file
             .ok_or_else(|| Error::Invalid("gzip applies to uploads of local files".into()))?;
@@ -387,7 +393,7 @@ async fn transfer(
     let reader = VerifyingReader::new(
         got.body,
         got.meta.size,
-        got.meta.etag.clone(),
+        got.meta.etag.clone().filter(|_| got.meta.etag_is_md5()),
         part_size,
         ctx.progress.clone(),
         ctx.src.backend.address(source),

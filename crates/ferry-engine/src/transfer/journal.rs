@@ -67,6 +67,13 @@ CREATE TABLE IF NOT EXISTS parts (
     size INTEGER NOT NULL,
     PRIMARY KEY (job, seq, number)
 );
+-- Uploads an item gave up on but the server would not abort: kept until an abort succeeds.
+CREATE TABLE IF NOT EXISTS set_aside (
+    job TEXT NOT NULL,
+    dest_key TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    PRIMARY KEY (job, upload_id)
+);
 ";
 
 /// A job as recorded.
@@ -447,11 +454,15 @@ impl Journal {
         Ok(tally)
     }
 
-    /// Open multipart uploads of a job: (destination key, upload id).
+    /// Open multipart uploads of a job, its items' and those set aside: (destination key,
+    /// upload id).
     pub fn open_uploads(&self, job: &str) -> Result<Vec<(String, String)>> {
         let conn = self.lock();
         let mut stmt = conn
-            .prepare("SELECT dest_key, upload_id FROM uploads WHERE job = ?1")
+            .prepare(
+                "SELECT dest_key, upload_id FROM uploads WHERE job = ?1
+                 UNION ALL SELECT dest_key, upload_id FROM set_aside WHERE job = ?1",
+            )
             .map_err(db)?;
         let rows = stmt
             .query_map([job], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -535,9 +546,28 @@ impl Journal {
         Ok(())
     }
 
+    /// Uploads the job's items set aside because the server would not abort them.
+    pub fn set_aside_uploads(&self, job: &str) -> Result<Vec<(String, String)>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT dest_key, upload_id FROM set_aside WHERE job = ?1")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([job], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        Ok(rows)
+    }
+
     /// Forgets one upload (it was aborted) and the parts recorded for it.
     pub fn forget_upload_id(&self, job: &str, upload_id: &str) -> Result<()> {
         let conn = self.lock();
+        conn.execute(
+            "DELETE FROM set_aside WHERE job = ?1 AND upload_id = ?2",
+            params![job, upload_id],
+        )
+        .map_err(db)?;
         conn.execute(
             "DELETE FROM parts WHERE job = ?1 AND seq IN
                (SELECT seq FROM uploads WHERE job = ?1 AND upload_id = ?2)",
@@ -578,7 +608,7 @@ impl Journal {
 
     pub fn remove_job(&self, job: &str) -> Result<()> {
         let conn = self.lock();
-        for table in ["parts", "uploads", "claims", "items"] {
+        for table in ["parts", "uploads", "set_aside", "claims", "items"] {
             conn.execute(&format!("DELETE FROM {table} WHERE job = ?1"), [job])
                 .map_err(db)?;
         }
@@ -665,6 +695,28 @@ impl MultipartLog for ItemLog {
             ) {
                 self.warn("the end of an upload", e);
             }
+        }
+    }
+
+    fn set_aside(&self) {
+        let mut conn = self.journal.lock();
+        // One transaction: a crash between the two steps must not lose the upload.
+        let moved = conn.transaction().and_then(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO set_aside (job, dest_key, upload_id)
+                 SELECT job, dest_key, upload_id FROM uploads WHERE job = ?1 AND seq = ?2",
+                params![self.job, self.seq],
+            )?;
+            for table in ["parts", "uploads"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE job = ?1 AND seq = ?2"),
+                    params![self.job, self.seq],
+                )?;
+            }
+            tx.commit()
+        });
+        if let Err(e) = moved {
+            self.warn("an upload set aside", e);
         }
     }
 }

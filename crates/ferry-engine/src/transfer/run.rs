@@ -30,6 +30,9 @@ pub struct JobReport {
     pub plan: PlanSummary,
     pub seconds: f64,
     pub failures: Vec<ItemRow>,
+    /// Multipart uploads the server would not abort, which still hold parts there (and cost);
+    /// `ferry jobs cancel` aborts them, `ferry jobs retry` continues a failed item's.
+    pub kept_uploads: usize,
     /// Report files written (migrate).
     pub report_files: Vec<PathBuf>,
 }
@@ -151,6 +154,7 @@ pub async fn run_job(
         .await;
     };
     executed?;
+    end_set_aside(&journal, &dst, id).await;
     let state = match &planned {
         Err(e) => {
             journal.set_state(id, JobState::Failed, Some(&e.to_string()))?;
@@ -257,6 +261,25 @@ async fn remove_moved_folder(src: &crate::workspace::Resolved, folder: &ObjectKe
     Ok(())
 }
 
+/// Tries again to abort the uploads the job's items set aside (the server would not abort them
+/// then); one still refused stays kept and is shown with the job.
+async fn end_set_aside(journal: &Journal, dst: &crate::workspace::Resolved, id: &str) {
+    for (key, upload_id) in journal.set_aside_uploads(id).unwrap_or_default() {
+        match dst
+            .backend
+            .abort_upload(&ObjectKey::new(&key), &upload_id)
+            .await
+        {
+            Ok(()) => {
+                if let Err(e) = journal.forget_upload_id(id, &upload_id) {
+                    tracing::warn!(error = %e, "could not record an aborted upload");
+                }
+            }
+            Err(e) => tracing::warn!(key, error = %e, "an upload set aside is still refused"),
+        }
+    }
+}
+
 /// Aborts the job's open multipart uploads. One the server will not abort stays recorded, so a
 /// later cancel tries it again, and comes back as the error.
 async fn cancel_uploads(
@@ -287,8 +310,9 @@ async fn cancel_uploads(
 
 /// Cancels a job that is not running: aborts its open multipart uploads (no hidden parts keep
 /// costing money) and marks it cancelled, also when an abort is refused (that is the error).
-/// On a job whose items failed this is giving up on them. Files already carried stay.
-pub async fn cancel_job(engine: &Engine, id: &str) -> Result<()> {
+/// On a job whose items failed this is giving up on them; a job that ended well stays as it was
+/// (only the uploads it kept are aborted). Files already carried stay. Returns the job's state.
+pub async fn cancel_job(engine: &Engine, id: &str) -> Result<JobState> {
     let journal = engine.journal()?;
     // Locked first: the state read below is then this process's to change.
     let _lock = try_lock(&engine.locks_dir(), id)?.ok_or_else(|| {
@@ -311,10 +335,14 @@ pub async fn cancel_job(engine: &Engine, id: &str) -> Result<()> {
         (state, _) if !state.is_finished() => Some("cancelled".to_string()),
         _ => None,
     };
-    if let Some(why) = why {
-        journal.set_state(id, JobState::Cancelled, Some(&why))?;
-    }
-    aborted
+    let state = match why {
+        Some(why) => {
+            journal.set_state(id, JobState::Cancelled, Some(&why))?;
+            JobState::Cancelled
+        }
+        None => job.state,
+    };
+    aborted.map(|()| state)
 }
 
 /// Queues the failed items of an ended job to run again; returns how many. Refuses a job that
@@ -355,6 +383,7 @@ async fn report(
         plan,
         seconds: started.elapsed().as_secs_f64(),
         failures: journal.failed_items(&job.id)?,
+        kept_uploads: journal.open_uploads(&job.id)?.len(),
         report_files: Vec::new(),
     };
     if job.kind == JobKind::Migrate {

@@ -51,6 +51,9 @@ pub fn differs(
 
 /// The MD5 an S3 ETag stands for, when it is one (single-part, not SSE-KMS).
 pub fn etag_md5(meta: &ObjectMeta) -> Option<String> {
+    if !meta.etag_is_md5() {
+        return None;
+    }
     let etag = bare_etag(meta.etag.as_deref()?);
     (etag.len() == 32 && etag.chars().all(|c| c.is_ascii_hexdigit())).then(|| etag.to_lowercase())
 }

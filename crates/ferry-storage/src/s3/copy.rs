@@ -3,7 +3,7 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::abort::{abort, abort_upload, kept};
+use super::abort::{abort_failed, end_recorded};
 use super::headers::Headers;
 use super::{S3Backend, upload};
 use crate::backend::PutOptions;
@@ -75,10 +75,7 @@ pub(super) async fn copy_object(
     if let Some(log) = log
         && let Some(earlier) = log.resume()
     {
-        abort_upload(backend, &backend.full_key(to), &earlier.upload_id)
-            .await
-            .map_err(|e| kept(to, e))?;
-        log.finished();
+        end_recorded(backend, &backend.full_key(to), &earlier.upload_id, log).await;
     }
     copy_multipart(backend, (bucket, key), &copy_source, to, size, h, log).await
 }
@@ -154,12 +151,10 @@ async fn copy_multipart(
             .map(drop),
         Err(e) => Err(e),
     };
-    // An upload the server will not abort stays in the log, for `ferry jobs cancel` to end.
-    let still_open = done.is_err() && !abort(backend, &full, &upload_id).await;
-    if let Some(log) = log
-        && !still_open
-    {
-        log.finished();
+    match (&done, log) {
+        (Ok(()), Some(log)) => log.finished(),
+        (Ok(()), None) => {}
+        (Err(_), _) => abort_failed(backend, &full, &upload_id, log).await,
     }
     done
 }

@@ -10,7 +10,7 @@ use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::operation::create_multipart_upload::builders::CreateMultipartUploadFluentBuilder;
 
 use super::S3Backend;
-use super::abort::abort;
+use super::abort::try_abort;
 use crate::error::{Result, StorageError};
 
 const ATTEMPTS: u32 = 3;
@@ -95,7 +95,7 @@ async fn abort_strays(backend: &S3Backend, full: &str, keep: Option<&str>, start
                 upload = id,
                 "aborting a stray upload left by a lost answer"
             );
-            abort(backend, full, id).await;
+            try_abort(backend, full, id).await;
         }
     }
 }

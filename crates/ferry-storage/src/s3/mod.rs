@@ -440,7 +440,9 @@ impl Backend for S3Backend {
     }
 
     async fn abort_upload(&self, key: &ObjectKey, upload_id: &str) -> Result<()> {
-        abort::abort_upload(self, &self.full_key(key), upload_id).await
+        abort::abort_upload(self, &self.full_key(key), upload_id)
+            .await
+            .map(drop)
     }
 
     async fn test_connection(&self) -> ConnectionReport {

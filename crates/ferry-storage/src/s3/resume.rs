@@ -3,16 +3,15 @@
 //!
 //! A server acts on a request whose answer may then be lost: a completion leaves the object in
 //! place and the upload gone, an abort leaves nothing. Either way the recorded upload cannot be
-//! continued, and some servers still answer ListParts for it (s3s-fs does, with no parts), so
-//! the parts the server lists are compared with the parts recorded.
+//! continued, and s3s-fs still answers ListParts for it (with no parts), so an upload is
+//! continued only while the server lists parts of it.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use super::S3Backend;
-use super::abort::{abort_upload, holds_parts, kept};
+use super::abort::{Ended, abort_upload, end_recorded, holds_parts};
 use crate::backend::Backend;
-use crate::error::Result;
 use crate::integrity::{
     DonePart, MultipartLog, MultipartState, bare_etag, file_parts_match, multipart_etag,
 };
@@ -25,11 +24,11 @@ pub(super) enum Resume {
     /// Send the parts not yet done, then complete.
     Continue(MultipartState),
     /// The object already is what was being sent; its ETag.
-    Done(Option<String>),
+    Done(String),
 }
 
-/// What the object being uploaded is made of, to judge a recorded upload by.
-pub(super) struct Upload<'a> {
+/// The object being sent, to judge recorded uploads of it by.
+pub(super) struct Sending<'a> {
     pub backend: &'a S3Backend,
     pub key: &'a ObjectKey,
     /// The local file and the offset the object starts at, when the source is one.
@@ -39,26 +38,26 @@ pub(super) struct Upload<'a> {
     pub etag_is_md5: bool,
 }
 
-impl Upload<'_> {
-    /// Continues a recorded upload if the server still has its parts, recognises it if it was
-    /// completed, and otherwise aborts and forgets it. An upload that still holds parts and
-    /// cannot be aborted stays recorded, and is the error: forgotten, it would cost unseen.
-    pub async fn recorded(&self, log: Option<&Arc<dyn MultipartLog>>) -> Result<Resume> {
+impl Sending<'_> {
+    /// Continues the recorded upload if the file is what it was and the server still has parts
+    /// of it; counts it done if the server completed it; otherwise ends it and begins anew.
+    pub async fn settle_recorded(&self, log: Option<&Arc<dyn MultipartLog>>) -> Resume {
         let Some(log) = log else {
-            return Ok(Resume::Fresh);
+            return Resume::Fresh;
         };
         let Some(state) = log.resume() else {
-            return Ok(Resume::Fresh);
+            return Resume::Fresh;
         };
         let full = self.backend.full_key(self.key);
         let usable = self.file_unchanged(&state).await;
-        // No finished part: nothing saved by continuing.
+        // Without a finished part nothing is saved by continuing. A server that cannot say
+        // (no ListParts, no answer) is trusted: CompleteMultipartUpload checks every part.
         if usable
             && !state.parts.is_empty()
             && holds_parts(self.backend, &full, &state.upload_id).await != Some(false)
         {
             tracing::debug!(key = %self.key, parts = state.parts.len(), "continuing a recorded multipart upload");
-            return Ok(Resume::Continue(state));
+            return Resume::Continue(state);
         }
         let covers = usable && {
             let mut numbers: Vec<i32> = state.parts.iter().map(|p| p.number).collect();
@@ -68,19 +67,22 @@ impl Upload<'_> {
         };
         if covers && let Some(etag) = self.completed(&state.upload_id, &state.parts).await {
             log.finished();
-            return Ok(Resume::Done(etag));
+            return Resume::Done(etag);
         }
-        abort_upload(self.backend, &full, &state.upload_id)
-            .await
-            .map_err(|e| kept(self.key, e))?;
-        log.finished();
-        Ok(Resume::Fresh)
+        end_recorded(self.backend, &full, &state.upload_id, &**log).await;
+        Resume::Fresh
     }
 
-    /// Whether the object already is `parts` put together, as the completion of `upload_id`
-    /// whose answer was lost would have left it. Then the object's ETag.
-    pub async fn completed(&self, upload_id: &str, parts: &[DonePart]) -> Option<Option<String>> {
+    /// Whether `upload_id`, whose completion got no answer, was completed: the upload is gone
+    /// and the object is `parts` put together (their multipart ETag, and the size). Then the
+    /// object's ETag. An upload still open is aborted here: nothing was completed from it, and
+    /// an identical earlier object must not pass for this one (its headers were not applied).
+    pub async fn completed(&self, upload_id: &str, parts: &[DonePart]) -> Option<String> {
         if !self.etag_is_md5 {
+            return None;
+        }
+        let full = self.backend.full_key(self.key);
+        if abort_upload(self.backend, &full, upload_id).await.ok()? != Ended::Gone {
             return None;
         }
         let mut parts = parts.to_vec();
@@ -88,18 +90,15 @@ impl Upload<'_> {
         let md5s: Vec<String> = parts.into_iter().map(|p| p.md5).collect();
         let expected = multipart_etag(&md5s);
         let meta = self.backend.stat(self.key).await.ok()?;
+        if !meta.etag_is_md5() {
+            return None;
+        }
         let etag = meta.etag.filter(|etag| bare_etag(etag) == expected)?;
         if meta.size != self.len {
             return None;
         }
         tracing::info!(key = %self.key, "the upload was completed although its answer was lost");
-        // Gone once completed. Were the object an identical earlier one instead, the upload would
-        // still hold its parts: aborting costs one request and a refusal here changes nothing.
-        let full = self.backend.full_key(self.key);
-        if let Err(e) = abort_upload(self.backend, &full, upload_id).await {
-            tracing::debug!(key = %self.key, error = %e, "abort after a recognised completion");
-        }
-        Some(Some(etag))
+        Some(etag)
     }
 
     /// Only a local file can be re-read from the middle, and only while it is what it was.

@@ -10,15 +10,17 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{
+    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, ServerSideEncryption,
+};
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::io::AsyncReadExt;
 
-use super::abort::abort;
+use super::abort::abort_failed;
 use super::create;
 use super::headers::{Headers, with_headers};
-use super::resume::{Resume, Upload};
+use super::resume::{Resume, Sending};
 use super::{ChecksumMode, S3Backend};
 use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader};
 use crate::error::{ErrorKind, Result, StorageError};
@@ -88,6 +90,7 @@ async fn put_single(
         .await
         .map_err(|e| backend.fail(&action, e))?;
     if check_etag
+        && etag_is_md5(out.server_side_encryption())
         && let Some(etag) = out.e_tag()
         && bare_etag(etag) != md5
     {
@@ -163,12 +166,12 @@ async fn put_multipart(
     let full = backend.full_key(key);
     let check_etag = h.etag_is_md5();
     let len = body.len;
-    // Owned: the body is consumed by the parts, and the file is looked at again after them.
+    // Owned, so that `sending` can still be asked after the parts have consumed the body.
     let file = match &body.source {
         PutSource::File { path, offset } => Some((path.clone(), *offset)),
         _ => None,
     };
-    let upload = Upload {
+    let sending = Sending {
         backend,
         key,
         file: file
@@ -177,8 +180,8 @@ async fn put_multipart(
         len,
         etag_is_md5: check_etag,
     };
-    let (upload_id, part_size, done) = match upload.recorded(log.as_ref()).await? {
-        Resume::Done(etag) => return Ok(etag),
+    let (upload_id, part_size, done) = match sending.settle_recorded(log.as_ref()).await {
+        Resume::Done(etag) => return Ok(Some(etag)),
         Resume::Continue(state) => (state.upload_id, state.part_size, state.parts),
         Resume::Fresh => {
             let part_size = backend.config().part_size_for(len);
@@ -219,14 +222,19 @@ async fn put_multipart(
             parts.extend(done);
             parts.sort_by_key(|p| p.number);
             let completed = match complete(backend, key, &upload_id, &parts, &action, len).await {
+                Ok(done) => Ok(done),
                 // The server may have completed it and only the answer was lost.
-                Err(e) if e.kind != ErrorKind::Corrupt => {
-                    upload.completed(&upload_id, &parts).await.ok_or(e)
-                }
-                other => other,
+                Err(e) => match sending.completed(&upload_id, &parts).await {
+                    Some(etag) => Ok(Completed {
+                        etag: Some(etag),
+                        etag_is_md5: true,
+                    }),
+                    None => Err(e),
+                },
             };
-            let verified = completed.and_then(|etag| {
-                verify_multipart(key, &parts, etag.as_deref(), check_etag).map(|()| etag)
+            let verified = completed.and_then(|done| {
+                let check = check_etag && done.etag_is_md5;
+                verify_multipart(key, &parts, done.etag.as_deref(), check).map(|()| done.etag)
             });
             if verified
                 .as_ref()
@@ -238,13 +246,10 @@ async fn put_multipart(
         }
         Err(e) => Err(e),
     };
-    // An upload that could not be aborted stays in the log: `ferry jobs cancel` aborts it later,
-    // or a retry carries it on. Forgotten, it would hold its parts (and cost) unseen.
-    let still_open = result.is_err() && !abort(backend, &full, &upload_id).await;
-    if let Some(log) = &log
-        && !still_open
-    {
-        log.finished();
+    match (&result, &log) {
+        (Ok(_), Some(log)) => log.finished(),
+        (Ok(_), None) => {}
+        (Err(_), _) => abort_failed(backend, &full, &upload_id, log.as_deref()).await,
     }
     result
 }
@@ -370,7 +375,11 @@ impl Parts<'_> {
             .await
             .map_err(|e| b.fail(&action, e))?;
         let etag = out.e_tag().unwrap_or_default().to_string();
-        if self.check_etag && !etag.is_empty() && bare_etag(&etag) != md5 {
+        if self.check_etag
+            && etag_is_md5(out.server_side_encryption())
+            && !etag.is_empty()
+            && bare_etag(&etag) != md5
+        {
             return Err(mismatch(
                 self.key,
                 &format!("part {number} has ETag {etag}, not its MD5 {md5}"),
@@ -390,7 +399,22 @@ impl Parts<'_> {
     }
 }
 
-/// Completes an upload; returns the object's ETag.
+/// A completed upload: the object's ETag, and whether it is the MD5 of the parts' MD5s.
+pub(super) struct Completed {
+    pub etag: Option<String>,
+    pub etag_is_md5: bool,
+}
+
+/// Whether an answer's ETag is an MD5: not when the server says it applied SSE-KMS, which a
+/// bucket may do by default, unasked (its ETags are opaque).
+fn etag_is_md5(sse: Option<&ServerSideEncryption>) -> bool {
+    !matches!(
+        sse,
+        Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
+    )
+}
+
+/// Completes an upload.
 pub(super) async fn complete(
     backend: &S3Backend,
     key: &ObjectKey,
@@ -398,7 +422,7 @@ pub(super) async fn complete(
     parts: &[DonePart],
     action: &str,
     len: u64,
-) -> Result<Option<String>> {
+) -> Result<Completed> {
     let completed: Vec<CompletedPart> = parts
         .iter()
         .map(|p| {
@@ -423,16 +447,23 @@ pub(super) async fn complete(
         .send()
         .await;
     match out {
-        Ok(out) => Ok(out.e_tag().map(str::to_string)),
+        Ok(out) => Ok(Completed {
+            etag: out.e_tag().map(str::to_string),
+            etag_is_md5: etag_is_md5(out.server_side_encryption()),
+        }),
         // Some servers (moto 5) answer 200 with a body the SDK cannot parse; the upload did
         // complete if the object now has the size and part count we sent.
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => {
             use crate::backend::Backend;
             let meta = backend.stat(key).await?;
             let suffix = format!("-{}", parts.len());
+            let etag_is_md5 = meta.etag_is_md5();
             match meta.etag {
                 Some(etag) if meta.size == len && bare_etag(&etag).ends_with(&suffix) => {
-                    Ok(Some(etag))
+                    Ok(Completed {
+                        etag: Some(etag),
+                        etag_is_md5,
+                    })
                 }
                 _ => Err(backend.fail(action, e)),
             }
