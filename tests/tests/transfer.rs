@@ -428,6 +428,9 @@ enum Then {
     /// Edits the file and retries while aborts are still refused, then gives up on the job once
     /// they are not.
     EditThenRetryWhileAbortsAreRefused,
+    /// As `EditThenRetryWhileAbortsAreRefused`, but aborts work again once the new upload has
+    /// begun: the job's end aborts the one set aside.
+    EditThenRetryWhileAbortsAreRefusedAtFirst,
 }
 
 /// A failed upload is aborted on the spot; when the server refuses that too, the job keeps the
@@ -448,6 +451,13 @@ async fn failed_upload_whose_abort_failed(server: Server, then: Then) {
         move |_, method, target| {
             let later_part = method == "PUT" && part_number(target).is_some_and(|n| n >= 2);
             let abort = method == "DELETE" && target.contains("uploadId=");
+            let begins = method == "POST" && target.contains("?uploads");
+            if begins
+                && then == Then::EditThenRetryWhileAbortsAreRefusedAtFirst
+                && healed.load(Ordering::SeqCst)
+            {
+                aborts_healed.store(true, Ordering::SeqCst);
+            }
             if (later_part && !healed.load(Ordering::SeqCst))
                 || (abort && !aborts_healed.load(Ordering::SeqCst))
             {
@@ -465,6 +475,8 @@ async fn failed_upload_whose_abort_failed(server: Server, then: Then) {
     user.set_transfer(&[
         ("part_size_mib", 5.into()),
         ("multipart_threshold_mib", 5.into()),
+        // Part 1 is answered (and journaled) before a later one is refused.
+        ("part_concurrency", 1.into()),
     ]);
     let src = user.home.path().join("big.bin");
     big_file(&src, 12);
@@ -495,6 +507,30 @@ async fn failed_upload_whose_abort_failed(server: Server, then: Then) {
         let after = journal.job(&job.id).unwrap().unwrap();
         assert_eq!(after.state, JobState::Cancelled, "given up all the same");
         assert_eq!(journal.open_uploads(&job.id).unwrap(), kept, "still known");
+    }
+    if then == Then::EditThenRetryWhileAbortsAreRefusedAtFirst {
+        healed.store(true, Ordering::SeqCst);
+        let mut data = std::fs::read(&src).unwrap();
+        data[100] ^= 0xff;
+        std::fs::write(&src, data).unwrap();
+        let retry = user.run(&["jobs", "retry", &job.id]);
+        assert_eq!(retry.code, 0, "sent anew: {}", retry.output());
+        assert!(
+            !retry.stderr.contains("ferry jobs cancel"),
+            "nothing is left kept: {}",
+            retry.output()
+        );
+        assert!(journal.open_uploads(&job.id).unwrap().is_empty());
+        assert_eq!(
+            parts_left(&client, &server, &bucket, key, upload_id).await,
+            0,
+            "the job's end aborted the upload set aside"
+        );
+        let down = user.home.path().join("down.bin");
+        let get = user.run(&["cp", &format!("{ws}:big.bin"), down.to_str().unwrap()]);
+        assert_eq!(get.code, 0, "{}", get.output());
+        assert!(same_file(&src, &down), "the object is the edited file");
+        return;
     }
     if then == Then::EditThenRetryWhileAbortsAreRefused {
         healed.store(true, Ordering::SeqCst);
@@ -609,6 +645,8 @@ failed_upload_tests! {
     a_failed_upload_whose_file_changed_is_retried_from_scratch: Then::EditThenRetry;
     a_failed_upload_whose_file_changed_is_sent_anew_while_its_abort_is_refused:
         Then::EditThenRetryWhileAbortsAreRefused;
+    a_failed_upload_set_aside_is_aborted_when_its_job_ends:
+        Then::EditThenRetryWhileAbortsAreRefusedAtFirst;
 }
 
 /// An answer the network lost after the server had acted on the request.
@@ -742,6 +780,79 @@ async fn lost_answer(server: Server, lost: Lost) {
             "upload {id} is not left open"
         );
     }
+}
+
+/// A completion the server refused, without acting on it, while an object with the same bytes
+/// (written earlier, with other headers) is at the key: the upload is not taken for done, since
+/// it was still open; the retry writes the object with the new headers.
+async fn an_identical_earlier_object_is_no_completion(server: Server) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let healed = Arc::new(AtomicBool::new(false));
+    let proxy = Proxy::start(&server.endpoint, {
+        let healed = healed.clone();
+        move |_, method, target| {
+            let completion = method == "POST" && target.contains("uploadId=");
+            if completion && !healed.load(Ordering::SeqCst) {
+                Action::InternalError
+            } else {
+                Action::Forward
+            }
+        }
+    })
+    .await;
+    let user = User::new();
+    let bucket = unique_bucket("earlier");
+    let direct = user.add_s3(&server, &bucket);
+    let ws = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+    ]);
+    let src = user.home.path().join("big.bin");
+    big_file(&src, 12);
+    let src = src.to_str().unwrap();
+    let earlier = user.run(&[
+        "cp",
+        "--content-type",
+        "text/x-earlier",
+        src,
+        &format!("{direct}:big.bin"),
+    ]);
+    assert_eq!(earlier.code, 0, "{}", earlier.output());
+
+    let up = user.run(&[
+        "cp",
+        "--overwrite",
+        "--content-type",
+        "application/x-new",
+        src,
+        &format!("{ws}:big.bin"),
+    ]);
+    assert_ne!(up.code, 0, "the server never completed it: {}", up.output());
+    let job = user.journal().jobs().unwrap().pop().unwrap();
+    assert!(
+        user.journal().open_uploads(&job.id).unwrap().is_empty(),
+        "aborted"
+    );
+    let before = stat_json(&user, &format!("{direct}:big.bin"));
+    assert_eq!(before["content_type"], "text/x-earlier", "untouched");
+
+    healed.store(true, Ordering::SeqCst);
+    let retry = user.run(&["jobs", "retry", &job.id]);
+    assert_eq!(retry.code, 0, "{}", retry.output());
+    let after = stat_json(&user, &format!("{direct}:big.bin"));
+    assert_eq!(after["content_type"], "application/x-new");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_identical_earlier_object_is_no_completion_on_moto() {
+    an_identical_earlier_object_is_no_completion(moto()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_identical_earlier_object_is_no_completion_on_s3s() {
+    an_identical_earlier_object_is_no_completion(s3s()).await;
 }
 
 macro_rules! lost_answer_tests {

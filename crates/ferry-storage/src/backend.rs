@@ -54,10 +54,10 @@ impl ObjectMeta {
     /// Whether the ETag is the MD5 of the content (or of its parts' MD5s): not under SSE-KMS,
     /// whose ETags are opaque. A listing does not tell; only a stat or a get does.
     pub fn etag_is_md5(&self) -> bool {
-        !matches!(
-            self.server_side_encryption.as_deref(),
-            Some("aws:kms" | "aws:kms:dsse")
-        )
+        !self
+            .server_side_encryption
+            .as_deref()
+            .is_some_and(crate::integrity::sse_hides_md5)
     }
 }
 

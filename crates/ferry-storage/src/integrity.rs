@@ -35,8 +35,21 @@ pub trait MultipartLog: Send + Sync {
     /// The upload completed or was aborted: forget it.
     fn finished(&self);
     /// The upload is not to be continued, but the server would not abort it: keep it apart from
-    /// the item (which begins anew) until an abort succeeds.
-    fn set_aside(&self);
+    /// the item (which begins anew) until an abort succeeds. Whether that was recorded.
+    fn set_aside(&self) -> bool;
+    /// A name for this item's uploads, recorded on the object ([`UPLOAD_METADATA`]), so that
+    /// an object one of them completed is told from any other with the same bytes.
+    fn tag(&self) -> Option<String> {
+        None
+    }
+}
+
+/// User metadata naming the item that uploaded an object (see [`MultipartLog::tag`]).
+pub const UPLOAD_METADATA: &str = "ferry-upload";
+
+/// Whether a server-side encryption (as S3 names it) makes ETags opaque rather than MD5s.
+pub fn sse_hides_md5(sse: &str) -> bool {
+    matches!(sse, "aws:kms" | "aws:kms:dsse")
 }
 
 /// User metadata Ferry records on its multipart uploads: the part size, so that a later download

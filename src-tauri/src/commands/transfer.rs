@@ -265,7 +265,8 @@ pub async fn job_cancel(state: State<'_, AppState>, id: String) -> IpcResult<()>
         return Ok(());
     }
     let engine = state.engine()?;
-    // Cancelled even when an abort is refused (that is the error): the panel shows it either way.
+    // Ends a job that has not ended well even when an abort is refused (that is the error, and
+    // the upload stays kept); one that has keeps its state. The panel shows it either way.
     let cancelled = transfer::cancel_job(&engine, &id).await;
     state.jobs.publish(&engine, &id);
     cancelled?;

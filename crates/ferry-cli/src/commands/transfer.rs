@@ -313,7 +313,7 @@ pub async fn jobs(engine: &Engine, cmd: Option<JobsCmd>) -> Result<ExitCode, Err
                     "cancelled job {job}; its open multipart uploads were aborted, files already carried stay"
                 );
             } else {
-                println!("aborted the unfinished multipart uploads job {job} kept");
+                println!("job {job} had ended; it keeps no unfinished multipart upload now");
             }
             Ok(ExitCode::SUCCESS)
         }

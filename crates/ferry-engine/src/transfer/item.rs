@@ -120,8 +120,7 @@ pub(super) async fn cancelled(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
                 tracing::warn!(error = %e, "could not abort the upload of a cancelled item");
                 error = format!(
                     "cancelled by the user; its multipart upload could not be aborted and is kept \
-                     ({e}): `ferry jobs cancel {}` (in the app: Abort unfinished uploads) tries \
-                     again",
+                     ({e}): cancelling the job (`ferry jobs cancel {}`) tries again",
                     ctx.job
                 );
             }

@@ -457,13 +457,17 @@ impl Journal {
     /// Open multipart uploads of a job, its items' and those set aside: (destination key,
     /// upload id).
     pub fn open_uploads(&self, job: &str) -> Result<Vec<(String, String)>> {
+        self.key_and_upload(
+            "SELECT dest_key, upload_id FROM uploads WHERE job = ?1
+             UNION ALL SELECT dest_key, upload_id FROM set_aside WHERE job = ?1",
+            job,
+        )
+    }
+
+    /// Rows of (destination key, upload id) that `sql` selects for `job`.
+    fn key_and_upload(&self, sql: &str, job: &str) -> Result<Vec<(String, String)>> {
         let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT dest_key, upload_id FROM uploads WHERE job = ?1
-                 UNION ALL SELECT dest_key, upload_id FROM set_aside WHERE job = ?1",
-            )
-            .map_err(db)?;
+        let mut stmt = conn.prepare(sql).map_err(db)?;
         let rows = stmt
             .query_map([job], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(db)?
@@ -548,16 +552,10 @@ impl Journal {
 
     /// Uploads the job's items set aside because the server would not abort them.
     pub fn set_aside_uploads(&self, job: &str) -> Result<Vec<(String, String)>> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare("SELECT dest_key, upload_id FROM set_aside WHERE job = ?1")
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([job], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(db)?;
-        Ok(rows)
+        self.key_and_upload(
+            "SELECT dest_key, upload_id FROM set_aside WHERE job = ?1",
+            job,
+        )
     }
 
     /// Forgets one upload (it was aborted) and the parts recorded for it.
@@ -698,7 +696,11 @@ impl MultipartLog for ItemLog {
         }
     }
 
-    fn set_aside(&self) {
+    fn tag(&self) -> Option<String> {
+        Some(format!("{}/{}", self.job, self.seq))
+    }
+
+    fn set_aside(&self) -> bool {
         let mut conn = self.journal.lock();
         // One transaction: a crash between the two steps must not lose the upload.
         let moved = conn.transaction().and_then(|tx| {
@@ -715,8 +717,9 @@ impl MultipartLog for ItemLog {
             }
             tx.commit()
         });
-        if let Err(e) = moved {
-            self.warn("an upload set aside", e);
+        if let Err(e) = &moved {
+            tracing::warn!(job = %self.job, seq = self.seq, error = %e, "could not set an upload aside");
         }
+        moved.is_ok()
     }
 }

@@ -6,7 +6,7 @@
 //! at what the upload still holds before it is believed.
 
 use super::S3Backend;
-use crate::error::{ErrorKind, Result};
+use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::MultipartLog;
 
 /// How an upload came to an end.
@@ -57,38 +57,44 @@ pub(super) async fn try_abort(backend: &S3Backend, full: &str, upload_id: &str) 
     result.is_ok()
 }
 
-/// After a failed upload or copy in parts: aborts it, and forgets it unless the abort was
-/// refused. Kept in the log, `ferry jobs cancel` aborts it later, or a retry carries it on;
-/// forgotten, it would hold its parts (and cost) unseen.
-pub(super) async fn abort_failed(
-    backend: &S3Backend,
-    full: &str,
-    upload_id: &str,
-    log: Option<&dyn MultipartLog>,
-) {
-    if try_abort(backend, full, upload_id).await
-        && let Some(log) = log
-    {
-        log.finished();
-    }
-}
-
 /// Ends the upload recorded in `log`, which is not to be continued. One the server will not
 /// abort is set aside in the log (for `ferry jobs cancel`, and tried again when the job ends)
-/// rather than forgotten, so the item can begin anew.
+/// rather than forgotten, so the item can begin anew; if even that cannot be recorded, the
+/// item must not begin anew (its record would be replaced), and that is the error.
 pub(super) async fn end_recorded(
     backend: &S3Backend,
     full: &str,
     upload_id: &str,
     log: &dyn MultipartLog,
-) {
+) -> Result<()> {
     match abort_upload(backend, full, upload_id).await {
-        Ok(_) => log.finished(),
-        Err(e) => {
-            tracing::warn!(key = full, error = %e, "an earlier upload could not be aborted; it is kept");
-            log.set_aside();
+        Ok(_) => {
+            log.finished();
+            Ok(())
         }
+        Err(e) => set_aside(full, upload_id, log, e),
     }
+}
+
+/// Sets aside an upload whose abort was `refused`; see [`end_recorded`].
+pub(super) fn set_aside(
+    full: &str,
+    upload_id: &str,
+    log: &dyn MultipartLog,
+    refused: StorageError,
+) -> Result<()> {
+    tracing::warn!(key = full, error = %refused, "an earlier upload could not be aborted; it is kept");
+    if log.set_aside() {
+        return Ok(());
+    }
+    Err(StorageError::new(
+        ErrorKind::LocalIo,
+        format!(
+            "the earlier upload {upload_id} of {full:?} could not be aborted ({}) nor recorded \
+             as kept in the journal; it stays the item's, for a retry or `ferry jobs cancel`",
+            refused.message
+        ),
+    ))
 }
 
 /// Whether the server holds any part of the upload; `None` when it cannot tell (no answer, or

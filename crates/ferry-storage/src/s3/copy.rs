@@ -3,12 +3,13 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::abort::{abort_failed, end_recorded};
+use super::abort::{end_recorded, try_abort};
 use super::headers::Headers;
+use super::upload::etag_is_md5;
 use super::{S3Backend, upload};
 use crate::backend::PutOptions;
 use crate::error::{ErrorKind, Result, StorageError};
-use crate::integrity::{DonePart, MultipartLog, PART_SIZE_METADATA};
+use crate::integrity::{DonePart, MultipartLog, PART_SIZE_METADATA, bare_etag};
 use crate::key::ObjectKey;
 
 /// The destination's encryption, storage class and ACL, set on CopyObject and
@@ -75,7 +76,7 @@ pub(super) async fn copy_object(
     if let Some(log) = log
         && let Some(earlier) = log.resume()
     {
-        end_recorded(backend, &backend.full_key(to), &earlier.upload_id, log).await;
+        end_recorded(backend, &backend.full_key(to), &earlier.upload_id, log).await?;
     }
     copy_multipart(backend, (bucket, key), &copy_source, to, size, h, log).await
 }
@@ -144,17 +145,28 @@ async fn copy_multipart(
         part_size,
         action: &action,
     };
-    let result = parts.copy_all(size).await;
-    let done = match result {
-        Ok(done) => upload::complete(backend, to, &upload_id, &done, &action, size)
-            .await
-            .map(drop),
+    let mut completed = false;
+    let done = match parts.copy_all(size).await {
+        Ok(parts) => match upload::complete(backend, to, &upload_id, &parts, &action, size).await {
+            Ok(object) => {
+                completed = true;
+                // The parts' ETags are their MD5s (unless under SSE-KMS): the object must be
+                // made of them.
+                let check = object.etag_is_md5 && parts.iter().all(|p| !p.md5.is_empty());
+                let verified = upload::verify_multipart(to, &parts, object.etag.as_deref(), check);
+                if verified.is_err() {
+                    upload::discard(backend, to).await;
+                }
+                verified
+            }
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
-    match (&done, log) {
-        (Ok(()), Some(log)) => log.finished(),
-        (Ok(()), None) => {}
-        (Err(_), _) => abort_failed(backend, &full, &upload_id, log).await,
+    // One still open stays in the log, for `ferry jobs cancel` to end.
+    let ended = completed || try_abort(backend, &full, &upload_id).await;
+    if ended && let Some(log) = log {
+        log.finished();
     }
     done
 }
@@ -204,11 +216,21 @@ impl Parts<'_> {
             .and_then(|r| r.e_tag())
             .unwrap_or_default()
             .to_string();
-        // Nothing here hashes the bytes (the server copies them): the MD5 is unknown.
+        // The server copies the bytes, so only its word gives their MD5: the part's ETag, when
+        // it has an MD5's form (not under SSE-KMS).
+        let md5 = bare_etag(&etag);
+        let md5 = if etag_is_md5(out.server_side_encryption())
+            && md5.len() == 32
+            && md5.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            md5.to_lowercase()
+        } else {
+            String::new()
+        };
         Ok(DonePart {
             number,
             etag,
-            md5: String::new(),
+            md5,
             checksum_crc32: None,
             size: end + 1 - start,
         })

@@ -50,10 +50,10 @@ impl Headers {
 
     /// With SSE-KMS (or DSSE) the ETag is not an MD5 of the content and cannot be checked.
     pub fn etag_is_md5(&self) -> bool {
-        !matches!(
-            self.sse,
-            Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
-        )
+        !self
+            .sse
+            .as_ref()
+            .is_some_and(|sse| crate::integrity::sse_hides_md5(sse.as_str()))
     }
 }
 

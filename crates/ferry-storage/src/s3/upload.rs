@@ -17,15 +17,16 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::io::AsyncReadExt;
 
-use super::abort::abort_failed;
+use super::abort::{Ended, abort_upload, try_abort};
 use super::create;
 use super::headers::{Headers, with_headers};
-use super::resume::{Resume, Sending};
+use super::resume::{Outcome, Resume, Sending};
 use super::{ChecksumMode, S3Backend};
 use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::{
-    DonePart, MultipartLog, PART_SIZE_METADATA, bare_etag, md5_base64, md5_hex, multipart_etag,
+    DonePart, MultipartLog, PART_SIZE_METADATA, UPLOAD_METADATA, bare_etag, md5_base64, md5_hex,
+    multipart_etag, sse_hides_md5,
 };
 use crate::key::ObjectKey;
 
@@ -179,8 +180,9 @@ async fn put_multipart(
             .map(|(path, offset)| (path.as_path(), *offset)),
         len,
         etag_is_md5: check_etag,
+        tag: log.as_ref().and_then(|log| log.tag()),
     };
-    let (upload_id, part_size, done) = match sending.settle_recorded(log.as_ref()).await {
+    let (upload_id, part_size, done) = match sending.settle_recorded(log.as_ref()).await? {
         Resume::Done(etag) => return Ok(Some(etag)),
         Resume::Continue(state) => (state.upload_id, state.part_size, state.parts),
         Resume::Fresh => {
@@ -194,9 +196,11 @@ async fn put_multipart(
                     sends_checksums(backend).then_some(ChecksumAlgorithm::Crc32),
                 );
             let mut h = h;
-            h.metadata
-                .get_or_insert_with(Default::default)
-                .insert(PART_SIZE_METADATA.into(), part_size.to_string());
+            let metadata = h.metadata.get_or_insert_with(Default::default);
+            metadata.insert(PART_SIZE_METADATA.into(), part_size.to_string());
+            if let Some(tag) = &sending.tag {
+                metadata.insert(UPLOAD_METADATA.into(), tag.clone());
+            }
             let upload_id =
                 create::create_upload(backend, with_headers!(request, h), &full, &action).await?;
             if let Some(log) = &log {
@@ -217,6 +221,8 @@ async fn put_multipart(
         memory,
     };
     let skip: HashSet<i32> = done.iter().map(|p| p.number).collect();
+    // Whether the upload has ended (completed or aborted), once that is known.
+    let mut ended = None;
     let result = match plan.send(body, &skip).await {
         Ok(mut parts) => {
             parts.extend(done);
@@ -225,13 +231,23 @@ async fn put_multipart(
                 Ok(done) => Ok(done),
                 // The server may have completed it and only the answer was lost.
                 Err(e) => match sending.completed(&upload_id, &parts).await {
-                    Some(etag) => Ok(Completed {
+                    Outcome::Completed(etag) => Ok(Completed {
                         etag: Some(etag),
                         etag_is_md5: true,
                     }),
-                    None => Err(e),
+                    Outcome::Ended => {
+                        ended = Some(true);
+                        Err(e)
+                    }
+                    Outcome::Open(_) => {
+                        ended = Some(false);
+                        Err(e)
+                    }
                 },
             };
+            if completed.is_ok() {
+                ended = Some(true);
+            }
             let verified = completed.and_then(|done| {
                 let check = check_etag && done.etag_is_md5;
                 verify_multipart(key, &parts, done.etag.as_deref(), check).map(|()| done.etag)
@@ -246,21 +262,34 @@ async fn put_multipart(
         }
         Err(e) => Err(e),
     };
-    match (&result, &log) {
-        (Ok(_), Some(log)) => log.finished(),
-        (Ok(_), None) => {}
-        (Err(_), _) => abort_failed(backend, &full, &upload_id, log.as_deref()).await,
+    let ended = match ended {
+        Some(ended) => ended,
+        None => try_abort(backend, &full, &upload_id).await,
+    };
+    // One still open stays in the log: a retry carries it on, `ferry jobs cancel` aborts it.
+    if ended && let Some(log) = &log {
+        log.finished();
     }
     result
 }
 
-fn verify_multipart(
+pub(super) fn verify_multipart(
     key: &ObjectKey,
     parts: &[DonePart],
     etag: Option<&str>,
     check_etag: bool,
 ) -> Result<()> {
     let expected_count = parts.len();
+    // An opaque ETag (SSE-KMS) still says how many parts the object has.
+    if let (false, Some(etag)) = (check_etag, etag)
+        && let Some((_, count)) = bare_etag(etag).rsplit_once('-')
+        && count.parse::<usize>().ok() != Some(expected_count)
+    {
+        return Err(mismatch(
+            key,
+            &format!("ETag {etag} counts other than the {expected_count} parts sent"),
+        ));
+    }
     if let (true, Some(etag)) = (check_etag, etag) {
         let md5s: Vec<String> = parts.iter().map(|p| p.md5.clone()).collect();
         let expected = multipart_etag(&md5s);
@@ -407,11 +436,8 @@ pub(super) struct Completed {
 
 /// Whether an answer's ETag is an MD5: not when the server says it applied SSE-KMS, which a
 /// bucket may do by default, unasked (its ETags are opaque).
-fn etag_is_md5(sse: Option<&ServerSideEncryption>) -> bool {
-    !matches!(
-        sse,
-        Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
-    )
+pub(super) fn etag_is_md5(sse: Option<&ServerSideEncryption>) -> bool {
+    !sse.is_some_and(|sse| sse_hides_md5(sse.as_str()))
 }
 
 /// Completes an upload.
@@ -455,6 +481,12 @@ pub(super) async fn complete(
         // complete if the object now has the size and part count we sent.
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 200) => {
             use crate::backend::Backend;
+            // Only an upload that is gone can have completed: an object of the same size and
+            // part count written earlier is no proof.
+            let full = backend.full_key(key);
+            if abort_upload(backend, &full, upload_id).await.ok() != Some(Ended::Gone) {
+                return Err(backend.fail(action, e));
+            }
             let meta = backend.stat(key).await?;
             let suffix = format!("-{}", parts.len());
             let etag_is_md5 = meta.etag_is_md5();
@@ -473,7 +505,7 @@ pub(super) async fn complete(
 }
 
 /// Removes an object that failed verification: a damaged copy must not pass for a good one.
-async fn discard(backend: &S3Backend, key: &ObjectKey) {
+pub(super) async fn discard(backend: &S3Backend, key: &ObjectKey) {
     use crate::backend::Backend;
     if let Err(e) = backend.delete_many(std::slice::from_ref(key)).await {
         tracing::warn!(key = %key, error = %e, "could not remove an object that failed verification");
