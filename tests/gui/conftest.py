@@ -20,6 +20,8 @@ import pytest
 import urllib3
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.remote_connection import RemoteConnection
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "debug" / "ferry-desktop"
@@ -156,7 +158,11 @@ class App:
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP)})
-        drv = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        # A connection built from a ClientConfig: a bare address is deprecated in selenium 4.2x.
+        connection = RemoteConnection(
+            client_config=ClientConfig(remote_server_addr=f"http://127.0.0.1:{port}")
+        )
+        drv = webdriver.Remote(command_executor=connection, options=options)
         drv.implicitly_wait(0)
         self.sessions[-1] = (proc, log, drv)
         return drv

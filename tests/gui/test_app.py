@@ -43,11 +43,16 @@ def tid(name):
 
 
 def snap(driver, name, element=None):
-    """Saves a screenshot once the window has painted what the DOM holds (WebKit may otherwise
+    """Saves a screenshot once transitions have ended (a progress bar still growing would show a
+    done job part-filled) and the window has painted what the DOM holds (WebKit may otherwise
     hand back the previous frame)."""
     driver.set_script_timeout(5)
     driver.execute_async_script(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
+        """const done = arguments[0];
+        const running = (document.getAnimations ? document.getAnimations() : [])
+          .filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity);
+        Promise.all(running.map((a) => a.finished.catch(() => null))).then(() =>
+          requestAnimationFrame(() => requestAnimationFrame(() => done())));"""
     )
     driver.save_screenshot(str(SCREENSHOTS / name))
     if element is not None:
