@@ -40,11 +40,7 @@ async fn crash_and_resume(server: Server, op: Op, seed: u64, report: &mut Report
     let user = User::new();
     let bucket = unique_bucket("crash");
     let direct = user.add_s3(&server, &bucket);
-    let via = Server {
-        endpoint: proxy.url.clone(),
-        ..server.clone()
-    };
-    let faulty = user.add_s3_workspace(&via, &bucket);
+    let faulty = user.add_s3_workspace(&server.through(&proxy), &bucket);
     small_parts(&user);
     // Long enough that the frozen process is still waiting when it is killed.
     user.set_transfer(&[("silence_timeout_secs", 600.into())]);

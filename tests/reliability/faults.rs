@@ -127,11 +127,7 @@ async fn setup(server: Server, op: Op, fault: Fault, seed: u64) -> Setup {
     let user = User::new();
     let bucket = unique_bucket("fault");
     let direct = user.add_s3(&server, &bucket);
-    let via = Server {
-        endpoint: proxy.url.clone(),
-        ..server.clone()
-    };
-    let faulty = user.add_s3_workspace(&via, &bucket);
+    let faulty = user.add_s3_workspace(&server.through(&proxy), &bucket);
     small_parts(&user);
     let tree = sample_tree(&user.home.path().join("src"), seed);
     if matches!(op, Op::Download | Op::List | Op::Copy) {

@@ -58,6 +58,14 @@ pub fn unique_bucket(tag: &str) -> String {
 }
 
 impl Server {
+    /// The same server, reached through `proxy`.
+    pub fn through(&self, proxy: &proxy::Proxy) -> Server {
+        Server {
+            endpoint: proxy.url.clone(),
+            ..self.clone()
+        }
+    }
+
     pub fn config(&self, bucket: &str) -> S3Config {
         let mut config = S3Config::new(bucket, "us-east-1");
         config.endpoint_url = Some(self.endpoint.clone());
@@ -260,6 +268,44 @@ pub fn sdk_client(server: &Server) -> aws_sdk_s3::Client {
 }
 
 /// Writes `mib` MiB of incompressible data, each MiB different, without holding it in memory.
+/// A user with a fresh bucket reached directly (`direct`) and through a proxy (`via`), whose
+/// uploads go in 5 MiB parts (`settings` added), and `src`, a 12 MiB file in their home: an
+/// upload of three parts.
+pub struct ThreeParts {
+    pub user: User,
+    pub bucket: String,
+    pub direct: String,
+    pub via: String,
+    pub src: PathBuf,
+}
+
+pub fn three_parts(
+    server: &Server,
+    proxy: &proxy::Proxy,
+    tag: &str,
+    settings: &[(&str, serde_json::Value)],
+) -> ThreeParts {
+    let user = User::new();
+    let bucket = unique_bucket(tag);
+    let direct = user.add_s3(server, &bucket);
+    let via = user.add_s3_workspace(&server.through(proxy), &bucket);
+    let mut all = vec![
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 5.into()),
+    ];
+    all.extend(settings.iter().cloned());
+    user.set_transfer(&all);
+    let src = user.home.path().join("big.bin");
+    big_file(&src, 12);
+    ThreeParts {
+        user,
+        bucket,
+        direct,
+        via,
+        src,
+    }
+}
+
 pub fn big_file(path: &std::path::Path, mib: usize) {
     use std::io::Write;
     let base = ferry_storage::testkit::pattern(1024 * 1024, 7);

@@ -46,6 +46,19 @@ fn copy_job(
     (src, dst, id)
 }
 
+/// Runs job `id` in a task of its own, as the desktop app does.
+fn spawn_run(
+    engine: &Arc<Engine>,
+    id: &str,
+    control: &JobControl,
+    accounting: Arc<Accounting>,
+) -> tokio::task::JoinHandle<ferry_engine::Result<ferry_engine::transfer::JobReport>> {
+    let (engine, id, control) = (engine.clone(), id.to_string(), control.clone());
+    tokio::spawn(
+        async move { ferry_engine::transfer::run_job(&engine, &id, accounting, control).await },
+    )
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paused_job_starts_nothing_until_resumed() {
     let root = tempfile::tempdir().unwrap();
@@ -56,17 +69,7 @@ async fn a_paused_job_starts_nothing_until_resumed() {
     control.pause();
     let accounting = Arc::new(Accounting::default());
     assert!(accounting.snapshot().counting, "totals grow until planned");
-    let run = {
-        let (engine, id, control, accounting) = (
-            engine.clone(),
-            id.clone(),
-            control.clone(),
-            accounting.clone(),
-        );
-        tokio::spawn(async move {
-            ferry_engine::transfer::run_job(&engine, &id, accounting, control).await
-        })
-    };
+    let run = spawn_run(&engine, &id, &control, accounting.clone());
     let journal = engine.journal().unwrap();
     tokio::task::block_in_place(|| {
         wait_until(30, "the paused job to plan all 50 files", || {
@@ -125,13 +128,7 @@ async fn cancelling_one_item_skips_it_and_the_rest_goes_on() {
     let (_, dst, id) = copy_job(&engine, root.path(), 10);
     let control = JobControl::default();
     control.pause();
-    let run = {
-        let (engine, id, control) = (engine.clone(), id.clone(), control.clone());
-        tokio::spawn(async move {
-            ferry_engine::transfer::run_job(&engine, &id, Arc::new(Accounting::default()), control)
-                .await
-        })
-    };
+    let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));
     let journal = engine.journal().unwrap();
     tokio::task::block_in_place(|| {
         wait_until(30, "the job to plan its 10 files", || {
@@ -219,7 +216,7 @@ async fn a_cancelled_item_whose_abort_is_refused_keeps_its_upload_on_s3s() {
 async fn a_cancelled_item_whose_abort_is_refused_keeps_its_upload(server: ferry_tests::Server) {
     use ferry_engine::secrets::Keychain;
     use ferry_tests::proxy::{Action, Proxy};
-    use ferry_tests::{Server, User, big_file, part_number, parts_left, sdk_client, unique_bucket};
+    use ferry_tests::{ThreeParts, part_number, parts_left, sdk_client, three_parts};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     // Part 1 goes through; later parts hang, and aborts are refused until healed.
@@ -237,20 +234,13 @@ async fn a_cancelled_item_whose_abort_is_refused_keeps_its_upload(server: ferry_
         }
     })
     .await;
-    let user = User::new();
-    let bucket = unique_bucket("itemcancel");
-    user.add_s3(&server, &bucket);
-    let via = Server {
-        endpoint: proxy.url.clone(),
-        ..server.clone()
-    };
-    let ws = user.add_s3_workspace(&via, &bucket);
-    user.set_transfer(&[
-        ("part_size_mib", 5.into()),
-        ("multipart_threshold_mib", 5.into()),
-    ]);
-    let src = user.home.path().join("big.bin");
-    big_file(&src, 12);
+    let ThreeParts {
+        user,
+        bucket,
+        via: ws,
+        src,
+        ..
+    } = three_parts(&server, &proxy, "itemcancel", &[]);
     let engine = Arc::new(
         Engine::load(user.config.path(), Arc::new(Keychain))
             .unwrap()
@@ -262,13 +252,7 @@ async fn a_cancelled_item_whose_abort_is_refused_keeps_its_upload(server: ferry_
         .create_job(JobKind::Copy, &from, &to, &JobOptions::default())
         .unwrap();
     let control = JobControl::default();
-    let run = {
-        let (engine, id, control) = (engine.clone(), id.clone(), control.clone());
-        tokio::spawn(async move {
-            ferry_engine::transfer::run_job(&engine, &id, Arc::new(Accounting::default()), control)
-                .await
-        })
-    };
+    let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));
     let journal = engine.journal().unwrap();
     tokio::task::block_in_place(|| {
         wait_until(60, "part 1 to be journaled", || {

@@ -7,15 +7,25 @@ use std::process::Stdio;
 
 use ferry_tests::proxy::{Action, Proxy};
 use ferry_tests::{
-    Server, User, big_file, moto, part_number, parts_left, read_tree, s3s, same_file, sdk_client,
-    unique_bucket, wait_until,
+    Server, ThreeParts, User, big_file, moto, part_number, parts_left, read_tree, s3s, same_file,
+    sdk_client, three_parts, unique_bucket, wait_until,
 };
 
-fn through(server: &Server, proxy: &Proxy) -> Server {
-    Server {
-        endpoint: proxy.url.clone(),
-        ..server.clone()
-    }
+/// One module per case, with a test of `$run(server, case)` on moto and one on s3s-fs.
+macro_rules! on_both_servers {
+    ($run:ident; $($name:ident: $case:expr;)*) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread")]
+            async fn on_moto() {
+                $run(moto(), $case).await;
+            }
+            #[tokio::test(flavor = "multi_thread")]
+            async fn on_s3s() {
+                $run(s3s(), $case).await;
+            }
+        }
+    )*};
 }
 
 fn stat_json(user: &User, at: &str) -> serde_json::Value {
@@ -41,7 +51,7 @@ async fn large_round_trip(server: Server) {
         "200 MiB went up in 25 parts of the default 8 MiB: {etag}"
     );
     let down = user.home.path().join("down.bin");
-    let via_proxy = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    let via_proxy = user.add_s3_workspace(&server.through(&proxy), &bucket);
     let run = user.run(&[
         "cp",
         &format!("{via_proxy}:big.bin"),
@@ -185,7 +195,7 @@ fn upload_and_kill(user: &User, ws: &str, src: &Path, parts: usize) -> (String, 
 async fn kill_9_mid_upload_then_resume_sends_no_finished_part_again(server: Server) {
     let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
     let user = User::new();
-    let ws = user.add_s3(&through(&server, &proxy), &unique_bucket("resume"));
+    let ws = user.add_s3(&server.through(&proxy), &unique_bucket("resume"));
     let src = user.home.path().join("big.bin");
     let (job, done_before) = tokio::task::block_in_place(|| upload_and_kill(&user, &ws, &src, 4));
     assert!(done_before.len() >= 4, "{done_before:?}");
@@ -286,7 +296,7 @@ async fn a_move_whose_verification_fails_keeps_the_source(server: Server) {
     })
     .await;
     let user = User::new();
-    let ws = user.add_s3(&through(&server, &proxy), &unique_bucket("verify"));
+    let ws = user.add_s3(&server.through(&proxy), &unique_bucket("verify"));
     let file = user.home.path().join("precious.txt");
     std::fs::write(&file, "do not lose me").unwrap();
     let run = user.run(&["mv", file.to_str().unwrap(), &format!("{ws}:")]);
@@ -302,7 +312,7 @@ async fn a_move_whose_verification_fails_keeps_the_source(server: Server) {
 async fn a_second_sync_of_an_unchanged_tree_sends_nothing(server: Server) {
     let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
     let user = User::new();
-    let ws = user.add_s3(&through(&server, &proxy), &unique_bucket("sync"));
+    let ws = user.add_s3(&server.through(&proxy), &unique_bucket("sync"));
     let src = user.home.path().join("site");
     for i in 0..30 {
         std::fs::create_dir_all(src.join(format!("p{}", i % 3))).unwrap();
@@ -380,7 +390,7 @@ async fn every_third_request_answered_503_still_completes_identically(server: Se
     let bucket = user.run(&["workspace", "show", "--json", &direct]);
     let bucket: serde_json::Value = serde_json::from_str(&bucket.stdout).unwrap();
     let flaky = user.add_s3_workspace(
-        &through(&server, &proxy),
+        &server.through(&proxy),
         bucket["storage"]["bucket"].as_str().unwrap(),
     );
     user.set_transfer(&[
@@ -468,18 +478,14 @@ async fn failed_upload_whose_abort_failed(server: Server, then: Then) {
         }
     })
     .await;
-    let user = User::new();
-    let bucket = unique_bucket("giveup");
-    user.add_s3(&server, &bucket);
-    let ws = user.add_s3_workspace(&through(&server, &proxy), &bucket);
-    user.set_transfer(&[
-        ("part_size_mib", 5.into()),
-        ("multipart_threshold_mib", 5.into()),
-        // Part 1 is answered (and journaled) before a later one is refused.
-        ("part_concurrency", 1.into()),
-    ]);
-    let src = user.home.path().join("big.bin");
-    big_file(&src, 12);
+    // Part 1 is answered (and journaled) before a later one is refused.
+    let ThreeParts {
+        user,
+        bucket,
+        via: ws,
+        src,
+        ..
+    } = three_parts(&server, &proxy, "giveup", &[("part_concurrency", 1.into())]);
     let up = user.run(&["cp", src.to_str().unwrap(), &format!("{ws}:big.bin")]);
     assert_ne!(up.code, 0, "every later part is refused: {}", up.output());
     let journal = user.journal();
@@ -622,23 +628,8 @@ async fn failed_upload_whose_abort_failed(server: Server, then: Then) {
     assert!(journal.open_uploads(&job.id).unwrap().is_empty());
 }
 
-macro_rules! failed_upload_tests {
-    ($($name:ident: $then:expr;)*) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread")]
-            async fn on_moto() {
-                failed_upload_whose_abort_failed(moto(), $then).await;
-            }
-            #[tokio::test(flavor = "multi_thread")]
-            async fn on_s3s() {
-                failed_upload_whose_abort_failed(s3s(), $then).await;
-            }
-        }
-    )*};
-}
-
-failed_upload_tests! {
+on_both_servers! {
+    failed_upload_whose_abort_failed;
     a_failed_upload_whose_abort_failed_is_given_up: Then::GiveUp;
     a_failed_upload_whose_abort_is_still_refused_is_given_up_twice: Then::GiveUpTwice;
     a_failed_upload_whose_abort_failed_is_retried: Then::Retry;
@@ -702,19 +693,15 @@ async fn lost_answer(server: Server, lost: Lost) {
         }
     })
     .await;
-    let user = User::new();
-    let bucket = unique_bucket("lost");
-    let direct = user.add_s3(&server, &bucket);
-    let ws = user.add_s3_workspace(&through(&server, &proxy), &bucket);
-    user.set_transfer(&[
-        ("part_size_mib", 5.into()),
-        ("multipart_threshold_mib", 5.into()),
-        // One part at a time: part 1 is answered before a later one is refused, so no part of
-        // it is still on its way when the upload is aborted.
-        ("part_concurrency", 1.into()),
-    ]);
-    let src = user.home.path().join("big.bin");
-    big_file(&src, 12);
+    // One part at a time: part 1 is answered before a later one is refused, so no part of it
+    // is still on its way when the upload is aborted.
+    let ThreeParts {
+        user,
+        bucket,
+        direct,
+        via: ws,
+        src,
+    } = three_parts(&server, &proxy, "lost", &[("part_concurrency", 1.into())]);
     let up = user.run(&["cp", src.to_str().unwrap(), &format!("{ws}:big.bin")]);
     let journal = user.journal();
     let job = journal.jobs().unwrap().pop().unwrap();
@@ -801,16 +788,13 @@ async fn an_identical_earlier_object_is_no_completion(server: Server) {
         }
     })
     .await;
-    let user = User::new();
-    let bucket = unique_bucket("earlier");
-    let direct = user.add_s3(&server, &bucket);
-    let ws = user.add_s3_workspace(&through(&server, &proxy), &bucket);
-    user.set_transfer(&[
-        ("part_size_mib", 5.into()),
-        ("multipart_threshold_mib", 5.into()),
-    ]);
-    let src = user.home.path().join("big.bin");
-    big_file(&src, 12);
+    let ThreeParts {
+        user,
+        direct,
+        via: ws,
+        src,
+        ..
+    } = three_parts(&server, &proxy, "earlier", &[]);
     let src = src.to_str().unwrap();
     let earlier = user.run(&[
         "cp",
@@ -855,23 +839,8 @@ async fn an_identical_earlier_object_is_no_completion_on_s3s() {
     an_identical_earlier_object_is_no_completion(s3s()).await;
 }
 
-macro_rules! lost_answer_tests {
-    ($($name:ident: $lost:expr;)*) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread")]
-            async fn on_moto() {
-                lost_answer(moto(), $lost).await;
-            }
-            #[tokio::test(flavor = "multi_thread")]
-            async fn on_s3s() {
-                lost_answer(s3s(), $lost).await;
-            }
-        }
-    )*};
-}
-
-lost_answer_tests! {
+on_both_servers! {
+    lost_answer;
     an_upload_completed_whose_answer_was_lost_is_done: Lost::Completion;
     an_upload_completed_whose_answer_was_lost_is_done_at_the_retry: Lost::CompletionThenDown;
     an_upload_aborted_whose_answer_was_lost_is_forgotten: Lost::Abort;
@@ -896,7 +865,7 @@ async fn a_bucket_encrypting_with_kms_by_default(server: Server) {
     let user = User::new();
     let bucket = unique_bucket("kms");
     let direct = user.add_s3(&server, &bucket);
-    let ws = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    let ws = user.add_s3_workspace(&server.through(&proxy), &bucket);
     user.set_transfer(&[
         ("part_size_mib", 5.into()),
         ("multipart_threshold_mib", 5.into()),
@@ -1010,7 +979,7 @@ async fn a_download_whose_parts_do_not_match_the_etag_leaves_no_file() {
             .code,
         0
     );
-    let flaky = user.add_s3_workspace(&through(&server, &proxy), &bucket);
+    let flaky = user.add_s3_workspace(&server.through(&proxy), &bucket);
     let dest = user.home.path().join("out");
     std::fs::create_dir_all(&dest).unwrap();
     let run = user.run(&["cp", &format!("{flaky}:x.bin"), dest.to_str().unwrap()]);
@@ -1027,8 +996,8 @@ async fn copies_between_buckets_of_one_endpoint_stay_on_the_server() {
     let server = moto();
     let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
     let user = User::new();
-    let a = user.add_s3(&through(&server, &proxy), &unique_bucket("ssa"));
-    let b = user.add_s3(&through(&server, &proxy), &unique_bucket("ssb"));
+    let a = user.add_s3(&server.through(&proxy), &unique_bucket("ssa"));
+    let b = user.add_s3(&server.through(&proxy), &unique_bucket("ssb"));
     let src = user.home.path().join("x.bin");
     big_file(&src, 3);
     assert_eq!(

@@ -66,6 +66,13 @@ pub fn md5_base64(hex_digest: &str) -> String {
     aws_smithy_types::base64::encode(hex::decode(hex_digest).unwrap_or_default())
 }
 
+/// The MD5 an ETag has the form of (32 hex digits, lowercased): a single-part object's, or a
+/// part's, unless the server says SSE-KMS.
+pub fn md5_of_etag(etag: &str) -> Option<String> {
+    let etag = bare_etag(etag);
+    (etag.len() == 32 && etag.chars().all(|c| c.is_ascii_hexdigit())).then(|| etag.to_lowercase())
+}
+
 /// The ETag S3 gives a multipart object: MD5 of the parts' binary MD5s, then `-count`.
 pub fn multipart_etag(part_md5s: &[String]) -> String {
     let mut hasher = Md5::new();

@@ -1,7 +1,7 @@
 //! When is a destination file out of date? The rule lives here, in one function.
 
 use ferry_storage::ObjectMeta;
-use ferry_storage::integrity::bare_etag;
+use ferry_storage::integrity::md5_of_etag;
 use serde::{Deserialize, Serialize};
 
 /// How `ferry sync` decides that a file changed.
@@ -54,8 +54,7 @@ pub fn etag_md5(meta: &ObjectMeta) -> Option<String> {
     if !meta.etag_is_md5() {
         return None;
     }
-    let etag = bare_etag(meta.etag.as_deref()?);
-    (etag.len() == 32 && etag.chars().all(|c| c.is_ascii_hexdigit())).then(|| etag.to_lowercase())
+    md5_of_etag(meta.etag.as_deref()?)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use super::upload::etag_is_md5;
 use super::{S3Backend, upload};
 use crate::backend::PutOptions;
 use crate::error::{ErrorKind, Result, StorageError};
-use crate::integrity::{DonePart, MultipartLog, PART_SIZE_METADATA, bare_etag};
+use crate::integrity::{DonePart, MultipartLog, PART_SIZE_METADATA, md5_of_etag};
 use crate::key::ObjectKey;
 
 /// The destination's encryption, storage class and ACL, set on CopyObject and
@@ -218,15 +218,10 @@ impl Parts<'_> {
             .to_string();
         // The server copies the bytes, so only its word gives their MD5: the part's ETag, when
         // it has an MD5's form (not under SSE-KMS).
-        let md5 = bare_etag(&etag);
-        let md5 = if etag_is_md5(out.server_side_encryption())
-            && md5.len() == 32
-            && md5.chars().all(|c| c.is_ascii_hexdigit())
-        {
-            md5.to_lowercase()
-        } else {
-            String::new()
-        };
+        let md5 = etag_is_md5(out.server_side_encryption())
+            .then(|| md5_of_etag(&etag))
+            .flatten()
+            .unwrap_or_default();
         Ok(DonePart {
             number,
             etag,
