@@ -46,6 +46,10 @@ macro_rules! conformance {
                 testkit::copy_rename_delete(&$make).await;
             }
             #[tokio::test]
+            async fn create_only() {
+                testkit::create_only(&$make, LARGE, $quirks).await;
+            }
+            #[tokio::test]
             async fn folders() {
                 testkit::folders(&$make, $quirks).await;
             }
@@ -66,6 +70,14 @@ macro_rules! conformance {
 const S3S_QUIRKS: Quirks = Quirks {
     hides_folder_markers: true,
     fails_long_keys: true,
+    copy_ignores_if_none_match: true,
+};
+
+/// moto 5 honours `If-None-Match: *` on PutObject and CompleteMultipartUpload, not CopyObject.
+const MOTO_QUIRKS: Quirks = Quirks {
+    hides_folder_markers: false,
+    fails_long_keys: false,
+    copy_ignores_if_none_match: true,
 };
 
 fn local() -> LocalBackend {
@@ -94,7 +106,7 @@ conformance!(
     ferry_tests::moto()
         .fresh_backend("conf", ChecksumMode::WhenSupported)
         .await,
-    Quirks::default(),
+    MOTO_QUIRKS,
     all_tricky()
 );
 conformance!(
@@ -102,7 +114,7 @@ conformance!(
     ferry_tests::moto()
         .fresh_backend("conf", ChecksumMode::WhenRequired)
         .await,
-    Quirks::default(),
+    MOTO_QUIRKS,
     all_tricky()
 );
 conformance!(

@@ -27,7 +27,7 @@ fn tree(root: &std::path::Path, files: usize) -> std::path::PathBuf {
 }
 
 /// Records a copy of a fresh folder of `files` files to `root/dst`: (source, destination, job).
-fn copy_job(
+async fn copy_job(
     engine: &Engine,
     root: &std::path::Path,
     files: usize,
@@ -42,6 +42,7 @@ fn copy_job(
     let to = engine.parse_location(dst.to_str().unwrap()).unwrap();
     let id = engine
         .create_job(JobKind::Copy, &from, &to, &options)
+        .await
         .unwrap();
     (src, dst, id)
 }
@@ -63,7 +64,7 @@ fn spawn_run(
 async fn a_paused_job_starts_nothing_until_resumed() {
     let root = tempfile::tempdir().unwrap();
     let engine = Arc::new(engine(root.path()));
-    let (src, dst, id) = copy_job(&engine, root.path(), 50);
+    let (src, dst, id) = copy_job(&engine, root.path(), 50).await;
 
     let control = JobControl::default();
     control.pause();
@@ -101,7 +102,7 @@ async fn a_paused_job_starts_nothing_until_resumed() {
 async fn a_cancelled_job_stops_and_stays_cancelled() {
     let root = tempfile::tempdir().unwrap();
     let engine = engine(root.path());
-    let (_, _, id) = copy_job(&engine, root.path(), 20);
+    let (_, _, id) = copy_job(&engine, root.path(), 20).await;
     let control = JobControl::default();
     control.pause();
     control.cancel();
@@ -125,7 +126,7 @@ async fn a_cancelled_job_stops_and_stays_cancelled() {
 async fn cancelling_one_item_skips_it_and_the_rest_goes_on() {
     let root = tempfile::tempdir().unwrap();
     let engine = Arc::new(engine(root.path()));
-    let (_, dst, id) = copy_job(&engine, root.path(), 10);
+    let (_, dst, id) = copy_job(&engine, root.path(), 10).await;
     let control = JobControl::default();
     control.pause();
     let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));
@@ -161,7 +162,7 @@ async fn cancelling_one_item_skips_it_and_the_rest_goes_on() {
 async fn a_retry_is_only_for_an_ended_job_no_other_process_is_running() {
     let root = tempfile::tempdir().unwrap();
     let engine = engine(root.path());
-    let (src, dst, id) = copy_job(&engine, root.path(), 3);
+    let (src, dst, id) = copy_job(&engine, root.path(), 3).await;
     let journal = engine.journal().unwrap();
 
     let early = ferry_engine::transfer::requeue_job(&engine, &id).unwrap_err();
@@ -250,6 +251,7 @@ async fn a_cancelled_item_whose_abort_is_refused_keeps_its_upload(server: ferry_
     let to = engine.parse_location(&format!("{ws}:big.bin")).unwrap();
     let id = engine
         .create_job(JobKind::Copy, &from, &to, &JobOptions::default())
+        .await
         .unwrap();
     let control = JobControl::default();
     let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));

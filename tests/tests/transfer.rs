@@ -1066,7 +1066,10 @@ async fn a_copy_in_parts_keeps_the_source_headers_and_metadata(server: Server) {
         .put(&from, PutBody::from_bytes(data.clone()), &options)
         .await
         .unwrap();
-    let copied = backend.copy(&from, &to).await.unwrap();
+    let copied = backend
+        .copy(&from, &to, ferry_storage::WriteMode::Overwrite)
+        .await
+        .unwrap();
 
     let etag = copied.etag.clone().unwrap_or_default();
     assert!(
@@ -1148,7 +1151,15 @@ async fn a_copy_in_parts_whose_abort_is_refused_is_kept(server: Server) {
     let source = via.copy_source(&from).unwrap();
     let size = data.len() as u64;
 
-    let failed = via.copy_from(&source, size, &to, log()).await;
+    let failed = via
+        .copy_from(
+            &source,
+            size,
+            &to,
+            log(),
+            ferry_storage::WriteMode::Overwrite,
+        )
+        .await;
     assert!(failed.is_err(), "the completion is refused");
     let kept = journal.open_uploads("copyjob").unwrap();
     assert_eq!(
@@ -1163,14 +1174,32 @@ async fn a_copy_in_parts_whose_abort_is_refused_is_kept(server: Server) {
     assert!(parts_left(&client, &server, &bucket, &full_key, upload_id).await > 0);
 
     // Still refused: the first is set aside, the second (refused in turn) is the item's.
-    assert!(via.copy_from(&source, size, &to, log()).await.is_err());
+    assert!(
+        via.copy_from(
+            &source,
+            size,
+            &to,
+            log(),
+            ferry_storage::WriteMode::Overwrite
+        )
+        .await
+        .is_err()
+    );
     assert_eq!(journal.set_aside_uploads("copyjob").unwrap(), kept);
     let known = journal.open_uploads("copyjob").unwrap();
     assert_eq!(known.len(), 2, "both still known: {known:?}");
     let second = known.iter().find(|u| **u != kept[0]).unwrap().1.clone();
 
     healed.store(true, Ordering::SeqCst);
-    via.copy_from(&source, size, &to, log()).await.unwrap();
+    via.copy_from(
+        &source,
+        size,
+        &to,
+        log(),
+        ferry_storage::WriteMode::Overwrite,
+    )
+    .await
+    .unwrap();
     assert_eq!(direct.get_bytes(&to).await.unwrap(), data);
     assert_eq!(
         journal.open_uploads("copyjob").unwrap(),

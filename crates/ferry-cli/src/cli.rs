@@ -58,15 +58,7 @@ pub enum Command {
     /// Make a destination folder match a source folder
     Sync(SyncArgs),
     /// Copy a whole local workspace into an S3 workspace, verified, keeping the local copy
-    Migrate {
-        /// The local workspace
-        from: String,
-        /// The S3 workspace
-        to: String,
-        /// Print JSON instead of text
-        #[arg(long)]
-        json: bool,
-    },
+    Migrate(MigrateArgs),
     /// List, resume, retry or cancel transfer jobs
     Jobs {
         #[command(subcommand)]
@@ -122,14 +114,40 @@ pub struct CopyArgs {
     /// Replace existing files (same as --conflict overwrite)
     #[arg(long, conflicts_with = "conflict")]
     pub overwrite: bool,
-    /// What to do when the destination exists [default: refuse and report]
+    /// What to do when the destination exists [default: the settings' "conflict"; "ask" refuses and reports]
     #[arg(long, value_enum)]
     pub conflict: Option<Conflict>,
+    /// Copy what symbolic links point to (by default a link is skipped, with a notice)
+    #[arg(short = 'L', long)]
+    pub follow_links: bool,
+    /// List every action (copy, skip, conflict…) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
     /// Print a JSON report instead of text
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub upload: UploadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The local workspace
+    pub from: String,
+    /// The S3 workspace
+    pub to: String,
+    /// What to do with an object that exists and differs from the local file [default: the settings' "conflict"; "ask" refuses and reports]
+    #[arg(long, value_enum)]
+    pub conflict: Option<Conflict>,
+    /// Copy what symbolic links point to (by default a link is skipped, with a notice)
+    #[arg(short = 'L', long)]
+    pub follow_links: bool,
+    /// List every action and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How uploads are written (beyond the workspace's defaults).
@@ -164,12 +182,18 @@ pub struct SyncArgs {
     pub source: String,
     /// WORKSPACE:folder or a local folder, made to match the source
     pub destination: String,
-    /// Print the plan (copy / update / delete, with counts and bytes) and change nothing
+    /// List every action (copy, update, delete, conflict, skip) with counts and bytes, and change nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Also delete destination files the source does not have
+    /// Also delete destination files the source does not have (a link goes as a link)
     #[arg(long)]
     pub delete: bool,
+    /// What to do with a file changed on both sides since the last sync [default: the settings' "conflict"; "ask" refuses and reports]
+    #[arg(long, value_enum)]
+    pub conflict: Option<Conflict>,
+    /// Copy what symbolic links point to (by default a link is skipped, with a notice)
+    #[arg(short = 'L', long)]
+    pub follow_links: bool,
     /// How to tell that a file changed
     #[arg(long, value_enum, default_value = "size-mtime")]
     pub compare: CompareArg,

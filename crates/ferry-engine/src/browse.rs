@@ -83,6 +83,22 @@ pub struct RemoveReport {
 pub async fn remove(at: &Resolved, recursive: bool, whole_workspace: bool) -> Result<RemoveReport> {
     let backend = &at.backend;
     let mut report = RemoveReport::default();
+    if at.key.is_root() && at.workspace.is_none() {
+        // A bare local folder: the store is rooted at it, and it goes with its contents.
+        if !recursive {
+            return Err(Error::Invalid(format!(
+                "{} is a folder: pass -r to delete it and everything in it",
+                backend.describe()
+            )));
+        }
+        remove_tree(backend.as_ref(), &at.key, &mut report).await?;
+        record(
+            &mut report,
+            1,
+            backend.delete_many(std::slice::from_ref(&at.key)).await?,
+        );
+        return Ok(report);
+    }
     if at.key.is_root() {
         if !(recursive && whole_workspace) {
             return Err(Error::Invalid(format!(

@@ -48,6 +48,12 @@ pub enum Error {
     NotFound(String),
     #[error("the transfer journal failed: {0}")]
     Journal(String),
+    /// Source and destination overlap: one contains the other (or they are one place).
+    #[error("{0}")]
+    Overlap(String),
+    /// A job's workspace now points elsewhere than when the job was made.
+    #[error("{message}")]
+    Repointed { job: String, message: String },
 }
 
 impl Error {
@@ -56,7 +62,9 @@ impl Error {
             Error::Settings(_)
             | Error::UnknownWorkspace { .. }
             | Error::Invalid(_)
-            | Error::NoSecret { .. } => ErrorCode::Config,
+            | Error::NoSecret { .. }
+            | Error::Overlap(_)
+            | Error::Repointed { .. } => ErrorCode::Config,
             Error::Secret(_) => ErrorCode::Credentials,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Journal(_) => ErrorCode::Failed,
@@ -87,6 +95,12 @@ impl Error {
             ),
             Error::Invalid(_) => "See `ferry --help`.".into(),
             Error::NotFound(_) => "`ferry ls` shows what is there.".into(),
+            Error::Overlap(_) => {
+                "Choose a destination outside the source, and a source outside the destination.".into()
+            }
+            Error::Repointed { job, .. } => format!(
+                "Point the workspace back to where it was, or give the job up with `ferry jobs cancel {job}`."
+            ),
             Error::Journal(_) => {
                 "Check free space and permissions of Ferry's data folder (FERRY_DATA_DIR, else ~/.local/share/ferry).".into()
             }

@@ -17,7 +17,7 @@ use serde::Serialize;
 pub use error::{Error, ErrorCode, Result};
 use secrets::{S3Secret, SecretStore};
 use settings::{CredentialSource, Settings, SettingsFile, Storage, Workspace};
-use workspace::{Location, Place, Resolved};
+use workspace::{Links, Location, Place, Resolved};
 
 /// The engine: the settings file and the secret store, and everything done through them.
 pub struct Engine {
@@ -25,6 +25,8 @@ pub struct Engine {
     secrets: Arc<dyn SecretStore>,
     data_dir: PathBuf,
     journal: std::sync::OnceLock<Arc<transfer::Journal>>,
+    /// How local destinations compare names, when a test says so ([`Engine::assume_local_folding`]).
+    local_folding: Option<ferry_storage::NameFolding>,
 }
 
 /// Where jobs, locks and reports live: `FERRY_DATA_DIR`, else the platform data dir
@@ -81,6 +83,7 @@ impl Engine {
             secrets,
             data_dir: data_dir(),
             journal: std::sync::OnceLock::new(),
+            local_folding: None,
         })
     }
 
@@ -110,16 +113,43 @@ impl Engine {
         self.data_dir.join("reports")
     }
 
-    /// Records a job; [`transfer::run_job`] runs it.
-    pub fn create_job(
+    /// Checks and records a job; [`transfer::run_job`] runs it. Refused before anything is
+    /// recorded: a source that does not exist, source and destination that overlap
+    /// ([`transfer::overlap::check`]), a key template that would put two files at one key. The
+    /// job pins where its source and destination are now, so that a resume never writes
+    /// elsewhere.
+    pub async fn create_job(
         &self,
         kind: transfer::JobKind,
         source: &Location,
         destination: &Location,
         options: &transfer::JobOptions,
     ) -> Result<String> {
-        self.journal()?
-            .create_job(kind, &source.absolute(), &destination.absolute(), options)
+        let src = self
+            .resolve_with(source, kind.source_links(options))
+            .await?;
+        let dst = self.resolve(destination).await?;
+        let from = transfer::run::source_of(&src, options, kind).await?;
+        transfer::overlap::check(
+            kind,
+            &src,
+            &from,
+            &dst,
+            (&source.display(), &destination.display()),
+        )?;
+        if let (Some(template), transfer::run::Source::Folder(_)) =
+            (&options.upload.key_template, &from)
+        {
+            transfer::check_template(template, true)?;
+        }
+        let pins = transfer::Pins::of(&src, &from, &dst);
+        self.journal()?.create_job(
+            kind,
+            &source.resolved(&src),
+            &destination.resolved(&dst),
+            options,
+            Some(&pins),
+        )
     }
 
     /// Jobs with their counts and whether one was interrupted (running, but its process gone).
@@ -241,18 +271,76 @@ impl Engine {
         workspace::open(ws, &self.settings().transfer, self.secrets.clone()).await
     }
 
-    /// The store and key for a location typed by a person.
+    /// Treats local destinations as comparing names as `folding` says, instead of asking the
+    /// disk: for tests of case-insensitive disks on a disk that is not.
+    pub fn assume_local_folding(mut self, folding: ferry_storage::NameFolding) -> Self {
+        self.local_folding = Some(folding);
+        self
+    }
+
+    /// The store and key for a location typed by a person; a link the location names is
+    /// followed to the folder or file it points to ([`Links::Into`]).
     pub async fn resolve(&self, location: &Location) -> Result<Resolved> {
+        self.resolve_with(location, Links::Into).await
+    }
+
+    /// The store and key for a location, taking links as `links` says.
+    pub async fn resolve_with(&self, location: &Location, links: Links) -> Result<Resolved> {
+        let assume = |backend: LocalBackend| match self.local_folding {
+            Some(folding) => backend.assume_folding(folding),
+            None => backend,
+        };
         match &location.place {
-            Place::Workspace(id) => Ok(Resolved {
-                backend: self.open(id).await?,
-                key: location.key.clone(),
-                workspace: Some(id.clone()),
-            }),
-            Place::Local(path) => {
-                let (backend, key) = workspace::local_path(&path.to_string_lossy())?;
+            Place::Workspace(id) => {
+                let ws = self.workspace(id)?;
+                let backend = match &ws.storage {
+                    Storage::Local(local) => {
+                        let store =
+                            assume(LocalBackend::new(settings::expand_home(&local.base_path)));
+                        let store = if links == Links::Follow {
+                            store.following_links()
+                        } else {
+                            store
+                        };
+                        Arc::new(store) as Arc<dyn Backend>
+                    }
+                    Storage::S3(_) => {
+                        workspace::open_with(
+                            ws,
+                            &self.settings().transfer,
+                            self.secrets.clone(),
+                            links,
+                        )
+                        .await?
+                    }
+                };
                 Ok(Resolved {
-                    backend: Arc::new(backend),
+                    backend,
+                    key: location.key.clone(),
+                    workspace: Some(id.clone()),
+                    local_root: None,
+                })
+            }
+            // A job's recorded location: the store's root folder and the key below it.
+            Place::Local(root) if !location.key.is_root() => {
+                let store = LocalBackend::new(root);
+                let store = if links == Links::Follow {
+                    store.following_links()
+                } else {
+                    store
+                };
+                Ok(Resolved {
+                    local_root: Some(store.root().to_path_buf()),
+                    backend: Arc::new(assume(store)),
+                    key: location.key.clone(),
+                    workspace: None,
+                })
+            }
+            Place::Local(path) => {
+                let (backend, key) = workspace::local_path(&path.to_string_lossy(), links)?;
+                Ok(Resolved {
+                    local_root: Some(backend.root().to_path_buf()),
+                    backend: Arc::new(assume(backend)),
                     key,
                     workspace: None,
                 })

@@ -71,14 +71,46 @@ pub fn s3_credentials(
     }
 }
 
+/// How symbolic links are taken where a location is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Links {
+    /// A link the location names is the link itself (rm, a move's source, stat); links below
+    /// it are links.
+    Own,
+    /// A link the location names is followed to the folder or file it points to (a folder to
+    /// list, copy from or copy into, as `cp src link/` does); links below it are links.
+    #[default]
+    Into,
+    /// Links, named and below, are read through (`--follow-links`): a copy carries what they
+    /// point to. Writes and deletes never follow a link whatever this says.
+    Follow,
+}
+
 /// Opens the store behind a workspace.
 pub async fn open(
     workspace: &Workspace,
     prefs: &TransferPrefs,
     secrets: Arc<dyn SecretStore>,
 ) -> Result<Arc<dyn Backend>> {
+    open_with(workspace, prefs, secrets, Links::Into).await
+}
+
+/// Opens the store behind a workspace, reading through links when `links` says so.
+pub async fn open_with(
+    workspace: &Workspace,
+    prefs: &TransferPrefs,
+    secrets: Arc<dyn SecretStore>,
+    links: Links,
+) -> Result<Arc<dyn Backend>> {
     match &workspace.storage {
-        Storage::Local(local) => Ok(Arc::new(LocalBackend::new(expand_home(&local.base_path)))),
+        Storage::Local(local) => {
+            let store = LocalBackend::new(expand_home(&local.base_path));
+            Ok(Arc::new(if links == Links::Follow {
+                store.following_links()
+            } else {
+                store
+            }))
+        }
         Storage::S3(s3) => {
             let ws = workspace.clone();
             let s3c = s3.clone();
@@ -162,7 +194,21 @@ impl Location {
     pub fn display(&self) -> String {
         match &self.place {
             Place::Workspace(id) => format!("{id}:{}", self.key),
-            Place::Local(path) => path.display().to_string(),
+            Place::Local(path) if self.key.is_root() => path.display().to_string(),
+            Place::Local(path) => path.join(self.key.as_str()).display().to_string(),
+        }
+    }
+
+    /// The location as it was resolved: a bare local path becomes its store's root folder and
+    /// the key below it, so that a job resumed after the folder was created (or a link in the
+    /// path re-pointed) reads and writes exactly where it began.
+    pub fn resolved(&self, at: &Resolved) -> Location {
+        match (&self.place, &at.local_root) {
+            (Place::Local(_), Some(root)) => Location {
+                place: Place::Local(root.clone()),
+                key: at.key.clone(),
+            },
+            _ => self.absolute(),
         }
     }
 }
@@ -183,24 +229,51 @@ pub struct Resolved {
     pub key: ObjectKey,
     /// Which workspace, if any: two locations in one workspace can copy server-side.
     pub workspace: Option<String>,
+    /// For a bare local path: the folder its store is rooted at.
+    pub local_root: Option<PathBuf>,
 }
 
-/// A bare local path as a store: the folder itself (key root) when it is one, else its parent
-/// folder and the file name.
-pub fn local_path(text: &str) -> Result<(LocalBackend, ObjectKey)> {
+/// A bare local path as a store. A folder is a store rooted at itself (key root), so that
+/// nothing beside it is within reach; a file (or a link taken as itself) is its folder's store
+/// and its name; a path that does not exist yet is its deepest existing folder and the rest as
+/// a key (created on write). Links in the folders leading there are resolved (they are part of
+/// how the user named the place); a link the path itself names is taken as `links` says.
+pub fn local_path(text: &str, links: Links) -> Result<(LocalBackend, ObjectKey)> {
     let absolute = std::path::absolute(expand_home(Path::new(text)))
         .map_err(|e| Error::Invalid(format!("{text}: {e}")))?;
+    let store = |root: PathBuf| {
+        let store = LocalBackend::new(root);
+        if links == Links::Follow {
+            store.following_links()
+        } else {
+            store
+        }
+    };
+    let (parent, name) = match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_os_string()),
+        // `/`, or a path ending in `..`: a folder, resolved whole.
+        _ => {
+            let real = std::fs::canonicalize(&absolute)
+                .map_err(|e| Error::Invalid(format!("{text}: {e}")))?;
+            return Ok((store(real), ObjectKey::root()));
+        }
+    };
+    let name = name
+        .to_str()
+        .ok_or_else(|| Error::Invalid(format!("{text}: the name is not valid UTF-8")))?
+        .to_string();
+    let trailing = text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR);
     // Climb to the deepest folder that exists; the rest becomes the key (created on write).
-    let mut root = absolute.clone();
+    let mut root = parent.clone();
     let mut rest: Vec<String> = Vec::new();
-    while !root.exists() {
-        let name = root
+    while std::fs::symlink_metadata(&root).is_err() {
+        let part = root
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| Error::Invalid(format!("{text} is not a path Ferry can use")))?;
-        rest.push(name.to_string());
+        rest.push(part.to_string());
         root = match root.parent() {
-            Some(parent) => parent.to_path_buf(),
+            Some(up) => up.to_path_buf(),
             None => {
                 return Err(Error::Invalid(format!(
                     "{text}: no part of this path exists"
@@ -209,29 +282,39 @@ pub fn local_path(text: &str) -> Result<(LocalBackend, ObjectKey)> {
         };
     }
     let root = std::fs::canonicalize(&root).unwrap_or(root);
-    // An existing folder is named from its parent, so that a move can remove it afterwards.
-    if rest.is_empty()
-        && root.is_dir()
-        && let (Some(parent), Some(name)) =
-            (root.parent(), root.file_name().and_then(|n| n.to_str()))
-    {
-        let key = ObjectKey::new(format!("{name}/"));
-        return Ok((LocalBackend::new(parent), key));
+    if !rest.is_empty() {
+        rest.reverse();
+        rest.push(name);
+        let mut key = rest.join("/");
+        if trailing {
+            key.push('/');
+        }
+        return Ok((store(root), ObjectKey::new(key)));
     }
-    if rest.is_empty() && !root.is_dir() {
-        let parent = root.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let name = root
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        return Ok((LocalBackend::new(parent), ObjectKey::new(name)));
+    let path = root.join(&name);
+    let found = std::fs::symlink_metadata(&path).ok();
+    let link = found.as_ref().is_some_and(|m| m.file_type().is_symlink());
+    if link && links != Links::Own {
+        // Named, and followed: the place it points to (a link to nothing stays the link).
+        if let Ok(real) = std::fs::canonicalize(&path) {
+            if real.is_dir() {
+                return Ok((store(real), ObjectKey::root()));
+            }
+            if let (Some(dir), Some(file)) =
+                (real.parent(), real.file_name().and_then(|n| n.to_str()))
+            {
+                return Ok((store(dir.to_path_buf()), ObjectKey::new(file)));
+            }
+        }
     }
-    rest.reverse();
-    let mut key = rest.join("/");
-    if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) {
+    if found.as_ref().is_some_and(|m| m.is_dir()) {
+        return Ok((store(path), ObjectKey::root()));
+    }
+    let mut key = name;
+    if trailing && found.is_none() {
         key.push('/');
     }
-    Ok((LocalBackend::new(root), ObjectKey::new(key)))
+    Ok((store(root), ObjectKey::new(key)))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::diagnose::ConnectionReport;
 use crate::error::{ErrorKind, Result, StorageError};
+pub use crate::identity::{Identity, NameFolding};
 use crate::key::ObjectKey;
 
 /// What a listing returns, one page at a time.
@@ -48,6 +49,11 @@ pub struct ObjectMeta {
     pub storage_class: Option<String>,
     pub server_side_encryption: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// A symbolic link (local stores): what it points to, as written. Such an entry is the link
+    /// itself — deleting or moving it never touches what it points to — and a copy follows it
+    /// only when asked (`--follow-links`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<String>,
 }
 
 impl ObjectMeta {
@@ -216,6 +222,20 @@ pub async fn borrow(budget: Option<&MemoryBudget>, bytes: u64) -> MemoryLoan {
     }
 }
 
+/// Whether a write may replace what is already at its key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteMode {
+    /// Replace whatever is there (atomically: readers see the old or the new object).
+    #[default]
+    Overwrite,
+    /// Create only: fail with [`ErrorKind::AlreadyExists`] when something is there. Atomic where
+    /// the store allows — a local rename that never replaces (`renameat2(RENAME_NOREPLACE)`,
+    /// else `link`), S3 `If-None-Match: *` on PutObject and CompleteMultipartUpload — and
+    /// checked just before the write where it does not (servers that ignore the header).
+    Create,
+}
+
 /// Per-upload settings; a store adds its own defaults (SSE, ACL, storage class…) for fields left
 /// empty.
 #[derive(Clone, Default)]
@@ -233,6 +253,8 @@ pub struct PutOptions {
     pub multipart_log: Option<std::sync::Arc<dyn crate::integrity::MultipartLog>>,
     /// Part buffers are borrowed from this budget.
     pub memory: Option<MemoryBudget>,
+    /// Replace an existing object, or only create.
+    pub mode: WriteMode,
 }
 
 impl std::fmt::Debug for PutOptions {
@@ -247,6 +269,7 @@ impl std::fmt::Debug for PutOptions {
             .field("modified", &self.modified)
             .field("multipart_log", &self.multipart_log.is_some())
             .field("memory", &self.memory)
+            .field("mode", &self.mode)
             .finish()
     }
 }
@@ -288,6 +311,8 @@ pub struct Capabilities {
     pub multipart: bool,
     /// Whether a file can be written from pieces arriving in any order ([`Backend::put_pieces`]).
     pub pieces: bool,
+    /// Whether a key can be a symbolic link ([`Backend::put_link`]).
+    pub links: bool,
 }
 
 /// The minimal contract of a store. Keys are relative to the store's root (a local base folder,
@@ -299,9 +324,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// A human description of where this store points, for messages (`s3://bucket/prefix`).
     fn describe(&self) -> String;
 
-    /// A unique address for `key`, comparable across stores: two keys name the same thing, or
-    /// one lies inside the other, exactly when their addresses do (`file:///…`, `s3://…`).
-    fn address(&self, key: &ObjectKey) -> String;
+    /// Where `key` really is, comparable across stores: two keys name the same thing, or one
+    /// lies inside the other, exactly when their identities do ([`Identity::contains`]).
+    fn identity(&self, key: &ObjectKey) -> Identity;
+
+    /// How this store compares names below `folder`: whether `A` and `a`, or a name in NFC and
+    /// in NFD, are one file there. S3 keys are exact; local folders are asked.
+    async fn name_folding(&self, folder: &ObjectKey) -> Result<NameFolding>;
 
     /// Lists keys starting with `prefix`, page by page, in key order. Without `recursive`,
     /// keys below a further `/` are rolled up into [`Entry::Folder`].
@@ -320,7 +349,10 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     -> Result<ObjectMeta>;
 
     /// Copies within this store, server-side where the store allows.
-    async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<ObjectMeta>;
+    async fn copy(&self, from: &ObjectKey, to: &ObjectKey, mode: WriteMode) -> Result<ObjectMeta>;
+
+    /// Makes `key` a symbolic link to `target` (local stores; others say they cannot).
+    async fn put_link(&self, key: &ObjectKey, target: &str, mode: WriteMode) -> Result<()>;
 
     /// Renames one object (or an empty folder marker); `to` must not exist.
     async fn rename(&self, from: &ObjectKey, to: &ObjectKey) -> Result<()>;
@@ -350,6 +382,7 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
         size: u64,
         to: &ObjectKey,
         log: Option<std::sync::Arc<dyn crate::integrity::MultipartLog>>,
+        mode: WriteMode,
     ) -> Result<ObjectMeta>;
 
     /// How a multipart object was uploaded: (number of parts, size of the first part). `None`

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod diagnose;
 pub mod error;
+pub mod identity;
 pub mod integrity;
 pub mod key;
 pub mod local;
@@ -15,10 +16,11 @@ pub mod testkit;
 pub use backend::{
     Backend, BackendExt, ByteRange, Capabilities, CopySource, DeleteFailure, Entry, GetObject,
     ListOptions, ListPage, MemoryBudget, MemoryLoan, ObjectMeta, PresignMethod, PutBody,
-    PutOptions, PutSource, Reader,
+    PutOptions, PutSource, Reader, WriteMode,
 };
 pub use diagnose::{Check, CheckName, ConnectionReport};
 pub use error::{ErrorKind, Result, StorageError};
+pub use identity::{Identity, NameFolding, normalize_endpoint};
 pub use key::{KeyError, ObjectKey};
 pub use local::LocalBackend;
 pub use s3::{S3Backend, S3Config, S3Credentials};

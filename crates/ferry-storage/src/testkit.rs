@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
-use crate::backend::{Backend, BackendExt, ByteRange, Entry, ListOptions, PutBody, PutOptions};
+use crate::backend::{
+    Backend, BackendExt, ByteRange, Entry, ListOptions, PutBody, PutOptions, WriteMode,
+};
 use crate::error::ErrorKind;
 use crate::key::ObjectKey;
 
@@ -20,6 +22,9 @@ pub struct Quirks {
     pub hides_folder_markers: bool,
     /// The server fails on keys near 1,024 bytes (s3s-fs 0.14 derives >255-byte file names).
     pub fails_long_keys: bool,
+    /// CopyObject replaces the destination despite `If-None-Match: *` (moto 5, s3s-fs 0.14,
+    /// MinIO and Garage; AWS honours it). Ferry checks just before such a copy instead.
+    pub copy_ignores_if_none_match: bool,
 }
 
 /// Keys that S3 accepts and a browser must show exactly. All are valid local names too.
@@ -290,7 +295,10 @@ pub async fn copy_rename_delete(b: &dyn Backend) {
     let a = dir.concat("a file.txt");
     let data = pattern(3000, 3);
     b.put_bytes(&a, data.clone()).await.unwrap();
-    let copied = b.copy(&a, &dir.concat("copy/of a.txt")).await.unwrap();
+    let copied = b
+        .copy(&a, &dir.concat("copy/of a.txt"), WriteMode::Overwrite)
+        .await
+        .unwrap();
     assert_eq!(copied.size, 3000);
     assert_eq!(
         b.get_bytes(&dir.concat("copy/of a.txt")).await.unwrap(),
@@ -328,6 +336,56 @@ pub async fn copy_rename_delete(b: &dyn Backend) {
         left.iter().all(|e| matches!(e, Entry::Folder { .. })),
         "every object is gone (stores may keep empty folders): {left:?}"
     );
+}
+
+/// A write that may only create never replaces: not a small one, not one in parts (the
+/// completion carries the condition), not a copy — and leaves what was there as it was.
+pub async fn create_only(b: &dyn Backend, large: usize, quirks: Quirks) {
+    let dir = scratch("create-only");
+    let create = PutOptions {
+        mode: WriteMode::Create,
+        ..PutOptions::default()
+    };
+    let key = dir.concat("taken.bin");
+    let first = pattern(1000, 7);
+    b.put(&key, PutBody::from_bytes(first.clone()), &create)
+        .await
+        .expect("creating a new key works");
+    for (what, body) in [
+        ("a small write", pattern(2000, 8)),
+        ("a write in parts", pattern(large, 9)),
+    ] {
+        let err = b
+            .put(&key, PutBody::from_bytes(body), &create)
+            .await
+            .expect_err(what);
+        assert_eq!(err.kind, ErrorKind::AlreadyExists, "{what}: {err}");
+        assert_eq!(
+            b.get_bytes(&key).await.unwrap(),
+            first,
+            "{what} left the existing object as it was"
+        );
+    }
+    let source = dir.concat("source.bin");
+    b.put_bytes(&source, pattern(500, 10)).await.unwrap();
+    let copied = b.copy(&source, &key, WriteMode::Create).await;
+    if quirks.copy_ignores_if_none_match {
+        assert!(
+            copied.is_ok(),
+            "this server ignores the condition on copies (a quirk)"
+        );
+    } else {
+        let err = copied.expect_err("a copy onto a taken key");
+        assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
+        assert_eq!(b.get_bytes(&key).await.unwrap(), first);
+    }
+    b.put(
+        &key,
+        PutBody::from_bytes(pattern(10, 11)),
+        &PutOptions::default(),
+    )
+    .await
+    .expect("an overwrite replaces");
 }
 
 pub async fn folders(b: &dyn Backend, quirks: Quirks) {

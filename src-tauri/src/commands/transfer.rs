@@ -163,6 +163,8 @@ pub async fn transfer_start(
         }
         planned.push((from, to, is_folder));
     }
+    // Every job is checked (overlap, missing sources) before any starts: one refused source
+    // leaves the others unstarted rather than half the drop done.
     let mut ids = Vec::new();
     for (from, to, is_folder) in planned {
         let options = JobOptions {
@@ -170,14 +172,24 @@ pub async fn transfer_start(
             conflict,
             ..JobOptions::default()
         };
-        let id = engine.create_job(kind, &from, &to, &options)?;
+        match engine.create_job(kind, &from, &to, &options).await {
+            Ok(id) => ids.push(id),
+            Err(e) => {
+                let journal = engine.journal()?;
+                for id in &ids {
+                    let _ = journal.remove_job(id);
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    for id in &ids {
         jobs::spawn(
             app.clone(),
             state.inner().clone(),
             engine.clone(),
             id.clone(),
         )?;
-        ids.push(id);
     }
     Ok(ids)
 }
@@ -229,7 +241,9 @@ pub async fn rename(
         recursive: is_folder,
         ..JobOptions::default()
     };
-    let id = engine.create_job(JobKind::Move, &location(&workspace, &path), &to, &options)?;
+    let id = engine
+        .create_job(JobKind::Move, &location(&workspace, &path), &to, &options)
+        .await?;
     jobs::spawn(app, state.inner().clone(), engine, id.clone())?;
     Ok(id)
 }

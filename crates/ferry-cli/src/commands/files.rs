@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use ferry_engine::browse;
 use ferry_engine::settings::Storage;
+use ferry_engine::workspace::Links;
 use ferry_engine::{Engine, Error};
 use ferry_storage::{Entry, PresignMethod};
 use futures::StreamExt;
@@ -40,12 +41,20 @@ pub async fn ls(
         for entry in page.entries {
             match entry {
                 Entry::Folder { key } => println!("{:>10}  {:19}  {}", "DIR", "", key),
-                Entry::Object(meta) => println!(
-                    "{:>10}  {:19}  {}",
-                    output::size(meta.size),
-                    output::time(meta.last_modified),
-                    meta.key
-                ),
+                Entry::Object(meta) => match &meta.link_target {
+                    Some(target) => println!(
+                        "{:>10}  {:19}  {} -> {target}",
+                        "LINK",
+                        output::time(meta.last_modified),
+                        meta.key
+                    ),
+                    None => println!(
+                        "{:>10}  {:19}  {}",
+                        output::size(meta.size),
+                        output::time(meta.last_modified),
+                        meta.key
+                    ),
+                },
             }
         }
     }
@@ -58,7 +67,10 @@ pub async fn ls(
 }
 
 pub async fn stat(engine: &Engine, location: &str, json: bool) -> Result<ExitCode, Error> {
-    let at = engine.resolve(&engine.parse_location(location)?).await?;
+    // A link is shown as the link it is.
+    let at = engine
+        .resolve_with(&engine.parse_location(location)?, Links::Own)
+        .await?;
     let meta = browse::stat(&at).await?;
     if json {
         output::json(&meta);
@@ -71,6 +83,9 @@ pub async fn stat(engine: &Engine, location: &str, json: bool) -> Result<ExitCod
         meta.size
     );
     println!("modified:       {}", output::time(meta.last_modified));
+    if let Some(target) = &meta.link_target {
+        println!("link to:        {target}");
+    }
     let optional = [
         ("etag", &meta.etag),
         ("content type", &meta.content_type),
@@ -95,7 +110,10 @@ pub async fn rm(
     recursive: bool,
     all: bool,
 ) -> Result<ExitCode, Error> {
-    let at = engine.resolve(&engine.parse_location(location)?).await?;
+    // `rm link` removes the link, never what it points to.
+    let at = engine
+        .resolve_with(&engine.parse_location(location)?, Links::Own)
+        .await?;
     let report = browse::remove(&at, recursive, all).await?;
     println!("deleted {} object(s)", report.deleted);
     for (key, message) in &report.failed {

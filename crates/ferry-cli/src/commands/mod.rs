@@ -34,7 +34,7 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
         Command::Cp(args) => transfer::copy(engine, args, JobKind::Copy).await,
         Command::Mv(args) => transfer::copy(engine, args, JobKind::Move).await,
         Command::Sync(args) => transfer::sync(engine, args).await,
-        Command::Migrate { from, to, json } => transfer::migrate(engine, &from, &to, json).await,
+        Command::Migrate(args) => transfer::migrate(engine, args).await,
         Command::Jobs { command } => transfer::jobs(engine, command).await,
         Command::Rm {
             location,

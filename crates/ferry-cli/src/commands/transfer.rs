@@ -10,19 +10,21 @@ use ferry_engine::transfer::{
 use ferry_engine::workspace::{Location, Place};
 use ferry_engine::{Engine, Error};
 
-use crate::cli::{CompareArg, Conflict, CopyArgs, JobsCmd, SyncArgs, UploadArgs};
+use crate::cli::{CompareArg, Conflict, CopyArgs, JobsCmd, MigrateArgs, SyncArgs, UploadArgs};
 use crate::output;
 use crate::progress::Bar;
 
-fn conflict(args: &CopyArgs) -> ConflictPolicy {
-    match (args.overwrite, args.conflict) {
+/// The policy a flag names, else the settings' (`ask`: the CLI cannot ask, so it refuses and
+/// reports — nothing is overwritten silently).
+fn conflict(engine: &Engine, flag: Option<Conflict>, overwrite: bool) -> ConflictPolicy {
+    match (overwrite, flag) {
         (true, _) => ConflictPolicy::Overwrite,
         (_, Some(Conflict::Skip)) => ConflictPolicy::Skip,
         (_, Some(Conflict::Rename)) => ConflictPolicy::Rename,
         (_, Some(Conflict::Overwrite)) => ConflictPolicy::Overwrite,
         (_, Some(Conflict::OverwriteIfNewer)) => ConflictPolicy::OverwriteIfNewer,
-        // The CLI cannot ask, so "ask" refuses and reports: nothing is overwritten silently.
-        (_, Some(Conflict::Fail)) | (false, None) => ConflictPolicy::Ask,
+        (_, Some(Conflict::Fail)) => ConflictPolicy::Ask,
+        (false, None) => engine.settings().transfer.conflict,
     }
 }
 
@@ -48,38 +50,43 @@ fn upload(args: &UploadArgs) -> Result<UploadOptions, Error> {
 pub async fn copy(engine: &Engine, args: CopyArgs, kind: JobKind) -> Result<ExitCode, Error> {
     let options = JobOptions {
         recursive: args.recursive,
-        conflict: conflict(&args),
+        conflict: conflict(engine, args.conflict, args.overwrite),
         upload: upload(&args.upload)?,
+        follow_links: args.follow_links,
         ..JobOptions::default()
     };
     let source = engine.parse_location(&args.source)?;
     let destination = engine.parse_location(&args.destination)?;
+    if args.dry_run {
+        return dry_run(engine, kind, &source, &destination, &options, args.json).await;
+    }
     start(engine, kind, &source, &destination, &options, args.json).await
 }
 
 pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
     let options = JobOptions {
         recursive: true,
-        conflict: ConflictPolicy::Overwrite,
+        conflict: conflict(engine, args.conflict, false),
         delete_extraneous: args.delete,
         compare: match args.compare {
             CompareArg::SizeMtime => transfer::Compare::SizeMtime,
             CompareArg::Checksum => transfer::Compare::Checksum,
         },
         upload: UploadOptions::default(),
+        follow_links: args.follow_links,
     };
     let source = engine.parse_location(&args.source)?;
     let destination = engine.parse_location(&args.destination)?;
     if args.dry_run {
-        let job = transfer::JobRow::draft(JobKind::Sync, &source, &destination, &options);
-        let plan = transfer::dry_run(engine, &job).await?;
-        if args.json {
-            output::json(&plan);
-        } else {
-            print_plan(&plan);
-            println!("(dry run: nothing was changed)");
-        }
-        return Ok(ExitCode::SUCCESS);
+        return dry_run(
+            engine,
+            JobKind::Sync,
+            &source,
+            &destination,
+            &options,
+            args.json,
+        )
+        .await;
     }
     start(
         engine,
@@ -92,6 +99,47 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
     .await
 }
 
+/// Prints what a job would do, action by action, and changes nothing.
+async fn dry_run(
+    engine: &Engine,
+    kind: JobKind,
+    source: &Location,
+    destination: &Location,
+    options: &JobOptions,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let job = transfer::JobRow::draft(kind, source, destination, options);
+    let plan = transfer::dry_run(engine, &job).await?;
+    if json {
+        output::json(&plan);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for action in &plan.actions {
+        let from = action
+            .source
+            .as_deref()
+            .map(|s| format!("{s} -> "))
+            .unwrap_or_default();
+        let size = if matches!(action.action, "copy" | "update" | "conflict") {
+            format!(" ({})", output::size(action.size))
+        } else {
+            String::new()
+        };
+        let note = action
+            .note
+            .as_deref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
+        println!(
+            "{:9} {from}{}{size}{note}",
+            action.action, action.destination
+        );
+    }
+    print_plan(&plan.summary);
+    println!("(dry run: nothing was changed)");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_plan(plan: &transfer::PlanSummary) {
     println!(
         "plan: copy {} new file(s) ({}), update {} ({}), delete {}, unchanged {}",
@@ -102,11 +150,30 @@ fn print_plan(plan: &transfer::PlanSummary) {
         plan.delete,
         plan.unchanged
     );
+    let mut more = Vec::new();
+    if plan.conflicts > 0 {
+        more.push(format!(
+            "{} conflict(s) for the conflict policy",
+            plan.conflicts
+        ));
+    }
+    if plan.skipped > 0 {
+        more.push(format!("{} skipped", plan.skipped));
+    }
+    if plan.collisions > 0 {
+        more.push(format!(
+            "{} name collision(s) at the destination (refused)",
+            plan.collisions
+        ));
+    }
+    if !more.is_empty() {
+        println!("      {}", more.join(", "));
+    }
 }
 
-pub async fn migrate(engine: &Engine, from: &str, to: &str, json: bool) -> Result<ExitCode, Error> {
-    let local = engine.workspace(from)?;
-    let s3 = engine.workspace(to)?;
+pub async fn migrate(engine: &Engine, args: MigrateArgs) -> Result<ExitCode, Error> {
+    let local = engine.workspace(&args.from)?;
+    let s3 = engine.workspace(&args.to)?;
     use ferry_engine::settings::Storage;
     if !matches!(local.storage, Storage::Local(_)) || !matches!(s3.storage, Storage::S3(_)) {
         return Err(Error::Invalid(format!(
@@ -121,20 +188,19 @@ pub async fn migrate(engine: &Engine, from: &str, to: &str, json: bool) -> Resul
         place: Place::Workspace(id.to_string()),
         key: ferry_storage::ObjectKey::root(),
     };
+    // An object that exists and differs is a conflict: the settings' policy (or the flag)
+    // decides, and "ask" refuses rather than replace it.
     let options = JobOptions {
         recursive: true,
-        conflict: ConflictPolicy::Overwrite,
+        conflict: conflict(engine, args.conflict, false),
+        follow_links: args.follow_links,
         ..JobOptions::default()
     };
-    start(
-        engine,
-        JobKind::Migrate,
-        &at(&local.id),
-        &at(&s3.id),
-        &options,
-        json,
-    )
-    .await
+    let (from, to) = (at(&local.id), at(&s3.id));
+    if args.dry_run {
+        return dry_run(engine, JobKind::Migrate, &from, &to, &options, args.json).await;
+    }
+    start(engine, JobKind::Migrate, &from, &to, &options, args.json).await
 }
 
 fn kind_name(storage: &ferry_engine::settings::Storage) -> &'static str {
@@ -152,7 +218,9 @@ async fn start(
     options: &JobOptions,
     json: bool,
 ) -> Result<ExitCode, Error> {
-    let id = engine.create_job(kind, source, destination, options)?;
+    let id = engine
+        .create_job(kind, source, destination, options)
+        .await?;
     run(engine, &id, json).await
 }
 
@@ -194,7 +262,7 @@ fn print_report(report: &JobReport, json: bool) {
         JobKind::Migrate => "migrated",
         JobKind::Copy => "copied",
     };
-    if report.kind == JobKind::Sync {
+    if matches!(report.kind, JobKind::Sync | JobKind::Migrate) {
         print_plan(&report.plan);
     }
     println!(
@@ -204,6 +272,20 @@ fn print_report(report: &JobReport, json: bool) {
         report.tally.skipped,
         report.tally.failed
     );
+    const SHOWN: usize = 20;
+    for item in report.skipped.iter().take(SHOWN) {
+        eprintln!(
+            "skipped: {}: {}",
+            item.source_key,
+            item.note.as_deref().unwrap_or("skipped")
+        );
+    }
+    if report.skipped.len() > SHOWN {
+        eprintln!(
+            "skipped: … and {} more (--json lists them all)",
+            report.skipped.len() - SHOWN
+        );
+    }
     for item in &report.failures {
         eprintln!(
             "failed: {}: {}",

@@ -5,20 +5,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_storage::{
-    BackendExt, ErrorKind, ObjectKey, ObjectMeta, PutBody, PutOptions, StorageError,
-};
+use ferry_storage::{ErrorKind, ObjectKey, ObjectMeta, StorageError, WriteMode};
 
-use ferry_storage::integrity::MultipartLog;
-
-use super::journal::{ItemLog, ItemRow, Journal};
+use super::conflict::{self, Decision};
+use super::journal::{ItemRow, Journal, SyncRecord};
 use super::progress::Accounting;
-use super::ranges;
-use super::verify::VerifyingReader;
-use super::{ItemAction, ItemState, JobKind, JobOptions};
+use super::send::send;
+use super::{ItemAction, ItemState, JobKind, JobOptions, sync};
 use crate::error::{Error, Result};
-use crate::settings::ConflictPolicy;
 use crate::workspace::Resolved;
+
+/// Writes an item tries before giving up on a destination where files keep appearing.
+const LANDING_ROUNDS: u32 = 8;
 
 /// Everything an item needs from its job.
 pub(super) struct Ctx<'a> {
@@ -35,6 +33,10 @@ pub(super) struct Ctx<'a> {
     pub range_size: u64,
     /// Shared by every part buffer of the job.
     pub memory: ferry_storage::MemoryBudget,
+    /// The day key templates name: the job's, so a resumed job plans the keys it planned.
+    pub date: jiff::civil::Date,
+    /// Source and destination are one store (a file could be its own destination).
+    pub same_store: bool,
 }
 
 /// The outcome to record: state, bytes carried, error (message and hint).
@@ -55,16 +57,18 @@ pub(super) async fn execute(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
     // The conflict decision is made once: a failed attempt may already have written the
     // destination, which a second look must not mistake for someone else's file.
     // Across retries and crashes too: the journal keeps the decision.
-    let mut decided: Option<Option<ObjectKey>> = ctx
+    let mut decided: Option<Decision> = ctx
         .journal
         .claimed(&ctx.job, item.seq)
         .ok()
         .flatten()
-        .map(|key| key.map(ObjectKey::new));
+        .map(|claim| claim.map(|(key, mode)| (ObjectKey::new(key), mode)));
     let done = loop {
         attempt += 1;
         let result = match item.action {
-            ItemAction::Copy => carry(ctx, item, &mut decided).await,
+            ItemAction::Copy | ItemAction::Update | ItemAction::Link => {
+                carry(ctx, item, &mut decided).await
+            }
             ItemAction::Delete => delete(ctx, item).await,
             ItemAction::Mkdir => ctx
                 .dst
@@ -160,54 +164,133 @@ async fn delete(ctx: &Ctx<'_>, item: &ItemRow) -> Result<(ItemState, u64)> {
         .backend
         .delete_many(std::slice::from_ref(&key))
         .await?;
-    match failures.into_iter().next() {
-        None => Ok((ItemState::Done, 0)),
-        Some(f) => Err(StorageError::new(ErrorKind::AccessDenied, f.message).into()),
+    if let Some(f) = failures.into_iter().next() {
+        return Err(StorageError::new(ErrorKind::AccessDenied, f.message).into());
     }
+    if ctx.kind == JobKind::Sync {
+        let (journal, at) = (
+            ctx.journal.clone(),
+            ctx.dst.backend.identity(&key).to_string(),
+        );
+        blocking(move || journal.forget_synced(&at)).await?;
+    }
+    Ok((ItemState::Done, 0))
 }
 
+/// What an item puts at its destination.
+enum Payload {
+    /// The source file's bytes.
+    File,
+    /// A symbolic link to this target (a move between local folders).
+    Link(String),
+}
+
+/// Carries one item: decides (once, recorded) where it goes and whether it may replace what is
+/// there, writes it — a write that may only create loses to a file that appeared meanwhile,
+/// and the decision is then made again — verifies it, and for a move deletes the source.
 async fn carry(
     ctx: &Ctx<'_>,
     item: &ItemRow,
-    decided: &mut Option<Option<ObjectKey>>,
+    decided: &mut Option<Decision>,
 ) -> Result<(ItemState, u64)> {
     let source = ObjectKey::new(&item.source_key);
     let planned = ObjectKey::new(&item.dest_key);
-    if ctx.src.backend.address(&source) == ctx.dst.backend.address(&planned) {
-        return Err(Error::Invalid(
+    if ctx.same_store && ctx.src.backend.identity(&source) == ctx.dst.backend.identity(&planned) {
+        return Err(Error::Overlap(
             "the source and the destination are the same file".into(),
         ));
     }
-    let modified = item.modified.as_deref().and_then(|t| t.parse().ok());
-    let choice = match decided.clone() {
-        Some(choice) => choice,
-        None => {
-            let choice = resolve_conflict(ctx, &planned, modified).await?;
-            ctx.journal
-                .claim(&ctx.job, item.seq, choice.as_ref().map(ObjectKey::as_str))?;
-            *decided = Some(choice.clone());
-            choice
+    let payload = match item.action {
+        ItemAction::Link => {
+            let meta = ctx.src.backend.stat(&source).await?;
+            let target = meta.link_target.ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{source} is no longer a symbolic link; it was left in place"
+                ))
+            })?;
+            Payload::Link(target)
         }
+        _ => Payload::File,
     };
-    let Some(destination) = choice else {
-        ctx.progress.advance(item.size);
-        return Ok((ItemState::Skipped, 0));
-    };
+    let modified = item.modified.as_deref().and_then(|t| t.parse().ok());
     // A move killed between deleting its source and recording the item as done resumes here:
     // the copy was verified before the source went.
     let copied = ctx.kind == JobKind::Move && ctx.journal.is_copied(&ctx.job, item.seq)?;
-    if !copied {
-        let written = transfer(ctx, item, &source, &destination, modified).await?;
-        if written.size != item.size && !ctx.options.upload.gzip {
-            return Err(StorageError::new(
-                ErrorKind::Corrupt,
-                format!(
-                    "verification failed: {destination} has {} bytes, the source {}; the source was kept",
-                    written.size, item.size
-                ),
-            )
-            .into());
+    // A decision made by an earlier attempt may already have been carried out by it.
+    let mut earlier = decided.is_some();
+    let mut written = None;
+    for _ in 0..LANDING_ROUNDS {
+        let decision = match decided.clone() {
+            Some(decision) => decision,
+            None => {
+                let decision = conflict::decide(ctx, item, &planned, modified).await?;
+                let claim = decision.as_ref().map(|(k, m)| (k.as_str(), *m));
+                ctx.journal.claim(&ctx.job, item.seq, claim)?;
+                *decided = Some(decision.clone());
+                decision
+            }
+        };
+        let Some((destination, mode)) = decision else {
+            ctx.progress.advance(item.size);
+            return Ok((ItemState::Skipped, 0));
+        };
+        if copied {
+            written = Some((destination, None));
+            break;
         }
+        let outcome = match &payload {
+            Payload::File => send(ctx, item, &source, &destination, modified, mode)
+                .await
+                .map(Some),
+            Payload::Link(target) => ctx
+                .dst
+                .backend
+                .put_link(&destination, target, mode)
+                .await
+                .map(|()| None)
+                .map_err(Error::from),
+        };
+        match outcome {
+            Ok(meta) => {
+                written = Some((destination, meta));
+                break;
+            }
+            Err(e) if mode == WriteMode::Create && conflict::is_taken(&e) => {
+                if earlier && conflict::is_own_write(ctx, item, &source, &destination).await? {
+                    ctx.progress.advance(item.size);
+                    let meta = ctx.dst.backend.stat(&destination).await?;
+                    written = Some((destination, Some(meta)));
+                    break;
+                }
+                // Someone else's file appeared there: decide again, with it there.
+                *decided = None;
+                earlier = false;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let Some((destination, meta)) = written else {
+        return Err(StorageError::new(
+            ErrorKind::AlreadyExists,
+            format!("{planned}: files kept appearing at the destination; nothing was replaced"),
+        )
+        .into());
+    };
+    if let Some(meta) = &meta
+        && meta.size != item.size
+        && !ctx.options.upload.gzip
+    {
+        return Err(StorageError::new(
+            ErrorKind::Corrupt,
+            format!(
+                "verification failed: {destination} has {} bytes, the source {}; the source was kept",
+                meta.size, item.size
+            ),
+        )
+        .into());
+    }
+    if let (Some(meta), Some(version), true) = (&meta, &item.version, destination == planned) {
+        remember_sync(ctx, &source, &destination, version, meta).await?;
     }
     if ctx.kind == JobKind::Move {
         ctx.journal.mark_copied(&ctx.job, item.seq)?;
@@ -226,218 +309,34 @@ async fn carry(
     Ok((ItemState::Done, item.size))
 }
 
-/// `Some(key)` to write to, `None` to skip.
-async fn resolve_conflict(
+/// Records what a sync wrote, and from which version of the source, so that the next sync can
+/// tell a file changed on both sides from one changed on one.
+async fn remember_sync(
     ctx: &Ctx<'_>,
-    planned: &ObjectKey,
-    modified: Option<jiff::Timestamp>,
-) -> Result<Option<ObjectKey>> {
-    // Sync and migrate planned this copy because the destination is missing or out of date.
-    let policy = match ctx.kind {
-        JobKind::Sync | JobKind::Migrate => ConflictPolicy::Overwrite,
-        _ => ctx.options.conflict,
-    };
-    if policy == ConflictPolicy::Overwrite {
-        return Ok(Some(planned.clone()));
-    }
-    let Some(existing) = ctx.dst.backend.try_stat(planned).await? else {
-        return Ok(Some(planned.clone()));
-    };
-    match policy {
-        ConflictPolicy::Overwrite => Ok(Some(planned.clone())),
-        ConflictPolicy::Skip => Ok(None),
-        ConflictPolicy::OverwriteIfNewer => match (modified, existing.last_modified) {
-            (Some(new), Some(old)) if new > old => Ok(Some(planned.clone())),
-            _ => Ok(None),
-        },
-        ConflictPolicy::Rename => {
-            for n in 1..10_000 {
-                let candidate = numbered(planned, n);
-                if ctx.dst.backend.try_stat(&candidate).await?.is_none() {
-                    return Ok(Some(candidate));
-                }
-            }
-            Err(Error::Invalid(format!("no free name found for {planned}")))
-        }
-        ConflictPolicy::Ask => Err(StorageError::new(
-            ErrorKind::AlreadyExists,
-            format!("{planned} already exists and was not overwritten"),
-        )
-        .into()),
-    }
-}
-
-/// `dir/name.ext` → `dir/name (n).ext`.
-pub(super) fn numbered(key: &ObjectKey, n: u32) -> ObjectKey {
-    let name = key.name();
-    let (stem, ext) = match name.rfind('.') {
-        Some(i) if i > 0 => (&name[..i], &name[i..]),
-        _ => (name, ""),
-    };
-    key.parent().concat(&format!("{stem} ({n}){ext}"))
-}
-
-/// Where the item's multipart upload is recorded while it is open; `on_part` hears of each
-/// finished part's size.
-fn item_log(
-    ctx: &Ctx<'_>,
-    item: &ItemRow,
-    destination: &ObjectKey,
-    on_part: Box<dyn Fn(u64) + Send + Sync>,
-) -> Arc<dyn MultipartLog> {
-    Arc::new(ItemLog {
-        journal: ctx.journal.clone(),
-        job: ctx.job.clone(),
-        seq: item.seq,
-        dest_key: destination.to_string(),
-        on_part,
-    })
-}
-
-fn put_options(ctx: &Ctx<'_>, modified: Option<jiff::Timestamp>) -> PutOptions {
-    let upload = &ctx.options.upload;
-    PutOptions {
-        content_type: upload.content_type.clone(),
-        content_encoding: upload.gzip.then(|| "gzip".to_string()),
-        cache_control: upload.cache_control.clone(),
-        storage_class: upload.storage_class.clone(),
-        sse: upload.sse.clone(),
-        metadata: upload.metadata.clone(),
-        modified,
-        multipart_log: None,
-        memory: Some(ctx.memory.clone()),
-    }
-}
-
-async fn transfer(
-    ctx: &Ctx<'_>,
-    item: &ItemRow,
     source: &ObjectKey,
     destination: &ObjectKey,
-    modified: Option<jiff::Timestamp>,
-) -> Result<ObjectMeta> {
-    if !ctx.options.upload.gzip {
-        // Same endpoint and credentials (any bucket): the server copies, no byte comes here.
-        if let (Some(from), Some(into)) = (
-            ctx.src.backend.copy_source(source),
-            ctx.dst.backend.copy_source(destination),
-        ) && from.identity == into.identity
-        {
-            let meta = ctx
-                .dst
-                .backend
-                .copy_from(
-                    &from,
-                    item.size,
-                    destination,
-                    Some(item_log(ctx, item, destination, Box::new(|_| {}))),
-                )
-                .await?;
-            ctx.progress.advance(item.size);
-            return Ok(meta);
-        }
-        let same_store = ctx.src.workspace.is_some() && ctx.src.workspace == ctx.dst.workspace;
-        if same_store {
-            let meta = ctx.src.backend.copy(source, destination).await?;
-            ctx.progress.advance(item.size);
-            return Ok(meta);
-        }
-    }
-    let mut options = put_options(ctx, modified);
-    let local_file = ctx.src.backend.local_path(source);
-    let remote_destination = ctx.dst.backend.capabilities().multipart;
-    if remote_destination {
-        // Every multipart upload is journaled while open: a crash or a refused abort never
-        // leaves one nobody knows of (only one from a local file can be continued).
-        options.multipart_log = Some(item_log(ctx, item, destination, Box::new(|_| {})));
-    }
-    if ctx.options.upload.gzip {
-        let path = local_file
-            .ok_or_else(|| Error::Invalid("gzip applies to uploads of local files".into()))?;
-        let compressed = gzip(&path).await?;
-        let body = PutBody::from_file(compressed.path()).await?;
-        let meta = ctx.dst.backend.put(destination, body, &options).await?;
-        ctx.progress.advance(item.size);
-        return Ok(meta);
-    }
-    if let (Some(path), true) = (local_file, remote_destination) {
-        // A local file can be re-read from any offset: send parts straight from it and record
-        // them, so that a crash resumes the upload instead of restarting it.
-        let progress = ctx.progress.clone();
-        let size = item.size;
-        let parts_seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let seen = parts_seen.clone();
-        options.multipart_log = Some(item_log(
-            ctx,
-            item,
-            destination,
-            Box::new(move |n| {
-                seen.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-                progress.advance(n);
-            }),
-        ));
-        let body = PutBody::from_file(path).await?;
-        let meta = ctx.dst.backend.put(destination, body, &options).await?;
-        let counted = parts_seen.load(std::sync::atomic::Ordering::Relaxed);
-        ctx.progress.advance(size.saturating_sub(counted));
-        return Ok(meta);
-    }
-    if ctx.dst.backend.capabilities().pieces
-        && let Some(plan) = ranges::plan(ctx, source, item.size).await
-    {
-        return ranges::download(ctx, item.size, source, destination, plan, &options).await;
-    }
-    let got = ctx.src.backend.get(source, None).await?;
-    let part_size = ranges::part_size(ctx, source, &got.meta).await;
-    let reader = VerifyingReader::new(
-        got.body,
-        got.meta.size,
-        got.meta.etag.clone().filter(|_| got.meta.etag_is_md5()),
-        part_size,
-        ctx.progress.clone(),
-        ctx.src.backend.address(source),
-    );
-    let body = PutBody::from_reader(Box::new(reader), got.meta.size);
-    Ok(ctx.dst.backend.put(destination, body, &options).await?)
+    version: &str,
+    written: &ObjectMeta,
+) -> Result<()> {
+    let at = ctx.dst.backend.identity(destination).to_string();
+    let record = SyncRecord {
+        source: ctx.src.backend.identity(source).to_string(),
+        source_version: version.to_string(),
+        destination_version: sync::version(written),
+    };
+    let journal = ctx.journal.clone();
+    blocking(move || journal.record_synced(&at, &record)).await
 }
 
-/// Compresses a file into a temporary one (the compressed size must be known before sending).
-async fn gzip(path: &std::path::Path) -> Result<tempfile::NamedTempFile> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let io = |e: std::io::Error| {
-            Error::Invalid(format!("could not compress {}: {e}", path.display()))
-        };
-        let mut input = std::fs::File::open(&path).map_err(io)?;
-        let out = tempfile::NamedTempFile::new().map_err(io)?;
-        let mut encoder = flate2::write::GzEncoder::new(
-            out.reopen().map_err(io)?,
-            flate2::Compression::default(),
-        );
-        std::io::copy(&mut input, &mut encoder).map_err(io)?;
-        encoder.finish().map_err(io)?;
-        Ok(out)
-    })
-    .await
-    .map_err(|e| Error::Invalid(format!("compression failed: {e}")))?
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Journal(e.to_string()))?
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn renames_keep_the_extension() {
-        assert_eq!(
-            numbered(&ObjectKey::new("a/b.txt"), 1).as_str(),
-            "a/b (1).txt"
-        );
-        assert_eq!(numbered(&ObjectKey::new("noext"), 2).as_str(), "noext (2)");
-        assert_eq!(
-            numbered(&ObjectKey::new(".hidden"), 1).as_str(),
-            ".hidden (1)"
-        );
-    }
 
     #[test]
     fn backoff_grows_and_stays_bounded() {

@@ -12,6 +12,9 @@ use ferry_storage::integrity::{DonePart, MultipartLog, MultipartState};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use ferry_storage::WriteMode;
+
+use super::overlap::Pins;
 use super::{ItemAction, ItemState, JobKind, JobOptions, JobState, Place};
 use crate::error::{Error, Result};
 
@@ -74,7 +77,25 @@ CREATE TABLE IF NOT EXISTS set_aside (
     upload_id TEXT NOT NULL,
     PRIMARY KEY (job, upload_id)
 );
+-- What the last sync wrote to each destination file, and from which version of which source,
+-- so that a file changed on both sides since is a conflict rather than an overwrite.
+CREATE TABLE IF NOT EXISTS synced (
+    destination TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    source_version TEXT NOT NULL,
+    destination_version TEXT NOT NULL,
+    at TEXT NOT NULL
+);
 ";
+
+/// Columns added since the first journals, with their types: added to an older journal when
+/// it is opened.
+const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+    ("jobs", "pins", "TEXT"),
+    ("items", "note", "TEXT"),
+    ("items", "version", "TEXT"),
+    ("claims", "mode", "TEXT"),
+];
 
 /// A job as recorded.
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +110,8 @@ pub struct JobRow {
     pub created: String,
     pub updated: String,
     pub error: Option<String>,
+    /// Where the job's source and destination were when it was made (older jobs: unknown).
+    pub pins: Option<Pins>,
 }
 
 impl JobRow {
@@ -105,6 +128,7 @@ impl JobRow {
             created: now(),
             updated: now(),
             error: None,
+            pins: None,
         }
     }
 }
@@ -121,6 +145,11 @@ pub struct ItemRow {
     pub state: ItemState,
     pub bytes: u64,
     pub error: Option<String>,
+    /// What the plan says of it: why it was skipped (a symbolic link), or why an update is a
+    /// conflict for the policy to decide (changed on both sides since the last sync).
+    pub note: Option<String>,
+    /// The source's version when planned (sync and migrate), recorded with what it wrote.
+    pub version: Option<String>,
 }
 
 /// An item about to be recorded.
@@ -131,6 +160,18 @@ pub struct NewItem {
     pub dest_key: String,
     pub size: u64,
     pub modified: Option<String>,
+    /// `Skipped` for what the plan already decided not to carry (with a note saying why).
+    pub state: ItemState,
+    pub note: Option<String>,
+    pub version: Option<String>,
+}
+
+/// What the last sync wrote to a destination file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRecord {
+    pub source: String,
+    pub source_version: String,
+    pub destination_version: String,
 }
 
 /// Counts per item state, for listings and reports.
@@ -147,6 +188,35 @@ pub struct Tally {
 pub struct Journal {
     conn: Mutex<Connection>,
     path: PathBuf,
+}
+
+/// Creates a folder (and its parents) that only its owner can enter: Ferry's data folder
+/// holds the journal, locks and reports.
+pub(crate) fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Creates `path` readable by its owner only, if it is not there yet: the journal names every
+/// file and bucket a person moves. (SQLite gives its `-wal` and `-shm` files the same mode.)
+pub(crate) fn create_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::Journal(format!(
+            "could not create {}: {e}",
+            path.display()
+        ))),
+    }
 }
 
 fn now() -> String {
@@ -181,9 +251,10 @@ fn parse_json<T: for<'de> Deserialize<'de>>(text: &str) -> rusqlite::Result<T> {
 impl Journal {
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
+            private_dir(dir)
                 .map_err(|e| Error::Journal(format!("could not create {}: {e}", dir.display())))?;
         }
+        create_private(path)?;
         let conn = Connection::open(path).map_err(db)?;
         // First: switching to WAL takes a lock that another Ferry may be holding.
         conn.busy_timeout(std::time::Duration::from_secs(10))
@@ -192,6 +263,18 @@ impl Journal {
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        for (table, column, kind) in ADDED_COLUMNS {
+            let has: bool = conn
+                .prepare(&format!(
+                    "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+                ))
+                .and_then(|mut q| q.exists([column]))
+                .map_err(db)?;
+            if !has {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+                    .map_err(db)?;
+            }
+        }
         Ok(Self {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -213,13 +296,14 @@ impl Journal {
         source: &Place,
         destination: &Place,
         options: &JobOptions,
+        pins: Option<&Pins>,
     ) -> Result<String> {
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let now = now();
         self.lock()
             .execute(
-                "INSERT INTO jobs (id, kind, source, destination, options, state, created, updated)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                "INSERT INTO jobs (id, kind, source, destination, options, state, created, updated, pins)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
                 params![
                     id,
                     to_text(&kind),
@@ -227,7 +311,8 @@ impl Journal {
                     serde_json::to_string(destination).unwrap_or_default(),
                     serde_json::to_string(options).unwrap_or_default(),
                     to_text(&JobState::Queued),
-                    now
+                    now,
+                    pins.and_then(|p| serde_json::to_string(p).ok())
                 ],
             )
             .map_err(db)?;
@@ -247,6 +332,9 @@ impl Journal {
             created: row.get(7)?,
             updated: row.get(8)?,
             error: row.get(9)?,
+            pins: row
+                .get::<_, Option<String>>(10)?
+                .and_then(|p| serde_json::from_str(&p).ok()),
         })
     }
 
@@ -254,7 +342,7 @@ impl Journal {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
-                "SELECT id, kind, source, destination, options, state, listed, created, updated, error
+                "SELECT id, kind, source, destination, options, state, listed, created, updated, error, pins
                  FROM jobs ORDER BY created",
             )
             .map_err(db)?;
@@ -269,7 +357,7 @@ impl Journal {
     pub fn job(&self, id: &str) -> Result<Option<JobRow>> {
         let conn = self.lock();
         conn.query_row(
-            "SELECT id, kind, source, destination, options, state, listed, created, updated, error
+            "SELECT id, kind, source, destination, options, state, listed, created, updated, error, pins
              FROM jobs WHERE id = ?1",
             [id],
             Self::row_to_job,
@@ -314,8 +402,8 @@ impl Journal {
         {
             let mut insert = tx
                 .prepare(
-                    "INSERT OR IGNORE INTO items (job, seq, action, source_key, dest_key, size, modified, state)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT OR IGNORE INTO items (job, seq, action, source_key, dest_key, size, modified, state, note, version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(db)?;
             for item in items {
@@ -329,7 +417,9 @@ impl Journal {
                         item.dest_key,
                         item.size as i64,
                         item.modified,
-                        to_text(&ItemState::Pending)
+                        to_text(&item.state),
+                        item.note,
+                        item.version
                     ])
                     .map_err(db)?;
                 if changed == 1 {
@@ -340,9 +430,11 @@ impl Journal {
                         dest_key: item.dest_key,
                         size: item.size,
                         modified: item.modified,
-                        state: ItemState::Pending,
+                        state: item.state,
                         bytes: 0,
                         error: None,
+                        note: item.note,
+                        version: item.version,
                     });
                 } else {
                     next -= 1;
@@ -356,7 +448,7 @@ impl Journal {
     fn items_where(&self, job: &str, clause: &str) -> Result<Vec<ItemRow>> {
         let conn = self.lock();
         let sql = format!(
-            "SELECT seq, action, source_key, dest_key, size, modified, state, bytes, error
+            "SELECT seq, action, source_key, dest_key, size, modified, state, bytes, error, note, version
              FROM items WHERE job = ?1 {clause} ORDER BY seq"
         );
         let mut stmt = conn.prepare(&sql).map_err(db)?;
@@ -372,6 +464,8 @@ impl Journal {
                     state: from_text(&row.get::<_, String>(6)?)?,
                     bytes: row.get::<_, i64>(7)? as u64,
                     error: row.get(8)?,
+                    note: row.get(9)?,
+                    version: row.get(10)?,
                 })
             })
             .map_err(db)?
@@ -390,6 +484,11 @@ impl Journal {
 
     pub fn failed_items(&self, job: &str) -> Result<Vec<ItemRow>> {
         self.items_where(job, "AND state = 'failed'")
+    }
+
+    /// Items the plan decided not to carry, with the reason.
+    pub fn noted_skips(&self, job: &str) -> Result<Vec<ItemRow>> {
+        self.items_where(job, "AND state = 'skipped' AND note IS NOT NULL")
     }
 
     pub fn finish_item(
@@ -476,17 +575,47 @@ impl Journal {
         Ok(rows)
     }
 
-    /// Records an item's conflict decision (`None`: skip), made before it first writes, so that
-    /// a retry or a resume after a crash does not take the item's own earlier write for someone
-    /// else's file.
-    pub fn claim(&self, job: &str, seq: i64, dest_key: Option<&str>) -> Result<()> {
+    /// Records an item's conflict decision (`None`: skip) — where it writes and whether it may
+    /// replace what is there — made before it first writes, so that a retry or a resume after
+    /// a crash does not take the item's own earlier write for someone else's file.
+    pub fn claim(&self, job: &str, seq: i64, decision: Option<(&str, WriteMode)>) -> Result<()> {
         self.lock()
             .execute(
-                "INSERT OR REPLACE INTO claims (job, seq, dest_key, copied) VALUES (?1, ?2, ?3, 0)",
-                params![job, seq, dest_key],
+                "INSERT OR REPLACE INTO claims (job, seq, dest_key, copied, mode) VALUES (?1, ?2, ?3, 0, ?4)",
+                params![
+                    job,
+                    seq,
+                    decision.map(|d| d.0),
+                    decision.map(|d| to_text(&d.1))
+                ],
             )
             .map(|_| ())
             .map_err(db)
+    }
+
+    /// Claims `key` for an item renamed to it, unless another item of the job plans or claims
+    /// it: two sources never land on one name. One statement, so two items cannot both win.
+    pub fn claim_free(&self, job: &str, seq: i64, key: &str) -> Result<bool> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        let taken: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM items WHERE job = ?1 AND dest_key = ?2 AND seq != ?3)
+                     OR EXISTS (SELECT 1 FROM claims WHERE job = ?1 AND dest_key = ?2 AND seq != ?3)",
+                params![job, key, seq],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        if taken {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO claims (job, seq, dest_key, copied, mode) VALUES (?1, ?2, ?3, 0, ?4)",
+            params![job, seq, key, to_text(&WriteMode::Create)],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(true)
     }
 
     /// Records that an item's copy is written and verified: a move may now delete its source,
@@ -514,15 +643,81 @@ impl Journal {
         Ok(copied.unwrap_or(false))
     }
 
-    /// The decision [`Journal::claim`] recorded, if any.
-    pub fn claimed(&self, job: &str, seq: i64) -> Result<Option<Option<String>>> {
-        self.lock()
+    /// The decision [`Journal::claim`] recorded, if any. A claim from before modes were
+    /// recorded replaces (as Ferry then did).
+    pub fn claimed(&self, job: &str, seq: i64) -> Result<Option<Option<(String, WriteMode)>>> {
+        let row: Option<(Option<String>, Option<String>)> = self
+            .lock()
             .query_row(
-                "SELECT dest_key FROM claims WHERE job = ?1 AND seq = ?2",
+                "SELECT dest_key, mode FROM claims WHERE job = ?1 AND seq = ?2",
                 params![job, seq],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
+            .map_err(db)?;
+        Ok(row.map(|(key, mode)| {
+            key.map(|key| {
+                let mode = mode
+                    .and_then(|m| from_text(&m).ok())
+                    .unwrap_or(WriteMode::Overwrite);
+                (key, mode)
+            })
+        }))
+    }
+
+    /// Ends items as failed with `error` before they run (destinations that collide).
+    pub fn fail_planned(&self, job: &str, dest_keys: &[String], error: &str) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        for key in dest_keys {
+            tx.execute(
+                "UPDATE items SET state = 'failed', error = ?3 WHERE job = ?1 AND dest_key = ?2 AND state = 'pending'",
+                params![job, key, error],
+            )
+            .map_err(db)?;
+        }
+        tx.commit().map_err(db)
+    }
+
+    /// What the last sync wrote to `destination` (an [`ferry_storage::Identity`] as text).
+    pub fn synced(&self, destination: &str) -> Result<Option<SyncRecord>> {
+        self.lock()
+            .query_row(
+                "SELECT source, source_version, destination_version FROM synced WHERE destination = ?1",
+                [destination],
+                |r| {
+                    Ok(SyncRecord {
+                        source: r.get(0)?,
+                        source_version: r.get(1)?,
+                        destination_version: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    pub fn record_synced(&self, destination: &str, record: &SyncRecord) -> Result<()> {
+        self.lock()
+            .execute(
+                "INSERT OR REPLACE INTO synced (destination, source, source_version, destination_version, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    destination,
+                    record.source,
+                    record.source_version,
+                    record.destination_version,
+                    now()
+                ],
+            )
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    pub fn forget_synced(&self, destination: &str) -> Result<()> {
+        self.lock()
+            .execute("DELETE FROM synced WHERE destination = ?1", [destination])
+            .map(|_| ())
             .map_err(db)
     }
 

@@ -1,13 +1,16 @@
 //! Transfers as jobs: a request is planned into items recorded in the [`journal`], run with
 //! bounded concurrency, verified item by item, and resumed after a crash from where it stopped.
 
+mod conflict;
 mod control;
 mod item;
 pub mod journal;
+pub mod overlap;
 mod plan;
 mod progress;
 mod ranges;
 pub mod run;
+mod send;
 pub mod sync;
 mod verify;
 
@@ -15,13 +18,31 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::workspace::Location as Place;
 pub use control::JobControl;
-pub use journal::{ItemRow, JobRow, Journal, Tally};
-pub use plan::PlanSummary;
+pub use journal::{ItemRow, JobRow, Journal, SyncRecord, Tally};
+pub use overlap::Pins;
+pub use plan::check_template;
+pub use plan::{PlanSummary, PlannedAction};
 pub use progress::{Accounting, Snapshot};
-pub use run::{JobReport, cancel_job, dry_run, requeue_job, run_job};
+pub use run::{DryRun, JobReport, cancel_job, dry_run, requeue_job, run_job};
 pub use sync::Compare;
 
 use crate::settings::ConflictPolicy;
+use crate::workspace::Links;
+
+impl JobKind {
+    /// How a job of this kind takes links in its source: a move's named source is the link
+    /// itself (moved as a link); a copy reads a named link's folder; `--follow-links` reads
+    /// through every link.
+    pub fn source_links(self, options: &JobOptions) -> Links {
+        if options.follow_links {
+            Links::Follow
+        } else if self == JobKind::Move {
+            Links::Own
+        } else {
+            Links::Into
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,11 +84,19 @@ impl JobState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemAction {
+    /// Create the destination (what is already there is the conflict policy's to decide).
     Copy,
-    /// Delete the destination key (sync --delete).
+    /// Replace a destination file the plan found out of date (sync, migrate). With a note it is
+    /// a conflict — changed on both sides since the last sync, or a migration's differing
+    /// object — and the conflict policy decides.
+    Update,
+    /// Delete the destination key (sync --delete). A link goes as a link.
     Delete,
     /// Create an empty folder at the destination.
     Mkdir,
+    /// Make the destination a symbolic link like the source (a move between local folders
+    /// moves a link as a link).
+    Link,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +140,10 @@ pub struct JobOptions {
     pub compare: Compare,
     #[serde(default)]
     pub upload: UploadOptions,
+    /// Copy what symbolic links point to (`--follow-links`); by default a link is skipped with
+    /// a notice, as rclone does.
+    #[serde(default)]
+    pub follow_links: bool,
 }
 
 impl Default for JobOptions {
@@ -121,6 +154,7 @@ impl Default for JobOptions {
             delete_extraneous: false,
             compare: Compare::SizeMtime,
             upload: UploadOptions::default(),
+            follow_links: false,
         }
     }
 }

@@ -35,6 +35,10 @@ pub(super) async fn plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option
         return None;
     }
     let meta = ctx.src.backend.stat(source).await.ok()?;
+    if meta.size != size {
+        // Changed since it was listed: the streamed path refuses it before writing.
+        return None;
+    }
     let etag = meta.etag.clone()?;
     if !bare_etag(&etag).contains('-') {
         return None;

@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 use super::control::JobControl;
 use super::item::{self, Ctx};
 use super::journal::{ItemRow, JobRow, Journal, Tally};
-use super::plan::{self, PlanSummary, Sink, Source};
+pub use super::plan::Source;
+use super::plan::{self, PlanSummary, PlannedAction, Sink};
 use super::progress::Accounting;
 use super::{ItemState, JobKind, JobState};
 use crate::Engine;
@@ -30,6 +31,9 @@ pub struct JobReport {
     pub plan: PlanSummary,
     pub seconds: f64,
     pub failures: Vec<ItemRow>,
+    /// Items the plan decided not to carry, each with its reason (symbolic links not followed,
+    /// items that would land inside their source).
+    pub skipped: Vec<ItemRow>,
     /// Multipart uploads the server would not abort, which still hold parts there (and cost);
     /// `ferry jobs cancel` aborts them, `ferry jobs retry` continues a failed item's.
     pub kept_uploads: usize,
@@ -44,12 +48,14 @@ pub struct JobLock {
 }
 
 pub fn try_lock(locks: &Path, id: &str) -> Result<Option<JobLock>> {
-    std::fs::create_dir_all(locks)
+    super::journal::private_dir(locks)
         .map_err(|e| Error::Journal(format!("could not create {}: {e}", locks.display())))?;
+    use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(locks.join(format!("{id}.lock")))
         .map_err(|e| Error::Journal(format!("could not open the lock of job {id}: {e}")))?;
     match file.try_lock() {
@@ -86,8 +92,19 @@ pub async fn run_job(
     let _lock = try_lock(&engine.locks_dir(), id)?
         .ok_or_else(|| Error::Invalid(format!("job {id} is running in another process")))?;
     let started = Instant::now();
-    let src = engine.resolve(&job.source).await?;
+    let src = engine
+        .resolve_with(&job.source, job.kind.source_links(&job.options))
+        .await?;
     let dst = engine.resolve(&job.destination).await?;
+    let source = plan::source(&src, &job.options, job.kind).await?;
+    check_pins(&job, &src, &source, &dst)?;
+    super::overlap::check(
+        job.kind,
+        &src,
+        &source,
+        &dst,
+        (&job.source.display(), &job.destination.display()),
+    )?;
     journal.set_state(id, JobState::Running, None)?;
 
     let ctx = Ctx {
@@ -103,14 +120,18 @@ pub async fn run_job(
         memory: ferry_storage::MemoryBudget::new(
             u64::from(engine.settings().transfer.memory_budget_mib) * 1024 * 1024,
         ),
+        date: job_date(&job),
+        same_store: same_store(&src, &dst),
     };
     let (tx, rx) = mpsc::channel::<ItemRow>(512);
+    let folding = dst.backend.name_folding(&dst.key).await?;
     let mut sink = Sink::new(
         Some((journal.clone(), id.to_string())),
         Some(tx),
         progress.clone(),
-    );
-    let planner = plan_job(&job, &ctx, &mut sink);
+    )
+    .with_folding(folding);
+    let planner = plan_job(&job, &ctx, &source, &mut sink);
     let concurrency = engine.settings().transfer.concurrency.max(1) as usize;
     let executor = tokio_stream_of(rx)
         .map(|item| {
@@ -185,53 +206,162 @@ fn tokio_stream_of(mut rx: mpsc::Receiver<ItemRow>) -> impl futures::Stream<Item
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
-/// Sends what the journal already holds (a resumed job), then plans what it does not. The
-/// executor's queue ends when this lets go of it, on every path.
-async fn plan_job(job: &JobRow, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Source> {
-    let result = plan_and_send(job, ctx, sink).await;
+/// Sends what the journal already holds (a resumed job), then plans what it does not. Where
+/// two sources could land on one destination (a destination folding names, the rename policy)
+/// the whole plan is made and its collisions refused before anything is sent. The executor's
+/// queue ends when this lets go of it, on every path.
+async fn plan_job<'s>(
+    job: &JobRow,
+    ctx: &Ctx<'_>,
+    source: &'s Source,
+    sink: &mut Sink,
+) -> Result<&'s Source> {
+    let result = plan_and_send(job, ctx, source, sink).await;
     sink.tx = None;
     ctx.progress.counted();
-    result
+    result.map(|()| source)
 }
 
-async fn plan_and_send(job: &JobRow, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Source> {
+async fn plan_and_send(
+    job: &JobRow,
+    ctx: &Ctx<'_>,
+    source: &Source,
+    sink: &mut Sink,
+) -> Result<()> {
+    let hold = !sink.folding().is_exact()
+        || job.options.conflict == crate::settings::ConflictPolicy::Rename;
+    let tx = if hold { sink.tx.take() } else { None };
+    if !hold {
+        send_pending(job, ctx, sink.tx.as_ref()).await?;
+    }
+    if !job.listed {
+        plan_into(job.kind, ctx, source, sink).await?;
+        sink.refuse_collisions(&ctx.dst.backend.describe()).await?;
+    }
+    if hold {
+        sink.tx = tx;
+        send_pending(job, ctx, sink.tx.as_ref()).await?;
+    }
+    Ok(())
+}
+
+/// Sends the job's pending items to the executor, counting them in the totals.
+async fn send_pending(
+    job: &JobRow,
+    ctx: &Ctx<'_>,
+    tx: Option<&mpsc::Sender<ItemRow>>,
+) -> Result<()> {
+    let Some(tx) = tx else {
+        return Ok(());
+    };
     let journal = ctx.journal.clone();
     let id = job.id.clone();
     let pending = blocking(move || journal.pending_items(&id)).await?;
-    if let Some(tx) = &sink.tx {
-        for item in pending {
-            if item.action == super::ItemAction::Copy {
-                ctx.progress.add_total(1, item.size);
-            }
-            if tx.send(item).await.is_err() {
-                break;
-            }
+    for item in pending {
+        if item.action.carries_bytes() {
+            ctx.progress.add_total(1, item.size);
+        }
+        if tx.send(item).await.is_err() {
+            break;
         }
     }
-    let source = plan::source(ctx.src, ctx.options, job.kind).await?;
-    if job.listed {
-        return Ok(source);
-    }
-    plan_into(job.kind, ctx, &source, sink).await?;
-    Ok(source)
+    Ok(())
 }
 
 async fn plan_into(kind: JobKind, ctx: &Ctx<'_>, source: &Source, sink: &mut Sink) -> Result<()> {
     match (kind, source) {
         (JobKind::Sync | JobKind::Migrate, Source::Folder(folder)) => {
-            plan::plan_sync(ctx.src, ctx.dst, folder, ctx.options, sink).await
+            plan::plan_sync(ctx, folder, sink).await
         }
         (JobKind::Sync | JobKind::Migrate, Source::One(_)) => Err(Error::Invalid(
             "sync and migrate work on folders; use `ferry cp` for one file".into(),
         )),
-        _ => plan::plan_copy(ctx.src, ctx.dst, source, ctx.options, sink).await,
+        _ => plan::plan_copy(ctx, source, sink).await,
     }
 }
 
-/// Plans without recording or sending anything: what a job would do.
-pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<PlanSummary> {
-    let src = engine.resolve(&job.source).await?;
+/// What a source names (one object or a folder), as a job would see it.
+pub async fn source_of(
+    src: &crate::workspace::Resolved,
+    options: &super::JobOptions,
+    kind: JobKind,
+) -> Result<Source> {
+    plan::source(src, options, kind).await
+}
+
+/// Refuses to run a job whose workspaces now resolve elsewhere than when it was made: a resume
+/// must never write into a place the user did not choose.
+fn check_pins(
+    job: &JobRow,
+    src: &crate::workspace::Resolved,
+    source: &Source,
+    dst: &crate::workspace::Resolved,
+) -> Result<()> {
+    let Some(pinned) = &job.pins else {
+        return Ok(());
+    };
+    let now = super::Pins::of(src, source, dst);
+    for (side, then, now, named) in [
+        ("source", &pinned.source, &now.source, &job.source),
+        (
+            "destination",
+            &pinned.destination,
+            &now.destination,
+            &job.destination,
+        ),
+    ] {
+        if then.store != now.store || then.path != now.path {
+            return Err(Error::Repointed {
+                job: job.id.clone(),
+                message: format!(
+                    "job {} was made for its {side} {} at {then}, which is now {now}; it was not \
+                     resumed, so nothing is written where you did not choose",
+                    job.id,
+                    named.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The day the job was made (UTC), which key templates name.
+fn job_date(job: &JobRow) -> jiff::civil::Date {
+    job.created
+        .parse::<jiff::Timestamp>()
+        .unwrap_or_else(|_| jiff::Timestamp::now())
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+/// Whether source and destination are one store, where a file could be its own destination.
+fn same_store(src: &crate::workspace::Resolved, dst: &crate::workspace::Resolved) -> bool {
+    src.backend.identity(&ObjectKey::root()).store == dst.backend.identity(&ObjectKey::root()).store
+}
+
+/// What a dry run found: the plan's counts and every action.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRun {
+    #[serde(flatten)]
+    pub summary: PlanSummary,
+    pub actions: Vec<PlannedAction>,
+}
+
+/// Plans without recording or sending anything: what a job would do, action by action. The
+/// same checks as a job's refuse first (overlap, key templates).
+pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
+    let src = engine
+        .resolve_with(&job.source, job.kind.source_links(&job.options))
+        .await?;
     let dst = engine.resolve(&job.destination).await?;
+    let source = plan::source(&src, &job.options, job.kind).await?;
+    super::overlap::check(
+        job.kind,
+        &src,
+        &source,
+        &dst,
+        (&job.source.display(), &job.destination.display()),
+    )?;
     let progress = Arc::new(Accounting::default());
     let ctx = Ctx {
         src: &src,
@@ -244,16 +374,23 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<PlanSummary> {
         part_concurrency: 1,
         range_size: 0,
         memory: ferry_storage::MemoryBudget::new(1),
+        date: job_date(job),
+        same_store: same_store(&src, &dst),
     };
-    let mut sink = Sink::new(None, None, progress);
-    let source = plan::source(&src, &job.options, job.kind).await?;
+    let folding = dst.backend.name_folding(&dst.key).await?;
+    let mut sink = Sink::new(None, None, progress).with_folding(folding);
     plan_into(job.kind, &ctx, &source, &mut sink).await?;
-    Ok(sink.summary)
+    Ok(DryRun {
+        summary: sink.summary,
+        actions: sink.actions,
+    })
 }
 
+/// Removes what a move emptied: the source's empty folders, and the source folder itself
+/// unless it is a workspace's root (a bare local folder named by the user goes, as `mv` does).
 async fn remove_moved_folder(src: &crate::workspace::Resolved, folder: &ObjectKey) -> Result<()> {
     crate::browse::remove_empty_folders(src.backend.as_ref(), folder).await?;
-    if !folder.is_root() {
+    if !folder.is_root() || src.workspace.is_none() {
         src.backend
             .delete_many(std::slice::from_ref(folder))
             .await?;
@@ -383,6 +520,7 @@ async fn report(
         plan,
         seconds: started.elapsed().as_secs_f64(),
         failures: journal.failed_items(&job.id)?,
+        skipped: journal.noted_skips(&job.id)?,
         kept_uploads: journal.open_uploads(&job.id)?.len(),
         report_files: Vec::new(),
     };
@@ -400,10 +538,10 @@ fn write_report(dir: &Path, report: &JobReport) -> Result<Vec<PathBuf>> {
             dir.display()
         ))
     };
-    std::fs::create_dir_all(dir).map_err(io)?;
+    super::journal::private_dir(dir).map_err(io)?;
     let stem = dir.join(format!("migrate-{}", report.id));
     let json = stem.with_extension("json");
-    std::fs::write(
+    write_private(
         &json,
         serde_json::to_string_pretty(report).unwrap_or_default(),
     )
@@ -428,8 +566,21 @@ fn write_report(dir: &Path, report: &JobReport) -> Result<Vec<PathBuf>> {
         ));
     }
     let txt = stem.with_extension("txt");
-    std::fs::write(&txt, text).map_err(io)?;
+    write_private(&txt, text).map_err(io)?;
     Ok(vec![json, txt])
+}
+
+/// Writes a file only its owner can read: reports name every file a job touched.
+fn write_private(path: &Path, text: String) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 impl ItemState {

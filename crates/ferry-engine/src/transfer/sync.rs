@@ -49,12 +49,58 @@ pub fn differs(
     }
 }
 
+/// A version of a file as a listing shows it, to tell later whether it changed: its ETag where
+/// the store gives one (S3), else its size and modification time (local files; Ferry gives a
+/// file it writes its source's time, so the time is the version's, not the copy's).
+pub fn version(meta: &ObjectMeta) -> String {
+    match meta
+        .etag
+        .as_deref()
+        .map(ferry_storage::integrity::bare_etag)
+    {
+        Some(etag) if !etag.is_empty() => format!("etag:{etag}"),
+        _ => format!(
+            "{}@{}",
+            meta.size,
+            meta.last_modified.map(|t| t.as_second()).unwrap_or(0)
+        ),
+    }
+}
+
 /// The MD5 an S3 ETag stands for, when it is one (single-part, not SSE-KMS).
 pub fn etag_md5(meta: &ObjectMeta) -> Option<String> {
     if !meta.etag_is_md5() {
         return None;
     }
     md5_of_etag(meta.etag.as_deref()?)
+}
+
+/// The MD5 of an object when it can be had: an S3 single-part ETag, or a local file's content.
+pub(super) async fn md5_of(
+    backend: &dyn ferry_storage::Backend,
+    meta: &ObjectMeta,
+) -> Option<String> {
+    if let Some(md5) = etag_md5(meta) {
+        return Some(md5);
+    }
+    let path = backend.local_path(&meta.key)?;
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).ok()?;
+        let mut digest = ferry_storage::integrity::StreamDigest::new(None);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            digest.update(&buf[..n]);
+        }
+        Some(digest.hex())
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 #[cfg(test)]

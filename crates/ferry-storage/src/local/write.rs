@@ -4,14 +4,18 @@
 //! can: tokio's `File` sends every small write to the blocking pool on its own, which measured
 //! as the main cost of downloads (a 1 GiB stream made ~130,000 trips).
 
+use std::ffi::OsString;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
 use tokio::io::AsyncReadExt;
 
+use super::beneath::{self, Kind, Spot};
 use super::{LocalBackend, PARTIAL_PREFIX};
-use crate::backend::{PutBody, PutSource};
+use crate::backend::{PutBody, PutSource, WriteMode};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::key::ObjectKey;
 
@@ -24,15 +28,16 @@ const CHUNK: usize = 1024 * 1024;
 /// Pieces written at once while more arrive.
 const PIECE_WRITERS: usize = 4;
 
-/// One partial name per destination: a write interrupted by a crash is replaced by the next
-/// attempt instead of being left behind.
-fn partial_path(parent: &Path, path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let digest = crate::integrity::md5_hex(name.as_bytes());
-    parent.join(format!("{PARTIAL_PREFIX}{}", &digest[..16]))
+/// Attempts that may write one destination at once (each in its own partial file).
+const SLOTS: usize = 16;
+
+/// The partial file names of one destination: `.ferry-partial-<name digest>-<slot>`. Each live
+/// attempt holds its slot's file locked, so two attempts never share one; a file left by a
+/// crashed attempt is unlocked and is replaced by the next attempt that finds it.
+fn partial_names(name: &std::ffi::OsStr) -> impl Iterator<Item = OsString> {
+    let digest = crate::integrity::md5_hex(name.as_encoded_bytes());
+    let stem = format!("{PARTIAL_PREFIX}{}", &digest[..16]);
+    (0..SLOTS).map(move |slot| OsString::from(format!("{stem}-{slot}")))
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -45,50 +50,57 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 /// cancelled task) leaves half a file behind.
 struct Partial {
     file: Option<std::fs::File>,
-    temp: PathBuf,
+    /// Its name in the destination's folder.
+    temp: OsString,
+    spot: Spot,
+    mode: WriteMode,
     path: PathBuf,
+    committed: bool,
 }
 
 impl Partial {
-    /// Creates the parent folders, checks the target can be a file, and opens the partial file.
-    fn create(backend: &LocalBackend, key: &ObjectKey) -> Result<Self> {
-        let path = backend.resolve(key)?;
-        let parent = path.parent().ok_or_else(|| {
-            StorageError::new(
-                ErrorKind::InvalidKey,
-                format!("{key:?} has no parent folder"),
-            )
-        })?;
-        std::fs::create_dir_all(parent)
-            .map_err(|e| StorageError::io("create folder", parent, e))?;
-        // Creating the folders may have raced with a symlink swap; check again before writing.
-        backend.resolve(key)?;
-        if std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
-            return Err(StorageError::new(
-                ErrorKind::AlreadyExists,
-                format!("{} is a folder; a file cannot replace it", path.display()),
-            ));
+    /// Reaches the destination's folder (making missing folders, passing no link), checks the
+    /// target can be a file, and opens a partial file of its own there.
+    fn create(backend: &LocalBackend, key: &ObjectKey, mode: WriteMode) -> Result<Self> {
+        let spot = beneath::spot(backend.root(), key, true)?;
+        match spot.stat()?.map(|s| beneath::kind_of(&s)) {
+            Some(Kind::Folder) => {
+                return Err(StorageError::new(
+                    ErrorKind::AlreadyExists,
+                    format!(
+                        "{} is a folder; a file cannot replace it",
+                        spot.path.display()
+                    ),
+                ));
+            }
+            // Refused now, before any byte is written; the commit checks again, atomically.
+            Some(_) if mode == WriteMode::Create => {
+                return Err(StorageError::new(
+                    ErrorKind::AlreadyExists,
+                    format!(
+                        "{} already exists; it was not replaced",
+                        spot.path.display()
+                    ),
+                ));
+            }
+            _ => {}
         }
-        let temp = partial_path(parent, &path);
-        // A fresh file, not the leftover of an earlier attempt reopened: each attempt's clean-up
-        // then knows its own file by inode.
-        let _ = std::fs::remove_file(&temp);
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| StorageError::io("create", &temp, e))?;
+        let (file, temp) = open_slot(&spot)?;
+        let path = spot.path.clone();
         Ok(Self {
             file: Some(file),
             temp,
+            spot,
+            mode,
             path,
+            committed: false,
         })
     }
 
     fn file(&self) -> &std::fs::File {
         self.file
             .as_ref()
-            .expect("a partial file is open until committed")
+            .expect("a partial file is open until dropped")
     }
 
     fn write_at(&self, bytes: &[u8], offset: u64) -> Result<()> {
@@ -111,42 +123,106 @@ impl Partial {
         ))
     }
 
-    /// Flushes to disk, stamps the modification time, renames into place, and makes the
-    /// rename durable.
+    /// Whether the partial name still holds this attempt's file (not a file put there since).
+    fn still_ours(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let there = rustix::fs::statat(&self.spot.dir, &self.temp, AtFlags::SYMLINK_NOFOLLOW);
+        match (self.file().metadata(), there) {
+            (Ok(ours), Ok(there)) => (ours.dev(), ours.ino()) == beneath::file_id(&there),
+            _ => false,
+        }
+    }
+
+    /// Flushes to disk, stamps the modification time, gives a file it replaces its mode, and
+    /// moves it into place through the folder's handle — never over anything in
+    /// [`WriteMode::Create`] — then makes the rename durable.
     fn commit(mut self, modified: Option<jiff::Timestamp>) -> Result<()> {
-        let file = self.file.take().expect("committed once");
-        let path = &self.path;
+        let path = self.path.clone();
+        let file = self.file();
         file.sync_all()
-            .map_err(|e| StorageError::io("flush to disk", path, e))?;
+            .map_err(|e| StorageError::io("flush to disk", &path, e))?;
         if let Some(time) = modified {
             file.set_modified(std::time::SystemTime::from(time))
-                .map_err(|e| StorageError::io("set the modification time of", path, e))?;
+                .map_err(|e| StorageError::io("set the modification time of", &path, e))?;
         }
-        drop(file);
-        std::fs::rename(&self.temp, path)
-            .map_err(|e| StorageError::io("move into place", path, e))?;
-        if let Some(parent) = path.parent()
-            && let Ok(dir) = std::fs::File::open(parent)
+        let replace = self.mode == WriteMode::Overwrite;
+        if replace
+            && let Some(old) = self.spot.stat()?
+            && beneath::kind_of(&old) == Kind::File
         {
-            // Makes the rename durable; failure here does not lose data already written.
-            let _ = dir.sync_all();
+            // A replaced file keeps its permissions: a private file stays private.
+            let mode = rustix::fs::Mode::from_raw_mode(old.st_mode & 0o7777);
+            rustix::fs::fchmod(file, mode)
+                .map_err(|e| StorageError::io("set the permissions of", &path, e.into()))?;
         }
+        if !self.still_ours() {
+            return Err(StorageError::new(
+                ErrorKind::LocalIo,
+                format!(
+                    "the partial file of {} was replaced while it was written; nothing was moved into place",
+                    path.display()
+                ),
+            ));
+        }
+        self.spot.commit(&self.temp, replace)?;
+        self.committed = true;
+        self.spot.sync_folder();
         Ok(())
     }
 }
 
 impl Drop for Partial {
     fn drop(&mut self) {
-        use std::os::unix::fs::MetadataExt;
-        let Some(file) = self.file.take() else { return };
-        // A retry may already have replaced the partial file under the same name: remove only
-        // the file this attempt wrote.
-        if let (Ok(ours), Ok(there)) = (file.metadata(), std::fs::symlink_metadata(&self.temp))
-            && (ours.dev(), ours.ino()) == (there.dev(), there.ino())
-        {
-            let _ = std::fs::remove_file(&self.temp);
+        // Another attempt may have taken the name since: remove only the file this one wrote.
+        if !self.committed && self.file.is_some() && self.still_ours() {
+            let _ = rustix::fs::unlinkat(&self.spot.dir, &self.temp, AtFlags::empty());
         }
     }
+}
+
+/// Opens a partial file for `spot` in the first free slot, taking over one a crashed attempt
+/// left (its lock died with it).
+fn open_slot(spot: &Spot) -> Result<(std::fs::File, OsString)> {
+    let create =
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let existing = OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let new_file = |name: &OsString| {
+        rustix::fs::openat(&spot.dir, name, create, Mode::from_raw_mode(0o666))
+            .map(std::fs::File::from)
+    };
+    for name in partial_names(&spot.name) {
+        let file = match new_file(&name) {
+            Ok(file) => file,
+            Err(Errno::EXIST) => {
+                let Ok(fd) = rustix::fs::openat(&spot.dir, &name, existing, Mode::empty()) else {
+                    continue;
+                };
+                let left = std::fs::File::from(fd);
+                if left.try_lock().is_err() {
+                    continue; // a live attempt's
+                }
+                let _ = rustix::fs::unlinkat(&spot.dir, &name, AtFlags::empty());
+                drop(left);
+                match new_file(&name) {
+                    Ok(file) => file,
+                    Err(_) => continue,
+                }
+            }
+            Err(e) => {
+                return Err(StorageError::io("create", &spot.path, e.into()));
+            }
+        };
+        if file.try_lock().is_ok() {
+            return Ok((file, name));
+        }
+    }
+    Err(StorageError::new(
+        ErrorKind::LocalIo,
+        format!(
+            "{SLOTS} attempts are writing {} at once; try again when they end",
+            spot.path.display()
+        ),
+    ))
 }
 
 /// Writes a whole body atomically.
@@ -155,6 +231,7 @@ pub(super) async fn write_atomically(
     key: &ObjectKey,
     body: PutBody,
     modified: Option<jiff::Timestamp>,
+    mode: WriteMode,
 ) -> Result<()> {
     let expected = body.len;
     if expected <= SMALL_WRITE {
@@ -162,7 +239,7 @@ pub(super) async fn write_atomically(
         let bytes = gather(body).await?;
         let (backend, key) = (backend.clone(), key.clone());
         return blocking(move || {
-            let partial = Partial::create(&backend, &key)?;
+            let partial = Partial::create(&backend, &key, mode)?;
             partial.check_len(bytes.len() as u64, expected)?;
             partial
                 .file()
@@ -175,7 +252,7 @@ pub(super) async fn write_atomically(
     let mut reader = body.into_reader().await?;
     let partial = {
         let (backend, key) = (backend.clone(), key.clone());
-        Arc::new(blocking(move || Partial::create(&backend, &key)).await?)
+        Arc::new(blocking(move || Partial::create(&backend, &key, mode)).await?)
     };
     let mut written = 0u64;
     let mut buf = Vec::with_capacity(CHUNK);
@@ -230,11 +307,12 @@ pub(super) async fn write_pieces(
     len: u64,
     pieces: futures::stream::BoxStream<'_, Result<(u64, bytes::Bytes)>>,
     modified: Option<jiff::Timestamp>,
+    mode: WriteMode,
 ) -> Result<()> {
     use futures::TryStreamExt;
     let partial = {
         let (backend, key) = (backend.clone(), key.clone());
-        Arc::new(blocking(move || Partial::create(&backend, &key)).await?)
+        Arc::new(blocking(move || Partial::create(&backend, &key, mode)).await?)
     };
     let written = Arc::new(std::sync::atomic::AtomicU64::new(0));
     pieces
@@ -261,8 +339,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path());
         let key = ObjectKey::new("a/file.bin");
-        let old = Partial::create(&backend, &key).unwrap();
-        let new = Partial::create(&backend, &key).unwrap();
+        let old = Partial::create(&backend, &key, WriteMode::Overwrite).unwrap();
+        let new = Partial::create(&backend, &key, WriteMode::Overwrite).unwrap();
+        assert_ne!(old.temp, new.temp, "each attempt writes a file of its own");
         new.write_at(b"second", 0).unwrap();
         drop(old);
         new.commit(None).unwrap();
@@ -278,9 +357,46 @@ mod tests {
     fn an_uncommitted_attempt_removes_its_file() {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path());
-        let partial = Partial::create(&backend, &ObjectKey::new("f.bin")).unwrap();
+        let partial =
+            Partial::create(&backend, &ObjectKey::new("f.bin"), WriteMode::Create).unwrap();
         partial.write_at(b"half", 0).unwrap();
         drop(partial);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_crashed_attempts_leftover_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path());
+        let name = partial_names(std::ffi::OsStr::new("f.bin")).next().unwrap();
+        std::fs::write(dir.path().join(&name), b"left by a crash").unwrap();
+        let partial =
+            Partial::create(&backend, &ObjectKey::new("f.bin"), WriteMode::Create).unwrap();
+        assert_eq!(partial.temp, name, "the unlocked leftover's slot is reused");
+        partial.write_at(b"new", 0).unwrap();
+        partial.commit(None).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("f.bin")]);
+    }
+
+    #[test]
+    fn a_create_loses_to_a_file_that_appears_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path());
+        let partial =
+            Partial::create(&backend, &ObjectKey::new("f.bin"), WriteMode::Create).unwrap();
+        partial.write_at(b"mine", 0).unwrap();
+        std::fs::write(dir.path().join("f.bin"), b"theirs").unwrap();
+        let err = partial.commit(None).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
+        assert_eq!(std::fs::read(dir.path().join("f.bin")).unwrap(), b"theirs");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no partial file left"
+        );
     }
 }

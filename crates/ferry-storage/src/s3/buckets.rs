@@ -16,6 +16,7 @@ impl S3Backend {
     pub async fn list_buckets(&self) -> Result<Vec<BucketInfo>> {
         let mut buckets = Vec::new();
         let mut token = None;
+        let mut seen = super::list::SeenTokens::default();
         loop {
             let out = self
                 .client()
@@ -32,6 +33,7 @@ impl S3Backend {
             if token.is_none() {
                 return Ok(buckets);
             }
+            seen.next(token.as_deref(), "list of buckets")?;
         }
     }
 

@@ -7,7 +7,7 @@ use super::abort::{end_recorded, try_abort};
 use super::headers::Headers;
 use super::upload::etag_is_md5;
 use super::{S3Backend, upload};
-use crate::backend::PutOptions;
+use crate::backend::{PutOptions, WriteMode};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::{DonePart, MultipartLog, PART_SIZE_METADATA, md5_of_etag};
 use crate::key::ObjectKey;
@@ -24,6 +24,16 @@ macro_rules! copy_headers {
     };
 }
 
+/// `If-None-Match: *` for a write that may only create.
+pub(super) fn create_only(mode: WriteMode) -> Option<String> {
+    (mode == WriteMode::Create).then(|| "*".to_string())
+}
+
+/// `bucket/key` as `x-amz-copy-source`.
+fn source_path(bucket: &str, key: &str) -> String {
+    utf8_percent_encode(&format!("{bucket}/{key}"), COPY_SOURCE).to_string()
+}
+
 /// `x-amz-copy-source` is a URL path: everything but unreserved characters and `/` is escaped.
 const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -32,7 +42,12 @@ const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
-pub(super) async fn copy(backend: &S3Backend, from: &ObjectKey, to: &ObjectKey) -> Result<()> {
+pub(super) async fn copy(
+    backend: &S3Backend,
+    from: &ObjectKey,
+    to: &ObjectKey,
+    mode: WriteMode,
+) -> Result<()> {
     use crate::backend::Backend;
     to.check_length()?;
     let source = backend.stat(from).await?;
@@ -42,6 +57,7 @@ pub(super) async fn copy(backend: &S3Backend, from: &ObjectKey, to: &ObjectKey) 
         source.size,
         to,
         None,
+        mode,
     )
     .await
 }
@@ -54,8 +70,9 @@ pub(super) async fn copy_object(
     size: u64,
     to: &ObjectKey,
     log: Option<&dyn MultipartLog>,
+    mode: WriteMode,
 ) -> Result<()> {
-    let copy_source = utf8_percent_encode(&format!("{bucket}/{key}"), COPY_SOURCE).to_string();
+    let copy_source = source_path(bucket, key);
     let from = key;
     let h = Headers::new(backend, to, &PutOptions::default());
     let action = format!("copy {from:?} to {to:?}");
@@ -65,7 +82,9 @@ pub(super) async fn copy_object(
             .copy_object()
             .bucket(backend.bucket())
             .key(backend.full_key(to))
-            .copy_source(copy_source);
+            .copy_source(copy_source)
+            // AWS honours it on CopyObject; servers that do not were checked before (the caller).
+            .set_if_none_match(create_only(mode));
         copy_headers!(request, h)
             .send()
             .await
@@ -78,19 +97,20 @@ pub(super) async fn copy_object(
     {
         end_recorded(backend, &backend.full_key(to), &earlier.upload_id, log).await?;
     }
-    copy_multipart(backend, (bucket, key), &copy_source, to, size, h, log).await
+    copy_multipart(backend, (bucket, key), to, size, h, log, mode).await
 }
 
 async fn copy_multipart(
     backend: &S3Backend,
     (bucket, key): (&str, &str),
-    copy_source: &str,
     to: &ObjectKey,
     size: u64,
     h: Headers,
     log: Option<&dyn MultipartLog>,
+    mode: WriteMode,
 ) -> Result<()> {
     let action = format!("copy to {to:?}");
+    let copy_source = &source_path(bucket, key);
     let full = backend.full_key(to);
     // Large copies use large parts: fewer requests, and the server does the work.
     let part_size = backend.config().part_size_for(size).max(512 * 1024 * 1024);
@@ -147,7 +167,9 @@ async fn copy_multipart(
     };
     let mut completed = false;
     let done = match parts.copy_all(size).await {
-        Ok(parts) => match upload::complete(backend, to, &upload_id, &parts, &action, size).await {
+        Ok(parts) => match upload::complete(backend, to, &upload_id, &parts, &action, size, mode)
+            .await
+        {
             Ok(object) => {
                 completed = true;
                 // The parts' ETags are their MD5s (unless under SSE-KMS): the object must be
@@ -210,7 +232,17 @@ impl Parts<'_> {
             .set_copy_source_if_match(self.version.map(str::to_string))
             .send()
             .await
-            .map_err(|e| b.fail(self.action, e))?;
+            .map_err(|e| match b.fail(self.action, e) {
+                // Here a failed precondition is the source's If-Match: it changed.
+                e if e.kind == ErrorKind::AlreadyExists => StorageError::new(
+                    ErrorKind::Corrupt,
+                    format!(
+                        "{:?} changed while it was being copied; run the copy again",
+                        self.copy_source
+                    ),
+                ),
+                e => e,
+            })?;
         let etag = out
             .copy_part_result()
             .and_then(|r| r.e_tag())

@@ -217,6 +217,19 @@ fn classify_status(
             ErrorKind::NotFound,
             format!("{} failed: not found", ctx.action),
         ),
+        // `If-None-Match: *` on a key that exists: nothing was written.
+        412 => (
+            ErrorKind::AlreadyExists,
+            format!(
+                "{} refused to {}: something already exists there, and it was not replaced ({detail})",
+                ctx.endpoint, ctx.action
+            ),
+        ),
+        // Two conditional writes to one key at once: AWS asks the loser to try again.
+        409 if code == "ConditionalRequestConflict" => (
+            ErrorKind::Throttled,
+            format!("{} asks to retry {} ({detail})", ctx.endpoint, ctx.action),
+        ),
         403 => (
             ErrorKind::AccessDenied,
             format!(

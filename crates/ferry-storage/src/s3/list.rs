@@ -12,6 +12,33 @@ struct Cursor {
     prefix: ObjectKey,
     options: ListOptions,
     token: Option<String>,
+    seen: SeenTokens,
+}
+
+/// The continuation tokens a listing was given. One given twice would keep Ferry listing
+/// forever (a server handing back the same page, or pages in a cycle), so it ends the listing.
+#[derive(Default)]
+pub(super) struct SeenTokens(std::collections::HashSet<String>);
+
+impl SeenTokens {
+    /// Checks the next token of a listing of `what` that says it continues.
+    pub fn next(&mut self, token: Option<&str>, what: &str) -> Result<()> {
+        let Some(token) = token else {
+            return Err(StorageError::new(
+                ErrorKind::Server,
+                format!("the server said the {what} continues but gave no continuation token"),
+            ));
+        };
+        if !self.0.insert(token.to_string()) {
+            return Err(StorageError::new(
+                ErrorKind::Server,
+                format!(
+                    "the server answered the {what} with a continuation token it had given before; the listing would never end"
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 pub(super) fn list(
@@ -24,6 +51,7 @@ pub(super) fn list(
         prefix,
         options,
         token: None,
+        seen: SeenTokens::default(),
     };
     stream::unfold(Some(cursor), |state| async move {
         let mut cursor = state?;
@@ -93,18 +121,8 @@ impl Cursor {
 
         let more = out.is_truncated().unwrap_or(false);
         self.token = out.next_continuation_token().map(str::to_string);
-        if more && self.token.is_none() {
-            return Err(StorageError::new(
-                ErrorKind::Server,
-                "the server said the listing continues but gave no continuation token",
-            ));
-        }
-        if more && self.token == used {
-            // A server that hands back the token it was given would keep Ferry listing forever.
-            return Err(StorageError::new(
-                ErrorKind::Server,
-                "the server answered a listing page with the same continuation token it was asked for; the listing would never end",
-            ));
+        if more {
+            self.seen.next(self.token.as_deref(), "listing")?;
         }
         Ok((
             ListPage {

@@ -28,10 +28,11 @@ pub use config::{ChecksumMode, MAX_PARTS, MIN_PART_SIZE, S3Config, S3Credentials
 
 use crate::backend::{
     Backend, ByteRange, Capabilities, DeleteFailure, GetObject, ListOptions, ListPage, ObjectMeta,
-    PresignMethod, PutBody, PutOptions,
+    PresignMethod, PutBody, PutOptions, WriteMode,
 };
 use crate::diagnose::ConnectionReport;
 use crate::error::{ErrorKind, Result, StorageError};
+use crate::identity::{Identity, NameFolding, normalize_endpoint};
 use crate::key::ObjectKey;
 use error::{Context, map_sdk_error};
 
@@ -173,6 +174,7 @@ macro_rules! object_meta {
                 .unwrap_or_default()
                 .into_iter()
                 .collect(),
+            link_target: None,
         }
     };
 }
@@ -180,6 +182,32 @@ macro_rules! object_meta {
 pub(crate) fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<jiff::Timestamp> {
     let t = t?;
     jiff::Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
+}
+
+/// A part layout the server gave, checked before anything is sized by it: S3 allows at most
+/// 10,000 parts, each but the last of at least 5 MiB.
+fn check_layout(key: &ObjectKey, parts: u32, first: u64) -> Result<()> {
+    if u64::from(parts) > MAX_PARTS || (parts > 1 && first < MIN_PART_SIZE) {
+        return Err(StorageError::new(
+            ErrorKind::Server,
+            format!(
+                "the server says {key:?} has {parts} parts, the first of {first} bytes, which S3 \
+                 does not allow (at most {MAX_PARTS} parts of at least 5 MiB); the answer was not used"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `Content-Range: bytes 10-19/100` → 10.
+fn start_from_content_range(range: Option<&str>) -> Option<u64> {
+    range?
+        .strip_prefix("bytes ")?
+        .split('-')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// `Content-Range: bytes 0-9/100` → 100.
@@ -197,6 +225,7 @@ impl Backend for S3Backend {
             empty_folders: true,
             multipart: true,
             pieces: false,
+            links: false,
         }
     }
 
@@ -207,13 +236,16 @@ impl Backend for S3Backend {
         )
     }
 
-    fn address(&self, key: &ObjectKey) -> String {
-        format!(
-            "s3://{}/{}/{}",
-            self.inner.endpoint,
-            self.inner.config.bucket,
-            self.full_key(key)
+    fn identity(&self, key: &ObjectKey) -> Identity {
+        Identity::s3(
+            &normalize_endpoint(self.inner.config.endpoint_url.as_deref()),
+            &self.inner.config.bucket,
+            &self.full_key(key),
         )
+    }
+
+    async fn name_folding(&self, _: &ObjectKey) -> Result<NameFolding> {
+        Ok(NameFolding::EXACT)
     }
 
     fn list(
@@ -251,6 +283,26 @@ impl Backend for S3Backend {
             .map_err(|e| self.fail(&action, e))?;
         let length = out.content_length().unwrap_or(0).max(0) as u64;
         let size = total_from_content_range(out.content_range()).unwrap_or(length);
+        if let Some(range) = range {
+            // A range answered with other bytes than asked for is refused before any is used.
+            let expected = range
+                .end
+                .unwrap_or(size)
+                .min(size)
+                .saturating_sub(range.start);
+            let start = start_from_content_range(out.content_range());
+            if length != expected || start.is_some_and(|s| s != range.start) {
+                return Err(StorageError::new(
+                    ErrorKind::Corrupt,
+                    format!(
+                        "the server answered a request for bytes {}..{} of {key:?} with {length} bytes ({}); nothing was written",
+                        range.start,
+                        range.start + expected,
+                        out.content_range().unwrap_or("no Content-Range")
+                    ),
+                ));
+            }
+        }
         let meta = object_meta!(out, key, size);
         Ok(GetObject {
             meta,
@@ -277,9 +329,15 @@ impl Backend for S3Backend {
         })
     }
 
-    async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<ObjectMeta> {
-        copy::copy(self, from, to).await?;
+    async fn copy(&self, from: &ObjectKey, to: &ObjectKey, mode: WriteMode) -> Result<ObjectMeta> {
+        copy::copy(self, from, to, mode).await?;
         self.stat(to).await
+    }
+
+    async fn put_link(&self, key: &ObjectKey, target: &str, _: WriteMode) -> Result<()> {
+        Err(StorageError::unsupported(format!(
+            "{key:?} cannot be a symbolic link (to {target:?}): S3 has no links"
+        )))
     }
 
     async fn rename(&self, from: &ObjectKey, to: &ObjectKey) -> Result<()> {
@@ -291,7 +349,7 @@ impl Backend for S3Backend {
                 format!("{to} already exists; it was not replaced"),
             ));
         }
-        let copied = self.copy(from, to).await?;
+        let copied = self.copy(from, to, WriteMode::Create).await?;
         if copied.size != source.size {
             return Err(StorageError::new(
                 ErrorKind::Server,
@@ -394,6 +452,7 @@ impl Backend for S3Backend {
         size: u64,
         to: &ObjectKey,
         log: Option<Arc<dyn crate::integrity::MultipartLog>>,
+        mode: WriteMode,
     ) -> Result<ObjectMeta> {
         to.check_length()?;
         copy::copy_object(
@@ -402,6 +461,7 @@ impl Backend for S3Backend {
             size,
             to,
             log.as_deref(),
+            mode,
         )
         .await?;
         self.stat(to).await
@@ -420,6 +480,7 @@ impl Backend for S3Backend {
             .map_err(|e| self.fail(&action, e))?;
         let parts = out.parts_count().unwrap_or(1).max(1) as u32;
         let first = out.content_length().unwrap_or(0).max(0) as u64;
+        check_layout(key, parts, first)?;
         Ok((parts > 1).then_some((parts, first)))
     }
 

@@ -18,11 +18,12 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::io::AsyncReadExt;
 
 use super::abort::{Ended, abort_upload, try_abort};
+use super::copy::create_only;
 use super::create;
 use super::headers::{Headers, with_headers};
 use super::resume::{Outcome, Resume, Sending};
 use super::{ChecksumMode, S3Backend};
-use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader};
+use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader, WriteMode};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::{
     DonePart, MultipartLog, PART_SIZE_METADATA, UPLOAD_METADATA, bare_etag, md5_base64, md5_hex,
@@ -46,9 +47,9 @@ pub(super) async fn put(
     let memory = options.memory.clone();
     if body.len < backend.config().multipart_threshold && !resumable {
         let _loan = crate::backend::borrow(memory.as_ref(), body.len).await;
-        put_single(backend, key, body, h).await
+        put_single(backend, key, body, h, options.mode).await
     } else {
-        put_multipart(backend, key, body, h, log, memory).await
+        put_multipart(backend, key, body, h, log, memory, options.mode).await
     }
 }
 
@@ -66,6 +67,7 @@ async fn put_single(
     key: &ObjectKey,
     body: PutBody,
     h: Headers,
+    mode: WriteMode,
 ) -> Result<Option<String>> {
     let len = body.len;
     let bytes = match body.source {
@@ -83,6 +85,7 @@ async fn put_single(
         .key(backend.full_key(key))
         .content_length(len as i64)
         .content_md5(md5_base64(&md5))
+        .set_if_none_match(create_only(mode))
         .body(bytes.into());
     let out = with_headers!(request, h)
         .customize()
@@ -162,6 +165,7 @@ async fn put_multipart(
     h: Headers,
     log: Option<Arc<dyn MultipartLog>>,
     memory: Option<crate::backend::MemoryBudget>,
+    mode: WriteMode,
 ) -> Result<Option<String>> {
     let action = format!("write {key:?}");
     let full = backend.full_key(key);
@@ -227,24 +231,27 @@ async fn put_multipart(
         Ok(mut parts) => {
             parts.extend(done);
             parts.sort_by_key(|p| p.number);
-            let completed = match complete(backend, key, &upload_id, &parts, &action, len).await {
-                Ok(done) => Ok(done),
-                // The server may have completed it and only the answer was lost.
-                Err(e) => match sending.completed(&upload_id, &parts).await {
-                    Outcome::Completed(etag) => Ok(Completed {
-                        etag: Some(etag),
-                        etag_is_md5: true,
-                    }),
-                    Outcome::Ended => {
-                        ended = Some(true);
-                        Err(e)
-                    }
-                    Outcome::Open(_) => {
-                        ended = Some(false);
-                        Err(e)
-                    }
-                },
-            };
+            let completed =
+                match complete(backend, key, &upload_id, &parts, &action, len, mode).await {
+                    Ok(done) => Ok(done),
+                    // The server may have completed it and only the answer was lost.
+                    Err(e) => match sending.completed(&upload_id, &parts).await {
+                        Outcome::Completed(etag) => Ok(Completed {
+                            etag: Some(etag),
+                            etag_is_md5: true,
+                        }),
+                        Outcome::Ended => {
+                            ended = Some(true);
+                            Err(e)
+                        }
+                        // Something else is at the key: this upload can never complete there.
+                        Outcome::Open(_) if e.kind == ErrorKind::AlreadyExists => Err(e),
+                        Outcome::Open(_) => {
+                            ended = Some(false);
+                            Err(e)
+                        }
+                    },
+                };
             if completed.is_ok() {
                 ended = Some(true);
             }
@@ -448,6 +455,7 @@ pub(super) async fn complete(
     parts: &[DonePart],
     action: &str,
     len: u64,
+    mode: WriteMode,
 ) -> Result<Completed> {
     let completed: Vec<CompletedPart> = parts
         .iter()
@@ -465,6 +473,7 @@ pub(super) async fn complete(
         .bucket(backend.bucket())
         .key(backend.full_key(key))
         .upload_id(upload_id)
+        .set_if_none_match(create_only(mode))
         .multipart_upload(
             CompletedMultipartUpload::builder()
                 .set_parts(Some(completed))

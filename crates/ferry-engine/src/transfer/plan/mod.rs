@@ -1,0 +1,401 @@
+//! From a request to items: walk the source (and for sync the destination) page by page and
+//! hand items to the journal as they are found, so sending starts before the walk ends —
+//! except where two sources could land on one destination (a destination that folds case or
+//! Unicode forms, the rename policy): then the whole plan is made, and collisions refused,
+//! before any byte moves.
+
+mod copy;
+mod sync;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ferry_storage::{Backend, BackendExt, Entry, ListOptions, NameFolding, ObjectKey, ObjectMeta};
+use futures::stream::{BoxStream, StreamExt};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::journal::{ItemRow, Journal, NewItem};
+use super::progress::Accounting;
+use super::{ItemAction, ItemState, JobKind, JobOptions};
+use crate::error::{Error, Result};
+use crate::workspace::Resolved;
+
+pub(super) use copy::plan_copy;
+pub(super) use sync::plan_sync;
+
+/// Batches new items into the journal and passes the recorded ones to the executor.
+pub(super) struct Sink {
+    /// The journal and job to record into; `None` for a dry run, which only lists.
+    pub journal: Option<(Arc<Journal>, String)>,
+    pub tx: Option<mpsc::Sender<ItemRow>>,
+    pub progress: Arc<Accounting>,
+    batch: Vec<NewItem>,
+    /// What the plan holds, for `--dry-run` and reports.
+    pub summary: PlanSummary,
+    /// Every action, for a dry run.
+    pub actions: Vec<PlannedAction>,
+    /// How the destination compares names; where it folds, which source each folded name
+    /// was planned for.
+    folding: NameFolding,
+    folded: HashMap<String, String>,
+    /// Destination keys two sources would share: neither is carried.
+    pub collisions: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PlanSummary {
+    pub copy: u64,
+    pub copy_bytes: u64,
+    pub update: u64,
+    pub update_bytes: u64,
+    pub delete: u64,
+    pub unchanged: u64,
+    /// Decided against before running: symbolic links not followed, items that would land
+    /// inside their own source.
+    pub skipped: u64,
+    /// Updates the conflict policy decides (changed on both sides, a migration's differing
+    /// object).
+    pub conflicts: u64,
+    /// Sources that would share one destination name: refused.
+    pub collisions: u64,
+}
+
+/// One action of a plan, as `--dry-run` lists it and `--json` gives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedAction {
+    /// `copy`, `update`, `conflict`, `delete`, `mkdir`, `link`, `skip` or `collision`.
+    pub action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub destination: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Flush often enough that the executor never waits long on a slow listing.
+const BATCH: usize = 64;
+
+impl Sink {
+    pub fn new(
+        journal: Option<(Arc<Journal>, String)>,
+        tx: Option<mpsc::Sender<ItemRow>>,
+        progress: Arc<Accounting>,
+    ) -> Self {
+        Self {
+            journal,
+            tx,
+            progress,
+            batch: Vec::new(),
+            summary: PlanSummary::default(),
+            actions: Vec::new(),
+            folding: NameFolding::EXACT,
+            folded: HashMap::new(),
+            collisions: Vec::new(),
+        }
+    }
+
+    /// Names compare as `folding` says at the destination: two sources whose names fold to
+    /// one are a collision.
+    pub fn with_folding(mut self, folding: NameFolding) -> Self {
+        self.folding = folding;
+        self
+    }
+
+    pub fn folding(&self) -> NameFolding {
+        self.folding
+    }
+
+    async fn push(&mut self, item: NewItem) -> Result<()> {
+        self.count(&item);
+        if self.journal.is_none() {
+            self.actions.push(PlannedAction::of(&item));
+            return Ok(());
+        }
+        self.batch.push(item);
+        if self.batch.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, item: &NewItem) {
+        let s = &mut self.summary;
+        match (item.state, item.action) {
+            (ItemState::Skipped | ItemState::Failed, _) => s.skipped += 1,
+            (_, ItemAction::Copy | ItemAction::Link) => {
+                s.copy += 1;
+                s.copy_bytes += item.size;
+            }
+            (_, ItemAction::Update) => {
+                s.update += 1;
+                s.update_bytes += item.size;
+                s.conflicts += u64::from(item.note.is_some());
+            }
+            (_, ItemAction::Delete) => s.delete += 1,
+            (_, ItemAction::Mkdir) => {}
+        }
+        if self.folding.is_exact()
+            || item.action == ItemAction::Delete
+            || item.state != ItemState::Pending
+        {
+            return;
+        }
+        let folded = self.folding.fold(item.dest_key.trim_end_matches('/'));
+        match self.folded.get(&folded) {
+            Some(first) if *first != item.dest_key => {
+                self.summary.collisions += 1;
+                self.collisions.push((first.clone(), item.dest_key.clone()));
+                if self.journal.is_none() {
+                    self.actions.push(PlannedAction {
+                        action: "collision",
+                        source: Some(item.source_key.clone()),
+                        destination: item.dest_key.clone(),
+                        size: item.size,
+                        note: Some(format!(
+                            "would be the same file as {first} at the destination"
+                        )),
+                    });
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.folded.insert(folded, item.dest_key.clone());
+            }
+        }
+    }
+
+    pub async fn flush(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let Some((journal, job)) = self.journal.clone() else {
+            return Ok(());
+        };
+        let added = tokio::task::spawn_blocking(move || journal.add_items(&job, batch))
+            .await
+            .map_err(|e| Error::Journal(e.to_string()))??;
+        let Some(tx) = &self.tx else {
+            return Ok(());
+        };
+        for item in added {
+            if item.state != ItemState::Pending {
+                continue;
+            }
+            if item.action.carries_bytes() {
+                self.progress.add_total(1, item.size);
+            }
+            // The executor stopping (cancel) is not a planning error.
+            if tx.send(item).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the items of every collision as failed, before they run.
+    pub async fn refuse_collisions(&mut self, describe: &str) -> Result<()> {
+        let Some((journal, job)) = self.journal.clone() else {
+            return Ok(());
+        };
+        for (first, second) in std::mem::take(&mut self.collisions) {
+            let message = format!(
+                "{first} and {second} would be one file at the destination ({describe} does not \
+                 tell {} apart); neither was copied\n  hint: Rename one of them at the source.",
+                match (self.folding.case, self.folding.unicode) {
+                    (true, true) => "upper from lower case, nor Unicode spellings,",
+                    (true, false) => "upper from lower case",
+                    _ => "Unicode spellings of one name",
+                }
+            );
+            let (journal, job) = (journal.clone(), job.clone());
+            tokio::task::spawn_blocking(move || {
+                journal.fail_planned(&job, &[first, second], &message)
+            })
+            .await
+            .map_err(|e| Error::Journal(e.to_string()))??;
+        }
+        Ok(())
+    }
+}
+
+impl ItemAction {
+    /// Whether the item carries a file's bytes (and counts in the totals).
+    pub(super) fn carries_bytes(self) -> bool {
+        matches!(self, ItemAction::Copy | ItemAction::Update)
+    }
+}
+
+impl PlannedAction {
+    fn of(item: &NewItem) -> Self {
+        let action = match (item.state, item.action) {
+            (ItemState::Skipped | ItemState::Failed, _) => "skip",
+            (_, ItemAction::Copy) => "copy",
+            (_, ItemAction::Update) if item.note.is_some() => "conflict",
+            (_, ItemAction::Update) => "update",
+            (_, ItemAction::Delete) => "delete",
+            (_, ItemAction::Mkdir) => "mkdir",
+            (_, ItemAction::Link) => "link",
+        };
+        PlannedAction {
+            action,
+            source: (!item.source_key.is_empty()).then(|| item.source_key.clone()),
+            destination: item.dest_key.clone(),
+            size: item.size,
+            note: item.note.clone(),
+        }
+    }
+}
+
+/// What the source names: one object, or a folder whose contents are carried.
+pub enum Source {
+    One(ObjectMeta),
+    Folder(ObjectKey),
+}
+
+pub(super) async fn source(src: &Resolved, options: &JobOptions, kind: JobKind) -> Result<Source> {
+    let tree = matches!(kind, JobKind::Sync | JobKind::Migrate) || options.recursive;
+    // With -r a name that is a folder means the folder; asking for it as an object first would
+    // also trip servers that fail HEAD on folder-like keys.
+    let as_folder = src.key.is_root()
+        || src.key.is_folder()
+        || (tree && src.backend.folder_exists(&src.key).await?);
+    if !as_folder && let Some(meta) = src.backend.try_stat(&src.key).await? {
+        return Ok(Source::One(meta));
+    }
+    let folder = src.key.as_folder();
+    if !folder.is_root() && !src.backend.folder_exists(&folder).await? {
+        return Err(Error::NotFound(format!(
+            "{:?} does not exist in {}",
+            src.key.as_str(),
+            src.backend.describe()
+        )));
+    }
+    if !tree {
+        return Err(Error::Invalid(format!(
+            "{} is a folder: pass -r to copy it and everything in it",
+            src.backend.identity(&folder)
+        )));
+    }
+    Ok(Source::Folder(folder))
+}
+
+/// An item that carries `meta` to `dest`.
+fn copy_item(meta: &ObjectMeta, dest: ObjectKey) -> NewItem {
+    NewItem {
+        action: ItemAction::Copy,
+        source_key: meta.key.to_string(),
+        dest_key: dest.into_string(),
+        size: meta.size,
+        modified: meta.last_modified.map(|t| t.to_string()),
+        state: ItemState::Pending,
+        note: None,
+        version: None,
+    }
+}
+
+/// An item the plan decided not to carry, and why.
+fn skipped(meta: &ObjectMeta, dest: ObjectKey, note: String) -> NewItem {
+    NewItem {
+        state: ItemState::Skipped,
+        note: Some(note),
+        ..copy_item(meta, dest)
+    }
+}
+
+/// Why a symbolic link in the source is not carried.
+fn link_note(meta: &ObjectMeta, follow: bool, into_s3: bool) -> String {
+    let target = meta.link_target.as_deref().unwrap_or("?");
+    if follow {
+        format!(
+            "symbolic link to {target}: not followed (it points to nothing, or back into a folder being copied)"
+        )
+    } else if into_s3 {
+        format!(
+            "symbolic link to {target}: not copied (S3 has no links; --follow-links copies what it points to)"
+        )
+    } else {
+        format!("symbolic link to {target}: not copied (--follow-links copies what it points to)")
+    }
+}
+
+/// Pages of entries below `folder`, recursively.
+fn objects(backend: &dyn Backend, folder: &ObjectKey) -> BoxStream<'static, Result<Vec<Entry>>> {
+    backend
+        .list(
+            folder,
+            ListOptions {
+                recursive: true,
+                page_size: None,
+            },
+        )
+        .map(|page| page.map(|p| p.entries).map_err(Error::from))
+        .boxed()
+}
+
+/// Key templates put uploads into date folders: `{prefix}` is the destination folder (without
+/// its trailing `/`), `{name}` the file's relative path, `{yyyy}`, `{mm}`, `{dd}` the date the
+/// job was made (UTC; one date for the whole job, so a job resumed after midnight plans the
+/// keys it planned before). Without a template the key is the one planned.
+pub(super) fn apply_template(
+    options: &JobOptions,
+    date: jiff::civil::Date,
+    target: &ObjectKey,
+    relative: &str,
+    planned: ObjectKey,
+) -> ObjectKey {
+    let Some(template) = &options.upload.key_template else {
+        return planned;
+    };
+    let key = template
+        .replace("{prefix}", target.as_str().trim_end_matches('/'))
+        .replace("{yyyy}", &format!("{:04}", date.year()))
+        .replace("{mm}", &format!("{:02}", date.month()))
+        .replace("{dd}", &format!("{:02}", date.day()))
+        .replace("{name}", relative);
+    ObjectKey::new(key.trim_start_matches('/'))
+}
+
+/// Refuses a key template that names something unknown, or that would put every file of a
+/// folder at one key (no `{name}`): two sources never land on one destination.
+pub fn check_template(template: &str, folder: bool) -> Result<()> {
+    const KNOWN: [&str; 5] = ["{prefix}", "{name}", "{yyyy}", "{mm}", "{dd}"];
+    let mut rest = template.to_string();
+    for known in KNOWN {
+        rest = rest.replace(known, "");
+    }
+    if let Some(start) = rest.find('{') {
+        let unknown: String = rest[start..].chars().take_while(|&c| c != '}').collect();
+        return Err(Error::Invalid(format!(
+            "the key template {template:?} names {unknown}}}, which Ferry does not know; it knows {}",
+            KNOWN.join(", ")
+        )));
+    }
+    if folder && !template.contains("{name}") {
+        return Err(Error::Invalid(format!(
+            "the key template {template:?} has no {{name}}, so every file of the folder would get \
+             the same key (each would replace the one before); add {{name}}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_that_would_merge_files_are_refused() {
+        assert!(check_template("{prefix}/{yyyy}/{mm}/{dd}/{name}", true).is_ok());
+        let err = check_template("{prefix}/latest.csv", true).unwrap_err();
+        assert!(err.to_string().contains("same key"), "{err}");
+        assert!(
+            check_template("{prefix}/latest.csv", false).is_ok(),
+            "one file, one key"
+        );
+        let err = check_template("{prefix}/{entity}/{name}", true).unwrap_err();
+        assert!(err.to_string().contains("{entity}"), "{err}");
+    }
+}
