@@ -26,6 +26,9 @@ pub struct Report {
     pub bytes_lost: u64,
     pub secrets_found: usize,
     pub panics: usize,
+    /// Generated cases run against an invariant, and the invariants they broke (must be 0).
+    pub cases: usize,
+    pub violations: usize,
 }
 
 impl Report {
@@ -38,6 +41,8 @@ impl Report {
             bytes_lost: 0,
             secrets_found: 0,
             panics: 0,
+            cases: 0,
+            violations: 0,
         }
     }
 
@@ -62,6 +67,8 @@ impl Drop for Report {
             "bytes_lost": self.bytes_lost,
             "secrets_found": self.secrets_found,
             "panics": self.panics,
+            "cases": self.cases,
+            "violations": self.violations,
         });
         // One short append per test: concurrent tests' lines do not interleave.
         if let Ok(mut file) = std::fs::OpenOptions::new()

@@ -9,4 +9,5 @@ mod disk;
 mod faults;
 mod hostile;
 mod load;
+mod safety;
 mod secrets;

@@ -125,6 +125,13 @@ impl Engine {
         destination: &Location,
         options: &transfer::JobOptions,
     ) -> Result<String> {
+        if kind == transfer::JobKind::Move && options.follow_links {
+            return Err(Error::Invalid(
+                "a move does not follow symbolic links: deleting what it moved would delete what \
+                 the links point to; copy with --follow-links, then remove the source"
+                    .into(),
+            ));
+        }
         let src = self
             .resolve_with(source, kind.source_links(options))
             .await?;
