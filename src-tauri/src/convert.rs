@@ -232,6 +232,7 @@ pub fn prefs_of(p: &TransferPrefs) -> TransferPrefsView {
         memory_budget_mib: p.memory_budget_mib,
         silence_timeout_secs: p.silence_timeout_secs,
         conflict: conflict_of(p.conflict),
+        follow_links: p.follow_links,
     }
 }
 
@@ -244,6 +245,7 @@ pub fn prefs_to(p: &TransferPrefsView) -> TransferPrefs {
         memory_budget_mib: p.memory_budget_mib,
         silence_timeout_secs: p.silence_timeout_secs,
         conflict: conflict_to(p.conflict),
+        follow_links: p.follow_links,
     }
 }
 
@@ -257,6 +259,7 @@ pub fn entry_of(entry: &Entry) -> EntryView {
             size: 0,
             modified: None,
             storage_class: None,
+            link_target: None,
         },
         Entry::Object(meta) => EntryView {
             name: meta.key.name().to_string(),
@@ -265,6 +268,7 @@ pub fn entry_of(entry: &Entry) -> EntryView {
             size: meta.size,
             modified: meta.last_modified.map(|t| t.to_string()),
             storage_class: meta.storage_class.clone(),
+            link_target: meta.link_target.clone(),
         },
     }
 }
@@ -295,6 +299,7 @@ pub fn properties_of(meta: &ObjectMeta, location: String) -> Properties {
             })
             .collect(),
         location,
+        link_target: meta.link_target.clone(),
     }
 }
 

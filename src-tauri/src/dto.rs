@@ -108,6 +108,7 @@ pub struct TransferPrefsView {
     pub memory_budget_mib: u32,
     pub silence_timeout_secs: u32,
     pub conflict: ConflictChoice,
+    pub follow_links: bool,
 }
 
 /// Why settings.json could not be used, with where to look.
@@ -164,6 +165,9 @@ pub struct EntryView {
     /// RFC 3339.
     pub modified: Option<String>,
     pub storage_class: Option<String>,
+    /// A symbolic link (local workspaces): where it points. It is listed, deleted and moved as
+    /// a link; copies skip it unless Settings → Transfers says to follow links.
+    pub link_target: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -198,6 +202,8 @@ pub struct Properties {
     pub metadata: Vec<MetaPair>,
     /// Where it lives, as the CLI writes it (`workspace:path`).
     pub location: String,
+    /// A symbolic link: where it points.
+    pub link_target: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -281,6 +287,8 @@ pub struct JobView {
     pub eta_seconds: Option<u64>,
     pub current: Vec<String>,
     pub failures: Vec<ItemFailure>,
+    /// Items the plan chose not to carry, with why (a symbolic link not followed).
+    pub skipped: Vec<ItemFailure>,
     pub error: Option<IpcError>,
     pub created: String,
     /// Workspace ids whose listings this job changes, so the UI can refresh them.

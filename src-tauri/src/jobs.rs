@@ -253,6 +253,7 @@ fn base_view(row: &JobRow) -> JobView {
         eta_seconds: None,
         current: Vec::new(),
         failures: Vec::new(),
+        skipped: Vec::new(),
         error: None,
         created: row.created.clone(),
         touches: touches(row),
@@ -324,6 +325,19 @@ fn rest_view(engine: &Engine, summary: &JobSummary) -> JobView {
                     item.source_key
                 },
                 message: item.error.unwrap_or_else(|| "unknown error".into()),
+            })
+            .collect();
+    }
+    if t.skipped > 0
+        && let Ok(journal) = engine.journal()
+        && let Ok(items) = journal.noted_skips(&summary.job.id)
+    {
+        view.skipped = items
+            .into_iter()
+            .take(50)
+            .map(|item| ItemFailure {
+                item: item.source_key,
+                message: item.note.unwrap_or_default(),
             })
             .collect();
     }

@@ -3,6 +3,7 @@
 //! injected, jobs run, files verified, bytes lost, secrets found, panics) that `scripts/test`
 //! and `scripts/reliability` print. Set FERRY_RELIABILITY_FULL=1 for the slow parts.
 
+mod bounds;
 mod common;
 mod crash;
 mod disk;

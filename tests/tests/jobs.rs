@@ -288,3 +288,120 @@ async fn a_cancelled_item_whose_abort_is_refused_keeps_its_upload(server: ferry_
         "giving up aborted it"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_whose_workspace_now_points_elsewhere_is_not_resumed() {
+    use ferry_engine::settings::Workspace;
+    use ferry_engine::workspace::{Location, Place};
+    let root = tempfile::tempdir().unwrap();
+    let mut engine = engine(root.path());
+    let src = tree(root.path(), 3);
+    let local = |id: &str, dir: &std::path::Path| -> Workspace {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": id,
+            "storage": { "type": "local", "base_path": dir }
+        }))
+        .unwrap()
+    };
+    std::fs::create_dir_all(root.path().join("first")).unwrap();
+    std::fs::create_dir_all(root.path().join("second")).unwrap();
+    engine
+        .add_workspace(local("dest", &root.path().join("first")), false)
+        .unwrap();
+    let from = engine.parse_location(src.to_str().unwrap()).unwrap();
+    let to = Location {
+        place: Place::Workspace("dest".into()),
+        key: ferry_storage::ObjectKey::new("in/"),
+    };
+    let options = JobOptions {
+        recursive: true,
+        ..JobOptions::default()
+    };
+    let id = engine
+        .create_job(JobKind::Copy, &from, &to, &options)
+        .await
+        .unwrap();
+    // Re-pointed before the job ran (as between a crash and `ferry jobs resume`).
+    engine
+        .replace_workspace(local("dest", &root.path().join("second")))
+        .unwrap();
+    let err = ferry_engine::transfer::run_job(
+        &engine,
+        &id,
+        Arc::new(Accounting::default()),
+        JobControl::default(),
+    )
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err, ferry_engine::Error::Repointed { .. }),
+        "a typed error: {message}"
+    );
+    assert!(
+        message.contains(&id) && message.contains("first") && message.contains("second"),
+        "the message names the job and both places: {message}"
+    );
+    assert!(
+        read_tree(&root.path().join("second")).is_empty()
+            && read_tree(&root.path().join("first")).is_empty(),
+        "nothing was written anywhere"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_one_on_a_folding_destination_are_refused_before_anything_moves() {
+    let root = tempfile::tempdir().unwrap();
+    // As on macOS or Windows: the destination does not tell case or Unicode forms apart.
+    let engine = engine(root.path()).assume_local_folding(ferry_storage::NameFolding {
+        case: true,
+        unicode: true,
+    });
+    let src = root.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("README.md"), "upper").unwrap();
+    std::fs::write(src.join("readme.md"), "lower").unwrap();
+    std::fs::write(src.join("caf\u{e9}.txt"), "nfc").unwrap();
+    std::fs::write(src.join("cafe\u{301}.txt"), "nfd").unwrap();
+    std::fs::write(src.join("other.txt"), "other").unwrap();
+    let from = engine.parse_location(src.to_str().unwrap()).unwrap();
+    let to = engine
+        .parse_location(root.path().join("dst").to_str().unwrap())
+        .unwrap();
+    let options = JobOptions {
+        recursive: true,
+        conflict: ferry_engine::settings::ConflictPolicy::Overwrite,
+        ..JobOptions::default()
+    };
+    let id = engine
+        .create_job(JobKind::Copy, &from, &to, &options)
+        .await
+        .unwrap();
+    let report = ferry_engine::transfer::run_job(
+        &engine,
+        &id,
+        Arc::new(Accounting::default()),
+        JobControl::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        report.tally.failed, 4,
+        "both of each pair refused: {report:?}"
+    );
+    assert!(
+        report.failures.iter().all(|f| f
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("would be one file at the destination"))),
+        "{:?}",
+        report.failures
+    );
+    assert_eq!(
+        read_tree(&root.path().join("dst"))
+            .keys()
+            .collect::<Vec<_>>(),
+        vec!["other.txt"],
+        "only the file without a twin was copied"
+    );
+}

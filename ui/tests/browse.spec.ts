@@ -195,3 +195,12 @@ test("rows hidden by the filter are not acted on", async ({ page }) => {
   await page.keyboard.press("Delete");
   await expect(page.getByTestId("delete-list")).toHaveText("report.pdf");
 });
+
+test("a symbolic link is shown as a link, with where it points and no size", async ({ page }) => {
+  await start(page, { links: [["local", "shortcut", "../Elsewhere/projects"]] });
+  const link = row(page, "shortcut");
+  await expect(link).toBeVisible();
+  await expect(link.getByTestId("row-type")).toHaveText("Link → ../Elsewhere/projects");
+  await expect(link.locator(".cell.size")).toHaveText("");
+  await expect(link.locator(".icon.link")).toHaveCount(1);
+});

@@ -196,3 +196,18 @@ test("a malformed settings.json is shown with its line and column, and can be op
   await expect(row(page, "notes.txt")).toBeVisible();
   await expect.poll(() => argsOf(page, "jobs_watch").then((c) => c.length)).toBe(1);
 });
+
+test("following symbolic links is a transfer setting, off until chosen", async ({ page }) => {
+  await start(page);
+  await page.getByTestId("open-settings").click();
+  const dialog = page.getByTestId("settings-dialog");
+  await dialog.getByTestId("settings-transfers").click();
+  const follow = dialog.getByTestId("pref-follow-links");
+  await expect(follow).not.toBeChecked();
+  await follow.check();
+  await dialog.getByTestId("save-prefs").click();
+  const saved = (await argsOf(page, "transfer_prefs_save")).at(-1) as {
+    prefs: { follow_links: boolean };
+  };
+  expect(saved.prefs.follow_links).toBe(true);
+});

@@ -222,6 +222,33 @@ test("a job done with errors lists its failures and retries them", async ({ page
   await expect(job(page, "completed").getByTestId("job-status")).toHaveText("Done");
 });
 
+test("what a job skipped on purpose is listed with why", async ({ page }) => {
+  await start(page, { holdJobs: true });
+  await dropFiles(page, ["/home/me/Desktop/site"], await emptyArea(page));
+  await expect(job(page, "running")).toHaveCount(1);
+  const id = (await job(page, "running").getAttribute("data-job")) ?? "";
+  await page.evaluate(
+    (id) =>
+      window.fake.job(id, {
+        status: "completed",
+        files_total: 3,
+        files_done: 2,
+        files_skipped: 1,
+        skipped: [
+          {
+            item: "site/current",
+            message: "symbolic link to releases/v2: not copied (S3 has no links)",
+          },
+        ],
+      }),
+    id,
+  );
+  const done = job(page, "completed");
+  await expect(done).not.toContainText("releases/v2");
+  await done.getByTestId("job-skipped").click();
+  await expect(done).toContainText("site/current: symbolic link to releases/v2");
+});
+
 test("giving up on a job's failed items cancels it, and Clear finished then removes it", async ({
   page,
 }) => {

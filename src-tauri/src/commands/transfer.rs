@@ -166,10 +166,14 @@ pub async fn transfer_start(
     // Every job is checked (overlap, missing sources) before any starts: one refused source
     // leaves the others unstarted rather than half the drop done.
     let mut ids = Vec::new();
+    // Copies follow links when the settings say so; a move never does (it would delete what
+    // they point to): it moves a link as a link.
+    let follow_links = kind == JobKind::Copy && engine.settings().transfer.follow_links;
     for (from, to, is_folder) in planned {
         let options = JobOptions {
             recursive: is_folder,
             conflict,
+            follow_links,
             ..JobOptions::default()
         };
         match engine.create_job(kind, &from, &to, &options).await {

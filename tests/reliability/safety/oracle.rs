@@ -20,8 +20,8 @@ pub async fn run_local(engines: &Engines, case: &Case) -> Result<usize, String> 
     let world = World::make(&case.tree, case.alias);
     let sources = world.sources();
     let destinations = world.destinations();
-    let src = sources[case.src.index(sources.len())].clone();
-    let dst = destinations[case.dst.index(destinations.len())].clone();
+    let src = sources[case.src.of(sources.len())].clone();
+    let dst = destinations[case.dst.of(destinations.len())].clone();
     let engine = engines.pick(case.fold);
     let before = world.snapshot();
     let at = |rel: &str| Location {

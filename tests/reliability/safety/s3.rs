@@ -15,10 +15,9 @@ use ferry_engine::workspace::{Links, Location, Place};
 use ferry_storage::{BackendExt, Entry, NameFolding, ObjectKey, S3Backend, Sensitive};
 use ferry_tests::{Server, unique_bucket};
 use proptest::prelude::*;
-use proptest::sample::Index;
 
 use super::oracle::{Judge, Regions, Roots, Side, check_remove, landed_items, real, unchanged};
-use super::world::{Node, Snapshot, World};
+use super::world::{Node, Pick, Snapshot, World};
 use super::{Case, Op, options};
 
 /// The two S3 workspaces of every case: the whole bucket, and a prefix inside it.
@@ -194,7 +193,7 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
     let s3 = s3_places(&world);
     let local_sources = world.sources();
     let local_destinations = world.destinations();
-    let pick_s3 = |i: &Index| s3[i.index(s3.len())].clone();
+    let pick_s3 = |i: &Pick| s3[i.of(s3.len())].clone();
     let s3_location = |(ws, key): (&str, String)| Location {
         place: Place::Workspace(ws.to_string()),
         key: ObjectKey::new(key),
@@ -251,7 +250,7 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
         };
         match (c.sides, case.op) {
             (0, _) => {
-                let src = &local_sources[case.src.index(local_sources.len())];
+                let src = &local_sources[case.src.of(local_sources.len())];
                 let dst = pick_s3(&case.dst);
                 let region = s3_region(&dst);
                 (
@@ -265,7 +264,7 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
             }
             (1, _) => {
                 let src = pick_s3(&case.src);
-                let dst = &local_destinations[case.dst.index(local_destinations.len())];
+                let dst = &local_destinations[case.dst.of(local_destinations.len())];
                 let region = s3_region(&src);
                 (
                     s3_location(src),
@@ -314,19 +313,22 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
         (Place::Workspace(id), _) if id == "here" => Side::Local(world.path("w")),
         _ => Side::of(&world, location, &PREFIXES),
     };
+    let destination = side(&row.destination);
+    // Only a local destination folds names (the engine is told so); S3 keys are exact.
+    let folds = case.fold && matches!(destination, Side::Local(_));
     Judge {
         before: &before,
         after: &after,
         roots: Roots {
             world: &world,
             source: side(&row.source),
-            destination: side(&row.destination),
+            destination,
         },
         regions,
         items: &items,
         kind,
         policy: case.policy,
-        folding: if case.fold {
+        folding: if folds {
             NameFolding {
                 case: true,
                 unicode: true,

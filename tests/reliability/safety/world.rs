@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use proptest::sample::Index;
 
 /// Names chosen to collide: under case-folding (`a`/`A`, `b.txt`/`B.txt`), under Unicode
 /// normalisation (`café` in NFC and NFD), with the rename policy's own pattern (`a (1)`).
@@ -23,6 +22,17 @@ pub const NAMES: [&str; 9] = [
     "d",
 ];
 
+/// A choice among what a world turns out to hold: the n-th, counting round. (Small numbers
+/// shrink to the first places.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pick(pub u8);
+
+impl Pick {
+    pub fn of(self, len: usize) -> usize {
+        usize::from(self.0) % len.max(1)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Spec {
     /// Content seed and a length class.
@@ -34,7 +44,7 @@ pub enum Spec {
 #[derive(Debug, Clone)]
 pub enum LinkTo {
     /// An entry made earlier in the tree.
-    Entry(Index),
+    Entry(Pick),
     /// The `outside/` folder, or a file in it.
     Outside(bool),
     Itself,
@@ -49,7 +59,7 @@ pub fn tree() -> impl Strategy<Value = TreeSpec> {
         5 => (any::<u8>(), 0u8..4).prop_map(|(s, l)| Spec::File(s, l)),
         2 => Just(Spec::Dir),
         2 => prop_oneof![
-            any::<Index>().prop_map(LinkTo::Entry),
+            any::<u8>().prop_map(Pick).prop_map(LinkTo::Entry),
             any::<bool>().prop_map(LinkTo::Outside),
             Just(LinkTo::Itself),
             Just(LinkTo::Up),
@@ -90,7 +100,7 @@ fn scratch() -> tempfile::TempDir {
 }
 
 impl World {
-    pub fn make(spec: &TreeSpec, alias: Index) -> World {
+    pub fn make(spec: &TreeSpec, alias: Pick) -> World {
         let dir = scratch();
         let root = std::fs::canonicalize(dir.path()).unwrap();
         write(&root.join("outside/o1.txt"), b"outside 1");
@@ -131,7 +141,7 @@ impl World {
                 Spec::Link(to) => {
                     let target = match to {
                         LinkTo::Entry(i) if !made.is_empty() => {
-                            relative_to(&rel, &made[i.index(made.len())])
+                            relative_to(&rel, &made[i.of(made.len())])
                         }
                         LinkTo::Entry(_) | LinkTo::Nowhere => "nowhere".into(),
                         LinkTo::Outside(true) => world.root.join("outside").display().to_string(),
@@ -148,7 +158,7 @@ impl World {
             made.push(rel);
         }
         // An alias of one folder, beside the tree: the same place under another name.
-        let aliased = world.folders[alias.index(world.folders.len())].clone();
+        let aliased = world.folders[alias.of(world.folders.len())].clone();
         std::os::unix::fs::symlink(world.root.join(&aliased), world.root.join("alias")).unwrap();
         world.links.push("alias".into());
         world

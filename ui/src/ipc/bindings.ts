@@ -134,6 +134,11 @@ export type EntryView_Deserialize = {
 	/**  RFC 3339. */
 	modified?: string | null,
 	storage_class?: string | null,
+	/**
+	 *  A symbolic link (local workspaces): where it points. It is listed, deleted and moved as
+	 *  a link; copies skip it unless Settings → Transfers says to follow links.
+	 */
+	link_target?: string | null,
 };
 
 export type EntryView_Serialize = {
@@ -145,6 +150,11 @@ export type EntryView_Serialize = {
 	/**  RFC 3339. */
 	modified: string | null,
 	storage_class: string | null,
+	/**
+	 *  A symbolic link (local workspaces): where it points. It is listed, deleted and moved as
+	 *  a link; copies skip it unless Settings → Transfers says to follow links.
+	 */
+	link_target: string | null,
 };
 
 /**
@@ -199,6 +209,8 @@ export type JobView_Deserialize = {
 	eta_seconds?: number | null,
 	current: string[],
 	failures: ItemFailure[],
+	/**  Items the plan chose not to carry, with why (a symbolic link not followed). */
+	skipped: ItemFailure[],
 	error?: IpcError | null,
 	created: string,
 	/**  Workspace ids whose listings this job changes, so the UI can refresh them. */
@@ -232,6 +244,8 @@ export type JobView_Serialize = {
 	eta_seconds: number | null,
 	current: string[],
 	failures: ItemFailure[],
+	/**  Items the plan chose not to carry, with why (a symbolic link not followed). */
+	skipped: ItemFailure[],
 	error: IpcError | null,
 	created: string,
 	/**  Workspace ids whose listings this job changes, so the UI can refresh them. */
@@ -315,6 +329,8 @@ export type Properties_Deserialize = {
 	metadata: MetaPair[],
 	/**  Where it lives, as the CLI writes it (`workspace:path`). */
 	location: string,
+	/**  A symbolic link: where it points. */
+	link_target?: string | null,
 };
 
 export type Properties_Serialize = {
@@ -333,6 +349,8 @@ export type Properties_Serialize = {
 	metadata: MetaPair[],
 	/**  Where it lives, as the CLI writes it (`workspace:path`). */
 	location: string,
+	/**  A symbolic link: where it points. */
+	link_target: string | null,
 };
 
 /**  Where an S3 endpoint belongs; derived from the endpoint, never stored. */
@@ -402,6 +420,7 @@ export type TransferPrefsView = {
 	memory_budget_mib: number,
 	silence_timeout_secs: number,
 	conflict: ConflictChoice,
+	follow_links: boolean,
 };
 
 export type TransferRequest = TransferRequest_Serialize | TransferRequest_Deserialize;

@@ -7,6 +7,13 @@ export interface Row {
   size: number;
   modified: string | null;
   storage_class: string | null;
+  /** A symbolic link (local workspaces): where it points. */
+  link_target?: string | null;
+}
+
+/** Whether a row is a symbolic link, shown and handled as the link itself. */
+export function isLink(r: Row): boolean {
+  return typeof r.link_target === "string";
 }
 
 export type SortKey = "name" | "size" | "modified" | "type";

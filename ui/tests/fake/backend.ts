@@ -31,6 +31,8 @@ export interface FakeSeed {
   holdJobs?: boolean;
   /** Extra entries: [workspace, key, size]. */
   files?: [string, string, number][];
+  /** Symbolic links in a local workspace: [workspace, key, target]. */
+  links?: [string, string, string][];
   /** `count` files in one folder, generated here rather than sent over the wire. */
   fill?: { workspace: string; folder: string; count: number };
   /** Jobs the journal already holds (e.g. `interrupted` ones from a previous run). */
@@ -145,6 +147,7 @@ export class Fake {
   /** The keychain. Nothing here is ever sent back over IPC. */
   secrets = new Map<string, SecretInput>();
   conflict: SettingsView["transfer"]["conflict"] = "ask";
+  followLinks = false;
   problem: SettingsView["problem"] = null;
   jobs = new Map<string, JobView>();
   channel: Channel | null = null;
@@ -175,6 +178,10 @@ export class Fake {
     if (s.conflict) this.conflict = s.conflict;
     if (s.holdJobs !== undefined) this.holdJobs = s.holdJobs;
     for (const [ws, key, size] of s.files ?? []) this.put(ws, key, size);
+    for (const [ws, key, target] of s.links ?? []) {
+      this.put(ws, key, 0);
+      this.files.get(ws)!.get(key)!.link_target = target;
+    }
     if (s.fill) this.fill(s.fill.workspace, s.fill.folder, s.fill.count);
     for (const j of s.jobs ?? []) this.jobs.set(j.id, this.jobView(j));
   }
@@ -188,6 +195,7 @@ export class Fake {
       size,
       modified: key.endsWith("/") ? null : modified,
       storage_class: ws === "local" || key.endsWith("/") ? null : "STANDARD",
+      link_target: null,
     });
   }
 
@@ -224,6 +232,7 @@ export class Fake {
           size: 0,
           modified: null,
           storage_class: null,
+          link_target: null,
         });
       } else out.set(key, e);
     }
@@ -244,6 +253,7 @@ export class Fake {
         memory_budget_mib: 64,
         silence_timeout_secs: 60,
         conflict: this.conflict,
+        follow_links: this.followLinks,
       },
       problem: this.problem,
       warnings: [],
@@ -329,6 +339,7 @@ export class Fake {
       eta_seconds: null,
       current: [],
       failures: [],
+      skipped: [],
       error: null,
       created: new Date(Date.now() + this.nextJob).toISOString(),
       touches: [],
@@ -535,6 +546,7 @@ export class Fake {
       }
       case "transfer_prefs_save":
         this.conflict = (a.prefs as SettingsView["transfer"]).conflict;
+        this.followLinks = (a.prefs as SettingsView["transfer"]).follow_links;
         return this.ok(null);
       case "list_open": {
         const all = this.children(a.workspace as string, a.path as string);
@@ -573,6 +585,7 @@ export class Fake {
           sse: null,
           metadata: [],
           location: `${a.workspace as string}:${e.path}`,
+          link_target: e.link_target,
         });
       }
       case "folder_create": {

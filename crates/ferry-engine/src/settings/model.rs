@@ -187,6 +187,9 @@ pub struct TransferPrefs {
     /// request is abandoned and retried.
     pub silence_timeout_secs: u32,
     pub conflict: ConflictPolicy,
+    /// Copies read through symbolic links (the CLI's `--follow-links`); off, a link is skipped
+    /// and listed. Deletes and moves never follow a link.
+    pub follow_links: bool,
 }
 
 impl Default for TransferPrefs {
@@ -201,6 +204,7 @@ impl Default for TransferPrefs {
             memory_budget_mib: 64,
             silence_timeout_secs: 60,
             conflict: ConflictPolicy::Ask,
+            follow_links: false,
         }
     }
 }

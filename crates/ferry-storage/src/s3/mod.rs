@@ -510,3 +510,31 @@ impl Backend for S3Backend {
         probe::test_connection(self).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_layouts_s3_does_not_allow_are_refused() {
+        let key = ObjectKey::new("k");
+        assert!(check_layout(&key, 1, 10).is_ok(), "one part of any size");
+        assert!(check_layout(&key, 3, MIN_PART_SIZE).is_ok());
+        assert!(check_layout(&key, 10_000, MIN_PART_SIZE).is_ok());
+        assert!(
+            check_layout(&key, 10_001, MIN_PART_SIZE).is_err(),
+            "too many parts"
+        );
+        assert!(
+            check_layout(&key, 3, MIN_PART_SIZE - 1).is_err(),
+            "parts too small"
+        );
+    }
+
+    #[test]
+    fn content_ranges_are_read() {
+        assert_eq!(total_from_content_range(Some("bytes 10-19/100")), Some(100));
+        assert_eq!(start_from_content_range(Some("bytes 10-19/100")), Some(10));
+        assert_eq!(start_from_content_range(None), None);
+    }
+}

@@ -65,7 +65,8 @@ pub(in crate::transfer) async fn plan_sync(
             }
             std::cmp::Ordering::Greater => {
                 let meta = next(&mut right).await?;
-                if options.delete_extraneous {
+                // Only a sync deletes: a migration keeps whatever the destination holds.
+                if options.delete_extraneous && ctx.kind == JobKind::Sync {
                     sink.push(NewItem {
                         action: ItemAction::Delete,
                         source_key: String::new(),
