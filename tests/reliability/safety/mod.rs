@@ -179,7 +179,7 @@ fn search<C: std::fmt::Debug>(
     report: &mut Report,
     cases: u32,
     strategy: impl Strategy<Value = C>,
-    check: impl Fn(&C) -> Result<usize, String>,
+    check: impl Fn(&C) -> Result<(usize, usize), String>,
 ) {
     let config = Config {
         cases,
@@ -201,11 +201,13 @@ fn search<C: std::fmt::Debug>(
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let ran = std::cell::Cell::new(0usize);
     let jobs = std::cell::Cell::new(0usize);
+    let files = std::cell::Cell::new(0usize);
     let outcome = runner.run(&strategy, |case| {
         ran.set(ran.get() + 1);
         match check(&case) {
-            Ok(n) => {
+            Ok((n, verified)) => {
                 jobs.set(jobs.get() + n);
+                files.set(files.get() + verified);
                 Ok(())
             }
             Err(violation) => Err(TestCaseError::fail(violation)),
@@ -213,6 +215,7 @@ fn search<C: std::fmt::Debug>(
     });
     report.cases += ran.get();
     report.jobs += jobs.get();
+    report.files_verified += files.get();
     if let Err(failure) = outcome {
         report.violations += 1;
         panic!("an invariant broke (minimal case below, seed {seed:?}):\n{failure}");

@@ -16,7 +16,7 @@ use super::world::{Node, Snapshot, World, under};
 use super::{Case, Engines, Op, options};
 
 /// Runs a case on local disks and checks every invariant; the number of jobs it ran.
-pub async fn run_local(engines: &Engines, case: &Case) -> Result<usize, String> {
+pub async fn run_local(engines: &Engines, case: &Case) -> Result<(usize, usize), String> {
     let world = World::make(&case.tree, case.alias);
     let sources = world.sources();
     let destinations = world.destinations();
@@ -35,7 +35,8 @@ pub async fn run_local(engines: &Engines, case: &Case) -> Result<usize, String> 
             Err(e) => Err(e),
         };
         let after = world.snapshot();
-        return check_remove(&before, &after, &src, removed.map(|r| r.failed.len())).map(|()| 0);
+        return check_remove(&before, &after, &src, removed.map(|r| r.failed.len()))
+            .map(|()| (0, 0));
     }
     let (kind, options) = options(case);
     let regions = Regions::of(&world, case, &src, &dst);
@@ -46,7 +47,7 @@ pub async fn run_local(engines: &Engines, case: &Case) -> Result<usize, String> 
         Ok(job) => job,
         Err(_) => {
             let after = world.snapshot();
-            return unchanged(&before, &after, "a refused job").map(|()| 0);
+            return unchanged(&before, &after, "a refused job").map(|()| (0, 0));
         }
     };
     let ran = run_job(
@@ -64,7 +65,7 @@ pub async fn run_local(engines: &Engines, case: &Case) -> Result<usize, String> 
         .ok_or("the job vanished")?;
     if ran.is_err() && journal.items(&job).map_err(|e| e.to_string())?.is_empty() {
         // Refused when it started (the pins, the overlap check): nothing may have changed.
-        return unchanged(&before, &after, "a job refused as it started").map(|()| 1);
+        return unchanged(&before, &after, "a job refused as it started").map(|()| (1, 0));
     }
     let items = landed_items(&journal, &job)?;
     let roots = Roots {
@@ -92,7 +93,7 @@ pub async fn run_local(engines: &Engines, case: &Case) -> Result<usize, String> 
         by_content: matches!(case.op, Op::Sync { checksum: true, .. }),
     }
     .all()
-    .map(|()| 1)
+    .map(|verified| (1, verified))
 }
 
 /// Where a job's store is rooted, in the snapshot's names: a local folder (relative to the
@@ -202,14 +203,16 @@ pub struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    pub fn all(&self) -> Result<(), String> {
+    /// Every invariant; the number of arrived files it verified.
+    pub fn all(&self) -> Result<usize, String> {
         no_partial_files(self.after)?;
         self.nothing_else_changed()?;
         self.source_kept()?;
-        self.arrived()?;
+        let verified = self.arrived()?;
         self.moves_removed_only_what_arrived()?;
         self.one_source_per_destination()?;
-        self.no_overwrite_unasked()
+        self.no_overwrite_unasked()?;
+        Ok(verified)
     }
 
     /// 2: outside the destination (and a move's source), nothing changed — but the folders
@@ -264,7 +267,8 @@ impl Judge<'_> {
 
     /// 4: every item the job says it carried is at its destination as the source was; every
     /// selected source file has an item, or (sync) its destination already matched.
-    fn arrived(&self) -> Result<(), String> {
+    fn arrived(&self) -> Result<usize, String> {
+        let mut verified = 0;
         for item in self.items.iter().filter(|i| i.state == ItemState::Done) {
             let (Some(src), Some(dst)) = (
                 self.roots.source(&item.source_key),
@@ -290,6 +294,7 @@ impl Judge<'_> {
                     show(Some(&wanted))
                 ));
             }
+            verified += 1;
         }
         let with_item: std::collections::BTreeSet<String> = self
             .items
@@ -313,7 +318,7 @@ impl Judge<'_> {
                 "{path} in the source was neither carried nor reported (no item)"
             ));
         }
-        Ok(())
+        Ok(verified)
     }
 
     /// 5: a move's source is gone exactly where its item arrived; the rest stayed.

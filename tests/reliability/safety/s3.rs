@@ -162,7 +162,7 @@ async fn snapshot(world: &World, bucket: &S3Backend) -> Snapshot {
 }
 
 /// Runs a case with S3 on one side or both and checks every invariant.
-pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
+pub async fn run(server: &Server, c: &S3Case) -> Result<(usize, usize), String> {
     let case = &c.case;
     let world = World::make(&case.tree, case.alias);
     let (engine, _dir, bucket) = engine(server, &world, case.fold).await;
@@ -223,7 +223,8 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
             Err(e) => Err(e),
         };
         let after = snapshot(&world, &raw).await;
-        return check_remove(&before, &after, &region, removed.map(|r| r.failed.len())).map(|()| 0);
+        return check_remove(&before, &after, &region, removed.map(|r| r.failed.len()))
+            .map(|()| (0, 0));
     }
     let (mut kind, mut options) = options(case);
     let (from, to, regions) = if c.migrate {
@@ -289,7 +290,7 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
         Ok(job) => job,
         Err(_) => {
             let after = snapshot(&world, &raw).await;
-            return unchanged(&before, &after, "a refused job").map(|()| 0);
+            return unchanged(&before, &after, "a refused job").map(|()| (0, 0));
         }
     };
     let ran = run_job(
@@ -303,7 +304,7 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
     let journal = engine.journal().map_err(|e| e.to_string())?;
     let items = landed_items(&journal, &job)?;
     if ran.is_err() && items.is_empty() {
-        return unchanged(&before, &after, "a job refused as it started").map(|()| 1);
+        return unchanged(&before, &after, "a job refused as it started").map(|()| (1, 0));
     }
     let row = journal
         .job(&job)
@@ -339,5 +340,5 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<usize, String> {
         by_content: matches!(case.op, Op::Sync { checksum: true, .. }),
     }
     .all()
-    .map(|()| 1)
+    .map(|verified| (1, verified))
 }
