@@ -475,3 +475,20 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn rm_refuses_dot_and_dotdot_as_rm_does() {
+    let user = User::new();
+    let home = user.home.path();
+    write(&home.join("dir/sub/keep.txt"), "keep");
+    for named in [
+        format!("{}/.", home.join("dir").display()),
+        format!("{}/..", home.join("dir/sub").display()),
+        format!("{}/./", home.join("dir").display()),
+    ] {
+        let run = user.run(&["rm", "-r", &named]);
+        assert_eq!(run.code, 2, "{named}: {}", run.output());
+        assert!(run.stderr.contains("refusing"), "{}", run.stderr);
+    }
+    assert!(home.join("dir/sub/keep.txt").exists());
+}

@@ -85,6 +85,11 @@ pub async fn remove(at: &Resolved, recursive: bool, whole_workspace: bool) -> Re
     let mut report = RemoveReport::default();
     if at.key.is_root() && at.workspace.is_none() {
         // A bare local folder: the store is rooted at it, and it goes with its contents.
+        if is_filesystem_root(at) {
+            return Err(Error::Invalid(
+                "refusing to delete / (everything on this computer), as rm does".into(),
+            ));
+        }
         if !recursive {
             return Err(Error::Invalid(format!(
                 "{} is a folder: pass -r to delete it and everything in it",
@@ -133,6 +138,13 @@ pub async fn remove(at: &Resolved, recursive: bool, whole_workspace: bool) -> Re
     }
     remove_tree(backend.as_ref(), &folder, &mut report).await?;
     Ok(report)
+}
+
+/// Whether a location is the root of this computer's filesystem.
+pub fn is_filesystem_root(at: &Resolved) -> bool {
+    at.workspace.is_none()
+        && at.key.is_root()
+        && at.backend.identity(&ObjectKey::root()).path == "/"
 }
 
 fn record(report: &mut RemoveReport, attempted: u64, failures: Vec<ferry_storage::DeleteFailure>) {
@@ -300,6 +312,19 @@ pub async fn existing(at: &Resolved, names: &[String]) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_filesystem_root_is_known_whatever_its_spelling() {
+        let at = |path: &str| Resolved {
+            backend: std::sync::Arc::new(ferry_storage::LocalBackend::new(path)),
+            key: ObjectKey::root(),
+            workspace: None,
+            local_root: None,
+        };
+        assert!(is_filesystem_root(&at("/")));
+        assert!(is_filesystem_root(&at("/tmp/..")));
+        assert!(!is_filesystem_root(&at("/tmp")));
+    }
 
     #[test]
     fn durations() {

@@ -137,6 +137,11 @@ impl Engine {
             .await?;
         let dst = self.resolve(destination).await?;
         let from = transfer::run::source_of(&src, options, kind).await?;
+        if kind == transfer::JobKind::Move && browse::is_filesystem_root(&src) {
+            return Err(Error::Invalid(
+                "refusing to move / (everything on this computer)".into(),
+            ));
+        }
         transfer::overlap::check(
             kind,
             &src,

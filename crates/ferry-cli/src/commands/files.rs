@@ -110,6 +110,17 @@ pub async fn rm(
     recursive: bool,
     all: bool,
 ) -> Result<ExitCode, Error> {
+    // As rm: `.` and `..` name the folder one stands in (or above), never what to delete.
+    let last = location
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    if !location.contains(':') && (last == "." || last == "..") {
+        return Err(Error::Invalid(format!(
+            "refusing to delete {location:?}: name the folder itself, not `.` or `..`"
+        )));
+    }
     // `rm link` removes the link, never what it points to.
     let at = engine
         .resolve_with(&engine.parse_location(location)?, Links::Own)
