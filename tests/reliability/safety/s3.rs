@@ -138,7 +138,8 @@ async fn engine(server: &Server, world: &World, fold: bool) -> (Engine, tempfile
 async fn bucket_snapshot(bucket: &S3Backend) -> BTreeMap<String, Node> {
     let mut out = BTreeMap::new();
     for entry in bucket.list_collect(&ObjectKey::root(), true).await.unwrap() {
-        let key = entry.key().as_str().trim_end_matches('/').to_string();
+        // A marker keeps its `/`: S3 can hold an object `a` and a folder `a/` side by side.
+        let key = entry.key().as_str().to_string();
         match entry {
             Entry::Folder { .. } => {
                 out.insert(format!("s3/{key}"), Node::Dir);

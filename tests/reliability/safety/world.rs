@@ -261,8 +261,11 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Node>) {
 
 /// Whether `path` is `region` or lies below it (both relative to the world's root).
 pub fn under(path: &str, region: &str) -> bool {
+    if region.is_empty() {
+        // The world's root holds every local path; the bucket's names (`s3/…`) are not in it.
+        return path != "s3" && !path.starts_with("s3/");
+    }
     path == region
-        || region.is_empty()
         || path
             .strip_prefix(region)
             .is_some_and(|rest| rest.starts_with('/'))
