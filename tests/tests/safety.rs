@@ -492,3 +492,213 @@ fn rm_refuses_dot_and_dotdot_as_rm_does() {
     }
     assert!(home.join("dir/sub/keep.txt").exists());
 }
+
+// Found by a review that tried to break the change (each was a way to lose or change a file).
+
+#[test]
+fn a_key_template_cannot_write_outside_the_destination() {
+    let user = User::new();
+    let home = user.home.path();
+    write(&home.join("s/x"), "outer");
+    write(&home.join("s/s/x"), "inner");
+    let before = read_tree(home);
+    for verb in ["cp", "mv"] {
+        let run = user.run(&[
+            verb,
+            "-r",
+            "--overwrite",
+            "--key-template",
+            "{name}",
+            s(&home.join("s")),
+            s(&home.join("new")),
+        ]);
+        assert_eq!(run.code, 2, "{verb}: {}", run.output());
+        assert!(
+            run.stderr.contains("outside the destination"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(read_tree(home), before, "nothing was written or moved");
+}
+
+#[test]
+fn follow_links_cannot_hide_an_overlap() {
+    let user = User::new();
+    assert_eq!(user.run(&["workspace", "list"]).code, 0);
+    let ferry = user.home.path().join("Ferry");
+    write(&ferry.join("a/sub/y"), "s");
+    write(&ferry.join("a/x"), "hi");
+    symlink("a", ferry.join("alias")).unwrap();
+    let run = user.run(&["sync", "-L", "local:alias", "local:a/sub", "--delete"]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert_eq!(std::fs::read_to_string(ferry.join("a/sub/y")).unwrap(), "s");
+
+    // A link inside the source that leads into the destination.
+    let home = user.home.path();
+    write(&home.join("b/sub/y"), "PRECIOUS");
+    std::fs::create_dir_all(home.join("a")).unwrap();
+    symlink(home.join("b/sub"), home.join("a/l")).unwrap();
+    let run = user.run(&[
+        "sync",
+        "-L",
+        s(&home.join("a")),
+        s(&home.join("b")),
+        "--delete",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains("leads through a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join("b/sub/y")).unwrap(),
+        "PRECIOUS"
+    );
+}
+
+#[test]
+fn a_link_not_followed_keeps_what_the_destination_holds_below_its_name() {
+    let user = User::new();
+    let home = user.home.path();
+    write(&home.join("usb/photos/p1"), "1");
+    std::fs::create_dir_all(home.join("a")).unwrap();
+    symlink(home.join("usb/photos"), home.join("a/photos")).unwrap();
+    let first = user.run(&[
+        "sync",
+        "-L",
+        s(&home.join("a")),
+        s(&home.join("b")),
+        "--delete",
+    ]);
+    assert_eq!(first.code, 0, "{}", first.output());
+    assert_eq!(
+        std::fs::read_to_string(home.join("b/photos/p1")).unwrap(),
+        "1"
+    );
+    // The drive is unplugged: the link leads nowhere; and a sync without -L skips it anyway.
+    std::fs::rename(home.join("usb"), home.join("usb.unplugged")).unwrap();
+    let (a, b) = (home.join("a"), home.join("b"));
+    for args in [vec!["sync", "-L"], vec!["sync"]] {
+        let mut args = args;
+        args.extend([s(&a), s(&b), "--delete"]);
+        let run = user.run(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.output());
+        assert_eq!(
+            std::fs::read_to_string(home.join("b/photos/p1")).unwrap(),
+            "1",
+            "{args:?}: the only copy left stays"
+        );
+    }
+}
+
+#[test]
+fn a_move_onto_a_link_replaces_the_link_never_what_it_points_to() {
+    let user = User::new();
+    let home = user.home.path();
+    write(&home.join("a/x"), "moved");
+    write(&home.join("victim/v"), "victim");
+    symlink(home.join("victim/v"), home.join("dlink")).unwrap();
+    let run = user.run(&[
+        "mv",
+        "--overwrite",
+        s(&home.join("a/x")),
+        s(&home.join("dlink")),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        std::fs::read_to_string(home.join("victim/v")).unwrap(),
+        "victim"
+    );
+    let dlink = std::fs::symlink_metadata(home.join("dlink")).unwrap();
+    assert!(
+        dlink.is_file(),
+        "the link was replaced by the file, as mv does"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join("dlink")).unwrap(),
+        "moved"
+    );
+}
+
+#[test]
+fn a_dry_run_writes_nothing_not_even_a_probe() {
+    let user = User::new();
+    let home = user.home.path();
+    write(&home.join("a/new.txt"), "n");
+    std::fs::create_dir_all(home.join("b")).unwrap();
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::open(home.join("b"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let run = user.run(&["sync", s(&home.join("a")), s(&home.join("b")), "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(run.stdout.contains("copy"), "{}", run.stdout);
+    let after = std::fs::metadata(home.join("b"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(after, old, "the destination folder was not touched");
+}
+
+// Found by the invariant suite (tests/reliability/safety), each shrunk to its minimal world.
+
+#[test]
+fn a_file_where_the_destination_has_a_folder_keeps_the_folders_contents() {
+    let user = User::new();
+    let home = user.home.path();
+    write(&home.join("src/a"), "a file");
+    write(&home.join("dst/a/x"), "the only copy");
+    let run = user.run(&[
+        "sync",
+        s(&home.join("src")),
+        s(&home.join("dst")),
+        "--delete",
+    ]);
+    assert_eq!(
+        run.code,
+        1,
+        "the file cannot replace a folder: {}",
+        run.output()
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join("dst/a/x")).unwrap(),
+        "the only copy",
+        "what lies below a name the source has is not the source's to delete"
+    );
+}
+
+#[test]
+fn follow_links_to_a_folder_holding_or_being_the_destination_is_refused() {
+    let user = User::new();
+    let home = user.home.path();
+    write(&home.join("w/src/f"), "f");
+    symlink("..", home.join("w/src/up")).unwrap();
+    let up = user.run(&[
+        "cp",
+        "-r",
+        "-L",
+        s(&home.join("w/src")),
+        s(&home.join("w/new")),
+    ]);
+    assert_eq!(
+        up.code,
+        2,
+        "the link leads to a folder holding the destination: {}",
+        up.output()
+    );
+    assert!(!home.join("w/new").exists());
+    std::fs::create_dir_all(home.join("dst")).unwrap();
+    symlink("../../dst", home.join("w/src/into")).unwrap();
+    std::fs::remove_file(home.join("w/src/up")).unwrap();
+    let into = user.run(&["sync", "-L", s(&home.join("w/src")), s(&home.join("dst"))]);
+    assert_eq!(
+        into.code,
+        2,
+        "an empty destination reached through a link: {}",
+        into.output()
+    );
+    assert_eq!(read_tree(&home.join("dst")).len(), 0);
+}

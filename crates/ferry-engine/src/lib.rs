@@ -149,10 +149,10 @@ impl Engine {
             &dst,
             (&source.display(), &destination.display()),
         )?;
-        if let (Some(template), transfer::run::Source::Folder(_)) =
-            (&options.upload.key_template, &from)
-        {
-            transfer::check_template(template, true)?;
+        if let Some(template) = &options.upload.key_template {
+            let folder = matches!(from, transfer::run::Source::Folder(_));
+            transfer::check_template(template, folder)?;
+            transfer::check_template_within(template, &dst.key)?;
         }
         let pins = transfer::Pins::of(&src, &from, &dst);
         self.journal()?.create_job(
@@ -291,9 +291,9 @@ impl Engine {
     }
 
     /// The store and key for a location typed by a person; a link the location names is
-    /// followed to the folder or file it points to ([`Links::Into`]).
+    /// followed when it points to a folder ([`Links::IntoFolder`]).
     pub async fn resolve(&self, location: &Location) -> Result<Resolved> {
-        self.resolve_with(location, Links::Into).await
+        self.resolve_with(location, Links::IntoFolder).await
     }
 
     /// The store and key for a location, taking links as `links` says.

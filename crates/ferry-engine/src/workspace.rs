@@ -77,10 +77,14 @@ pub enum Links {
     /// A link the location names is the link itself (rm, a move's source, stat); links below
     /// it are links.
     Own,
-    /// A link the location names is followed to the folder or file it points to (a folder to
-    /// list, copy from or copy into, as `cp src link/` does); links below it are links.
-    #[default]
+    /// A link the location names is followed to the folder or file it points to (what a copy
+    /// reads from); links below it are links.
     Into,
+    /// A link the location names is followed when it points to a folder (a place to list or to
+    /// copy into, as `cp src link/` does); a link to a file is the link itself, so a write
+    /// replaces the link, never the file it points to (as `mv` does).
+    #[default]
+    IntoFolder,
     /// Links, named and below, are read through (`--follow-links`): a copy carries what they
     /// point to. Writes and deletes never follow a link whatever this says.
     Follow,
@@ -300,8 +304,9 @@ pub fn local_path(text: &str, links: Links) -> Result<(LocalBackend, ObjectKey)>
             if real.is_dir() {
                 return Ok((store(real), ObjectKey::root()));
             }
-            if let (Some(dir), Some(file)) =
-                (real.parent(), real.file_name().and_then(|n| n.to_str()))
+            if links != Links::IntoFolder
+                && let (Some(dir), Some(file)) =
+                    (real.parent(), real.file_name().and_then(|n| n.to_str()))
             {
                 return Ok((store(dir.to_path_buf()), ObjectKey::new(file)));
             }

@@ -329,8 +329,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn identity(&self, key: &ObjectKey) -> Identity;
 
     /// How this store compares names below `folder`: whether `A` and `a`, or a name in NFC and
-    /// in NFD, are one file there. S3 keys are exact; local folders are asked.
-    async fn name_folding(&self, folder: &ObjectKey) -> Result<NameFolding>;
+    /// in NFD, are one file there. S3 keys are exact; local folders are asked — without writing
+    /// where a name already there tells, else (when `may_write`) with a probe file.
+    async fn name_folding(&self, folder: &ObjectKey, may_write: bool) -> Result<NameFolding>;
 
     /// Lists keys starting with `prefix`, page by page, in key order. Without `recursive`,
     /// keys below a further `/` are rolled up into [`Entry::Folder`].

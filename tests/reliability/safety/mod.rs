@@ -60,7 +60,8 @@ pub struct Case {
     pub follow: bool,
     /// The destination compares names without case and Unicode form (as macOS, Windows).
     pub fold: bool,
-    /// 0: none; 1: `{prefix}/t/{name}`; 2: `{prefix}/one.bin` (every file to one key).
+    /// 0: none; 1: `{prefix}/t/{name}`; 2: `{prefix}/one.bin` (every file to one key);
+    /// 3: `{name}` (outside the destination unless it is a store's root).
     pub template: u8,
 }
 
@@ -94,7 +95,7 @@ pub fn case() -> impl Strategy<Value = Case> {
         policy(),
         prop::bool::weighted(0.2),
         prop::bool::weighted(0.2),
-        prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
+        prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)],
     )
         .prop_map(
             |(tree, alias, op, src, dst, policy, follow, fold, template)| Case {
@@ -168,6 +169,7 @@ pub fn options(case: &Case) -> (JobKind, JobOptions) {
     options.upload.key_template = match case.template {
         1 => Some("{prefix}/t/{name}".into()),
         2 => Some("{prefix}/one.bin".into()),
+        3 => Some("{name}".into()),
         _ => None,
     };
     (kind, options)

@@ -91,6 +91,7 @@ pub async fn run_local(engines: &Engines, case: &Case) -> Result<(usize, usize),
         policy: case.policy,
         folding,
         by_content: matches!(case.op, Op::Sync { checksum: true, .. }),
+        follow: case.follow,
     }
     .all()
     .map(|verified| (1, verified))
@@ -161,6 +162,8 @@ pub struct Regions {
     /// copy or sync where it leads.
     pub source: String,
     pub destination: String,
+    /// With `--follow-links`: where the links inside the source lead (read, so kept too).
+    pub reached: Vec<String>,
 }
 
 impl Regions {
@@ -171,9 +174,57 @@ impl Regions {
             } else {
                 real(world, src)
             },
-            destination: real(world, dst),
+            destination: real_destination(world, dst),
+            reached: if case.follow {
+                reached(world, src)
+            } else {
+                Vec::new()
+            },
         }
     }
+}
+
+/// Where the links below a local place lead (followed, loops and all), relative to the
+/// world's root: what a copy with `--follow-links` reads.
+pub fn reached(world: &World, rel: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![world.path(rel)];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(real) = std::fs::canonicalize(&path) else {
+                continue;
+            };
+            let is_link =
+                std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+            if is_link && let Ok(name) = real.strip_prefix(&world.root) {
+                out.push(name.to_string_lossy().into_owned());
+            }
+            if real.is_dir() && seen.insert(real.clone()) {
+                todo.push(real);
+            }
+        }
+    }
+    out
+}
+
+/// Where a destination leads: a link to a folder is followed (as `cp x link/` does), a link
+/// to a file is the link itself (a write replaces it, as `mv` does).
+pub fn real_destination(world: &World, rel: &str) -> String {
+    let path = world.path(rel);
+    if std::fs::canonicalize(&path).is_ok_and(|p| p.is_dir()) {
+        return real(world, rel);
+    }
+    let parent = std::fs::canonicalize(path.parent().unwrap()).unwrap();
+    let lexical = parent.join(path.file_name().unwrap());
+    lexical
+        .strip_prefix(&world.root)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| format!("<outside the world: {}>", lexical.display()))
 }
 
 /// Where a local place leads (links and `..` resolved), relative to the world's root.
@@ -200,6 +251,8 @@ pub struct Judge<'a> {
     pub folding: NameFolding,
     /// A sync compared by content (else by size and time).
     pub by_content: bool,
+    /// The job read through links (`--follow-links`).
+    pub follow: bool,
 }
 
 impl Judge<'_> {
@@ -208,6 +261,7 @@ impl Judge<'_> {
         no_partial_files(self.after)?;
         self.nothing_else_changed()?;
         self.source_kept()?;
+        self.deleted_only_what_the_source_lacks()?;
         let verified = self.arrived()?;
         self.moves_removed_only_what_arrived()?;
         self.one_source_per_destination()?;
@@ -245,15 +299,22 @@ impl Judge<'_> {
         Ok(())
     }
 
-    /// 3: a copy or a sync changed nothing under its source.
+    /// 3: a copy or a sync changed nothing under its source (nor, following links, where
+    /// they lead).
     fn source_kept(&self) -> Result<(), String> {
         if self.kind == JobKind::Move {
             return Ok(());
         }
+        let read = |path: &str| {
+            under(path, &self.regions.source)
+                || self
+                    .regions
+                    .reached
+                    .iter()
+                    .any(|r| !r.is_empty() && under(path, r))
+        };
         for path in paths(self.before, self.after) {
-            if under(&path, &self.regions.source)
-                && self.before.0.get(&path) != self.after.0.get(&path)
-            {
+            if read(&path) && self.before.0.get(&path) != self.after.0.get(&path) {
                 return Err(format!(
                     "{path} under the source {} changed: {} → {}",
                     self.regions.source,
@@ -283,7 +344,10 @@ impl Judge<'_> {
             };
             let Some(wanted) = wanted else {
                 return Err(format!(
-                    "item {src} was done, but its source was not a file before"
+                    "item {src} ({:?}) was done, but its source was not a file before: {} (leads to {:?})",
+                    item.source_key,
+                    show(self.before.0.get(&src)),
+                    std::fs::canonicalize(self.roots.world.path(&src))
                 ));
             };
             let got = self.after.0.get(&dst);
@@ -319,6 +383,54 @@ impl Judge<'_> {
             ));
         }
         Ok(verified)
+    }
+
+    /// 9: a sync deletes at the destination only what the source does not name — a link the
+    /// sync did not follow still names what lies below it there.
+    fn deleted_only_what_the_source_lacks(&self) -> Result<(), String> {
+        if self.kind != JobKind::Sync {
+            return Ok(());
+        }
+        for (path, node) in &self.before.0 {
+            if matches!(node, Node::Dir)
+                || self.after.0.contains_key(path)
+                || !under(path, &self.regions.destination)
+            {
+                continue;
+            }
+            let rest = path
+                .strip_prefix(&self.regions.destination)
+                .unwrap_or(path)
+                .trim_start_matches('/');
+            let mut named = String::new();
+            for part in rest.split('/') {
+                if !named.is_empty() {
+                    named.push('/');
+                }
+                named.push_str(part);
+                let at = if self.regions.source.is_empty() {
+                    named.clone()
+                } else {
+                    format!("{}/{named}", self.regions.source)
+                };
+                let names = match self.before.0.get(&at) {
+                    Some(Node::File(_)) => true,
+                    // Followed to a folder, a link is one; else it is a name of its own.
+                    Some(Node::Link(_)) => {
+                        !(self.follow
+                            && self
+                                .before
+                                .resolve(&self.roots.world.root, &at)
+                                .is_some_and(|real| self.before.0.get(&real) == Some(&Node::Dir)))
+                    }
+                    _ => false,
+                };
+                if names {
+                    return Err(format!("{path} was deleted although the source has {at}"));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// 5: a move's source is gone exactly where its item arrived; the rest stayed.
@@ -404,17 +516,10 @@ impl Judge<'_> {
         Ok(())
     }
 
-    /// What a source file held before: itself, or (read through links) what it led to.
+    /// What a source file held before: itself, or (read through links) what it led to then.
     fn original(&self, rel: &str) -> Option<Vec<u8>> {
-        if let Some(Node::File(bytes)) = self.before.0.get(rel) {
-            return Some(bytes.clone());
-        }
-        if rel.starts_with("s3/") {
-            return None;
-        }
-        let real = std::fs::canonicalize(self.roots.world.path(rel)).ok()?;
-        let real = real.strip_prefix(&self.roots.world.root).ok()?;
-        match self.before.0.get(real.to_str()?) {
+        let real = self.before.resolve(&self.roots.world.root, rel)?;
+        match self.before.0.get(&real) {
             Some(Node::File(bytes)) => Some(bytes.clone()),
             _ => None,
         }

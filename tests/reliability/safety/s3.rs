@@ -16,7 +16,10 @@ use ferry_storage::{BackendExt, Entry, NameFolding, ObjectKey, S3Backend, Sensit
 use ferry_tests::{Server, unique_bucket};
 use proptest::prelude::*;
 
-use super::oracle::{Judge, Regions, Roots, Side, check_remove, landed_items, real, unchanged};
+use super::oracle::{
+    Judge, Regions, Roots, Side, check_remove, landed_items, reached, real, real_destination,
+    unchanged,
+};
 use super::world::{Node, Pick, Snapshot, World};
 use super::{Case, Op, options};
 
@@ -240,6 +243,11 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<(usize, usize), String> 
             Regions {
                 source: real(&world, "w"),
                 destination: region,
+                reached: if case.follow {
+                    reached(&world, "w")
+                } else {
+                    Vec::new()
+                },
             },
         )
     } else {
@@ -261,6 +269,11 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<(usize, usize), String> 
                     Regions {
                         source: named(src),
                         destination: region,
+                        reached: if case.follow {
+                            reached(&world, src)
+                        } else {
+                            Vec::new()
+                        },
                     },
                 )
             }
@@ -273,7 +286,8 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<(usize, usize), String> 
                     local_location(dst),
                     Regions {
                         source: region,
-                        destination: real(&world, dst),
+                        destination: real_destination(&world, dst),
+                        reached: Vec::new(),
                     },
                 )
             }
@@ -282,6 +296,7 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<(usize, usize), String> 
                 let regions = Regions {
                     source: s3_region(&src),
                     destination: s3_region(&dst),
+                    reached: Vec::new(),
                 };
                 (s3_location(src), s3_location(dst), regions)
             }
@@ -339,6 +354,7 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<(usize, usize), String> 
             NameFolding::EXACT
         },
         by_content: matches!(case.op, Op::Sync { checksum: true, .. }),
+        follow: case.follow,
     }
     .all()
     .map(|verified| (1, verified))

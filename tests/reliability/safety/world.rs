@@ -231,6 +231,55 @@ pub enum Node {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot(pub BTreeMap<String, Node>);
 
+impl Snapshot {
+    /// Where `path` led when the snapshot was taken, following its links (targets relative to
+    /// the link's folder, or absolute inside the world at `root`); `None` for a loop or a
+    /// target outside the world.
+    pub fn resolve(&self, root: &Path, path: &str) -> Option<String> {
+        let mut todo: std::collections::VecDeque<String> =
+            path.split('/').map(str::to_string).collect();
+        let mut done: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(part) = todo.pop_front() {
+            match part.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    done.pop()?;
+                    continue;
+                }
+                _ => done.push(part),
+            }
+            let Some(Node::Link(target)) = self.0.get(&done.join("/")) else {
+                continue;
+            };
+            hops += 1;
+            if hops > 40 {
+                return None;
+            }
+            done.pop();
+            let rest: Vec<String> = if target.is_absolute() {
+                done.clear();
+                let inside = target.strip_prefix(root).ok()?;
+                inside
+                    .to_string_lossy()
+                    .split('/')
+                    .map(str::to_string)
+                    .collect()
+            } else {
+                target
+                    .to_string_lossy()
+                    .split('/')
+                    .map(str::to_string)
+                    .collect()
+            };
+            for part in rest.into_iter().rev() {
+                todo.push_front(part);
+            }
+        }
+        Some(done.join("/"))
+    }
+}
+
 fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Node>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_storage::{ErrorKind, ObjectKey, ObjectMeta, StorageError, WriteMode};
+use ferry_storage::{BackendExt, ErrorKind, ObjectKey, ObjectMeta, StorageError, WriteMode};
 
 use super::conflict::{self, Decision};
 use super::journal::{ItemRow, Journal, SyncRecord};
@@ -234,7 +234,8 @@ async fn carry(
             ctx.progress.advance(item.size);
             return Ok((ItemState::Skipped, 0));
         };
-        if copied {
+        // The copy a crashed move made is still there: only the source's removal is left.
+        if copied && ctx.dst.backend.try_stat(&destination).await?.is_some() {
             written = Some((destination, None));
             break;
         }
@@ -294,6 +295,7 @@ async fn carry(
     }
     if ctx.kind == JobKind::Move {
         ctx.journal.mark_copied(&ctx.job, item.seq)?;
+        source_unchanged(ctx, item, &source, &destination).await?;
         let failures = ctx
             .src
             .backend
@@ -307,6 +309,38 @@ async fn carry(
         }
     }
     Ok((ItemState::Done, item.size))
+}
+
+/// A move deletes its source only as it was listed: one changed meanwhile (edited while the
+/// move ran) holds work the copy does not, and is kept.
+async fn source_unchanged(
+    ctx: &Ctx<'_>,
+    item: &ItemRow,
+    source: &ObjectKey,
+    destination: &ObjectKey,
+) -> Result<()> {
+    let Some(now) = ctx.src.backend.try_stat(source).await? else {
+        return Ok(());
+    };
+    let listed: Option<jiff::Timestamp> = item.modified.as_deref().and_then(|t| t.parse().ok());
+    // To the second: a listing gives milliseconds, a HEAD's Last-Modified whole seconds.
+    let same_time = match (listed, now.last_modified) {
+        (Some(a), Some(b)) => a.as_second() == b.as_second(),
+        (None, _) => true,
+        (Some(_), None) => false,
+    };
+    if now.size == item.size && same_time {
+        return Ok(());
+    }
+    Err(StorageError::new(
+        ErrorKind::Corrupt,
+        format!(
+            "{source} changed while it was being moved ({} bytes now, {} when listed); it was \
+             kept, and {destination} holds the version from before",
+            now.size, item.size
+        ),
+    )
+    .into())
 }
 
 /// Records what a sync wrote, and from which version of the source, so that the next sync can

@@ -65,7 +65,7 @@ pub fn check(
         JobKind::Sync => "sync",
         JobKind::Migrate => "migrate",
     };
-    if from.contains(&into) && into.contains(&from) {
+    if contains(&from, &into) && contains(&into, &from) {
         return Err(Error::Overlap(format!(
             "cannot {verb} {a} to {b}: {from} is both the source and the destination; nothing was done"
         )));
@@ -73,7 +73,7 @@ pub fn check(
     if matches!(source, Source::One(_)) {
         return Ok(());
     }
-    if from.contains(&into) {
+    if contains(&from, &into) {
         return Err(Error::Overlap(format!(
             "cannot {verb} {a} into itself: the destination {b} ({into}) lies inside the source \
              ({from}), so the {verb} would {} its own output; nothing was done",
@@ -84,7 +84,7 @@ pub fn check(
             }
         )));
     }
-    if into.contains(&from) && kind != JobKind::Copy {
+    if contains(&into, &from) && kind != JobKind::Copy {
         let harm = match kind {
             JobKind::Sync => "overwrite or delete (with --delete) the files it reads",
             JobKind::Move => "move files onto the ones it has yet to move",
@@ -96,6 +96,34 @@ pub fn check(
         )));
     }
     Ok(())
+}
+
+/// Whether `outer` is or holds `inner`: by their names, and on this computer's disks also by
+/// (device, inode) — a disk that folds names (vfat or exFAT on Linux) spells one folder two
+/// ways, and a path's letters alone would not tell.
+fn contains(outer: &Identity, inner: &Identity) -> bool {
+    outer.contains(inner) || same_disk_folder_holds(outer, inner)
+}
+
+fn same_disk_folder_holds(outer: &Identity, inner: &Identity) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if outer.store != "file" || inner.store != "file" || !outer.folder {
+        return false;
+    }
+    let Ok(meta) = std::fs::metadata(&outer.path) else {
+        return false;
+    };
+    let target = (meta.dev(), meta.ino());
+    let mut here = Some(std::path::Path::new(&inner.path));
+    while let Some(path) = here {
+        if let Ok(m) = std::fs::symlink_metadata(path)
+            && (m.dev(), m.ino()) == target
+        {
+            return true;
+        }
+        here = path.parent();
+    }
+    false
 }
 
 /// For a copy into a folder that contains its source: the source's place, to refuse items

@@ -124,7 +124,7 @@ pub async fn run_job(
         same_store: same_store(&src, &dst),
     };
     let (tx, rx) = mpsc::channel::<ItemRow>(512);
-    let folding = dst.backend.name_folding(&dst.key).await?;
+    let folding = dst.backend.name_folding(&dst.key, true).await?;
     let mut sink = Sink::new(
         Some((journal.clone(), id.to_string())),
         Some(tx),
@@ -377,7 +377,8 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
         date: job_date(job),
         same_store: same_store(&src, &dst),
     };
-    let folding = dst.backend.name_folding(&dst.key).await?;
+    // A dry run changes nothing: how names compare is asked without a probe file.
+    let folding = dst.backend.name_folding(&dst.key, false).await?;
     let mut sink = Sink::new(None, None, progress).with_folding(folding);
     plan_into(job.kind, &ctx, &source, &mut sink).await?;
     Ok(DryRun {

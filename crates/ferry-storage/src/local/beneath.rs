@@ -53,10 +53,15 @@ fn io(action: &str, path: &Path, e: Errno) -> StorageError {
     StorageError::io(action, path, std::io::Error::from(e))
 }
 
+/// The (device, inode) a store's root had when first opened. The root is reached by its path,
+/// so a folder above it swapped for a link would move it elsewhere: every later opening must
+/// find the same folder, or the operation stops.
+pub(super) type RootId = std::sync::Arc<std::sync::OnceLock<(u64, u64)>>;
+
 /// Opens `root` itself (its own path is the user's: links in it were resolved when the store
-/// was made).
-fn open_root(root: &Path) -> Result<OwnedFd> {
-    rfs::open(root, DIR, Mode::empty()).map_err(|e| match e {
+/// was made), checking it is the folder first opened.
+fn open_root(root: &Path, id: &RootId) -> Result<OwnedFd> {
+    let fd = rfs::open(root, DIR, Mode::empty()).map_err(|e| match e {
         Errno::NOENT => StorageError::new(
             ErrorKind::LocalIo,
             format!(
@@ -65,11 +70,28 @@ fn open_root(root: &Path) -> Result<OwnedFd> {
             ),
         ),
         e => io("open folder", root, e),
-    })
+    })?;
+    let here = rfs::fstat(&fd).map_err(|e| io("open folder", root, e))?;
+    same_root(root, id, file_id(&here))?;
+    Ok(fd)
+}
+
+fn same_root(root: &Path, id: &RootId, here: (u64, u64)) -> Result<()> {
+    if *id.get_or_init(|| here) != here {
+        return Err(StorageError::new(
+            ErrorKind::LocalIo,
+            format!(
+                "{} is no longer the folder Ferry began with (it, or a folder above it, was \
+                 replaced); nothing more was done there",
+                root.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The spot of `key` below `root`. With `create`, missing folders on the way are made.
-pub(super) fn spot(root: &Path, key: &ObjectKey, create: bool) -> Result<Spot> {
+pub(super) fn spot(root: &Path, id: &RootId, key: &ObjectKey, create: bool) -> Result<Spot> {
     let relative = key.to_relative_path()?;
     let mut parts: Vec<&OsStr> = relative.iter().collect();
     let Some(name) = parts.pop() else {
@@ -77,13 +99,19 @@ pub(super) fn spot(root: &Path, key: &ObjectKey, create: bool) -> Result<Spot> {
         let parent = root.parent().ok_or_else(|| {
             StorageError::new(ErrorKind::InvalidKey, "the root folder has no parent")
         })?;
+        let dir =
+            rfs::open(parent, DIR, Mode::empty()).map_err(|e| io("open folder", parent, e))?;
+        let name = root.file_name().unwrap_or_default().to_os_string();
+        if let Ok(here) = rfs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
+            same_root(root, id, file_id(&here))?;
+        }
         return Ok(Spot {
-            dir: open_root(parent)?,
-            name: root.file_name().unwrap_or_default().to_os_string(),
+            dir,
+            name,
             path: root.to_path_buf(),
         });
     };
-    let mut dir = open_root(root)?;
+    let mut dir = open_root(root, id)?;
     let mut here = root.to_path_buf();
     for part in parts {
         here.push(part);

@@ -149,7 +149,7 @@ impl Walk {
         folder: &ObjectKey,
         name_prefix: &str,
     ) -> Result<(Vec<Child>, (u64, u64))> {
-        let fd = match beneath::spot(self.backend.root(), folder, false) {
+        let fd = match self.backend.spot(folder, false) {
             Ok(spot) => match spot.open_folder() {
                 Ok(fd) => fd,
                 // A folder that is not there (or is a file or a link) holds nothing.

@@ -35,6 +35,8 @@ pub struct LocalBackend {
     follow_links: bool,
     /// How names compare here, when known without asking the disk (tests).
     folding: Option<NameFolding>,
+    /// The root folder's (device, inode) when first opened, shared by clones.
+    root_id: beneath::RootId,
 }
 
 impl LocalBackend {
@@ -46,6 +48,7 @@ impl LocalBackend {
             root,
             follow_links: false,
             folding: None,
+            root_id: beneath::RootId::default(),
         }
     }
 
@@ -102,7 +105,7 @@ impl LocalBackend {
     }
 
     fn spot(&self, key: &ObjectKey, create: bool) -> Result<beneath::Spot> {
-        beneath::spot(&self.root, key, create)
+        beneath::spot(&self.root, &self.root_id, key, create)
     }
 
     /// Whether `key` is a folder here (not a link to one, unless following links).
@@ -233,14 +236,68 @@ impl LocalBackend {
     }
 
     /// Whether the folder `folder` (or its nearest existing parent) folds case or Unicode
-    /// forms: a probe file is made there and looked up under other spellings.
-    fn probe_folding(&self, folder: &ObjectKey) -> NameFolding {
+    /// forms. Asked first without writing — a name already there, looked up under another
+    /// spelling — and, where that cannot tell and `may_write`, with a probe file.
+    fn probe_folding(&self, folder: &ObjectKey, may_write: bool) -> NameFolding {
+        use std::os::unix::fs::MetadataExt;
+        use unicode_normalization::UnicodeNormalization;
         let mut dir = self.path_of(folder);
         while !dir.is_dir() {
             match dir.parent() {
                 Some(parent) => dir = parent.to_path_buf(),
                 None => return NameFolding::EXACT,
             }
+        }
+        let id = |path: &Path| {
+            std::fs::symlink_metadata(path)
+                .ok()
+                .map(|m| (m.dev(), m.ino()))
+        };
+        let (mut case, mut unicode) = (None, None);
+        for entry in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .take(256)
+        {
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let here = id(&entry.path());
+            let swapped: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_lowercase() {
+                        c.to_uppercase().next().unwrap_or(c)
+                    } else {
+                        c.to_lowercase().next().unwrap_or(c)
+                    }
+                })
+                .collect();
+            if case.is_none() && swapped != name {
+                case = Some(id(&dir.join(&swapped)) == here);
+            }
+            let nfc: String = name.nfc().collect();
+            let other: String = if nfc == name {
+                name.nfd().collect()
+            } else {
+                nfc
+            };
+            if unicode.is_none() && other != name {
+                unicode = Some(id(&dir.join(&other)) == here);
+            }
+            if case.is_some() && unicode.is_some() {
+                break;
+            }
+        }
+        if let (Some(case), Some(unicode)) = (case, unicode) {
+            return NameFolding { case, unicode };
+        }
+        if !may_write {
+            return NameFolding {
+                case: case.unwrap_or(false),
+                unicode: unicode.unwrap_or(false),
+            };
         }
         let base = format!(
             ".ferry-probe-{}-",
@@ -254,12 +311,15 @@ impl LocalBackend {
             .is_err()
         {
             // A folder Ferry cannot write to is not written to by this job either.
-            return NameFolding::EXACT;
+            return NameFolding {
+                case: case.unwrap_or(false),
+                unicode: unicode.unwrap_or(false),
+            };
         }
         let seen = |name: String| std::fs::symlink_metadata(dir.join(name)).is_ok();
         let folding = NameFolding {
-            case: seen(format!("{base}a\u{e9}")),
-            unicode: seen(format!("{base}Ae\u{301}")),
+            case: case.unwrap_or_else(|| seen(format!("{base}a\u{e9}"))),
+            unicode: unicode.unwrap_or_else(|| seen(format!("{base}Ae\u{301}"))),
         };
         let _ = std::fs::remove_file(&probe);
         folding
@@ -298,6 +358,12 @@ impl Backend for LocalBackend {
             return Identity::local(&self.root, true);
         }
         let path = self.path_of(key);
+        if self.follow_links {
+            // Read through links, the key is where they lead.
+            let real = canonical_existing(&path);
+            let folder = key.is_folder() || real.is_dir();
+            return Identity::local(&real, folder);
+        }
         // The folder holding the key with every link and `..` resolved; the last name itself is
         // not followed (a link is its own place).
         let parent = path.parent().unwrap_or(&self.root);
@@ -307,12 +373,12 @@ impl Backend for LocalBackend {
         Identity::local(&real, folder)
     }
 
-    async fn name_folding(&self, folder: &ObjectKey) -> Result<NameFolding> {
+    async fn name_folding(&self, folder: &ObjectKey, may_write: bool) -> Result<NameFolding> {
         if let Some(folding) = self.folding {
             return Ok(folding);
         }
         let folder = folder.clone();
-        self.blocking(move |this| Ok(this.probe_folding(&folder)))
+        self.blocking(move |this| Ok(this.probe_folding(&folder, may_write)))
             .await
     }
 
@@ -685,6 +751,30 @@ mod tests {
                 .unwrap()[..],
             b"inside",
             "asked to, the store reads through links"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_root_swapped_for_a_link_stops_the_store() {
+        let top = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(top.path().join("shared/x/dir")).unwrap();
+        std::fs::write(top.path().join("shared/x/dir/f"), b"mine").unwrap();
+        std::fs::create_dir_all(top.path().join("victim/dir")).unwrap();
+        std::fs::write(top.path().join("victim/dir/f"), b"theirs").unwrap();
+        let b = LocalBackend::new(top.path().join("shared/x"));
+        assert!(b.stat(&ObjectKey::new("dir/f")).await.is_ok(), "first look");
+        // A folder above the root is swapped for a link elsewhere between two operations.
+        std::fs::rename(top.path().join("shared/x"), top.path().join("shared/x.old")).unwrap();
+        std::os::unix::fs::symlink(top.path().join("victim"), top.path().join("shared/x")).unwrap();
+        let failures = b.delete_many(&[ObjectKey::new("dir/f")]).await;
+        assert!(
+            failures.is_err() || failures.is_ok_and(|f| !f.is_empty()),
+            "the delete did not happen"
+        );
+        assert_eq!(
+            std::fs::read(top.path().join("victim/dir/f")).unwrap(),
+            b"theirs",
+            "nothing elsewhere was deleted"
         );
     }
 

@@ -62,7 +62,7 @@ impl Partial {
     /// Reaches the destination's folder (making missing folders, passing no link), checks the
     /// target can be a file, and opens a partial file of its own there.
     fn create(backend: &LocalBackend, key: &ObjectKey, mode: WriteMode) -> Result<Self> {
-        let spot = beneath::spot(backend.root(), key, true)?;
+        let spot = backend.spot(key, true)?;
         match spot.stat()?.map(|s| beneath::kind_of(&s)) {
             Some(Kind::Folder) => {
                 return Err(StorageError::new(

@@ -244,7 +244,7 @@ impl Backend for S3Backend {
         )
     }
 
-    async fn name_folding(&self, _: &ObjectKey) -> Result<NameFolding> {
+    async fn name_folding(&self, _: &ObjectKey, _: bool) -> Result<NameFolding> {
         Ok(NameFolding::EXACT)
     }
 

@@ -4,7 +4,8 @@ use ferry_storage::{BackendExt, Entry, ObjectKey, ObjectMeta};
 use futures::stream::StreamExt;
 
 use super::{
-    NewItem, Sink, Source, apply_template, check_template, copy_item, link_note, objects, skipped,
+    NewItem, Reach, Sink, Source, apply_template, check_template, copy_item, link_note, objects,
+    skipped,
 };
 use crate::error::{Error, Result};
 use crate::transfer::item::Ctx;
@@ -37,6 +38,9 @@ pub(in crate::transfer) async fn plan_copy(
                 meta.key.name(),
                 dest,
             );
+            if options.upload.key_template.is_some() && !dst.key.is_root() {
+                check_within(&dest, &dst.key.as_folder())?;
+            }
             if src.backend.identity(&meta.key) == dst.backend.identity(&dest) {
                 return Err(Error::Overlap(format!(
                     "{} is both the source and the destination; nothing was done",
@@ -50,6 +54,7 @@ pub(in crate::transfer) async fn plan_copy(
                 check_template(template, true)?;
             }
             let target = dst.key.as_folder();
+            let reach = Reach::new(ctx, &target);
             // A copy into a folder holding its source: nothing may land inside the source.
             let inside = overlap::lands_in_source(src, folder, dst);
             let mut pages = objects(src.backend.as_ref(), folder);
@@ -60,7 +65,15 @@ pub(in crate::transfer) async fn plan_copy(
                         .strip_prefix(folder)
                         .unwrap_or(entry.key().as_str())
                         .to_string();
+                    reach.check(entry.key())?;
                     let dest = target.concat(&relative);
+                    let dest = match &entry {
+                        Entry::Object(_) => {
+                            apply_template(options, ctx.date, &target, &relative, dest)
+                        }
+                        Entry::Folder { .. } => dest,
+                    };
+                    check_within(&dest, &target)?;
                     let lands_inside = inside
                         .as_ref()
                         .is_some_and(|from| from.contains(&dst.backend.identity(&dest)));
@@ -86,10 +99,7 @@ pub(in crate::transfer) async fn plan_copy(
                             );
                             sink.push(skipped(&meta, dest, note)).await?
                         }
-                        Entry::Object(meta) => {
-                            let dest = apply_template(options, ctx.date, &target, &relative, dest);
-                            sink.push(entry_item(ctx, &meta, dest)).await?
-                        }
+                        Entry::Object(meta) => sink.push(entry_item(ctx, &meta, dest)).await?,
                     }
                 }
                 sink.flush().await?;
@@ -97,6 +107,21 @@ pub(in crate::transfer) async fn plan_copy(
         }
     }
     sink.flush().await
+}
+
+/// Refuses a key a template puts outside the destination folder: nothing outside the place
+/// the user named is written.
+pub(super) fn check_within(dest: &ObjectKey, target: &ObjectKey) -> Result<()> {
+    if target.is_root()
+        || dest
+            .strip_prefix(target)
+            .is_some_and(|rest| !rest.is_empty())
+    {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "the key template puts {dest} outside the destination folder {target}; start it with {{prefix}}/"
+    )))
 }
 
 /// The item for one source entry: a copy, a link moved as a link (between local folders), or

@@ -249,6 +249,65 @@ impl PlannedAction {
     }
 }
 
+/// Where a source read through links (`--follow-links`) leads: never into the destination, nor
+/// to a folder holding it, or the job would change (with `--delete` remove) what it reads, or
+/// copy its own output.
+#[derive(Clone)]
+pub(super) struct Reach {
+    into: Option<(ferry_storage::Identity, Arc<dyn Backend>)>,
+    /// Folders of the source already looked at (each is looked at once).
+    seen: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl Reach {
+    pub fn new(ctx: &super::item::Ctx<'_>, target: &ObjectKey) -> Reach {
+        Reach {
+            into: ctx.options.follow_links.then(|| {
+                (
+                    ctx.dst.backend.identity(target).as_folder(),
+                    ctx.src.backend.clone(),
+                )
+            }),
+            seen: Arc::default(),
+        }
+    }
+
+    /// Refuses an entry that leads into the destination, or whose folders lead to one holding
+    /// it. (Only links can: the roots were compared when the job was made.)
+    pub fn check(&self, key: &ObjectKey) -> Result<()> {
+        let Some((into, src)) = &self.into else {
+            return Ok(());
+        };
+        let mut places = vec![(key.clone(), key.is_folder())];
+        let mut folder = key.parent();
+        while !folder.is_root() {
+            let fresh = self
+                .seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(folder.to_string());
+            if !fresh {
+                break;
+            }
+            places.push((folder.clone(), true));
+            folder = folder.parent();
+        }
+        for (place, is_folder) in places {
+            let real = src.identity(&place);
+            let holds = is_folder && real.as_folder().contains(into);
+            if into.contains(&real) || holds {
+                return Err(Error::Overlap(format!(
+                    "{place} in the source leads through a symbolic link to {real}, which {} the \
+                     destination {into}; with --follow-links the job would change what it reads, \
+                     so nothing was done",
+                    if holds { "holds" } else { "lies inside" }
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What the source names: one object, or a folder whose contents are carried.
 pub enum Source {
     One(ObjectMeta),
@@ -382,6 +441,24 @@ pub fn check_template(template: &str, folder: bool) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a key template that puts files outside the destination folder `destination`
+/// (one without `{prefix}`, when the destination is not a store's root).
+pub fn check_template_within(template: &str, destination: &ObjectKey) -> Result<()> {
+    let target = destination.as_folder();
+    let options = JobOptions {
+        upload: super::UploadOptions {
+            key_template: Some(template.to_string()),
+            ..Default::default()
+        },
+        ..JobOptions::default()
+    };
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let sample = apply_template(&options, today, &target, "x", target.concat("x"));
+    copy::check_within(&sample, &target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +474,13 @@ mod tests {
         );
         let err = check_template("{prefix}/{entity}/{name}", true).unwrap_err();
         assert!(err.to_string().contains("{entity}"), "{err}");
+        let into = ObjectKey::new("archive/");
+        assert!(check_template_within("{prefix}/{yyyy}/{name}", &into).is_ok());
+        let err = check_template_within("{yyyy}/{name}", &into).unwrap_err();
+        assert!(err.to_string().contains("outside the destination"), "{err}");
+        assert!(
+            check_template_within("{yyyy}/{name}", &ObjectKey::root()).is_ok(),
+            "at a store's root every key is inside"
+        );
     }
 }

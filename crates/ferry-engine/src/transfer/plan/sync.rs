@@ -6,7 +6,7 @@
 use ferry_storage::{Backend, BackendExt, Entry, ObjectKey, ObjectMeta};
 use futures::stream::{BoxStream, StreamExt};
 
-use super::{NewItem, Sink, copy_item, link_note, objects, skipped};
+use super::{NewItem, Reach, Sink, copy_item, link_note, objects, skipped};
 use crate::error::{Error, Result};
 use crate::transfer::item::Ctx;
 use crate::transfer::sync::{self as rule, Compare};
@@ -19,15 +19,17 @@ pub(in crate::transfer) async fn plan_sync(
 ) -> Result<()> {
     let (src, dst, options) = (ctx.src, ctx.dst, ctx.options);
     let target = dst.key.as_folder();
-    let files = |b: &dyn Backend, f: &ObjectKey| {
+    let reach = Reach::new(ctx, &target);
+    // Folders are not compared, but one reached through a link is looked at (`reach`).
+    let files = |b: &dyn Backend, f: &ObjectKey, reach: Option<Reach>| {
         objects(b, f)
-            .map(|page| {
+            .map(move |page| {
                 futures::stream::iter(match page {
                     Ok(entries) => entries
                         .into_iter()
                         .filter_map(|e| match e {
                             Entry::Object(meta) => Some(Ok(meta)),
-                            Entry::Folder { .. } => None,
+                            Entry::Folder { key } => reach.as_ref()?.check(&key).err().map(Err),
                         })
                         .collect::<Vec<_>>(),
                     Err(e) => vec![Err(e)],
@@ -37,8 +39,11 @@ pub(in crate::transfer) async fn plan_sync(
             .boxed()
     };
     let links_there = dst.backend.capabilities().links;
-    let mut left = files(src.backend.as_ref(), folder).peekable();
-    let mut right = files(dst.backend.as_ref(), &target).peekable();
+    // What the destination holds below a name the source has as a file or a link (not
+    // followed) is kept: the source still has something there.
+    let mut shadows = Shadows::default();
+    let mut left = files(src.backend.as_ref(), folder, Some(reach.clone())).peekable();
+    let mut right = files(dst.backend.as_ref(), &target, None).peekable();
     loop {
         let l = peek_key(&mut left, folder).await?;
         let r = peek_key(&mut right, &target).await?;
@@ -51,7 +56,10 @@ pub(in crate::transfer) async fn plan_sync(
         match order {
             std::cmp::Ordering::Less => {
                 let meta = next(&mut left).await?;
-                let dest = target.concat(l.as_deref().unwrap_or_default());
+                let relative = l.unwrap_or_default();
+                let dest = target.concat(&relative);
+                reach.check(&meta.key)?;
+                shadows.add(&relative);
                 if meta.link_target.is_some() {
                     let note = link_note(&meta, options.follow_links, !links_there);
                     sink.push(skipped(&meta, dest, note)).await?;
@@ -65,8 +73,10 @@ pub(in crate::transfer) async fn plan_sync(
             }
             std::cmp::Ordering::Greater => {
                 let meta = next(&mut right).await?;
+                let relative = r.unwrap_or_default();
+                let shadowed = shadows.cover(&relative);
                 // Only a sync deletes: a migration keeps whatever the destination holds.
-                if options.delete_extraneous && ctx.kind == JobKind::Sync {
+                if options.delete_extraneous && ctx.kind == JobKind::Sync && !shadowed {
                     sink.push(NewItem {
                         action: ItemAction::Delete,
                         source_key: String::new(),
@@ -83,8 +93,10 @@ pub(in crate::transfer) async fn plan_sync(
             std::cmp::Ordering::Equal => {
                 let a = next(&mut left).await?;
                 let b = next(&mut right).await?;
+                reach.check(&a.key)?;
+                shadows.add(l.as_deref().unwrap_or_default());
                 // A link in the source is skipped, and its name still counts as the source's:
-                // what the destination has there is neither updated nor deleted.
+                // what the destination has there (or below it) is neither updated nor deleted.
                 if a.link_target.is_some() {
                     let note = link_note(&a, options.follow_links, !links_there);
                     sink.push(skipped(&a, b.key, note)).await?;
@@ -117,6 +129,38 @@ pub(in crate::transfer) async fn plan_sync(
         }
     }
     sink.flush().await
+}
+
+/// Names the source has as a file or a link whose range below them (`name/…`) the walk has
+/// not passed yet. The destination may hold a folder there (a link the source did not follow,
+/// a file where the destination has a folder): its contents are not the source's to delete.
+/// Both sides are walked in key order, so a name's range ends for good once the walk is past
+/// `name0` (`0` follows `/`), and only names still open are kept: memory stays flat.
+#[derive(Default)]
+struct Shadows(Vec<String>);
+
+impl Shadows {
+    fn add(&mut self, name: &str) {
+        self.expire(name);
+        self.0.push(name.to_string());
+    }
+
+    /// Whether `key` lies below a name the source has.
+    fn cover(&mut self, key: &str) -> bool {
+        self.expire(key);
+        self.0.iter().any(|name| {
+            key.strip_prefix(name.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+
+    fn expire(&mut self, at: &str) {
+        self.0.retain(|name| {
+            let mut end = name.as_bytes().to_vec();
+            end.push(b'0');
+            at.as_bytes() < end.as_slice()
+        });
+    }
 }
 
 /// Why replacing `theirs` with `ours` is a conflict for the policy to decide, or `None` when
