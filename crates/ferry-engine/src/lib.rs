@@ -125,35 +125,11 @@ impl Engine {
         destination: &Location,
         options: &transfer::JobOptions,
     ) -> Result<String> {
-        if kind == transfer::JobKind::Move && options.follow_links {
-            return Err(Error::Invalid(
-                "a move does not follow symbolic links: deleting what it moved would delete what \
-                 the links point to; copy with --follow-links, then remove the source"
-                    .into(),
-            ));
-        }
-        let src = self
-            .resolve_with(source, kind.source_links(options))
-            .await?;
-        let dst = self.resolve(destination).await?;
-        let from = transfer::run::source_of(&src, options, kind).await?;
-        if kind == transfer::JobKind::Move && browse::is_filesystem_root(&src) {
-            return Err(Error::Invalid(
-                "refusing to move / (everything on this computer)".into(),
-            ));
-        }
-        transfer::overlap::check(
-            kind,
-            &src,
-            &from,
-            &dst,
-            (&source.display(), &destination.display()),
-        )?;
-        if let Some(template) = &options.upload.key_template {
-            let folder = matches!(from, transfer::run::Source::Folder(_));
-            transfer::check_template(template, folder)?;
-            transfer::check_template_within(template, &dst.key)?;
-        }
+        let transfer::run::Ends {
+            src,
+            dst,
+            source: from,
+        } = transfer::run::ends(self, kind, source, destination, options).await?;
         let pins = transfer::Pins::of(&src, &from, &dst);
         self.journal()?.create_job(
             kind,

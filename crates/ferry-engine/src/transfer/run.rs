@@ -92,19 +92,15 @@ pub async fn run_job(
     let _lock = try_lock(&engine.locks_dir(), id)?
         .ok_or_else(|| Error::Invalid(format!("job {id} is running in another process")))?;
     let started = Instant::now();
-    let src = engine
-        .resolve_with(&job.source, job.kind.source_links(&job.options))
-        .await?;
-    let dst = engine.resolve(&job.destination).await?;
-    let source = plan::source(&src, &job.options, job.kind).await?;
-    check_pins(&job, &src, &source, &dst)?;
-    super::overlap::check(
+    let Ends { src, dst, source } = ends(
+        engine,
         job.kind,
-        &src,
-        &source,
-        &dst,
-        (&job.source.display(), &job.destination.display()),
-    )?;
+        &job.source,
+        &job.destination,
+        &job.options,
+    )
+    .await?;
+    check_pins(&job, &src, &source, &dst)?;
     journal.set_state(id, JobState::Running, None)?;
 
     let ctx = Ctx {
@@ -280,13 +276,58 @@ async fn plan_into(kind: JobKind, ctx: &Ctx<'_>, source: &Source, sink: &mut Sin
     }
 }
 
-/// What a source names (one object or a folder), as a job would see it.
-pub async fn source_of(
-    src: &crate::workspace::Resolved,
-    options: &super::JobOptions,
+/// Where a job reads and writes, resolved and checked.
+pub struct Ends {
+    pub src: crate::workspace::Resolved,
+    pub dst: crate::workspace::Resolved,
+    pub source: Source,
+}
+
+/// Resolves a job's source and destination as it will take them, and refuses, before anything
+/// is written, what must not run: a source that does not exist, a move that would follow
+/// links or take all of `/`, places that overlap ([`super::overlap::check`]), a key template
+/// that would merge files or write outside the destination. Jobs check this when they are
+/// made, again when they run (a workspace may have changed), and dry runs too.
+pub async fn ends(
+    engine: &Engine,
     kind: JobKind,
-) -> Result<Source> {
-    plan::source(src, options, kind).await
+    source: &crate::workspace::Location,
+    destination: &crate::workspace::Location,
+    options: &super::JobOptions,
+) -> Result<Ends> {
+    if kind == JobKind::Move && options.follow_links {
+        return Err(Error::Invalid(
+            "a move does not follow symbolic links: deleting what it moved would delete what \
+             the links point to; copy with --follow-links, then remove the source"
+                .into(),
+        ));
+    }
+    let src = engine
+        .resolve_with(source, kind.source_links(options))
+        .await?;
+    let dst = engine.resolve(destination).await?;
+    let from = plan::source(&src, options, kind).await?;
+    if kind == JobKind::Move && crate::browse::is_filesystem_root(&src) {
+        return Err(Error::Invalid(
+            "refusing to move / (everything on this computer)".into(),
+        ));
+    }
+    super::overlap::check(
+        kind,
+        &src,
+        &from,
+        &dst,
+        (&source.display(), &destination.display()),
+    )?;
+    if let Some(template) = &options.upload.key_template {
+        plan::check_template(template, matches!(from, Source::Folder(_)))?;
+        plan::check_template_within(template, &dst.key)?;
+    }
+    Ok(Ends {
+        src,
+        dst,
+        source: from,
+    })
 }
 
 /// Refuses to run a job whose workspaces now resolve elsewhere than when it was made: a resume
@@ -350,18 +391,14 @@ pub struct DryRun {
 /// Plans without recording or sending anything: what a job would do, action by action. The
 /// same checks as a job's refuse first (overlap, key templates).
 pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
-    let src = engine
-        .resolve_with(&job.source, job.kind.source_links(&job.options))
-        .await?;
-    let dst = engine.resolve(&job.destination).await?;
-    let source = plan::source(&src, &job.options, job.kind).await?;
-    super::overlap::check(
+    let Ends { src, dst, source } = ends(
+        engine,
         job.kind,
-        &src,
-        &source,
-        &dst,
-        (&job.source.display(), &job.destination.display()),
-    )?;
+        &job.source,
+        &job.destination,
+        &job.options,
+    )
+    .await?;
     let progress = Arc::new(Accounting::default());
     let ctx = Ctx {
         src: &src,
