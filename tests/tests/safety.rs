@@ -702,3 +702,40 @@ fn follow_links_to_a_folder_holding_or_being_the_destination_is_refused() {
     );
     assert_eq!(read_tree(&home.join("dst")).len(), 0);
 }
+
+/// Found by the invariant suite on s3s-fs (seed 3838230056894034058): a sync comparing by
+/// checksum compared by time where the server's listing gives no ETag, and took a changed
+/// object of the same size for unchanged.
+#[test]
+fn a_checksum_sync_asks_the_object_when_the_listing_has_no_etag() {
+    let user = User::new();
+    let bucket = unique_bucket("sum");
+    let ws = user.add_s3(&ferry_tests::s3s(), &bucket);
+    let home = user.home.path();
+    write(&home.join("src/a.txt"), "abc");
+    let up = user.run(&["cp", "-r", s(&home.join("src")), &format!("{ws}:")]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    // Changed since, to the same size, and dated before the upload.
+    write(&home.join("src/a.txt"), "xyz");
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(home.join("src/a.txt"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let run = user.run(&[
+        "sync",
+        "--compare",
+        "checksum",
+        "--dry-run",
+        s(&home.join("src")),
+        &format!("{ws}:"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        run.stdout.contains("a.txt") && !run.stdout.contains("unchanged 1"),
+        "the changed bytes are seen: {}",
+        run.stdout
+    );
+}

@@ -75,7 +75,8 @@ pub fn etag_md5(meta: &ObjectMeta) -> Option<String> {
     md5_of_etag(meta.etag.as_deref()?)
 }
 
-/// The MD5 of an object when it can be had: an S3 single-part ETag, or a local file's content.
+/// The MD5 of an object when it can be had: an S3 single-part ETag (asked of the object when
+/// the listing gave none, as some servers' listings do not), or a local file's content.
 pub(super) async fn md5_of(
     backend: &dyn ferry_storage::Backend,
     meta: &ObjectMeta,
@@ -83,7 +84,12 @@ pub(super) async fn md5_of(
     if let Some(md5) = etag_md5(meta) {
         return Some(md5);
     }
-    let path = backend.local_path(&meta.key)?;
+    let Some(path) = backend.local_path(&meta.key) else {
+        if meta.etag.is_some() {
+            return None;
+        }
+        return etag_md5(&backend.stat(&meta.key).await.ok()?);
+    };
     tokio::task::spawn_blocking(move || {
         use std::io::Read;
         let mut file = std::fs::File::open(path).ok()?;
