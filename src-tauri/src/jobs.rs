@@ -191,20 +191,19 @@ fn status_of(state: JobState) -> JobStatus {
     }
 }
 
+/// What a job is about: the last part of its key, else of its folder (a job records a local
+/// place as the folder it is rooted at plus a key below it) or the workspace's name.
 fn name_of(place: &EnginePlace) -> String {
+    let name = place.key.name();
+    if !name.is_empty() {
+        return name.to_string();
+    }
     match &place.place {
         ferry_engine::workspace::Place::Local(path) => path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string()),
-        ferry_engine::workspace::Place::Workspace(ws) => {
-            let name = place.key.name();
-            if name.is_empty() {
-                ws.clone()
-            } else {
-                name.to_string()
-            }
-        }
+        ferry_engine::workspace::Place::Workspace(ws) => ws.clone(),
     }
 }
 

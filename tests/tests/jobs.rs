@@ -405,3 +405,29 @@ async fn names_one_on_a_folding_destination_are_refused_before_anything_moves() 
         "only the file without a twin was copied"
     );
 }
+
+/// Found by the load test in CI: two `ferry` commands opening a new journal at once both added
+/// the same column ("duplicate column name: pins"), or one was told "database is locked" while
+/// the other switched the file to WAL, and failed.
+#[test]
+fn many_processes_opening_a_new_journal_at_once_all_succeed() {
+    use ferry_engine::transfer::journal::Journal;
+    for round in 0..20 {
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join("data").join("journal.sqlite");
+        let start = Arc::new(std::sync::Barrier::new(8));
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Journal::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().unwrap();
+            assert!(opened.is_ok(), "round {round}: {opened:?}");
+        }
+    }
+}

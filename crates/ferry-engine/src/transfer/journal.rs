@@ -248,6 +248,49 @@ fn parse_json<T: for<'de> Deserialize<'de>>(text: &str) -> rusqlite::Result<T> {
     })
 }
 
+/// Switches the journal to WAL. SQLite answers "database is locked" at once, without calling
+/// the busy handler, when another connection is switching the same new file; so wait here, as
+/// long as the busy timeout would.
+fn use_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) => return Err(db(e)),
+        }
+    }
+}
+
+/// Creates the tables, or brings a journal written by an older Ferry up to date. One write
+/// transaction, taken before the first read: two Ferry processes opening a new journal at once
+/// would otherwise both add the same column, or one would find its read out of date (SQLite
+/// answers "database is locked" at once then, without waiting).
+fn create_tables(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    tx.execute_batch(SCHEMA).map_err(db)?;
+    for (table, column, kind) in ADDED_COLUMNS {
+        let has: bool = tx
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+            ))
+            .and_then(|mut q| q.exists([column]))
+            .map_err(db)?;
+        if !has {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+                .map_err(db)?;
+        }
+    }
+    tx.commit().map_err(db)
+}
+
 impl Journal {
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent() {
@@ -255,26 +298,15 @@ impl Journal {
                 .map_err(|e| Error::Journal(format!("could not create {}: {e}", dir.display())))?;
         }
         create_private(path)?;
-        let conn = Connection::open(path).map_err(db)?;
+        let mut conn = Connection::open(path).map_err(db)?;
         // First: switching to WAL takes a lock that another Ferry may be holding.
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
         // WAL + NORMAL: a committed row survives the process being killed.
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        use_wal(&conn)?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
-        for (table, column, kind) in ADDED_COLUMNS {
-            let has: bool = conn
-                .prepare(&format!(
-                    "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
-                ))
-                .and_then(|mut q| q.exists([column]))
-                .map_err(db)?;
-            if !has {
-                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))
-                    .map_err(db)?;
-            }
-        }
+        create_tables(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
