@@ -52,12 +52,14 @@ pub fn form_of(ws: &Workspace) -> WorkspaceForm {
             form.region = text(&s3.region);
             form.endpoint_url = text(&s3.endpoint_url);
             form.path_style = s3.path_style;
-            match &s3.credentials {
-                CredentialSource::Keychain => form.credentials = CredentialKind::Keychain,
-                CredentialSource::Aws { profile } => {
+            // A custom endpoint that names no source is offered the keychain: saving makes
+            // the source explicit, and nothing was sent before (NoCredentialSource).
+            match s3.credentials.effective(s3.endpoint_url.as_deref()) {
+                Some(CredentialSource::Aws { profile }) => {
                     form.credentials = CredentialKind::Aws;
-                    form.profile = text(profile);
+                    form.profile = text(&profile);
                 }
+                _ => form.credentials = CredentialKind::Keychain,
             }
             form.sse = s3.sse.map(|s| s.as_str().to_string()).unwrap_or_default();
             form.kms_key_id = text(&s3.kms_key_id);
@@ -153,6 +155,7 @@ fn problem(field: &str, message: &str) -> FieldProblem {
     FieldProblem {
         field: field.into(),
         message: message.into(),
+        warning: false,
     }
 }
 

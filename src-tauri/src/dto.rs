@@ -136,6 +136,8 @@ pub struct FieldProblem {
     /// `name`, `storage.bucket`, `storage.endpoint_url`…
     pub field: String,
     pub message: String,
+    /// Saving is allowed; the person should know (plain `http://` to another host…).
+    pub warning: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -306,6 +308,8 @@ pub enum PickKind {
     Folder,
     /// A folder to download into.
     Destination,
+    /// A local workspace's folder.
+    Workspace,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]

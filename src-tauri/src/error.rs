@@ -15,6 +15,9 @@ pub enum ErrorCode {
     Conflict,
     Unreachable,
     Failed,
+    /// A local path the person did not choose (file chooser, drop, or a confirmation drawn by
+    /// the app): the web view alone cannot name one.
+    NotGranted,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]

@@ -173,11 +173,30 @@ fn notify(app: &AppHandle, view: &JobView) {
         .notification()
         .builder()
         .title("Ferry")
-        .body(format!("{} {outcome}", view.title))
+        .body(format!("{} {outcome}", notification_text(&view.title)))
         .show()
     {
         tracing::debug!("no desktop notification: {e}");
     }
+}
+
+/// A name as a notification body may carry it: notification servers read a little markup
+/// (`<b>`, `<a href>`, `<img>`) in the body, and a file name is plain text. Control characters
+/// become spaces.
+fn notification_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn status_of(state: JobState) -> JobStatus {
@@ -341,4 +360,19 @@ fn rest_view(engine: &Engine, summary: &JobSummary) -> JobView {
             .collect();
     }
     view
+}
+
+#[cfg(test)]
+mod tests {
+    use super::notification_text;
+
+    #[test]
+    fn names_reach_notifications_as_text_not_markup() {
+        assert_eq!(notification_text("report.pdf"), "report.pdf");
+        assert_eq!(
+            notification_text("<a href=\"https://evil.example\">click</a>&<img src=x>"),
+            "&lt;a href=&quot;https://evil.example&quot;&gt;click&lt;/a&gt;&amp;&lt;img src=x&gt;"
+        );
+        assert_eq!(notification_text("a\nb\x1bc"), "a b c");
+    }
 }

@@ -2,6 +2,7 @@
 //! ferry-engine; the engine decides.
 
 pub mod commands;
+mod consent;
 mod convert;
 pub mod dto;
 pub mod error;
@@ -89,7 +90,7 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
                 window
                     .state::<AppState>()
                     .grants
-                    .grant(paths.iter().cloned());
+                    .grant_drop(paths.iter().cloned());
             }
         })
         .setup(move |app| {
@@ -108,7 +109,9 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| ferry_engine::logs::LogWriter)
+        // Colours only for a person at a terminal: a log file or a pipe gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let secrets: Arc<dyn SecretStore> = Arc::new(Keychain);
     let state = AppState::new(

@@ -4,6 +4,7 @@ Needs the environment `scripts/test` provides: a display (scripts/with-display),
 Secret Service (scripts/with-keychain) and the S3 test servers (scripts/with-test-servers).
 """
 
+import functools
 import json
 import os
 import shutil
@@ -25,6 +26,12 @@ from selenium.webdriver.remote.remote_connection import RemoteConnection
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "debug" / "ferry-desktop"
+
+
+@functools.cache
+def has_seams() -> bool:
+    """Whether APP was built with the test seams (what users run never is)."""
+    return b"FERRY_TEST_PICK_" in APP.read_bytes()
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
@@ -103,6 +110,9 @@ class App:
         self.home = home
         self.pick_files = pick_files or home.upload
         self.pick_folder = home.picks
+        self.pick_workspace = home.local
+        # What the native confirmation answers ("ok" or "cancel"): WebDriver cannot press it.
+        self.confirm = "cancel"
         self.sessions = []
 
     def start(self):
@@ -126,7 +136,12 @@ class App:
             return self._start_once()
 
     def _start_once(self):
-        assert APP.exists(), f"{APP} is missing; build with `cargo build --workspace` first"
+        assert APP.exists(), (
+            f"{APP} is missing; build with `cargo build --workspace --features ferry-desktop/test-seams` first"
+        )
+        assert has_seams(), (
+            f"{APP} has no test seams; build with `--features ferry-desktop/test-seams`"
+        )
         home = self.home
         port = free_port()
         native = free_port()
@@ -139,6 +154,8 @@ class App:
             FERRY_TEST_PICK_FILES=str(self.pick_files),
             FERRY_TEST_PICK_FOLDER=str(self.pick_folder),
             FERRY_TEST_PICK_DESTINATION=str(home.downloads),
+            FERRY_TEST_PICK_WORKSPACE=str(self.pick_workspace),
+            FERRY_TEST_SEAM_CONFIRM=self.confirm,
             XDG_CONFIG_HOME=str(home.root / "xdg-config"),
             XDG_CACHE_HOME=str(home.root / "xdg-cache"),
         )

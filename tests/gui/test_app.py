@@ -67,7 +67,7 @@ def report(test, **counts):
     path = os.environ.get("FERRY_RELIABILITY_REPORT")
     if path:
         line = {"test": test, "failed": False, "faults": 0, "jobs": 0, "files_verified": 0,
-                "bytes_lost": 0, "secrets_found": 0, "panics": 0, **counts}
+                "bytes_lost": 0, "secrets_found": 0, "grant_escapes": 0, "panics": 0, **counts}
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(line) + "\n")
 

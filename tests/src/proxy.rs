@@ -20,6 +20,8 @@ pub struct Seen {
     pub refused: bool,
     /// Whether the proxy broke or altered the exchange (any action but `Forward`).
     pub fault: bool,
+    /// The request's `Authorization` header (which names the access key id that signed it).
+    pub authorization: Option<String>,
 }
 
 /// What to do with the n-th request (counting from 1).
@@ -170,6 +172,7 @@ async fn serve(
                 Action::SlowDown | Action::InternalError | Action::Stall | Action::Reset
             ),
             fault: action.is_fault(),
+            authorization: header(&head, "authorization"),
         });
         let response = match action {
             Action::SlowDown => error_answer(SLOW_DOWN),

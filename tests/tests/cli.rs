@@ -673,3 +673,322 @@ fn upload_options_gzip_templates_and_metadata() {
     assert_eq!(meta["metadata"]["team"], "ops");
     assert_eq!(meta["cache_control"], "no-cache");
 }
+
+// ---- the trust boundary: where keys go, what is printed ----------------------------------------
+
+/// Points workspace `id` at `endpoint` by editing settings.json, as a person (or another program)
+/// may, without going through Ferry.
+fn set_endpoint_by_hand(user: &User, id: &str, endpoint: &str) {
+    let path = user.config.path().join("settings.json");
+    let mut settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ws = settings["workspaces"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|w| w["id"] == id)
+        .unwrap();
+    ws["storage"]["endpoint_url"] = endpoint.into();
+    std::fs::write(&path, serde_json::to_string_pretty(&settings).unwrap()).unwrap();
+}
+
+/// Requests the proxy saw that were signed with `key_id`.
+fn signed_with(proxy: &ferry_tests::proxy::Proxy, key_id: &str) -> usize {
+    proxy
+        .seen()
+        .iter()
+        .filter(|s| {
+            s.authorization
+                .as_deref()
+                .is_some_and(|a| a.contains(key_id))
+        })
+        .count()
+}
+
+/// Keys belong to the endpoint and bucket they were entered for. A workspace re-pointed by hand
+/// in settings.json is refused before any request; re-pointed with `workspace edit`, it loses its
+/// keys. Neither sends the old key id (let alone a signature made with the secret) to the new
+/// host, which here records every request.
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_are_sent_only_to_the_endpoint_they_were_entered_for() {
+    use ferry_tests::proxy::{Action, Proxy};
+    let server = moto();
+    let user = User::new();
+    let bucket = unique_bucket("bound");
+    let id = user.add_s3(&server, &bucket);
+    let works = user.run(&["ls", &format!("{id}:")]);
+    assert_eq!(works.code, 0, "{}", works.output());
+    let elsewhere = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+
+    set_endpoint_by_hand(&user, &id, &elsewhere.url);
+    let refused = user.run(&["ls", &format!("{id}:")]);
+    assert_eq!(refused.code, 1, "{}", refused.output());
+    assert!(
+        refused.stderr.contains("were entered for") && refused.stderr.contains("secret set"),
+        "{}",
+        refused.stderr
+    );
+    let copy = user.run(&[
+        "cp",
+        "-r",
+        &format!("{id}:"),
+        user.home.path().join("got").to_str().unwrap(),
+    ]);
+    assert_ne!(copy.code, 0, "{}", copy.output());
+    assert_eq!(
+        signed_with(&elsewhere, &server.access_key_id),
+        0,
+        "{:?}",
+        elsewhere.seen()
+    );
+
+    // Back where they were entered, they work again; `workspace edit` to elsewhere removes them.
+    set_endpoint_by_hand(&user, &id, &server.endpoint);
+    assert_eq!(user.run(&["ls", &format!("{id}:")]).code, 0);
+    let edit = user.run(&["workspace", "edit", &id, "--endpoint", &elsewhere.url]);
+    assert_eq!(edit.code, 0, "{}", edit.output());
+    assert!(edit.stdout.contains("keys were removed"), "{}", edit.stdout);
+    let status = user.run(&["secret", "status", &id, "--json"]);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["is_set"], false, "{status}");
+    let none = user.run(&["ls", &format!("{id}:")]);
+    assert_ne!(none.code, 0, "{}", none.output());
+    assert_eq!(
+        signed_with(&elsewhere, &server.access_key_id),
+        0,
+        "{:?}",
+        elsewhere.seen()
+    );
+    // Keys entered for the new place are used there.
+    let secret = format!("{}\n{}\n", server.access_key_id, server.secret_access_key);
+    assert_eq!(user.run_stdin(&["secret", "set", &id], &secret).code, 0);
+    let now = user.run(&["ls", &format!("{id}:")]);
+    assert_eq!(now.code, 0, "{}", now.output());
+    assert!(signed_with(&elsewhere, &server.access_key_id) > 0);
+}
+
+/// A workspace on a custom endpoint that names no credentials sends none — not the AWS
+/// environment's keys, which belong to AWS — and says how to choose; the CLI warns on every run.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_custom_endpoint_without_a_credential_source_gets_no_aws_keys() {
+    use ferry_tests::proxy::{Action, Proxy};
+    let server = moto();
+    let user = User::new();
+    let recorder = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+    let bucket = unique_bucket("nocreds");
+    let settings = serde_json::json!({
+        "version": 1,
+        "workspaces": [{"id": "spaces", "name": "Spaces",
+            "storage": {"type": "s3", "bucket": bucket, "endpoint_url": recorder.url, "path_style": true}}],
+    });
+    std::fs::write(
+        user.config.path().join("settings.json"),
+        serde_json::to_string_pretty(&settings).unwrap(),
+    )
+    .unwrap();
+    let mut ls = user.command(&["ls", "spaces:"]);
+    ls.env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENTKEY01")
+        .env("AWS_SECRET_ACCESS_KEY", "environment-secret");
+    let run = user.run_with(ls, None);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains("names no credentials"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--keychain"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning:") && run.stderr.contains("none are sent"),
+        "settings.json is warned about: {}",
+        run.stderr
+    );
+    assert!(recorder.seen().is_empty(), "{:?}", recorder.seen());
+    let show = user.run(&["workspace", "show", "spaces"]);
+    assert!(show.stdout.contains("none named"), "{}", show.stdout);
+    // `workspace add` names the source itself.
+    let add = user.run(&[
+        "workspace",
+        "add",
+        "New",
+        "--bucket",
+        "some-bucket",
+        "--endpoint",
+        "https://s3.example.com",
+    ]);
+    assert_eq!(add.code, 0, "{}", add.output());
+    let written = std::fs::read_to_string(user.config.path().join("settings.json")).unwrap();
+    assert!(written.contains("\"keychain\""), "{written}");
+}
+
+/// Plain `http://` to another machine is allowed, and said, every time; to this machine it is
+/// the usual test setup and not worth a word. Metadata-service addresses are refused however
+/// they are spelled.
+#[test]
+fn endpoints_http_is_warned_about_and_metadata_addresses_refused() {
+    let user = User::new();
+    let add = |name: &str, endpoint: &str| {
+        user.run(&[
+            "workspace",
+            "add",
+            name,
+            "--bucket",
+            "some-bucket",
+            "--endpoint",
+            endpoint,
+            "--keychain",
+        ])
+    };
+    let plain = add("Plain", "http://storage.example.com:9000");
+    assert_eq!(plain.code, 0, "{}", plain.output());
+    let again = user.run(&["workspace", "list"]);
+    assert!(
+        again.stderr.contains("warning:") && again.stderr.contains("http://"),
+        "{}",
+        again.stderr
+    );
+    let user2 = User::new();
+    let local = user2.run(&[
+        "workspace",
+        "add",
+        "Here",
+        "--bucket",
+        "some-bucket",
+        "--endpoint",
+        "http://127.0.0.1:9000",
+        "--keychain",
+    ]);
+    assert_eq!(local.code, 0, "{}", local.output());
+    let quiet = user2.run(&["workspace", "list"]);
+    assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+    for (i, spelling) in [
+        "http://169.254.169.254",
+        "http://[::ffff:169.254.169.254]",
+        "http://[::ffff:a9fe:a9fe]/",
+        "http://2852039166",
+        "http://0xa9fea9fe",
+        "http://0251.0376.0251.0376",
+        "http://169.254.43518",
+        "http://[fd00:ec2::254]",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let run = add(&format!("Meta{i}"), spelling);
+        assert_eq!(run.code, 2, "{spelling}: {}", run.output());
+        assert!(
+            run.stderr.contains("metadata") || run.stderr.contains("link-local"),
+            "{spelling}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// A key holding control characters (legal in S3, written by another client) is listed with the
+/// rest of its folder, printed escaped (nothing reaches the terminal that could move the cursor
+/// or retitle it), and downloaded under its own name.
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_with_control_characters_are_listed_escaped_and_downloaded() {
+    let server = moto();
+    let user = User::new();
+    let bucket = unique_bucket("ctl");
+    let id = user.add_s3(&server, &bucket);
+    let client = ferry_tests::sdk_client(&server);
+    let odd = [
+        "bell\u{7}.txt",
+        "esc\u{1b}]0;pwned\u{7}.txt",
+        "x\u{1}y.txt",
+        "fine.txt",
+    ];
+    for key in odd {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(format!("dir/{key}"))
+            .body(aws_sdk_s3::primitives::ByteStream::from(
+                key.as_bytes().to_vec(),
+            ))
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut ls = user.command(&["ls", &format!("{id}:dir/")]);
+    ls.env("FERRY_LOG", "debug");
+    let ls = user.run_with(ls, None);
+    assert_eq!(ls.code, 0, "{}", ls.output());
+    for shown in [
+        "bell\\x07.txt",
+        "esc\\x1b]0;pwned\\x07.txt",
+        "x\\x01y.txt",
+        "fine.txt",
+    ] {
+        assert!(ls.stdout.contains(shown), "{shown} in {}", ls.stdout);
+    }
+    let raw = ls.output();
+    assert!(
+        !raw.contains('\u{1b}') && !raw.contains('\u{7}') && !raw.contains('\u{1}'),
+        "a control character reached the terminal (logs included): {raw:?}"
+    );
+    let into = user.home.path().join("got");
+    let cp = user.run(&["cp", "-r", &format!("{id}:dir/"), into.to_str().unwrap()]);
+    assert_eq!(cp.code, 0, "{}", cp.output());
+    for key in odd {
+        assert_eq!(
+            std::fs::read(into.join(key)).unwrap(),
+            key.as_bytes(),
+            "{key:?}"
+        );
+    }
+}
+
+/// A `credential_process` helper's error output can hold a token: it reaches no message and no
+/// journal entry, while the message still says what failed.
+#[test]
+fn a_credential_helpers_error_output_is_not_repeated() {
+    let server = moto();
+    let user = User::new();
+    let aws = user.home.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("config"),
+        "[profile helper]\ncredential_process = sh -c 'echo \"token=HELPERSECRET42\" >&2; exit 3'\n",
+    )
+    .unwrap();
+    let add = user.run(&[
+        "workspace",
+        "add",
+        "Helper",
+        "--id",
+        "helper",
+        "--bucket",
+        "helper-bucket",
+        "--endpoint",
+        &server.endpoint,
+        "--path-style",
+        "--profile",
+        "helper",
+    ]);
+    assert_eq!(add.code, 0, "{}", add.output());
+    let ls = user.run(&["ls", "helper:"]);
+    assert_ne!(ls.code, 0, "{}", ls.output());
+    assert!(ls.stderr.contains("credentials"), "{}", ls.stderr);
+    let file = user.home.path().join("a.txt");
+    std::fs::write(&file, b"a").unwrap();
+    let cp = user.run(&["cp", file.to_str().unwrap(), "helper:a.txt"]);
+    assert_ne!(cp.code, 0, "{}", cp.output());
+    let jobs = user.run(&["jobs", "list", "--json"]);
+    for (what, text) in [
+        ("ls", ls.output()),
+        ("cp", cp.output()),
+        ("jobs", jobs.output()),
+    ] {
+        assert!(!text.contains("HELPERSECRET42"), "{what}: {text}");
+    }
+    for file in ["journal.sqlite", "journal.sqlite-wal"] {
+        let bytes =
+            std::fs::read(user.home.path().join(".ferry-data").join(file)).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("HELPERSECRET42"),
+            "{file} holds the helper's output"
+        );
+    }
+}

@@ -13,6 +13,7 @@ fn stores_reads_and_deletes_a_secret() {
         access_key_id: "FERRYKEYCHAINTEST001".into(),
         secret_access_key: Sensitive::new("kc-secret/with+odd=chars".into()),
         session_token: Some(Sensitive::new("kc-session-token".into())),
+        bound_to: Some("https://aws/bucket".into()),
     };
     assert_eq!(Keychain.get(&id).unwrap(), None, "nothing stored yet");
     Keychain.set(&id, &secret).unwrap();
@@ -46,6 +47,7 @@ fn entries_are_per_workspace() {
         access_key_id: format!("KEY{s}"),
         secret_access_key: Sensitive::new(s.into()),
         session_token: None,
+        bound_to: None,
     };
     Keychain.set(&a, &secret("a")).unwrap();
     Keychain.set(&b, &secret("b")).unwrap();

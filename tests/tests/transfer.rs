@@ -1233,3 +1233,64 @@ async fn a_copy_in_parts_keeps_the_source_headers_and_metadata_on_moto() {
 async fn a_copy_in_parts_keeps_the_source_headers_and_metadata_on_s3s() {
     a_copy_in_parts_keeps_the_source_headers_and_metadata(s3s()).await;
 }
+
+/// A lost answer to CreateMultipartUpload leaves an upload Ferry never learned of, which it
+/// aborts; an upload of the same key that another client began before is not Ferry's and stays
+/// (S3 shows no metadata of an upload in progress: what was open before Ferry asked is not its).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stray_is_aborted_but_another_clients_upload_of_the_key_stays() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = moto();
+    let cut = Arc::new(AtomicBool::new(false));
+    let proxy = Proxy::start(&server.endpoint, move |_, method, target| {
+        if method == "POST" && target.contains("?uploads") && !cut.swap(true, Ordering::SeqCst) {
+            Action::CutAfter(0)
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let ThreeParts {
+        user,
+        bucket,
+        via,
+        src,
+        ..
+    } = three_parts(&server, &proxy, "stray", &[]);
+    let client = sdk_client(&server);
+    let theirs = client
+        .create_multipart_upload()
+        .bucket(&bucket)
+        .key("big.bin")
+        .send()
+        .await
+        .unwrap()
+        .upload_id
+        .unwrap();
+    let up = user.run(&["cp", src.to_str().unwrap(), &format!("{via}:big.bin")]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    let begun: Vec<String> = proxy.upload_ids().into_iter().map(|(_, id)| id).collect();
+    assert_eq!(
+        begun.len(),
+        2,
+        "the lost one and the one used: {:?}",
+        proxy.seen()
+    );
+    let open: Vec<String> = client
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap()
+        .uploads()
+        .iter()
+        .filter_map(|u| u.upload_id().map(str::to_string))
+        .collect();
+    assert_eq!(
+        open,
+        vec![theirs],
+        "Ferry's stray {} is aborted, theirs is not",
+        begun[0]
+    );
+}

@@ -35,7 +35,13 @@ test("the workspace form checks fields as they are typed, and presets fill the e
 
   await endpoint.fill("http://minio.lan:9000");
   await expect(editor.getByTestId("problem-storage.endpoint_url")).toHaveCount(0);
+  // Plain http to another machine is allowed, and said next to the field.
+  await expect(editor.getByTestId("warning-storage.endpoint_url")).toContainText(
+    "http:// is not encrypted",
+  );
   await expect(save).toBeEnabled();
+  await endpoint.fill("https://minio.lan:9000");
+  await expect(editor.getByTestId("warning-storage.endpoint_url")).toHaveCount(0);
 
   // What only the engine knows comes back from workspace_check and shows by its field.
   await editor.getByTestId("field-bucket").fill("Bad_Bucket");

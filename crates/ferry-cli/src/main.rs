@@ -21,7 +21,9 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| ferry_engine::logs::LogWriter)
+        // Colours only for a person at a terminal: a log file or a pipe gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -70,7 +72,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         );
     }
     for warning in engine.warnings() {
-        eprintln!("warning: {}: {warning}", engine.settings_path().display());
+        eprintln!(
+            "warning: {}: {}",
+            engine.settings_path().display(),
+            output::lines(&warning.to_string())
+        );
     }
     commands::dispatch(&mut engine, cli.command).await
 }

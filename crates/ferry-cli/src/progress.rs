@@ -1,5 +1,6 @@
 //! Progress bars for jobs, drawn from the engine's progress snapshots, only on a terminal.
 
+use crate::output;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,10 +43,16 @@ impl Bar {
                     let more = if snap.counting { "+ (counting)" } else { "" };
                     bar.set_message(format!(
                         "{}/{}{more} files {}",
-                        snap.files_done, snap.files_total, current
+                        snap.files_done,
+                        snap.files_total,
+                        output::plain(&current)
                     ));
                     for (item, message) in snap.errors.iter().skip(shown_errors) {
-                        bar.println(format!("failed: {item}: {message}"));
+                        bar.println(format!(
+                            "failed: {}: {}",
+                            output::plain(&item.to_string()),
+                            output::lines(&message.to_string())
+                        ));
                     }
                     shown_errors = snap.errors.len();
                     tokio::time::sleep(Duration::from_millis(100)).await;

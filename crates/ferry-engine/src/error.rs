@@ -54,6 +54,21 @@ pub enum Error {
     /// A job's workspace now points elsewhere than when the job was made.
     #[error("{message}")]
     Repointed { job: String, message: String },
+    /// The keychain's keys were entered for another endpoint or bucket than the workspace's.
+    #[error(
+        "the keys stored for workspace {workspace:?} were entered for {entered_for}, and it now points at {now}; Ferry will not send them there"
+    )]
+    KeysElsewhere {
+        workspace: String,
+        entered_for: String,
+        now: String,
+    },
+    /// A custom endpoint with no credential source named: the AWS chain's keys are not sent
+    /// to whatever server that is.
+    #[error(
+        "workspace {workspace:?} uses the endpoint {endpoint} but names no credentials; Ferry will not send your AWS credentials (environment, ~/.aws) to another service unasked"
+    )]
+    NoCredentialSource { workspace: String, endpoint: String },
 }
 
 impl Error {
@@ -63,9 +78,10 @@ impl Error {
             | Error::UnknownWorkspace { .. }
             | Error::Invalid(_)
             | Error::NoSecret { .. }
+            | Error::NoCredentialSource { .. }
             | Error::Overlap(_)
             | Error::Repointed { .. } => ErrorCode::Config,
-            Error::Secret(_) => ErrorCode::Credentials,
+            Error::Secret(_) | Error::KeysElsewhere { .. } => ErrorCode::Credentials,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Journal(_) => ErrorCode::Failed,
             Error::Storage(e) => match e.kind {
@@ -92,6 +108,13 @@ impl Error {
             Error::UnknownWorkspace { .. } => "`ferry workspace list` shows the workspaces.".into(),
             Error::NoSecret { workspace } => format!(
                 "Store them with `ferry secret set {workspace}`, or switch the workspace to an AWS profile."
+            ),
+            Error::KeysElsewhere { workspace, .. } => format!(
+                "If you trust where it points now, enter the keys again: `ferry secret set {workspace}`."
+            ),
+            Error::NoCredentialSource { workspace, .. } => format!(
+                "Say where its keys come from: `ferry workspace edit {workspace} --keychain` (then `ferry secret set {workspace}`), \
+                 or `--aws-chain` (or `--profile NAME`) to use your AWS credentials there on purpose."
             ),
             Error::Invalid(_) => "See `ferry --help`.".into(),
             Error::NotFound(_) => "`ferry ls` shows what is there.".into(),

@@ -3,6 +3,7 @@
 
 pub mod browse;
 pub mod error;
+pub mod logs;
 pub mod secrets;
 pub mod settings;
 pub mod transfer;
@@ -204,6 +205,12 @@ impl Engine {
             ws.id = unique_id(&ws.name, self.settings());
         }
         check_unambiguous(self.settings(), &ws, None)?;
+        if matches!(ws.storage, Storage::S3(_)) {
+            // Keys left under this id by a workspace removed by hand were entered for that one.
+            if let Err(e) = self.secrets.delete(&ws.id) {
+                tracing::debug!(workspace = %ws.id, error = %e, "no earlier keys to clear");
+            }
+        }
         let added = ws.clone();
         self.update(|s| {
             if make_default || s.default_workspace.is_none() {
@@ -216,7 +223,9 @@ impl Engine {
     }
 
     /// Replaces the workspace with `ws.id`, keeping fields Ferry does not know (`extra`).
-    pub fn replace_workspace(&mut self, mut ws: Workspace) -> Result<Workspace> {
+    /// Keys stored for it are removed when it now points at another endpoint or bucket than
+    /// they were entered for (they would not be sent there): [`Replaced::keys_removed`].
+    pub fn replace_workspace(&mut self, mut ws: Workspace) -> Result<Replaced> {
         let old = self.workspace(&ws.id)?.clone();
         if ws.id != old.id {
             return Err(Error::UnknownWorkspace {
@@ -228,6 +237,15 @@ impl Engine {
         if ws.extra.is_empty() {
             ws.extra = old.extra.clone();
         }
+        let bound = |storage: &Storage| match storage {
+            Storage::S3(s3) => Some(secrets::binding(s3.endpoint_url.as_deref(), &s3.bucket)),
+            Storage::Local(_) => None,
+        };
+        // Removed before the workspace points elsewhere: should removing fail, nothing changes,
+        // and keys never sit beside a place they were not entered for.
+        let keys_removed = matches!(old.storage, Storage::S3(_))
+            && bound(&old.storage) != bound(&ws.storage)
+            && self.secrets.delete(&ws.id)?;
         let saved = ws.clone();
         self.update(|s| {
             if let Some(slot) = s.workspaces.iter_mut().find(|w| w.id == ws.id) {
@@ -235,7 +253,10 @@ impl Engine {
             }
             Ok(())
         })?;
-        Ok(saved)
+        Ok(Replaced {
+            workspace: saved,
+            keys_removed,
+        })
     }
 
     /// Removes a workspace and its keychain entry. Files in it are not touched.
@@ -378,7 +399,10 @@ impl Engine {
                     ws.id
                 )));
             }
-            Storage::S3(s3) if s3.credentials != CredentialSource::Keychain => {
+            Storage::S3(s3)
+                if s3.credentials.effective(s3.endpoint_url.as_deref())
+                    != Some(CredentialSource::Keychain) =>
+            {
                 return Err(Error::Invalid(format!(
                     "workspace {:?} takes its credentials from the AWS chain, so keys stored here would not be used; \
                      switch it with `ferry workspace edit {} --keychain` first",
@@ -387,6 +411,15 @@ impl Engine {
             }
             Storage::S3(_) => {}
         }
+        let Storage::S3(s3) = &ws.storage else {
+            unreachable!("local workspaces were refused above")
+        };
+        // Bound to where they are entered for: saving the workspace with another endpoint or
+        // bucket removes them, and they are never sent anywhere else.
+        let secret = S3Secret {
+            bound_to: Some(secrets::binding(s3.endpoint_url.as_deref(), &s3.bucket)),
+            ..secret
+        };
         let id = ws.id.clone();
         let secrets = self.secrets.clone();
         blocking(move || secrets.set(&id, &secret)).await
@@ -410,12 +443,14 @@ impl Engine {
         let Storage::S3(s3) = &ws.storage else {
             return Ok(status);
         };
-        match &s3.credentials {
-            CredentialSource::Aws { profile } => {
+        match s3.credentials.effective(s3.endpoint_url.as_deref()) {
+            // A custom endpoint with no source named: nothing is sent (see NoCredentialSource).
+            None | Some(CredentialSource::Unset) => {}
+            Some(CredentialSource::Aws { profile }) => {
                 status.source = "aws";
-                status.profile = profile.clone();
+                status.profile = profile;
             }
-            CredentialSource::Keychain => {
+            Some(CredentialSource::Keychain) => {
                 status.source = "keychain";
                 let secrets = self.secrets.clone();
                 let id = ws.id.clone();
@@ -426,6 +461,15 @@ impl Engine {
         }
         Ok(status)
     }
+}
+
+/// A workspace as saved by [`Engine::replace_workspace`].
+#[derive(Debug, Clone)]
+pub struct Replaced {
+    pub workspace: Workspace,
+    /// Keys were stored for it and entered for another endpoint or bucket: they were removed,
+    /// and must be entered again for where it points now.
+    pub keys_removed: bool,
 }
 
 /// Workspaces are found by id or name, so neither may match another workspace's id or name.

@@ -18,6 +18,62 @@ pub struct S3Secret {
     pub access_key_id: String,
     pub secret_access_key: Sensitive<String>,
     pub session_token: Option<Sensitive<String>>,
+    /// Where these keys may be sent: the endpoint and bucket they were entered for (see
+    /// [`binding`]). `None` for keys an older Ferry stored; the engine binds them at first use.
+    pub bound_to: Option<String>,
+}
+
+impl S3Secret {
+    /// Keys to be stored, not yet bound (the engine binds them to the workspace they are for).
+    pub fn new(access_key_id: String, secret_access_key: String) -> Self {
+        Self {
+            access_key_id,
+            secret_access_key: Sensitive::new(secret_access_key),
+            session_token: None,
+            bound_to: None,
+        }
+    }
+}
+
+/// The place keys are bound to: scheme, server and bucket. AWS's own S3 service hosts (the global
+/// one and each region's, with no bucket name in the host and no path) are one server; any other
+/// host, a bucket-named AWS host (`evil.s3.amazonaws.com`) or an endpoint with a path is itself:
+/// another party, or another bucket, with its own owner and policy.
+pub fn binding(endpoint: Option<&str>, bucket: &str) -> String {
+    let Some(raw) = endpoint.map(str::trim).filter(|e| !e.is_empty()) else {
+        return format!("https://aws/{bucket}");
+    };
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let Ok(url) = url::Url::parse(&with_scheme) else {
+        return format!("{}/{bucket}", raw.to_lowercase());
+    };
+    let scheme = url.scheme().to_ascii_lowercase();
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_lowercase();
+    let path = url.path().trim_end_matches('/');
+    let first = host.split('.').next().unwrap_or_default();
+    let aws_service = (first == "s3" || first.starts_with("s3-"))
+        && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"))
+        && path.is_empty()
+        && url.port().is_none();
+    let server = if aws_service {
+        if host.ends_with(".cn") {
+            "aws-cn".to_string()
+        } else {
+            "aws".to_string()
+        }
+    } else {
+        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        format!("{host}{port}{path}")
+    };
+    format!("{scheme}://{server}/{bucket}")
 }
 
 impl fmt::Debug for S3Secret {
@@ -26,6 +82,7 @@ impl fmt::Debug for S3Secret {
             .field("access_key_id", &mask(&self.access_key_id))
             .field("secret_access_key", &self.secret_access_key)
             .field("session_token", &self.session_token)
+            .field("bound_to", &self.bound_to)
             .finish()
     }
 }
@@ -48,6 +105,8 @@ struct Stored {
     secret_access_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     session_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bound_to: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +198,7 @@ impl SecretStore for Keychain {
             access_key_id: stored.access_key_id,
             secret_access_key: Sensitive::new(stored.secret_access_key),
             session_token: stored.session_token.map(Sensitive::new),
+            bound_to: stored.bound_to,
         }))
     }
 
@@ -147,6 +207,7 @@ impl SecretStore for Keychain {
             access_key_id: secret.access_key_id.clone(),
             secret_access_key: secret.secret_access_key.expose().clone(),
             session_token: secret.session_token.as_ref().map(|t| t.expose().clone()),
+            bound_to: secret.bound_to.clone(),
         };
         let raw = serde_json::to_string(&stored).map_err(|e| SecretError::Failed {
             cause: e.to_string(),
@@ -203,6 +264,7 @@ mod tests {
             access_key_id: "AKIAfakeferrykey3456".into(),
             secret_access_key: Sensitive::new("very-secret-value".into()),
             session_token: Some(Sensitive::new("token-value".into())),
+            bound_to: None,
         };
         let shown = format!("{secret:?}");
         assert!(
@@ -214,5 +276,39 @@ mod tests {
             "the key id is masked: {shown}"
         );
         assert!(shown.contains("AKIA…3456"), "{shown}");
+    }
+
+    #[test]
+    fn keys_are_bound_to_scheme_server_and_bucket() {
+        let aws = binding(None, "b");
+        assert_eq!(
+            aws,
+            binding(Some("https://s3.eu-west-1.amazonaws.com"), "b")
+        );
+        assert_eq!(
+            binding(Some("https://minio.example.com:9000"), "b"),
+            binding(Some("HTTPS://Minio.Example.com:9000/"), "b")
+        );
+        assert_eq!(
+            aws,
+            binding(Some("https://s3-eu-west-1.amazonaws.com/"), "b")
+        );
+        for elsewhere in [
+            binding(None, "other"),
+            binding(Some("https://evil.example.com"), "b"),
+            binding(Some("http://s3.amazonaws.com"), "b"),
+            binding(Some("https://minio.example.com:9001"), "b"),
+            // Another bucket on AWS, named in the host or the path: its owner's policy rules.
+            binding(Some("https://evilbucket.s3.amazonaws.com"), "b"),
+            binding(Some("https://s3.amazonaws.com/evilbucket"), "b"),
+            binding(Some("https://s3.eu-west-1.amazonaws.com:8443"), "b"),
+            binding(Some("https://minio.example.com:9000/other"), "b"),
+        ] {
+            assert_ne!(aws, elsewhere);
+            assert_ne!(
+                binding(Some("https://minio.example.com:9000"), "b"),
+                elsewhere
+            );
+        }
     }
 }

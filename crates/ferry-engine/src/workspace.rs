@@ -54,14 +54,37 @@ pub fn s3_credentials(
     s3: &S3Storage,
     secrets: &dyn SecretStore,
 ) -> Result<S3Credentials> {
-    match &s3.credentials {
-        CredentialSource::Aws { profile } => Ok(S3Credentials::AwsChain {
-            profile: profile.clone(),
-        }),
+    let source = s3
+        .credentials
+        .effective(s3.endpoint_url.as_deref())
+        .ok_or_else(|| Error::NoCredentialSource {
+            workspace: workspace.id.clone(),
+            endpoint: s3.endpoint_url.clone().unwrap_or_default(),
+        })?;
+    match source {
+        CredentialSource::Aws { profile } => Ok(S3Credentials::AwsChain { profile }),
+        CredentialSource::Unset => unreachable!("effective() never answers Unset"),
         CredentialSource::Keychain => {
-            let secret = secrets.get(&workspace.id)?.ok_or_else(|| Error::NoSecret {
+            let mut secret = secrets.get(&workspace.id)?.ok_or_else(|| Error::NoSecret {
                 workspace: workspace.id.clone(),
             })?;
+            let here = crate::secrets::binding(s3.endpoint_url.as_deref(), &s3.bucket);
+            match &secret.bound_to {
+                Some(there) if *there != here => {
+                    return Err(Error::KeysElsewhere {
+                        workspace: workspace.id.clone(),
+                        entered_for: there.clone(),
+                        now: here,
+                    });
+                }
+                Some(_) => {}
+                // Stored by an older Ferry: bound to where they are used first. (Saving a
+                // workspace with another endpoint or bucket clears them, so this is it.)
+                None => {
+                    secret.bound_to = Some(here);
+                    secrets.set(&workspace.id, &secret)?;
+                }
+            }
             Ok(S3Credentials::Static {
                 access_key_id: secret.access_key_id,
                 secret_access_key: secret.secret_access_key,

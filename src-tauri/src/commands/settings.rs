@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use ferry_engine::Engine;
-use ferry_engine::secrets::{S3Secret, SecretError, SecretStore};
+use ferry_engine::secrets::{S3Secret, SecretError, SecretStore, binding};
 use ferry_engine::settings::{Storage, TransferPrefs, Workspace};
-use ferry_storage::Sensitive;
-use tauri::State;
+use tauri::{AppHandle, State};
 
+use crate::consent;
 use crate::convert::{describe, form_of, prefs_of, prefs_to, provider_of, workspace_of};
 use crate::dto::{
     CheckView, ConnectionView, FieldProblem, SecretInput, SettingsView, WorkspaceForm,
@@ -92,13 +92,18 @@ fn draft(engine: &Engine, form: &WorkspaceForm) -> Result<Workspace, Vec<FieldPr
     let mut problems: Vec<FieldProblem> =
         ferry_engine::settings::check_workspace(engine.settings(), &ws)
             .into_iter()
-            .map(|(field, message)| FieldProblem { field, message })
+            .map(|(field, message)| FieldProblem {
+                field,
+                message,
+                warning: false,
+            })
             .collect();
     let except = (!form.id.is_empty()).then_some(form.id.as_str());
     if let Err(e) = ferry_engine::check_unambiguous(engine.settings(), &ws, except) {
         problems.push(FieldProblem {
             field: "name".into(),
             message: e.to_string(),
+            warning: false,
         });
     }
     if problems.is_empty() {
@@ -120,7 +125,8 @@ fn rejected(problems: Vec<FieldProblem>) -> IpcError {
     )
 }
 
-/// Problems with a form as it stands, for inline validation. Nothing is saved.
+/// Problems with a form as it stands, for inline validation, then what saving allows but the
+/// person should know (`warning`). Nothing is saved.
 #[tauri::command]
 #[specta::specta]
 pub async fn workspace_check(
@@ -128,7 +134,17 @@ pub async fn workspace_check(
     form: WorkspaceForm,
 ) -> IpcResult<Vec<FieldProblem>> {
     let engine = state.engine()?;
-    Ok(draft(&engine, &form).err().unwrap_or_default())
+    Ok(match draft(&engine, &form) {
+        Err(problems) => problems,
+        Ok(ws) => ferry_engine::settings::workspace_warnings(&ws)
+            .into_iter()
+            .map(|(field, message)| FieldProblem {
+                field,
+                message,
+                warning: true,
+            })
+            .collect(),
+    })
 }
 
 fn secret_of(input: &SecretInput) -> IpcResult<S3Secret> {
@@ -138,17 +154,17 @@ fn secret_of(input: &SecretInput) -> IpcResult<S3Secret> {
             "enter both the access key id and the secret access key",
         ));
     }
-    Ok(S3Secret {
-        access_key_id: id.to_string(),
-        secret_access_key: Sensitive::new(input.secret_access_key.clone()),
-        session_token: None,
-    })
+    Ok(S3Secret::new(
+        id.to_string(),
+        input.secret_access_key.clone(),
+    ))
 }
 
 /// Adds (empty id) or replaces a workspace; `secret`, when given, goes to the keychain only.
 #[tauri::command]
 #[specta::specta]
 pub async fn workspace_save(
+    app: AppHandle,
     state: State<'_, AppState>,
     form: WorkspaceForm,
     secret: Option<SecretInput>,
@@ -157,13 +173,21 @@ pub async fn workspace_save(
     let engine = state.engine()?;
     let ws = draft(&engine, &form).map_err(rejected)?;
     let is_new = form.id.is_empty();
+    let (ws, taken) = consent::allowed(Some(&app), &state, &engine, ws).await?;
     let saved = state.change(|engine| {
         if is_new {
             engine.add_workspace(ws, false)
         } else {
-            engine.replace_workspace(ws)
+            engine.replace_workspace(ws).map(|r| r.workspace)
         }
-    })?;
+    });
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(e) => {
+            state.grants.give_back(taken);
+            return Err(e);
+        }
+    };
     let engine = state.engine()?;
     if let Some(secret) = secret {
         engine.set_secret(&saved.id, secret).await.map_err(|e| {
@@ -244,11 +268,13 @@ impl SecretStore for DraftSecrets {
             _ => self.keychain.get(workspace_id),
         }
     }
-    fn set(&self, workspace_id: &str, secret: &S3Secret) -> Result<(), SecretError> {
-        self.keychain.set(workspace_id, secret)
+    /// A test stores nothing: typed keys are kept only by Save, and keys an older Ferry stored
+    /// unbound are not bound to a draft.
+    fn set(&self, _: &str, _: &S3Secret) -> Result<(), SecretError> {
+        Ok(())
     }
-    fn delete(&self, workspace_id: &str) -> Result<bool, SecretError> {
-        self.keychain.delete(workspace_id)
+    fn delete(&self, _: &str) -> Result<bool, SecretError> {
+        Ok(false)
     }
 }
 
@@ -263,13 +289,15 @@ pub async fn workspace_test(
     let secret = secret.as_ref().map(secret_of).transpose()?;
     let engine = state.engine()?;
     let ws = draft(&engine, &form).map_err(rejected)?;
-    let endpoint = |w: &Workspace| match &w.storage {
-        Storage::S3(s3) => s3.endpoint_url.clone(),
+    // A test lists and writes a probe file: only where a save could point, and never asking.
+    let (ws, _) = consent::allowed(None, &state, &engine, ws).await?;
+    let bound = |w: &Workspace| match &w.storage {
+        Storage::S3(s3) => Some(binding(s3.endpoint_url.as_deref(), &s3.bucket)),
         _ => None,
     };
     let keychain_allowed = engine
         .workspace(&ws.id)
-        .is_ok_and(|saved| saved.id == ws.id && endpoint(saved) == endpoint(&ws));
+        .is_ok_and(|saved| saved.id == ws.id && bound(saved) == bound(&ws));
     let secrets = Arc::new(DraftSecrets {
         id: ws.id.clone(),
         secret,

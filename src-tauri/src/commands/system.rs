@@ -9,6 +9,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::dto::{AppInfo, PickKind};
 use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::grants::Purpose;
 use crate::state::AppState;
 
 #[tauri::command]
@@ -25,20 +26,59 @@ pub async fn app_info(state: State<'_, AppState>) -> IpcResult<AppInfo> {
     })
 }
 
-/// What a test put in place of the native dialog: WebDriver cannot drive GTK's file chooser.
-/// Debug builds only: in a release build no environment variable can choose files.
-#[cfg(not(debug_assertions))]
+/// Without the test build's seam no environment variable can choose files.
+#[cfg(not(feature = "test-seams"))]
 fn test_seam(_: PickKind) -> Option<Vec<String>> {
     None
 }
 
+/// Without the test build's seam no environment variable can answer a confirmation.
+#[cfg(not(feature = "test-seams"))]
+fn confirm_seam() -> Option<bool> {
+    None
+}
+
+/// The test build's answer to a confirmation (`ok` or `cancel`): WebDriver cannot press a
+/// GTK dialog's buttons.
+#[cfg(feature = "test-seams")]
+fn confirm_seam() -> Option<bool> {
+    match std::env::var("FERRY_TEST_SEAM_CONFIRM").ok()?.as_str() {
+        "ok" => Some(true),
+        "cancel" => Some(false),
+        _ => None,
+    }
+}
+
+/// Asks the person in a native dialog the app draws (the web view can neither draw nor answer
+/// it); true when they pressed `ok_label`.
+pub async fn confirm(app: &AppHandle, title: &str, message: String, ok_label: &str) -> bool {
+    use tauri_plugin_dialog::{MessageDialogButtons, MessageDialogKind};
+    if let Some(answer) = confirm_seam() {
+        return answer;
+    }
+    let dialog = app
+        .dialog()
+        .message(message)
+        .title(title)
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom(
+            ok_label.to_string(),
+            "Cancel".to_string(),
+        ));
+    tauri::async_runtime::spawn_blocking(move || dialog.blocking_show())
+        .await
+        .unwrap_or(false)
+}
+
 /// What a test put in place of the native dialog: WebDriver cannot drive GTK's file chooser.
-#[cfg(debug_assertions)]
+/// Compiled only with the `test-seams` feature (`scripts/test`), never into what users run.
+#[cfg(feature = "test-seams")]
 fn test_seam(kind: PickKind) -> Option<Vec<String>> {
     let var = match kind {
         PickKind::Files => "FERRY_TEST_PICK_FILES",
         PickKind::Folder => "FERRY_TEST_PICK_FOLDER",
         PickKind::Destination => "FERRY_TEST_PICK_DESTINATION",
+        PickKind::Workspace => "FERRY_TEST_PICK_WORKSPACE",
     };
     let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
     Some(value.lines().map(str::to_string).collect())
@@ -52,8 +92,13 @@ pub async fn pick(
     state: State<'_, AppState>,
     kind: PickKind,
 ) -> IpcResult<Vec<String>> {
+    let purpose = match kind {
+        PickKind::Files | PickKind::Folder => Purpose::Read,
+        PickKind::Destination => Purpose::Write,
+        PickKind::Workspace => Purpose::Workspace,
+    };
     if let Some(paths) = test_seam(kind) {
-        state.grants.grant(paths.iter().map(PathBuf::from));
+        state.grants.grant(purpose, paths.iter().map(PathBuf::from));
         return Ok(paths);
     }
     let picked = tauri::async_runtime::spawn_blocking(move || {
@@ -79,6 +124,12 @@ pub async fn pick(
                 .and_then(to_path)
                 .into_iter()
                 .collect(),
+            PickKind::Workspace => dialog
+                .set_title("Folder for the workspace")
+                .blocking_pick_folder()
+                .and_then(to_path)
+                .into_iter()
+                .collect(),
         };
         paths
     })
@@ -90,7 +141,7 @@ pub async fn pick(
             "",
         )
     })?;
-    state.grants.grant(picked.iter().cloned());
+    state.grants.grant(purpose, picked.iter().cloned());
     Ok(picked
         .into_iter()
         .map(|p| p.to_string_lossy().into_owned())

@@ -12,6 +12,7 @@ use crate::commands::browse::location;
 use crate::convert::conflict_to;
 use crate::dto::{JobView, Place, TransferKind, TransferRequest};
 use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::grants::Purpose;
 use crate::jobs;
 use crate::state::AppState;
 
@@ -28,7 +29,8 @@ pub async fn jobs_watch(
     state.jobs.views(&engine)
 }
 
-/// A source as the engine sees it, its name, and whether it is a folder.
+/// A source as the engine sees it, its name, and whether it is a folder. A local source (outside
+/// workspaces) is the path it was granted as, links resolved.
 fn source_of(state: &AppState, place: &Place) -> IpcResult<(Location, String, bool)> {
     match &place.workspace {
         Some(ws) => {
@@ -50,19 +52,20 @@ fn source_of(state: &AppState, place: &Place) -> IpcResult<(Location, String, bo
             Ok((location(ws, &place.path), name, key.is_folder()))
         }
         None => {
-            let path = PathBuf::from(&place.path);
-            state.grants.check(&path)?;
-            let meta = std::fs::symlink_metadata(&path).map_err(|e| {
+            let asked = PathBuf::from(&place.path);
+            let path = state.grants.check(&asked, Purpose::Read)?;
+            let meta = std::fs::metadata(&path).map_err(|e| {
                 IpcError::new(
                     ErrorCode::NotFound,
                     format!("cannot read {}: {e}", path.display()),
                     "Check that the file still exists and that you may read it.",
                 )
             })?;
-            let name = path
+            // Named as chosen (a chosen link keeps its own name).
+            let name = asked
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
-                .ok_or_else(|| IpcError::invalid(format!("{} has no name", path.display())))?;
+                .ok_or_else(|| IpcError::invalid(format!("{} has no name", asked.display())))?;
             Ok((
                 Location {
                     place: EnginePlace::Local(path),
@@ -93,10 +96,12 @@ fn destination_of(
             Ok(location(ws, &path))
         }
         None => {
-            let dir = PathBuf::from(&folder.path);
-            state.grants.check(&dir)?;
+            let path =
+                state
+                    .grants
+                    .check_inside(&PathBuf::from(&folder.path), name, Purpose::Write)?;
             Ok(Location {
-                place: EnginePlace::Local(dir.join(name)),
+                place: EnginePlace::Local(path),
                 key: ObjectKey::root(),
             })
         }
@@ -115,8 +120,9 @@ pub async fn transfer_conflicts(
     let folder = match &request.destination.workspace {
         Some(ws) => location(ws, &request.destination.path),
         None => {
-            let dir = PathBuf::from(&request.destination.path);
-            state.grants.check(&dir)?;
+            let dir = state
+                .grants
+                .check(&PathBuf::from(&request.destination.path), Purpose::Write)?;
             Location {
                 place: EnginePlace::Local(dir),
                 key: ObjectKey::root(),
@@ -156,6 +162,17 @@ pub async fn transfer_start(
     };
     let mut planned = Vec::new();
     for source in &request.sources {
+        // A chosen file was granted to be read, not deleted.
+        if kind == JobKind::Move && source.workspace.is_none() {
+            return Err(IpcError::new(
+                ErrorCode::NotGranted,
+                format!(
+                    "{} can be uploaded, not moved: it is not in a workspace",
+                    source.path
+                ),
+                "Copy it, or add a local workspace for its folder and move it from there.",
+            ));
+        }
         let (from, name, is_folder) = source_of(&state, source)?;
         let to = destination_of(&state, &request.destination, &name, is_folder)?;
         if from == to {
@@ -167,8 +184,28 @@ pub async fn transfer_start(
     // leaves the others unstarted rather than half the drop done.
     let mut ids = Vec::new();
     // Copies follow links when the settings say so; a move never does (it would delete what
-    // they point to): it moves a link as a link.
-    let follow_links = kind == JobKind::Copy && engine.settings().transfer.follow_links;
+    // they point to): it moves a link as a link. Nor does an upload of chosen files: a link in a
+    // chosen folder would lead past what was chosen (it is skipped, with a notice).
+    let chosen = |l: &Location| matches!(l.place, EnginePlace::Local(_));
+    let follow_links = kind == JobKind::Copy
+        && engine.settings().transfer.follow_links
+        && !planned.iter().any(|(from, _, _)| chosen(from));
+    let used = |l: &Location| match &l.place {
+        EnginePlace::Local(path) => Some(path.clone()),
+        EnginePlace::Workspace(_) => None,
+    };
+    let read: Vec<PathBuf> = planned.iter().filter_map(|(f, _, _)| used(f)).collect();
+    let written: Vec<PathBuf> = planned.iter().filter_map(|(_, t, _)| used(t)).collect();
+    // The grants serve these jobs (which keep their places in the journal, to resume) and end;
+    // taken before the jobs are made, so that two requests cannot both use one.
+    let taken_read = state.grants.take(&read, Purpose::Read)?;
+    let taken_written = match state.grants.take(&written, Purpose::Write) {
+        Ok(taken) => taken,
+        Err(e) => {
+            state.grants.give_back(taken_read);
+            return Err(e);
+        }
+    };
     for (from, to, is_folder) in planned {
         let options = JobOptions {
             recursive: is_folder,
@@ -179,6 +216,8 @@ pub async fn transfer_start(
         match engine.create_job(kind, &from, &to, &options).await {
             Ok(id) => ids.push(id),
             Err(e) => {
+                state.grants.give_back(taken_read);
+                state.grants.give_back(taken_written);
                 let journal = engine.journal()?;
                 for id in &ids {
                     let _ = journal.remove_job(id);

@@ -12,7 +12,7 @@ use ferry_engine::secrets::{MemoryStore, S3Secret};
 use ferry_engine::settings::Workspace;
 use ferry_engine::transfer::{Accounting, JobControl, JobKind, run_job};
 use ferry_engine::workspace::{Links, Location, Place};
-use ferry_storage::{BackendExt, Entry, NameFolding, ObjectKey, S3Backend, Sensitive};
+use ferry_storage::{BackendExt, Entry, NameFolding, ObjectKey, S3Backend};
 use ferry_tests::{Server, unique_bucket};
 use proptest::prelude::*;
 
@@ -118,11 +118,10 @@ async fn engine(server: &Server, world: &World, fold: bool) -> (Engine, tempfile
         engine
             .set_secret(
                 id,
-                S3Secret {
-                    access_key_id: server.access_key_id.clone(),
-                    secret_access_key: Sensitive::new(server.secret_access_key.clone()),
-                    session_token: None,
-                },
+                S3Secret::new(
+                    server.access_key_id.clone(),
+                    server.secret_access_key.clone(),
+                ),
             )
             .await
             .unwrap();

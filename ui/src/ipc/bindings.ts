@@ -18,7 +18,10 @@ export const commands = {
 	windowTitle: (title: string) => typedError<null, IpcError>(__TAURI_INVOKE("window_title", { title })),
 	/**  The workspaces, preferences and any problem with settings.json. */
 	settingsGet: () => typedError<SettingsView_Serialize, IpcError>(__TAURI_INVOKE("settings_get")),
-	/**  Problems with a form as it stands, for inline validation. Nothing is saved. */
+	/**
+	 *  Problems with a form as it stands, for inline validation, then what saving allows but the
+	 *  person should know (`warning`). Nothing is saved.
+	 */
 	workspaceCheck: (form: WorkspaceForm) => typedError<FieldProblem[], IpcError>(__TAURI_INVOKE("workspace_check", { form })),
 	/**  Adds (empty id) or replaces a workspace; `secret`, when given, goes to the keychain only. */
 	workspaceSave: (form: WorkspaceForm, secret: SecretInput | null) => typedError<WorkspaceView, IpcError>(__TAURI_INVOKE("workspace_save", { form, secret })),
@@ -161,12 +164,19 @@ export type EntryView_Serialize = {
  *  What kind of failure, for the UI to branch on (never on message text). Mirrors
  *  [`ferry_engine::ErrorCode`].
  */
-export type ErrorCode = "config" | "credentials" | "auth" | "not_found" | "conflict" | "unreachable" | "failed";
+export type ErrorCode = "config" | "credentials" | "auth" | "not_found" | "conflict" | "unreachable" | "failed" | 
+/**
+ *  A local path the person did not choose (file chooser, drop, or a confirmation drawn by
+ *  the app): the web view alone cannot name one.
+ */
+"not_granted";
 
 export type FieldProblem = {
 	/**  `name`, `storage.bucket`, `storage.endpoint_url`… */
 	field: string,
 	message: string,
+	/**  Saving is allowed; the person should know (plain `http://` to another host…). */
+	warning: boolean,
 };
 
 export type IpcError = {
@@ -294,7 +304,9 @@ export type MetaPair = {
 
 export type PickKind = "files" | "folder" | 
 /**  A folder to download into. */
-"destination";
+"destination" | 
+/**  A local workspace's folder. */
+"workspace";
 
 /**  A place: a workspace and a path in it, or (no workspace) an absolute path on this computer. */
 export type Place = Place_Serialize | Place_Deserialize;

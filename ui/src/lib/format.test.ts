@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { extension, formatBytes, formatEta, formatSpeed } from "./format";
+import { extension, formatBytes, formatEta, formatSpeed, shownName } from "./format";
 
 describe("format", () => {
   it("formats sizes", () => {
@@ -21,5 +21,12 @@ describe("format", () => {
     expect(extension("a.tar.GZ")).toBe("GZ");
     expect(extension(".bashrc")).toBe("");
     expect(extension("README")).toBe("");
+  });
+  it("shows control characters and direction overrides in names as escapes", () => {
+    expect(shownName("report.pdf")).toBe("report.pdf");
+    expect(shownName("café ünï.txt")).toBe("café ünï.txt");
+    expect(shownName("a\u0001b\u001b[2J.txt")).toBe("a\\x01b\\x1b[2J.txt");
+    expect(shownName("evil\u202efdp.exe")).toBe("evil\\u{202e}fdp.exe");
+    expect(shownName("line\nbreak")).toBe("line\\x0abreak");
   });
 });

@@ -49,3 +49,15 @@ export function extension(name: string): string {
   const dot = name.lastIndexOf(".");
   return dot > 0 ? name.slice(dot + 1).toUpperCase() : "";
 }
+
+/** A name as shown: control characters (legal in S3 keys, invisible or disruptive on screen) and
+ * bidirectional overrides (which reorder what follows: `evil‮fdp.exe`) as visible escapes. */
+export function shownName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x80
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u{${code.toString(16)}}`;
+  });
+}

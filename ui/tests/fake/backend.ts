@@ -275,7 +275,7 @@ export class Fake {
   check(f: WorkspaceForm): FieldProblem[] {
     const problems: FieldProblem[] = [];
     const push = (field: string, message: string | null) => {
-      if (message) problems.push({ field, message });
+      if (message) problems.push({ field, message, warning: false });
     };
     if (f.kind === "local") {
       if (!f.base_path.trim()) push("storage.base_path", "choose a folder");
@@ -469,12 +469,19 @@ export class Fake {
         return this.ok(null);
       case "pick":
         return this.ok(
-          a.kind === "destination" ? ["/home/me/Downloads"] : ["/home/me/Desktop/picked.txt"],
+          a.kind === "destination"
+            ? ["/home/me/Downloads"]
+            : a.kind === "files"
+              ? ["/home/me/Desktop/picked.txt"]
+              : ["/home/me/Documents"],
         );
       case "settings_get":
         return this.ok(this.settings());
-      case "workspace_check":
-        return this.ok(this.check(a.form as WorkspaceForm));
+      case "workspace_check": {
+        const form = a.form as WorkspaceForm;
+        const problems = this.check(form);
+        return this.ok(problems.length > 0 ? problems : warningsOf(form));
+      }
       case "workspace_save": {
         const secret = this.secretOf(a.secret);
         const f = structuredClone(a.form as WorkspaceForm);
@@ -807,4 +814,25 @@ export function installFake(): Fake {
     { shouldMockEvents: true },
   );
   return fake;
+}
+
+/** settings::workspace_warnings: what saving allows but the editor says (plain http elsewhere). */
+function warningsOf(f: WorkspaceForm): FieldProblem[] {
+  if (f.kind !== "s3") return [];
+  try {
+    const url = new URL(f.endpoint_url.trim());
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const loopback = host === "localhost" || host.startsWith("127.") || host === "::1";
+    if (url.protocol === "http:" && !loopback)
+      return [
+        {
+          field: "storage.endpoint_url",
+          message: `http:// is not encrypted: requests to ${host} and the files in them can be read and changed by anyone on the way; use https:// unless you trust every network in between`,
+          warning: true,
+        },
+      ];
+  } catch {
+    // Not a URL: check() has said so.
+  }
+  return [];
 }

@@ -40,19 +40,22 @@ pub async fn ls(
         }
         for entry in page.entries {
             match entry {
-                Entry::Folder { key } => println!("{:>10}  {:19}  {}", "DIR", "", key),
+                Entry::Folder { key } => {
+                    println!("{:>10}  {:19}  {}", "DIR", "", output::plain(key.as_str()))
+                }
                 Entry::Object(meta) => match &meta.link_target {
                     Some(target) => println!(
-                        "{:>10}  {:19}  {} -> {target}",
+                        "{:>10}  {:19}  {} -> {}",
                         "LINK",
                         output::time(meta.last_modified),
-                        meta.key
+                        output::plain(meta.key.as_str()),
+                        output::plain(target)
                     ),
                     None => println!(
                         "{:>10}  {:19}  {}",
                         output::size(meta.size),
                         output::time(meta.last_modified),
-                        meta.key
+                        output::plain(meta.key.as_str())
                     ),
                 },
             }
@@ -76,7 +79,7 @@ pub async fn stat(engine: &Engine, location: &str, json: bool) -> Result<ExitCod
         output::json(&meta);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("key:            {}", meta.key);
+    println!("key:            {}", output::plain(meta.key.as_str()));
     println!(
         "size:           {} ({} bytes)",
         output::size(meta.size),
@@ -84,7 +87,7 @@ pub async fn stat(engine: &Engine, location: &str, json: bool) -> Result<ExitCod
     );
     println!("modified:       {}", output::time(meta.last_modified));
     if let Some(target) = &meta.link_target {
-        println!("link to:        {target}");
+        println!("link to:        {}", output::plain(target));
     }
     let optional = [
         ("etag", &meta.etag),
@@ -95,11 +98,11 @@ pub async fn stat(engine: &Engine, location: &str, json: bool) -> Result<ExitCod
     ];
     for (label, value) in optional {
         if let Some(value) = value {
-            println!("{:16}{value}", format!("{label}:"));
+            println!("{:16}{}", format!("{label}:"), output::plain(value));
         }
     }
     for (k, v) in &meta.metadata {
-        println!("meta {k}: {v}");
+        println!("meta {}: {}", output::plain(k), output::plain(v));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -128,7 +131,11 @@ pub async fn rm(
     let report = browse::remove(&at, recursive, all).await?;
     println!("deleted {} object(s)", report.deleted);
     for (key, message) in &report.failed {
-        eprintln!("failed: {key}: {message}");
+        eprintln!(
+            "failed: {}: {}",
+            output::plain(&key.to_string()),
+            output::lines(message)
+        );
     }
     Ok(if report.failed.is_empty() {
         ExitCode::SUCCESS

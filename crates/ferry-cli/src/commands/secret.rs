@@ -106,5 +106,6 @@ fn read_secret(access_key_id: Option<String>) -> Result<S3Secret, Error> {
         access_key_id: key_id,
         secret_access_key: Sensitive::new(secret),
         session_token: (!token.is_empty()).then(|| Sensitive::new(token)),
+        bound_to: None,
     })
 }

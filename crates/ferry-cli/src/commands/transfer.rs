@@ -131,8 +131,11 @@ async fn dry_run(
             .map(|n| format!(": {n}"))
             .unwrap_or_default();
         println!(
-            "{:9} {from}{}{size}{note}",
-            action.action, action.destination
+            "{:9} {}{}{size}{}",
+            action.action,
+            output::plain(&from),
+            output::plain(&action.destination),
+            output::plain(&note)
         );
     }
     print_plan(&plan.summary);
@@ -276,8 +279,8 @@ fn print_report(report: &JobReport, json: bool) {
     for item in report.skipped.iter().take(SHOWN) {
         eprintln!(
             "skipped: {}: {}",
-            item.source_key,
-            item.note.as_deref().unwrap_or("skipped")
+            output::plain(&item.source_key),
+            output::lines(item.note.as_deref().unwrap_or("skipped"))
         );
     }
     if report.skipped.len() > SHOWN {
@@ -289,12 +292,12 @@ fn print_report(report: &JobReport, json: bool) {
     for item in &report.failures {
         eprintln!(
             "failed: {}: {}",
-            if item.source_key.is_empty() {
+            output::plain(if item.source_key.is_empty() {
                 &item.dest_key
             } else {
                 &item.source_key
-            },
-            item.error.as_deref().unwrap_or("unknown error")
+            }),
+            output::lines(item.error.as_deref().unwrap_or("unknown error"))
         );
     }
     match report.state {
@@ -343,8 +346,8 @@ pub async fn jobs(engine: &Engine, cmd: Option<JobsCmd>) -> Result<ExitCode, Err
                         j.tally.done + j.tally.skipped,
                         j.tally.done + j.tally.skipped + j.tally.failed + j.tally.pending,
                         j.tally.failed,
-                        j.job.source.display(),
-                        j.job.destination.display()
+                        output::plain(&j.job.source.display().to_string()),
+                        output::plain(&j.job.destination.display().to_string())
                     );
                     if j.kept_uploads > 0 {
                         println!(

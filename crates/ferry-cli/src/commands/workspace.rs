@@ -74,13 +74,17 @@ fn show(engine: &Engine, name: &str, json: bool) -> Result<ExitCode, Error> {
                     .as_deref()
                     .unwrap_or(ferry_engine::workspace::DEFAULT_REGION)
             );
-            let creds = match &s3.credentials {
-                CredentialSource::Keychain => {
+            let creds = match s3.credentials.effective(s3.endpoint_url.as_deref()) {
+                Some(CredentialSource::Keychain) => {
                     "OS keychain (`ferry secret status` tells whether set)".to_string()
                 }
-                CredentialSource::Aws { profile } => format!(
+                Some(CredentialSource::Aws { profile }) => format!(
                     "AWS chain, profile {}",
                     profile.as_deref().unwrap_or("default")
+                ),
+                None | Some(CredentialSource::Unset) => format!(
+                    "none named, so none are sent to this endpoint (`ferry workspace edit {} --keychain` or `--aws-chain`)",
+                    ws.id
                 ),
             };
             println!("credentials: {creds}");
@@ -129,6 +133,7 @@ fn add(engine: &mut Engine, args: AddArgs) -> Result<ExitCode, Error> {
     };
     let added = engine.add_workspace(ws, args.default)?;
     println!("added workspace {} ({})", added.id, describe(&added));
+    warn_about(&added);
     if let Storage::S3(s3) = &added.storage
         && s3.credentials == CredentialSource::Keychain
     {
@@ -138,6 +143,13 @@ fn add(engine: &mut Engine, args: AddArgs) -> Result<ExitCode, Error> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the workspace allows that is worth knowing now (later runs repeat it while it holds).
+fn warn_about(ws: &Workspace) {
+    for (field, message) in ferry_engine::settings::workspace_warnings(ws) {
+        eprintln!("warning: {field}: {}", crate::output::lines(&message));
+    }
 }
 
 fn absolute(path: &std::path::Path) -> Result<std::path::PathBuf, Error> {
@@ -205,13 +217,10 @@ fn apply_s3(s3: &mut S3Storage, a: &S3Args) {
 }
 
 fn edit(engine: &mut Engine, args: EditArgs) -> Result<ExitCode, Error> {
-    let id = engine.workspace(&args.workspace)?.id.clone();
-    engine.update(|settings| {
-        let ws = settings
-            .workspaces
-            .iter_mut()
-            .find(|w| w.id == id)
-            .ok_or_else(|| Error::Invalid(format!("workspace {id:?} disappeared")))?;
+    let mut ws = engine.workspace(&args.workspace)?.clone();
+    let id = ws.id.clone();
+    {
+        let ws = &mut ws;
         if let Some(name) = &args.name {
             ws.name = name.clone();
         }
@@ -238,14 +247,22 @@ fn edit(engine: &mut Engine, args: EditArgs) -> Result<ExitCode, Error> {
                 apply_s3(s3, &args.s3);
             }
         }
-        let edited = ws.clone();
-        ferry_engine::check_unambiguous(settings, &edited, Some(&id))?;
-        if args.default {
+    }
+    let replaced = engine.replace_workspace(ws)?;
+    if args.default {
+        engine.update(|settings| {
             settings.default_workspace = Some(id.clone());
-        }
-        Ok(())
-    })?;
+            Ok(())
+        })?;
+    }
     println!("updated workspace {id}");
+    warn_about(&replaced.workspace);
+    if replaced.keys_removed {
+        println!(
+            "its keys were removed from the keychain: they were entered for the endpoint and bucket it used before, \
+             and are not sent anywhere else; enter them for the new one with `ferry secret set {id}`"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

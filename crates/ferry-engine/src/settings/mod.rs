@@ -14,7 +14,10 @@ pub use model::{
     Settings, Sse, Storage, TransferPrefs, Workspace, json_schema,
 };
 pub use parse::{Parsed, Problem, parse};
-pub use validate::{check_bucket, check_endpoint, check_id, check_region, check_workspace};
+pub use validate::{
+    check_bucket, check_endpoint, check_id, check_region, check_workspace, endpoint_warning,
+    workspace_warnings,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {

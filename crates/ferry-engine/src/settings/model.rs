@@ -81,7 +81,9 @@ pub struct S3Storage {
     /// `https://endpoint/bucket/key` instead of `https://bucket.endpoint/key`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub path_style: bool,
-    #[serde(default)]
+    /// Unset: the AWS chain on AWS itself (the seed's minimal form); refused on any other
+    /// endpoint, where the AWS chain's keys would go to another service.
+    #[serde(default, skip_serializing_if = "CredentialSource::is_unset")]
     pub credentials: CredentialSource,
     /// Server-side encryption for uploads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,7 +122,7 @@ pub enum Checksums {
 }
 
 /// Where an S3 workspace's credentials come from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "source", rename_all = "lowercase", deny_unknown_fields)]
 pub enum CredentialSource {
     /// The OS keychain, under service `ferry` and the workspace id.
@@ -130,12 +132,27 @@ pub enum CredentialSource {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         profile: Option<String>,
     },
+    /// Not named in settings.json (never written: the field is left out). The seed's minimal
+    /// form names no credentials and relies on the AWS CLI's.
+    #[default]
+    #[serde(skip)]
+    #[schemars(skip)]
+    Unset,
 }
 
-impl Default for CredentialSource {
-    /// The seed's minimal form names no credentials and relies on the AWS CLI's.
-    fn default() -> Self {
-        CredentialSource::Aws { profile: None }
+impl CredentialSource {
+    pub fn is_unset(&self) -> bool {
+        matches!(self, CredentialSource::Unset)
+    }
+
+    /// The source in effect for a workspace on `endpoint` (None: AWS itself): an unset source
+    /// is the AWS chain on AWS, and nothing elsewhere.
+    pub fn effective(&self, endpoint: Option<&str>) -> Option<CredentialSource> {
+        match (self, endpoint) {
+            (CredentialSource::Unset, None) => Some(CredentialSource::Aws { profile: None }),
+            (CredentialSource::Unset, Some(_)) => None,
+            (source, _) => Some(source.clone()),
+        }
     }
 }
 

@@ -191,7 +191,17 @@ pub fn parse(text: &str) -> Parsed {
                 .collect(),
         );
     }
-    let warnings = unknown_fields(&settings, &indices)
+    let mut warnings = unknown_fields(&settings, &indices);
+    for (ws, i) in settings.workspaces.iter().zip(&indices) {
+        for (field, message) in validate::workspace_warnings(ws) {
+            let mut path = JsonPath::default().key("workspaces").index(*i);
+            for part in field.split('.') {
+                path = path.key(part);
+            }
+            warnings.push((path, message));
+        }
+    }
+    let warnings = warnings
         .iter()
         .map(|(path, msg)| locator.problem(path, msg.clone()))
         .collect();

@@ -150,6 +150,29 @@ pub fn check_endpoint(endpoint: &str, field: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Why an endpoint that is allowed is still risky: `http://` to anything but this machine sends
+/// every request and file unencrypted, readable and changeable on the way.
+pub fn endpoint_warning(endpoint: &str) -> Option<String> {
+    let url = url::Url::parse(endpoint).ok()?;
+    if url.scheme() != "http" {
+        return None;
+    }
+    let loopback = match url.host()? {
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    };
+    (!loopback).then(|| {
+        format!(
+            "http:// is not encrypted: requests to {} and the files in them can be read and changed by anyone on the way; use https:// unless you trust every network in between",
+            url.host_str().unwrap_or_default()
+        )
+    })
+}
+
 /// `endpoint` with anything before an `@` in its authority masked: error messages must not
 /// repeat a secret someone pasted into a URL.
 fn without_userinfo(endpoint: &str) -> String {
@@ -166,17 +189,12 @@ fn without_userinfo(endpoint: &str) -> String {
 
 /// Cloud instance-metadata services and link-local addresses: a settings file (or a pasted
 /// URL) pointing there would turn Ferry into a way to read a machine's own credentials.
+/// The URL parser reads every IPv4 spelling (decimal `2852039166`, hex `0xa9fea9fe`, octal,
+/// short forms) as the address it means; names are checked again when they are resolved.
 fn metadata_service(host: &url::Host<&str>) -> Option<&'static str> {
     match host {
-        url::Host::Ipv4(ip) if ip.is_link_local() => {
-            Some("a link-local address (169.254.0.0/16: cloud instance metadata)")
-        }
-        url::Host::Ipv6(ip) if (ip.segments()[0] & 0xffc0) == 0xfe80 => {
-            Some("a link-local IPv6 address (fe80::/10)")
-        }
-        url::Host::Ipv6(ip) if ip.segments()[..3] == [0xfd00, 0x0ec2, 0] => {
-            Some("the AWS instance metadata service (fd00:ec2::254)")
-        }
+        url::Host::Ipv4(ip) => ferry_storage::s3::forbidden_address((*ip).into()),
+        url::Host::Ipv6(ip) => ferry_storage::s3::forbidden_address((*ip).into()),
         url::Host::Domain(name)
             if name.eq_ignore_ascii_case("metadata.google.internal")
                 || name.eq_ignore_ascii_case("metadata") =>
@@ -320,6 +338,39 @@ fn check_transfer(t: &TransferPrefs, found: &mut Found) {
     range("silence_timeout_secs", t.silence_timeout_secs, 1, 3600);
 }
 
+/// What is allowed in a workspace but worth saying: `(field, message)`, fields as in
+/// [`check_workspace`]. Shown by the CLI on every run and by the editor next to the field.
+pub fn workspace_warnings(ws: &super::model::Workspace) -> Vec<(String, String)> {
+    let Storage::S3(s3) = &ws.storage else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let Some(endpoint) = &s3.endpoint_url else {
+        return found;
+    };
+    if let Some(warning) = endpoint_warning(endpoint) {
+        found.push(("storage.endpoint_url".to_string(), warning));
+    }
+    let host = url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| endpoint.clone());
+    match &s3.credentials {
+        CredentialSource::Unset => found.push((
+            "storage.credentials".to_string(),
+            format!(
+                "names no credentials, so none are sent to {host}; add \"credentials\": {{\"source\": \"keychain\"}} (or \"aws\")"
+            ),
+        )),
+        CredentialSource::Aws { .. } => found.push((
+            "storage.credentials".to_string(),
+            format!("your AWS credentials (environment, ~/.aws) are sent to {host}, which is not AWS"),
+        )),
+        CredentialSource::Keychain => {}
+    }
+    found
+}
+
 /// Problems with one workspace as it would be saved into `settings` (replacing the workspace
 /// with the same id, or added): `(field, message)` with fields such as `storage.bucket`, so a
 /// form can show them next to its inputs before anything is written.
@@ -386,6 +437,13 @@ mod tests {
             "http://[fd00:ec2::254]",
             "http://[fe80::1]:9000",
             "http://metadata.google.internal",
+            "http://2852039166",
+            "http://0xa9fea9fe",
+            "http://0251.0376.0251.0376",
+            "http://169.254.43518",
+            "http://[::ffff:169.254.169.254]",
+            "http://[::ffff:a9fe:a9fe]:80",
+            "http://[64:ff9b::a9fe:a9fe]",
         ] {
             let err = check_endpoint(metadata, "endpoint_url").unwrap_err();
             assert!(
@@ -394,6 +452,23 @@ mod tests {
             );
         }
         assert!(check_endpoint("http://169.255.0.1:9000", "e").is_ok());
+        for plain in [
+            "http://minio.lan:9000",
+            "http://10.0.0.5",
+            "http://[2001:db8::1]",
+        ] {
+            let warning = endpoint_warning(plain).unwrap_or_default();
+            assert!(warning.contains("not encrypted"), "{plain}: {warning}");
+        }
+        for fine in [
+            "https://minio.lan:9000",
+            "http://127.0.0.1:9000",
+            "http://localhost:9000",
+            "http://[::1]:9000",
+            "http://s3.localhost",
+        ] {
+            assert_eq!(endpoint_warning(fine), None, "{fine}");
+        }
         for leaky in [
             "https://FAKEKEY:s3cr3tpass@host:notaport",
             "https://FAKEKEY:s3cr3tpass@",

@@ -146,6 +146,7 @@ impl S3Config {
             }
         };
         builder = builder
+            .http_client(super::guard::http_client())
             .region(Region::new(self.region.clone()))
             .force_path_style(self.path_style)
             .retry_config(RetryConfig::standard().with_max_attempts(3))

@@ -20,8 +20,16 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     // The full context (with Debug output) classifies; people read only the Display chain.
-    let chain = DisplayErrorContext(&err).to_string();
-    let shown = display_chain(&err);
+    // Neither carries what a credential_process helper printed (see `without_helper_output`).
+    let chain = without_helper_output(&DisplayErrorContext(&err).to_string());
+    let shown = without_helper_output(&display_chain(&err));
+    if chain.contains(HELPER_OUTPUT_WITHHELD) {
+        // The SDK's error holds the helper's words: it is not kept as the source.
+        return StorageError::new(
+            ErrorKind::NoCredentials,
+            format!("no AWS credentials could be loaded: {shown}"),
+        );
+    }
     match &err {
         SdkError::ServiceError(service) => {
             let raw = service.raw();
@@ -83,6 +91,18 @@ where
 
 /// Each error's message down the `source()` chain, without the Debug dumps
 /// `DisplayErrorContext` appends (which carry raw responses and internal type names).
+const HELPER_OUTPUT_WITHHELD: &str = "(what it printed is not shown: a credential helper's \
+     error output may hold secrets; run the helper yourself to read it)";
+
+/// `text` without what a `credential_process` helper wrote to stderr, which the SDK quotes after
+/// `Stderr:` and which may hold a token or key: it never enters a message, a log or the journal.
+fn without_helper_output(text: &str) -> String {
+    match text.find("Stderr:") {
+        Some(at) => format!("{}{HELPER_OUTPUT_WITHHELD}", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 fn display_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
@@ -97,6 +117,12 @@ fn display_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn unreachable_message(chain: &str, shown: &str, ctx: &Context<'_>) -> (ErrorKind, String) {
+    if chain.contains(super::guard::REFUSED) {
+        return (
+            ErrorKind::InvalidRequest,
+            format!("refused to connect to {}: {shown}", ctx.endpoint),
+        );
+    }
     let lower = chain.to_lowercase();
     let cause = if lower.contains("dns error") || lower.contains("failed to lookup address") {
         "the host name could not be resolved (DNS)"
@@ -367,6 +393,25 @@ mod tests {
         assert_eq!(
             shown,
             "response error: end of file before message length reached"
+        );
+    }
+}
+
+#[cfg(test)]
+mod helper_output_tests {
+    use super::*;
+
+    #[test]
+    fn a_credential_helpers_error_output_is_withheld() {
+        let sdk = "failed to load credentials: Error retrieving credentials: external process exited with code exit status: 1. Stderr: token=hunter2-SECRET\nmore";
+        let cut = without_helper_output(sdk);
+        assert!(!cut.contains("hunter2"), "{cut}");
+        assert!(!cut.contains("more"), "{cut}");
+        assert!(cut.starts_with("failed to load credentials: Error retrieving credentials: external process exited with code exit status: 1. "), "{cut}");
+        assert!(cut.contains(HELPER_OUTPUT_WITHHELD));
+        assert_eq!(
+            without_helper_output("connection refused"),
+            "connection refused"
         );
     }
 }

@@ -1,5 +1,7 @@
 //! ListObjectsV2 as a stream of pages: one request per page, never the whole bucket in memory.
 
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::types::EncodingType;
 use futures::stream::{self, BoxStream, StreamExt};
 
 use super::{S3Backend, timestamp};
@@ -13,6 +15,8 @@ struct Cursor {
     options: ListOptions,
     token: Option<String>,
     seen: SeenTokens,
+    /// Asking for URL-encoded keys: a page was unreadable without (see [`Cursor::next_page`]).
+    encoded: bool,
 }
 
 /// The continuation tokens a listing was given. One given twice would keep Ferry listing
@@ -52,6 +56,7 @@ pub(super) fn list(
         options,
         token: None,
         seen: SeenTokens::default(),
+        encoded: false,
     };
     stream::unfold(Some(cursor), |state| async move {
         let mut cursor = state?;
@@ -67,28 +72,48 @@ pub(super) fn list(
 }
 
 impl Cursor {
+    /// One page. Keys are asked for as they are; a key holding a character XML 1.0 cannot carry
+    /// (a control character, legal in S3) makes that answer unreadable, and then this page and
+    /// the rest are asked for with `encoding-type=url` and decoded. Not asked for from the start:
+    /// some servers (s3s-fs 0.14) claim to apply it without doing so, which would corrupt keys
+    /// holding `+` or `%`. Such a server cannot list such a key either way.
     async fn next_page(&mut self) -> Result<(ListPage, bool)> {
         let b = &self.backend;
         let full_prefix = b.full_key(&self.prefix);
         let used = self.token.take();
-        // No delimiter at all for recursive listings: some servers treat `delimiter=` as one.
-        // `encoding-type=url` is not requested: some servers (s3s-fs 0.14) claim to apply it
-        // without doing so, which would corrupt keys holding `+` or `%`.
-        let out = b
-            .client()
-            .list_objects_v2()
-            .bucket(b.bucket())
-            .prefix(&full_prefix)
-            .set_delimiter((!self.options.recursive).then(|| "/".to_string()))
-            .set_max_keys(self.options.page_size.map(|n| n.clamp(1, 1000) as i32))
-            .set_continuation_token(used.clone())
-            .send()
-            .await
-            .map_err(|e| b.fail("list", e))?;
+        let ask = |encoded: bool| {
+            // No delimiter at all for recursive listings: some servers treat `delimiter=` as one.
+            b.client()
+                .list_objects_v2()
+                .bucket(b.bucket())
+                .prefix(&full_prefix)
+                .set_delimiter((!self.options.recursive).then(|| "/".to_string()))
+                .set_max_keys(self.options.page_size.map(|n| n.clamp(1, 1000) as i32))
+                .set_continuation_token(used.clone())
+                .set_encoding_type(encoded.then_some(EncodingType::Url))
+                .send()
+        };
+        let out = match ask(self.encoded).await {
+            Err(e) if !self.encoded && unreadable(&e) => {
+                tracing::debug!(prefix = %full_prefix, "a listing could not be read; asking for URL-encoded keys");
+                self.encoded = true;
+                ask(true).await
+            }
+            other => other,
+        }
+        .map_err(|e| b.fail("list", e))?;
+        let decoded = out.encoding_type() == Some(&EncodingType::Url);
+        let name = |raw: &str| -> Result<String> {
+            if decoded {
+                url_decoded(raw)
+            } else {
+                Ok(raw.to_string())
+            }
+        };
         let mut objects = Vec::new();
         let mut folder_marker = false;
         for obj in out.contents() {
-            let full = obj.key().unwrap_or_default().to_string();
+            let full = name(obj.key().unwrap_or_default())?;
             let key = b.relative_key(&full);
             if full == full_prefix && full.ends_with('/') {
                 // The folder marker of the listed folder itself is not something inside it.
@@ -110,9 +135,9 @@ impl Cursor {
         }
         let mut folders = Vec::new();
         for common in out.common_prefixes() {
-            let full = common.prefix().unwrap_or_default();
+            let full = name(common.prefix().unwrap_or_default())?;
             folders.push(Entry::Folder {
-                key: b.relative_key(full),
+                key: b.relative_key(&full),
             });
         }
         // S3 returns objects and prefixes as two sorted lists; merge them into key order.
@@ -131,5 +156,47 @@ impl Cursor {
             },
             more,
         ))
+    }
+}
+
+/// Whether `e` is an answer that came (HTTP 2xx) but could not be read as a listing.
+fn unreadable<E>(e: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> bool {
+    match e {
+        SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(service) => service.raw().status().is_success(),
+        _ => false,
+    }
+}
+
+/// A key as `encoding-type=url` sends it: percent-encoded, a space also as `+` (AWS; moto sends
+/// `%20`, and both send a `+` of the key as `%2B`).
+pub(super) fn url_decoded(raw: &str) -> Result<String> {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|k| k.into_owned())
+        .map_err(|_| {
+            StorageError::new(
+                ErrorKind::Server,
+                format!(
+                    "the server listed a key that does not decode to text ({:?})",
+                    raw.escape_debug().to_string()
+                ),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_decoded;
+
+    #[test]
+    fn url_encoded_keys_decode_as_aws_and_moto_send_them() {
+        assert_eq!(url_decoded("a%01b/c").unwrap(), "a\u{1}b/c");
+        assert_eq!(url_decoded("two+words").unwrap(), "two words");
+        assert_eq!(url_decoded("two%20words").unwrap(), "two words");
+        assert_eq!(url_decoded("a%2Bb%25").unwrap(), "a+b%");
+        assert_eq!(url_decoded("caf%C3%A9").unwrap(), "café");
+        assert!(url_decoded("bad%FF").is_err());
     }
 }

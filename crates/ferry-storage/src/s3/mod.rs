@@ -9,6 +9,7 @@ mod config;
 mod copy;
 mod create;
 mod error;
+mod guard;
 mod headers;
 mod list;
 mod probe;
@@ -25,6 +26,7 @@ use futures::stream::BoxStream;
 
 pub use buckets::BucketInfo;
 pub use config::{ChecksumMode, MAX_PARTS, MIN_PART_SIZE, S3Config, S3Credentials, UploadDefaults};
+pub use guard::forbidden_address;
 
 use crate::backend::{
     Backend, ByteRange, Capabilities, DeleteFailure, GetObject, ListOptions, ListPage, ObjectMeta,
