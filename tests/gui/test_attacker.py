@@ -22,6 +22,19 @@ window.__TAURI_INTERNALS__.invoke(cmd, args).then(
 """
 
 
+BOTH = """
+const [cmd, first, second, done] = arguments;
+const call = (args) => window.__TAURI_INTERNALS__.invoke(cmd, args).then((ok) => ({ ok }), (err) => ({ err }));
+Promise.all([call(first), call(second)]).then(done);
+"""
+
+
+def invoke_both(driver, cmd, first, second):
+    """Two calls at once, as a page racing for one grant would make them."""
+    driver.set_script_timeout(60)
+    return driver.execute_async_script(BOTH, cmd, first, second)
+
+
 def invoke(driver, cmd, **args):
     """Calls a command as the page can; returns {"ok": answer} or {"err": {code, message, hint}}."""
     driver.set_script_timeout(60)
@@ -34,15 +47,17 @@ class Attempts:
     def __init__(self, name):
         self.name = name
         self.escapes = []
+        self.tried = 0
 
     def refused(self, answer, what, code="not_granted"):
+        self.tried += 1
         err = answer.get("err")
         if not err or err.get("code") != code:
             self.escapes.append(f"{what}: {answer}")
         return err
 
     def done(self, **counts):
-        report(f"gui/{self.name}", grant_escapes=len(self.escapes), **counts)
+        report(f"gui/{self.name}", grant_escapes=len(self.escapes), cases=self.tried, **counts)
         assert not self.escapes, "\n".join(self.escapes)
 
 
@@ -89,9 +104,16 @@ def test_a_page_cannot_point_a_workspace_at_an_unchosen_folder(app, home):
         invoke(driver, "workspace_save", form=local_form("Upload grant", picked[0]), secret=None),
         "a workspace on an upload grant",
     )
+    # Two saves racing for one grant: one has it.
+    chosen = invoke(driver, "pick", kind="workspace")["ok"]
+    twins = invoke_both(driver, "workspace_save",
+                        {"form": local_form("Twin A", chosen[0]), "secret": None},
+                        {"form": local_form("Twin B", chosen[0]), "secret": None})
+    assert sum("ok" in t for t in twins) == 1, twins
+    attempts.refused(next(t for t in twins if "ok" not in t), "a second save racing for one grant")
     names = [w["name"] for w in json.loads(settings.read_text())["workspaces"]]
-    assert names == ["Local files", "Chosen"], names
-    attempts.done(cases=12)
+    assert names[:2] == ["Local files", "Chosen"] and len(names) == 3 and names[2].startswith("Twin"), names
+    attempts.done()
 
 
 def test_a_confirmed_folder_becomes_a_workspace(app, home):
@@ -168,7 +190,7 @@ def test_a_page_cannot_transfer_what_was_not_chosen(app, home, s3s):
     assert secret.read_text() == "not chosen\n"
     for outside in [home.root / client_file, home.root / "escape", home.root / "picks" / client_file]:
         assert not outside.exists(), f"written outside the chosen folder: {outside}"
-    attempts.done(cases=13, jobs=2)
+    attempts.done(jobs=2)
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -213,7 +235,8 @@ def test_a_page_cannot_send_stored_keys_to_a_new_endpoint(app, home, s3s):
                          code="config")
         tested = invoke(driver, "workspace_test", form={**view["form"], "endpoint_url": elsewhere}, secret=None)
         sent = [a for a in Recorder.seen if s3s["key"] in a]
-        report("gui/keys to a new endpoint", secrets_found=len(sent), grant_escapes=len(attempts.escapes))
+        report("gui/keys to a new endpoint", secrets_found=len(sent), grant_escapes=len(attempts.escapes),
+               cases=attempts.tried)
         assert not sent, f"the old key id went to the new endpoint: {sent}"
         assert "err" in tested or not tested["ok"]["ok"], tested
         assert not attempts.escapes, attempts.escapes

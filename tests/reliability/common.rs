@@ -283,12 +283,16 @@ pub async fn still_open(
 /// server at `endpoint`; the keys are obviously fake (such servers check none).
 pub fn canned_user(endpoint: &str, id: &str) -> User {
     let user = User::new();
+    // Named `id` (locations say `id:`), stored under an id of its own: the keychain is shared by
+    // every test, and keys are bound to the endpoint they were entered for, which differs per
+    // canned server.
+    let unique = format!("{id}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let run = user.run(&[
         "workspace",
         "add",
         id,
         "--id",
-        id,
+        &unique,
         "--bucket",
         id,
         "--endpoint",
@@ -297,7 +301,7 @@ pub fn canned_user(endpoint: &str, id: &str) -> User {
     ]);
     assert_eq!(run.code, 0, "{}", run.output());
     let run = user.run_stdin(
-        &["secret", "set", id],
+        &["secret", "set", &unique],
         "FAKEKEYFORCANNEDTEST\nnot-a-real-secret-for-a-canned-server-00\n",
     );
     assert_eq!(run.code, 0, "{}", run.output());

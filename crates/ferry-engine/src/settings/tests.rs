@@ -49,7 +49,16 @@ fn seed_minimal_form_loads_as_written() {
     };
     assert_eq!(s3.bucket, "my-mediaplan-bucket");
     assert_eq!(s3.prefix, "mediaplans/");
-    assert_eq!(s3.credentials, CredentialSource::Aws { profile: None });
+    // No source named: the AWS chain, on AWS itself (and nothing on another endpoint).
+    assert_eq!(s3.credentials, CredentialSource::Unset);
+    assert_eq!(
+        s3.credentials.effective(s3.endpoint_url.as_deref()),
+        Some(CredentialSource::Aws { profile: None })
+    );
+    assert_eq!(
+        s3.credentials.effective(Some("https://minio.example.com")),
+        None
+    );
 }
 
 #[test]
