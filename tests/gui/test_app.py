@@ -117,7 +117,10 @@ def test_first_session_with_an_s3_workspace(driver, home, s3s):
     find(driver, tid("field-access-key")).send_keys(s3s["key"])
     find(driver, tid("field-secret")).send_keys(s3s["secret"])
 
-    find(driver, tid("test-connection")).click()
+    # The engine checks the form a moment after typing stops; until then the button may wait.
+    test = find(driver, tid("test-connection"))
+    wait(driver, "Test connection to be enabled", test.is_enabled)
+    test.click()
     result = find(driver, f'{tid("test-result")}[data-ok="true"]')
     assert "connect" in result.text and "write" in result.text
     snap(driver, "settings.png")
