@@ -151,7 +151,7 @@ fn shown(path: &Path) -> String {
         .to_string()
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            if ferry_storage::text::hidden(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()

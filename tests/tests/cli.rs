@@ -787,7 +787,7 @@ async fn a_custom_endpoint_without_a_credential_source_gets_no_aws_keys() {
     )
     .unwrap();
     let mut ls = user.command(&["ls", "spaces:"]);
-    ls.env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENTKEY01")
+    ls.env("AWS_ACCESS_KEY_ID", "FAKEENVKEYFORTESTS01")
         .env("AWS_SECRET_ACCESS_KEY", "environment-secret");
     let run = user.run_with(ls, None);
     assert_eq!(run.code, 2, "{}", run.output());

@@ -8,14 +8,12 @@ use std::io::{self, Write};
 /// write, and an event quoting a helper's output keeps only what comes before it.
 pub struct LogWriter;
 
-const WITHHELD: &str =
-    "Stderr: (a credential helper's error output is not logged: it may hold secrets)\n";
-
 /// `event` as it may be logged.
 pub fn redacted(event: &str) -> std::borrow::Cow<'_, str> {
-    match event.find("Stderr:") {
-        Some(at) => format!("{}{WITHHELD}", &event[..at]).into(),
-        None => event.into(),
+    if event.contains("Stderr:") {
+        format!("{}\n", ferry_storage::text::without_helper_output(event)).into()
+    } else {
+        event.into()
     }
 }
 

@@ -12,6 +12,7 @@ pub mod s3;
 pub mod sensitive;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod text;
 
 pub use backend::{
     Backend, BackendExt, ByteRange, Capabilities, CopySource, DeleteFailure, Entry, GetObject,

@@ -5,6 +5,7 @@ use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::error::{ErrorKind, StorageError};
+use crate::text::{HELPER_OUTPUT_WITHHELD, without_helper_output};
 
 /// What the request was about, for the message.
 pub(crate) struct Context<'a> {
@@ -91,18 +92,6 @@ where
 
 /// Each error's message down the `source()` chain, without the Debug dumps
 /// `DisplayErrorContext` appends (which carry raw responses and internal type names).
-const HELPER_OUTPUT_WITHHELD: &str = "(what it printed is not shown: a credential helper's \
-     error output may hold secrets; run the helper yourself to read it)";
-
-/// `text` without what a `credential_process` helper wrote to stderr, which the SDK quotes after
-/// `Stderr:` and which may hold a token or key: it never enters a message, a log or the journal.
-fn without_helper_output(text: &str) -> String {
-    match text.find("Stderr:") {
-        Some(at) => format!("{}{HELPER_OUTPUT_WITHHELD}", &text[..at]),
-        None => text.to_string(),
-    }
-}
-
 fn display_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
@@ -393,25 +382,6 @@ mod tests {
         assert_eq!(
             shown,
             "response error: end of file before message length reached"
-        );
-    }
-}
-
-#[cfg(test)]
-mod helper_output_tests {
-    use super::*;
-
-    #[test]
-    fn a_credential_helpers_error_output_is_withheld() {
-        let sdk = "failed to load credentials: Error retrieving credentials: external process exited with code exit status: 1. Stderr: token=hunter2-SECRET\nmore";
-        let cut = without_helper_output(sdk);
-        assert!(!cut.contains("hunter2"), "{cut}");
-        assert!(!cut.contains("more"), "{cut}");
-        assert!(cut.starts_with("failed to load credentials: Error retrieving credentials: external process exited with code exit status: 1. "), "{cut}");
-        assert!(cut.contains(HELPER_OUTPUT_WITHHELD));
-        assert_eq!(
-            without_helper_output("connection refused"),
-            "connection refused"
         );
     }
 }
