@@ -18,7 +18,9 @@ s3_region = "garage"
 api_bind_addr = "127.0.0.1:$api"
 TOML
 g() { garage -c "$dir/garage.toml" "$@"; }
-g server >"$dir/garage.log" 2>&1 &
+# Started directly, not through g(): `g … &` would fork a subshell, and $! would name that
+# subshell instead of Garage, which then outlived every `kill "$GARAGE_PID"`.
+garage -c "$dir/garage.toml" server >"$dir/garage.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do g status >/dev/null 2>&1 && break; sleep 0.1; done
 node=$(g node id -q | cut -d@ -f1)

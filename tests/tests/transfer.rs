@@ -1294,3 +1294,88 @@ async fn a_stray_is_aborted_but_another_clients_upload_of_the_key_stays() {
         begun[0]
     );
 }
+
+/// An object the server keeps a whole-object CRC for is downloaded in parallel ranges checked
+/// by that CRC (far cheaper than MD5): the ranges' CRCs must combine to the server's, so one
+/// range answered with other bytes fails the job before any file is written, and the message
+/// names the checksum. A multipart object whose checksum is not clearly composite or whole
+/// (moto prints a composite CRC without its `-N`) is checked by its ETag instead — and a good
+/// download of it still succeeds.
+async fn a_ranged_download_is_checked_by_the_servers_crc(server: Server, multipart: bool) {
+    let user = User::new();
+    let bucket = unique_bucket("crc");
+    let direct = user.add_s3(&server, &bucket);
+    let run = user.run(&[
+        "workspace",
+        "edit",
+        &direct,
+        "--checksums",
+        "when-supported",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let threshold = if multipart { 6 } else { 64 };
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", threshold.into()),
+    ]);
+    let src = user.home.path().join("big.bin");
+    big_file(&src, 13);
+    let run = user.run(&["cp", src.to_str().unwrap(), &format!("{direct}:big.bin")]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let head = sdk_client(&server)
+        .head_object()
+        .bucket(&bucket)
+        .key("big.bin")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        multipart || head.checksum_crc32().is_some(),
+        "{} keeps no CRC32 of an upload that sent one: {head:?}",
+        server.name
+    );
+
+    let damage = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let rule = damage.clone();
+    // Only the second ranged GET is damaged: the others, and the HEAD, are answered truly.
+    let proxy = Proxy::start(&server.endpoint, move |n, method, target| {
+        let get = method == "GET" && !target.contains("list-type=");
+        if get && rule.load(std::sync::atomic::Ordering::SeqCst) && n % 2 == 0 {
+            Action::Malform
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let faulty = user.add_s3_workspace(&server.through(&proxy), &bucket);
+    let out = user.home.path().join("out.bin");
+    let run = user.run(&["cp", &format!("{faulty}:big.bin"), out.to_str().unwrap()]);
+    assert_ne!(run.code, 0, "{}", run.output());
+    assert!(
+        run.output().contains("checksum mismatch") && (multipart || run.output().contains("CRC32")),
+        "the failure names the server's CRC: {}",
+        run.output()
+    );
+    assert!(!out.exists(), "nothing is written from damaged ranges");
+    let left: Vec<_> = std::fs::read_dir(user.home.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".ferry-partial")
+        })
+        .collect();
+    assert!(left.is_empty(), "no partial file stays: {left:?}");
+
+    damage.store(false, std::sync::atomic::Ordering::SeqCst);
+    let run = user.run(&["cp", &format!("{faulty}:big.bin"), out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(same_file(&src, &out));
+}
+
+on_both_servers! { a_ranged_download_is_checked_by_the_servers_crc;
+    crc_checked_ranges_of_one_part: false;
+    crc_checked_ranges_of_parts: true;
+}

@@ -21,6 +21,9 @@ use crate::key::ObjectKey;
 /// What a listing returns, one page at a time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// Most entries of a listing are objects: boxing each would cost an allocation per entry to
+// save the size of a meta on the few folders.
+#[allow(clippy::large_enum_variant)]
 pub enum Entry {
     Object(ObjectMeta),
     /// A common prefix: a "folder" in a delimited listing. The key ends with `/`.
@@ -54,6 +57,10 @@ pub struct ObjectMeta {
     /// only when asked (`--follow-links`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_target: Option<String>,
+    /// A CRC the server keeps for the object (S3 stores answering a stat that asked for it).
+    /// Boxed: listings hold many metas, few with a checksum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<Box<crate::checksum::ServerChecksum>>,
 }
 
 impl ObjectMeta {

@@ -2,6 +2,7 @@
 //! This crate knows nothing of workspaces, settings or user interfaces.
 
 pub mod backend;
+pub mod checksum;
 pub mod diagnose;
 pub mod error;
 pub mod identity;

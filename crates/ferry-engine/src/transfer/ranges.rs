@@ -1,16 +1,19 @@
-//! Large multipart objects come down in ranges, several at once, each streamed to its offset in
-//! pieces of [`PIECE`] bytes. Memory stays flat whatever the part size (a piece per range and a
-//! few being written), and when the upload's part size is known the ranges are its parts, whose
-//! MD5s must compose the object's ETag before the file is committed.
+//! Large objects come down in ranges, several at once, each read and checked on a task of its
+//! own and streamed to its offset in pieces of [`PIECE`] bytes. Memory stays flat whatever the
+//! part size (a few pieces per range in flight). Before the file is committed the ranges must
+//! prove the object: their CRCs make the checksum the server keeps, or — when it keeps none —
+//! they are the upload's parts and their MD5s compose its ETag.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
+use ferry_storage::checksum::{Crc, CrcKind, ServerChecksum};
 use ferry_storage::integrity::{PART_SIZE_METADATA, StreamDigest, bare_etag, multipart_etag};
 use ferry_storage::{
-    Backend, ByteRange, ErrorKind, ObjectKey, ObjectMeta, PutOptions, Reader, StorageError,
+    Backend, ByteRange, ErrorKind, ObjectKey, ObjectMeta, PutOptions, StorageError,
 };
-use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use futures::future::Either;
+use futures::stream::StreamExt;
 use tokio::io::AsyncReadExt;
 
 use super::item::Ctx;
@@ -23,12 +26,24 @@ const PIECE: u64 = 1024 * 1024;
 /// How to fetch an object in ranges.
 pub(super) struct Plan {
     range: u64,
-    /// The ETag the ranges' MD5s must compose; `None` when the ranges are not the upload's parts.
-    etag: Option<String>,
+    check: Check,
 }
 
-/// Whether to download in parallel ranges, and how. Only multipart objects (ETag `…-N`)
-/// qualify; a single-part object streams, so its whole MD5 is checked on the way.
+/// What the ranges, read whole, must prove before the file is committed.
+enum Check {
+    /// Their CRCs make the checksum the server keeps (whole-object: any ranges; composite:
+    /// the ranges are the upload's parts). Far cheaper than MD5, so preferred.
+    Crc(ServerChecksum),
+    /// The ranges are the upload's parts, and their MD5s compose this ETag.
+    Etag(String),
+    /// Only their sizes: the ETag is opaque (SSE-KMS) or the parts are unknown, and the server
+    /// keeps no checksum.
+    Sizes,
+}
+
+/// Whether to download in parallel ranges, and how: objects with a whole-object CRC on the
+/// server, and multipart objects (ETag `…-N`). Any other single-part object streams, so its
+/// whole MD5 is checked on the way.
 pub(super) async fn plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option<Plan> {
     // Small files gain nothing from ranges; asking would cost each a request.
     if size < ctx.range_size.saturating_mul(2) {
@@ -39,36 +54,34 @@ pub(super) async fn plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option
         // Changed since it was listed: the streamed path refuses it before writing.
         return None;
     }
+    if let Some(crc) = meta.checksum.clone().filter(|c| c.parts.is_none()) {
+        return Some(Plan {
+            range: ctx.range_size,
+            check: Check::Crc(*crc),
+        });
+    }
     let etag = meta.etag.clone()?;
     if !bare_etag(&etag).contains('-') {
         return None;
     }
-    if !meta.etag_is_md5() {
-        // Under SSE-KMS the ETag says nothing of the bytes: ranges, sizes checked.
-        return Some(Plan {
-            range: ctx.range_size,
-            etag: None,
-        });
-    }
-    match ctx.src.backend.part_layout(source).await {
-        Ok(Some((parts, first))) if first > 0 && size.div_ceil(first) == u64::from(parts) => {
-            Some(Plan {
-                range: first,
-                etag: Some(etag),
-            })
+    // The parts are worth finding only if something can check them.
+    let part = if meta.etag_is_md5() || meta.checksum.is_some() {
+        part_size(ctx, source, &meta).await
+    } else {
+        None
+    };
+    let etag_is_md5 = meta.etag_is_md5();
+    let check = match (meta.checksum, part) {
+        (Some(crc), Some(part)) if crc.parts.map(u64::from) == Some(size.div_ceil(part)) => {
+            Check::Crc(*crc)
         }
-        // The server cannot say how the object was split; Ferry's own uploads record it.
-        _ => match recorded_part_size(&meta.metadata, &etag, size) {
-            Some(part) => Some(Plan {
-                range: part,
-                etag: Some(etag),
-            }),
-            None => Some(Plan {
-                range: ctx.range_size,
-                etag: None,
-            }),
-        },
-    }
+        (_, Some(_)) if etag_is_md5 => Check::Etag(etag),
+        _ => Check::Sizes,
+    };
+    Some(Plan {
+        range: part.unwrap_or(ctx.range_size),
+        check,
+    })
 }
 
 /// How a multipart object was split, so a streamed download can check its ETag too: what
@@ -108,111 +121,161 @@ pub(super) async fn download(
     plan: Plan,
     options: &PutOptions,
 ) -> Result<ObjectMeta> {
-    let count = size.div_ceil(plan.range).max(1);
-    let md5s = Arc::new(Mutex::new(vec![String::new(); count as usize]));
-    let ranges = {
-        let (src, source, md5s, progress) = (
-            ctx.src.backend.clone(),
-            source.clone(),
-            md5s.clone(),
-            ctx.progress.clone(),
-        );
-        futures::stream::iter(0..count)
-            .map(move |i| {
-                let start = i * plan.range;
-                let end = (start + plan.range).min(size);
-                let slot = Slot {
-                    md5s: md5s.clone(),
-                    index: i as usize,
-                };
-                range_pieces(
-                    src.clone(),
-                    source.clone(),
-                    start..end,
-                    slot,
-                    progress.clone(),
-                )
-            })
-            .flatten_unordered(ctx.part_concurrency.max(1))
-    };
-    let key = source.to_string();
-    let check = futures::stream::once(async move {
-        let Some(etag) = plan.etag else {
-            return Ok(None);
-        };
-        let md5s = md5s.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let actual = multipart_etag(&md5s);
-        if bare_etag(&etag) == actual {
-            Ok(None)
-        } else {
-            Err(StorageError::new(
-                ErrorKind::Corrupt,
-                format!(
-                    "checksum mismatch: the parts of {key} compose {actual}, not its ETag {etag}"
-                ),
-            ))
-        }
-    })
-    .try_filter_map(|piece: Option<(u64, Bytes)>| async move { Ok(piece) });
-    let pieces = ranges.chain(check).boxed();
-    Ok(ctx
+    let concurrency = ctx.part_concurrency.max(1);
+    // Each range is read and hashed on a task of its own, so the MD5s of several ranges run on
+    // every core (one stream polling them all hashed everything on one). Pieces reach the
+    // writer through a channel; the fetch's error, or the ETag check's, is its last item, so
+    // the writer never commits a file whose ranges did not all arrive intact.
+    let (tx, rx) = tokio::sync::mpsc::channel(concurrency * 2);
+    let fetch = fetch(
+        Fetch {
+            src: ctx.src.backend.clone(),
+            source: source.clone(),
+            size,
+            plan,
+            concurrency,
+            progress: ctx.progress.clone(),
+        },
+        tx,
+    );
+    let pieces =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) })
+            .boxed();
+    let write = ctx
         .dst
         .backend
-        .put_pieces(destination, size, pieces, options)
-        .await?)
+        .put_pieces(destination, size, pieces, options);
+    futures::pin_mut!(fetch, write);
+    // A writer that fails (a full disk) ends the download at once: dropping the fetch aborts
+    // its range tasks.
+    let written = match futures::future::select(write, fetch).await {
+        Either::Left((written, _)) => written,
+        Either::Right(((), write)) => write.await,
+    };
+    Ok(written?)
 }
 
-/// Where a range records its MD5 once it has been read whole.
-struct Slot {
-    md5s: Arc<Mutex<Vec<String>>>,
-    index: usize,
-}
+type Piece = ferry_storage::Result<(u64, Bytes)>;
 
-struct RangeRead {
+struct Fetch {
     src: Arc<dyn Backend>,
     source: ObjectKey,
-    at: u64,
-    end: u64,
-    body: Option<Reader>,
-    digest: StreamDigest,
-    slot: Slot,
+    size: u64,
+    plan: Plan,
+    concurrency: usize,
     progress: Arc<Accounting>,
 }
 
-/// One range as a stream of `(offset, bytes)` pieces; its request is sent when first polled.
-fn range_pieces(
+/// Reads every range, `concurrency` at once, into `tx`; then checks the ranges' MD5s compose
+/// the ETag. Any failure is sent as the last piece.
+async fn fetch(f: Fetch, tx: tokio::sync::mpsc::Sender<Piece>) {
+    let count = f.size.div_ceil(f.plan.range).max(1);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut sums = vec![Sum::default(); count as usize];
+    let (md5, crc) = match &f.plan.check {
+        Check::Crc(c) => (false, Some(c.kind)),
+        Check::Etag(_) => (true, None),
+        Check::Sizes => (false, None),
+    };
+    let mut next = 0u64;
+    let outcome = async {
+        loop {
+            while tasks.len() < f.concurrency && next < count {
+                let start = next * f.plan.range;
+                let range = start..(start + f.plan.range).min(f.size);
+                let (src, source, progress, tx) = (
+                    f.src.clone(),
+                    f.source.clone(),
+                    f.progress.clone(),
+                    tx.clone(),
+                );
+                let index = next as usize;
+                tasks.spawn(async move {
+                    read_range(src, source, range, (md5, crc), progress, tx)
+                        .await
+                        .map(|sum| (index, sum))
+                });
+                next += 1;
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            let (index, sum) = joined.map_err(|e| {
+                StorageError::new(
+                    ErrorKind::LocalIo,
+                    format!("reading a range of {} failed: {e}", f.source),
+                )
+            })??;
+            sums[index] = sum;
+        }
+        check(&f.source, &f.plan.check, &sums)
+    }
+    .await;
+    if let Err(e) = outcome {
+        tasks.abort_all();
+        let _ = tx.send(Err(e)).await;
+    }
+}
+
+/// What one range was, read whole: its MD5 (hex) and CRC, when asked for, and its length.
+#[derive(Default, Clone)]
+struct Sum {
+    md5: String,
+    crc: u64,
+    len: u64,
+}
+
+fn check(source: &ObjectKey, check: &Check, sums: &[Sum]) -> ferry_storage::Result<()> {
+    let (expected, actual) = match check {
+        Check::Sizes => return Ok(()),
+        Check::Etag(etag) => {
+            let md5s: Vec<String> = sums.iter().map(|s| s.md5.clone()).collect();
+            let actual = multipart_etag(&md5s);
+            if bare_etag(etag) == actual {
+                return Ok(());
+            }
+            (format!("its ETag {etag}"), actual)
+        }
+        Check::Crc(crc) => {
+            let ranges: Vec<(u64, u64)> = sums.iter().map(|s| (s.crc, s.len)).collect();
+            if crc.matches(&ranges) {
+                return Ok(());
+            }
+            let actual = ServerChecksum {
+                crc: crc.of(&ranges).unwrap_or_default(),
+                ..crc.clone()
+            };
+            (format!("its checksum {}", crc.display()), actual.display())
+        }
+    };
+    Err(StorageError::new(
+        ErrorKind::Corrupt,
+        format!("checksum mismatch: the bytes read from {source} make {actual}, not {expected}"),
+    ))
+}
+
+/// Reads one range in pieces of [`PIECE`] bytes, hashing each as `(md5, crc)` asks and
+/// sending it on with its offset.
+async fn read_range(
     src: Arc<dyn Backend>,
     source: ObjectKey,
     range: std::ops::Range<u64>,
-    slot: Slot,
+    (md5, crc): (bool, Option<CrcKind>),
     progress: Arc<Accounting>,
-) -> BoxStream<'static, ferry_storage::Result<(u64, Bytes)>> {
-    let read = RangeRead {
-        src,
-        source,
-        at: range.start,
-        end: range.end,
-        body: None,
-        digest: StreamDigest::new(None),
-        slot,
-        progress,
-    };
-    futures::stream::try_unfold(read, |mut r| async move {
-        if r.at == r.end {
-            let digest = std::mem::replace(&mut r.digest, StreamDigest::new(None));
-            r.slot.md5s.lock().unwrap_or_else(|p| p.into_inner())[r.slot.index] = digest.hex();
-            return Ok(None);
-        }
-        if r.body.is_none() {
-            let range = ByteRange::new(r.at, Some(r.end))?;
-            r.body = Some(r.src.get(&r.source, Some(range)).await?.body);
-        }
-        let Some(body) = r.body.as_mut() else {
-            return Ok(None);
-        };
-        let want = (r.end - r.at).min(PIECE);
+    tx: tokio::sync::mpsc::Sender<Piece>,
+) -> ferry_storage::Result<Sum> {
+    let mut body = src
+        .get(&source, Some(ByteRange::new(range.start, Some(range.end))?))
+        .await?
+        .body;
+    let mut digest = md5.then(|| StreamDigest::new(None));
+    let mut crc = crc.map(Crc::new);
+    let mut at = range.start;
+    while at < range.end {
+        let want = (range.end - at).min(PIECE);
         let mut buf = Vec::with_capacity(want as usize);
-        body.take(want)
+        (&mut body)
+            .take(want)
             .read_to_end(&mut buf)
             .await
             .map_err(StorageError::reading)?;
@@ -220,18 +283,28 @@ fn range_pieces(
             return Err(StorageError::new(
                 ErrorKind::Corrupt,
                 format!(
-                    "{} ended at byte {} of the range ending at {}",
-                    r.source,
-                    r.at + buf.len() as u64,
-                    r.end
+                    "{source} ended at byte {} of the range ending at {}",
+                    at + buf.len() as u64,
+                    range.end
                 ),
             ));
         }
-        r.digest.update(&buf);
-        r.progress.advance(want);
-        let offset = r.at;
-        r.at += want;
-        Ok(Some(((offset, Bytes::from(buf)), r)))
+        if let Some(digest) = digest.as_mut() {
+            digest.update(&buf);
+        }
+        if let Some(crc) = crc.as_mut() {
+            crc.update(&buf);
+        }
+        progress.advance(want);
+        if tx.send(Ok((at, Bytes::from(buf)))).await.is_err() {
+            // The writer has stopped; its own error is the one reported.
+            return Ok(Sum::default());
+        }
+        at += want;
+    }
+    Ok(Sum {
+        md5: digest.map(StreamDigest::hex).unwrap_or_default(),
+        crc: crc.map(|c| c.finish()).unwrap_or_default(),
+        len: range.end - range.start,
     })
-    .boxed()
 }

@@ -32,6 +32,7 @@ use crate::backend::{
     Backend, ByteRange, Capabilities, DeleteFailure, GetObject, ListOptions, ListPage, ObjectMeta,
     PresignMethod, PutBody, PutOptions, WriteMode,
 };
+use crate::checksum::{CrcKind, ServerChecksum};
 use crate::diagnose::ConnectionReport;
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::identity::{Identity, NameFolding, normalize_endpoint};
@@ -177,8 +178,35 @@ macro_rules! object_meta {
                 .into_iter()
                 .collect(),
             link_target: None,
+            checksum: server_checksum(
+                $out.checksum_crc64_nvme(),
+                $out.checksum_crc32_c(),
+                $out.checksum_crc32(),
+                $out.checksum_type().map(|t| t.as_str()),
+                $out.e_tag()
+                    .is_some_and(|e| crate::integrity::bare_etag(e).contains('-')),
+            ),
         }
     };
+}
+
+/// The CRC the server keeps for an object, from the headers it answered with: the cheapest
+/// to check first (all are far cheaper than MD5).
+fn server_checksum(
+    crc64nvme: Option<&str>,
+    crc32c: Option<&str>,
+    crc32: Option<&str>,
+    checksum_type: Option<&str>,
+    multipart: bool,
+) -> Option<Box<ServerChecksum>> {
+    [
+        (CrcKind::Crc64Nvme, crc64nvme),
+        (CrcKind::Crc32c, crc32c),
+        (CrcKind::Crc32, crc32),
+    ]
+    .into_iter()
+    .find_map(|(kind, value)| ServerChecksum::parse(kind, value?, checksum_type, multipart))
+    .map(Box::new)
 }
 
 pub(crate) fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<jiff::Timestamp> {
@@ -265,6 +293,9 @@ impl Backend for S3Backend {
             .head_object()
             .bucket(self.bucket())
             .key(self.full_key(key))
+            // The object's CRC, when the server keeps one: a download checked by it costs far
+            // less than by MD5. A server that keeps none ignores the question.
+            .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
             .send()
             .await
             .map_err(|e| self.fail(&action, e))?;

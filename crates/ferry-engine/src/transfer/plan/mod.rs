@@ -309,6 +309,8 @@ impl Reach {
 }
 
 /// What the source names: one object, or a folder whose contents are carried.
+// One per job: the size of a meta is no cost worth an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Source {
     One(ObjectMeta),
     Folder(ObjectKey),
