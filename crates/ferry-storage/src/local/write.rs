@@ -25,8 +25,10 @@ pub(super) const SMALL_WRITE: u64 = 256 * 1024;
 /// Streamed bodies are written in chunks of this size.
 const CHUNK: usize = 1024 * 1024;
 
-/// Pieces written at once while more arrive.
-const PIECE_WRITERS: usize = 4;
+/// Pieces written at once while more arrive: one, because writes into one file contend for its
+/// inode lock (measured on a 1 GiB download: 8% of samples spinning on it with four writers;
+/// system time 1.5–2.0 s with four, 1.2–1.4 s with one).
+const PIECE_WRITERS: usize = 1;
 
 /// Attempts that may write one destination at once (each in its own partial file).
 const SLOTS: usize = 16;
@@ -299,7 +301,7 @@ async fn gather(body: PutBody) -> Result<bytes::Bytes> {
     Ok(bytes::Bytes::from(buf))
 }
 
-/// Writes pieces at their offsets into the partial file, a few at once while more arrive, then
+/// Writes pieces at their offsets into the partial file as they arrive, then
 /// commits it like any write.
 pub(super) async fn write_pieces(
     backend: &LocalBackend,

@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, ServerSideEncryption,
 };
@@ -24,6 +25,7 @@ use super::headers::{Headers, with_headers};
 use super::resume::{Outcome, Resume, Sending};
 use super::{ChecksumMode, S3Backend};
 use crate::backend::{MemoryLoan, PutBody, PutOptions, PutSource, Reader, WriteMode};
+use crate::checksum::{Crc, CrcKind};
 use crate::error::{ErrorKind, Result, StorageError};
 use crate::integrity::{
     DonePart, MultipartLog, PART_SIZE_METADATA, UPLOAD_METADATA, bare_etag, md5_base64, md5_hex,
@@ -103,6 +105,113 @@ async fn put_single(
         return Err(err);
     }
     Ok(out.e_tag().map(str::to_string))
+}
+
+/// One part's bytes: in memory, or a range of a file the SDK streams.
+enum PartBody {
+    Bytes(Bytes),
+    File {
+        path: std::path::PathBuf,
+        offset: u64,
+        len: u64,
+        /// The range's MD5 (hex) and CRC32 (base64), read before sending.
+        md5: String,
+        crc32: String,
+    },
+}
+
+impl PartBody {
+    fn bytes(bytes: Bytes) -> Self {
+        PartBody::Bytes(bytes)
+    }
+
+    /// The body to send, its length, its MD5 (hex) and its CRC32 (base64, as S3 prints it).
+    async fn into_stream(self) -> Result<(ByteStream, u64, String, String)> {
+        match self {
+            PartBody::Bytes(bytes) => {
+                let md5 = md5_hex(&bytes);
+                let mut crc = Crc::new(CrcKind::Crc32);
+                crc.update(&bytes);
+                let len = bytes.len() as u64;
+                Ok((bytes.into(), len, md5, crc32_base64(crc.finish())))
+            }
+            PartBody::File {
+                path,
+                offset,
+                len,
+                md5,
+                crc32,
+            } => {
+                let body = ByteStream::read_from()
+                    .path(&path)
+                    .offset(offset)
+                    .length(aws_sdk_s3::primitives::Length::Exact(len))
+                    // The default 4 KiB reads cost a syscall and a body chunk each.
+                    .buffer_size(FILE_READ)
+                    .build()
+                    .await
+                    .map_err(|e| {
+                        StorageError::new(
+                            ErrorKind::LocalIo,
+                            format!("could not read {}: {e}", path.display()),
+                        )
+                    })?;
+                Ok((body, len, md5, crc32))
+            }
+        }
+    }
+}
+
+/// Bytes read from a file at once while a part is summed or sent.
+const FILE_READ: usize = 128 * 1024;
+
+/// The CRC32 as S3 prints it: base64 of its big-endian bytes.
+fn crc32_base64(crc: u64) -> String {
+    aws_smithy_types::base64::encode((crc as u32).to_be_bytes())
+}
+
+/// The MD5 (hex) and CRC32 (base64) of one range of a file, read in one trip to the blocking
+/// pool through a small buffer; a file that ends before the range does is refused.
+async fn sums_of_file_range(
+    path: &std::path::Path,
+    offset: u64,
+    len: u64,
+) -> Result<(String, String)> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        use md5::Digest;
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::File::open(&path).map_err(|e| StorageError::io("open", &path, e))?;
+        let mut buf = vec![0; FILE_READ];
+        let mut md5 = md5::Md5::new();
+        let mut crc = Crc::new(CrcKind::Crc32);
+        let mut read = 0u64;
+        while read < len {
+            let want = buf.len().min((len - read) as usize);
+            match file.read_at(&mut buf[..want], offset + read) {
+                Ok(0) => break,
+                Ok(n) => {
+                    md5.update(&buf[..n]);
+                    crc.update(&buf[..n]);
+                    read += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(StorageError::io("read", &path, e)),
+            }
+        }
+        if read != len {
+            return Err(StorageError::new(
+                ErrorKind::LocalIo,
+                format!(
+                    "{} shrank while it was being sent ({read} of {len} bytes at offset {offset})",
+                    path.display()
+                ),
+            ));
+        }
+        Ok((hex::encode(md5.finalize()), crc32_base64(crc.finish())))
+    })
+    .await
+    .map_err(|e| StorageError::new(ErrorKind::LocalIo, format!("reading task failed: {e}")))?
 }
 
 /// Reads one range of a file in a single trip to the blocking pool (tokio's `File` would make
@@ -340,24 +449,36 @@ impl Parts<'_> {
             let memory = memory.clone();
             async move { crate::backend::borrow(memory.as_ref(), size).await }
         };
-        let chunks: BoxStream<'_, Result<(u64, Bytes, MemoryLoan)>> = match body.source {
+        let chunks: BoxStream<'_, Result<(u64, PartBody, MemoryLoan)>> = match body.source {
+            // A file's part is not held in memory: its MD5 is read first, then the SDK streams
+            // it from the file. Bytes changed in between are refused by the server's check of
+            // Content-MD5, or by the part's ETag. The loan still bounds the parts in flight.
             PutSource::File { path, offset } => stream::iter(todo)
                 .map(move |i| {
                     let (path, borrow) = (path.clone(), borrow.clone());
                     async move {
-                        let (start, size) = range(i);
-                        let loan = borrow(size).await;
-                        Ok((i, read_file_range(&path, offset + start, size).await?, loan))
+                        let (start, len) = range(i);
+                        let loan = borrow(len).await;
+                        let (md5, crc32) = sums_of_file_range(&path, offset + start, len).await?;
+                        let part = PartBody::File {
+                            path,
+                            offset: offset + start,
+                            len,
+                            md5,
+                            crc32,
+                        };
+                        Ok((i, part, loan))
                     }
                 })
-                .buffered(1)
+                // Summed several at once: MD5 is the upload's main cost, one core each.
+                .buffered(concurrency)
                 .boxed(),
             PutSource::Bytes(bytes) => stream::iter(todo)
                 .map(move |i| {
                     let (start, size) = range(i);
                     Ok((
                         i,
-                        bytes.slice(start as usize..(start + size) as usize),
+                        PartBody::bytes(bytes.slice(start as usize..(start + size) as usize)),
                         None,
                     ))
                 })
@@ -372,7 +493,10 @@ impl Parts<'_> {
                         }
                         let loan = borrow(range(i).1).await;
                         let chunk = read_chunk(&mut reader, range(i).1, &key).await;
-                        Some((chunk.map(|b| (i, b, loan)), (reader, i + 1)))
+                        Some((
+                            chunk.map(|b| (i, PartBody::bytes(b), loan)),
+                            (reader, i + 1),
+                        ))
                     }
                 })
                 .boxed()
@@ -389,11 +513,10 @@ impl Parts<'_> {
             .await
     }
 
-    async fn send_one(&self, number: i32, bytes: Bytes) -> Result<DonePart> {
+    async fn send_one(&self, number: i32, part: PartBody) -> Result<DonePart> {
         let b = self.backend;
         let action = format!("write part {number} of {:?}", self.key);
-        let md5 = md5_hex(&bytes);
-        let size = bytes.len() as u64;
+        let (body, size, md5, crc32) = part.into_stream().await?;
         let out = b
             .client()
             .upload_part()
@@ -404,7 +527,10 @@ impl Parts<'_> {
             .content_length(size as i64)
             .content_md5(md5_base64(&md5))
             .set_checksum_algorithm(sends_checksums(b).then_some(ChecksumAlgorithm::Crc32))
-            .body(bytes.into())
+            // Given, not left to the SDK: for a body streamed from a file it would send the CRC
+            // as a trailer of a chunked body, which Garage refuses ("Invalid payload signature").
+            .set_checksum_crc32(sends_checksums(b).then_some(crc32))
+            .body(body)
             .customize()
             .disable_payload_signing()
             .send()
