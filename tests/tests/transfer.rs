@@ -1349,6 +1349,14 @@ async fn a_ranged_download_is_checked_by_the_servers_crc(server: Server, multipa
     })
     .await;
     let faulty = user.add_s3_workspace(&server.through(&proxy), &bucket);
+    let run = user.run(&[
+        "workspace",
+        "edit",
+        &faulty,
+        "--checksums",
+        "when-supported",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
     let out = user.home.path().join("out.bin");
     let run = user.run(&["cp", &format!("{faulty}:big.bin"), out.to_str().unwrap()]);
     assert_ne!(run.code, 0, "{}", run.output());
@@ -1378,4 +1386,83 @@ async fn a_ranged_download_is_checked_by_the_servers_crc(server: Server, multipa
 on_both_servers! { a_ranged_download_is_checked_by_the_servers_crc;
     crc_checked_ranges_of_one_part: false;
     crc_checked_ranges_of_parts: true;
+}
+
+/// A large upload's parts are not held in memory: each is summed from the file, then streamed
+/// from it. A file written while a part is on its way is noticed after the send — the part's
+/// sums would describe other bytes than were sent — so that upload is abandoned (aborted):
+/// either the job says the file changed, or it sent the file anew and the object is the file
+/// as it now is — never a mix of before and after.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_written_while_its_part_is_sent_abandons_that_upload() {
+    let server = moto();
+    let user = User::new();
+    let bucket = unique_bucket("stamp");
+    user.add_s3(&server, &bucket);
+    user.set_transfer(&[
+        ("part_size_mib", 5.into()),
+        ("multipart_threshold_mib", 6.into()),
+    ]);
+    // Parts are held at the proxy for a while, so the file can be written meanwhile.
+    let proxy = Proxy::start(&server.endpoint, |_, method, target| {
+        if method == "PUT" && target.contains("partNumber=") {
+            Action::Delay(std::time::Duration::from_millis(1500))
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let faulty = user.add_s3_workspace(&server.through(&proxy), &bucket);
+    let src = user.home.path().join("big.bin");
+    big_file(&src, 11);
+    let child = user
+        .command(&["cp", src.to_str().unwrap(), &format!("{faulty}:big.bin")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(60, "a part on its way", || {
+        proxy
+            .seen()
+            .iter()
+            .any(|s| s.target.contains("partNumber="))
+    });
+    let mut bytes = std::fs::read(&src).unwrap();
+    bytes[10] ^= 0xff;
+    std::fs::write(&src, &bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = proxy.seen();
+    let aborts = seen
+        .iter()
+        .filter(|s| s.method == "DELETE" && s.target.contains("AbortMultipartUpload"))
+        .count();
+    assert!(
+        aborts >= 1,
+        "the upload whose file changed under it was abandoned: {seen:#?}"
+    );
+    if !out.status.success() {
+        assert!(text.contains("changed while part"), "{text}");
+        return;
+    }
+    let got = sdk_client(&server)
+        .get_object()
+        .bucket(&bucket)
+        .key("big.bin")
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    assert!(
+        got[..] == bytes[..],
+        "the object is the file as it is now, not a mix of before and after"
+    );
 }

@@ -350,6 +350,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 
     async fn stat(&self, key: &ObjectKey) -> Result<ObjectMeta>;
 
+    /// [`Backend::stat`], with the CRC the store keeps for the object when it can tell
+    /// ([`ObjectMeta::checksum`]): asked only before a download, since asking may cost more
+    /// (under SSE-KMS an S3 server decrypts to answer).
+    async fn stat_with_checksum(&self, key: &ObjectKey) -> Result<ObjectMeta> {
+        self.stat(key).await
+    }
+
     async fn get(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<GetObject>;
 
     /// Writes an object, replacing any existing one. Conflict policy is the caller's job.
@@ -398,7 +405,8 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn part_layout(&self, key: &ObjectKey) -> Result<Option<(u32, u64)>>;
 
     /// Writes an object of `len` bytes from pieces `(offset, bytes)` arriving in any order,
-    /// atomically: an error from the stream (a failed check) leaves nothing behind.
+    /// atomically: an error from the stream (a failed check) leaves nothing behind, and nothing
+    /// is committed before the stream has ended (its last item may be that error).
     async fn put_pieces(
         &self,
         key: &ObjectKey,

@@ -52,7 +52,7 @@ pub(super) async fn plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option
     if size < ctx.range_size.saturating_mul(2) {
         return None;
     }
-    let meta = ctx.src.backend.stat(source).await.ok()?;
+    let meta = ctx.src.backend.stat_with_checksum(source).await.ok()?;
     if meta.size != size {
         // Changed since it was listed: the streamed path refuses it before writing.
         return None;
@@ -306,8 +306,11 @@ async fn read_range(
             pool: pool.clone(),
         });
         if tx.send(Ok((at, piece))).await.is_err() {
-            // The writer has stopped; its own error is the one reported.
-            return Ok(Sum::default());
+            // The writer has stopped (it only does on an error, which is the one reported).
+            return Err(StorageError::new(
+                ErrorKind::LocalIo,
+                format!("the writer of {source} stopped"),
+            ));
         }
         at += want;
     }

@@ -117,12 +117,22 @@ enum PartBody {
         /// The range's MD5 (hex) and CRC32 (base64), read before sending.
         md5: String,
         crc32: String,
+        /// The file as it was when summed.
+        stamp: Stamp,
     },
 }
 
 impl PartBody {
     fn bytes(bytes: Bytes) -> Self {
         PartBody::Bytes(bytes)
+    }
+
+    /// For a file's part: the file and how it was when summed, to check after sending.
+    fn stamp(&self) -> Option<(std::path::PathBuf, Stamp)> {
+        match self {
+            PartBody::Bytes(_) => None,
+            PartBody::File { path, stamp, .. } => Some((path.clone(), *stamp)),
+        }
     }
 
     /// The body to send, its length, its MD5 (hex) and its CRC32 (base64, as S3 prints it).
@@ -141,6 +151,7 @@ impl PartBody {
                 len,
                 md5,
                 crc32,
+                ..
             } => {
                 let body = ByteStream::read_from()
                     .path(&path)
@@ -162,6 +173,37 @@ impl PartBody {
     }
 }
 
+/// What tells a file changed: it was replaced (device, inode), or written (size, modification
+/// and change times; the change time cannot be set back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp([i64; 7]);
+
+impl Stamp {
+    fn of(m: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Stamp([
+            m.dev() as i64,
+            m.ino() as i64,
+            m.size() as i64,
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+        ])
+    }
+}
+
+async fn stamp_of(path: &std::path::Path) -> Result<Stamp> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        std::fs::metadata(&path)
+            .map(|m| Stamp::of(&m))
+            .map_err(|e| StorageError::io("read", &path, e))
+    })
+    .await
+    .map_err(|e| StorageError::new(ErrorKind::LocalIo, format!("reading task failed: {e}")))?
+}
+
 /// Bytes read from a file at once while a part is summed or sent.
 const FILE_READ: usize = 128 * 1024;
 
@@ -176,12 +218,16 @@ async fn sums_of_file_range(
     path: &std::path::Path,
     offset: u64,
     len: u64,
-) -> Result<(String, String)> {
+) -> Result<(String, String, Stamp)> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         use md5::Digest;
         use std::os::unix::fs::FileExt;
         let file = std::fs::File::open(&path).map_err(|e| StorageError::io("open", &path, e))?;
+        let stamp = file
+            .metadata()
+            .map(|m| Stamp::of(&m))
+            .map_err(|e| StorageError::io("read", &path, e))?;
         let mut buf = vec![0; FILE_READ];
         let mut md5 = md5::Md5::new();
         let mut crc = Crc::new(CrcKind::Crc32);
@@ -208,7 +254,11 @@ async fn sums_of_file_range(
                 ),
             ));
         }
-        Ok((hex::encode(md5.finalize()), crc32_base64(crc.finish())))
+        Ok((
+            hex::encode(md5.finalize()),
+            crc32_base64(crc.finish()),
+            stamp,
+        ))
     })
     .await
     .map_err(|e| StorageError::new(ErrorKind::LocalIo, format!("reading task failed: {e}")))?
@@ -450,22 +500,25 @@ impl Parts<'_> {
             async move { crate::backend::borrow(memory.as_ref(), size).await }
         };
         let chunks: BoxStream<'_, Result<(u64, PartBody, MemoryLoan)>> = match body.source {
-            // A file's part is not held in memory: its MD5 is read first, then the SDK streams
-            // it from the file. Bytes changed in between are refused by the server's check of
-            // Content-MD5, or by the part's ETag. The loan still bounds the parts in flight.
+            // A file's part is not held in memory: its MD5 and CRC32 are read first, then the
+            // SDK streams it from the file; a file changed in between is refused after the
+            // send (see `send_one`), besides the server's checks of Content-MD5 and the CRC.
+            // The loan still bounds the parts in flight.
             PutSource::File { path, offset } => stream::iter(todo)
                 .map(move |i| {
                     let (path, borrow) = (path.clone(), borrow.clone());
                     async move {
                         let (start, len) = range(i);
                         let loan = borrow(len).await;
-                        let (md5, crc32) = sums_of_file_range(&path, offset + start, len).await?;
+                        let (md5, crc32, stamp) =
+                            sums_of_file_range(&path, offset + start, len).await?;
                         let part = PartBody::File {
                             path,
                             offset: offset + start,
                             len,
                             md5,
                             crc32,
+                            stamp,
                         };
                         Ok((i, part, loan))
                     }
@@ -516,6 +569,7 @@ impl Parts<'_> {
     async fn send_one(&self, number: i32, part: PartBody) -> Result<DonePart> {
         let b = self.backend;
         let action = format!("write part {number} of {:?}", self.key);
+        let unchanged = part.stamp();
         let (body, size, md5, crc32) = part.into_stream().await?;
         let out = b
             .client()
@@ -536,6 +590,21 @@ impl Parts<'_> {
             .send()
             .await
             .map_err(|e| b.fail(&action, e))?;
+        if let Some((path, before)) = unchanged {
+            // The bytes sent were read again from the file: they are the ones summed only if
+            // the file is still the one summed (servers that check neither Content-MD5 nor the
+            // CRC, under SSE-KMS, would take changed bytes).
+            let now = stamp_of(&path).await?;
+            if now != before {
+                return Err(StorageError::new(
+                    ErrorKind::LocalIo,
+                    format!(
+                        "{} changed while part {number} of it was sent; it was not recorded",
+                        path.display()
+                    ),
+                ));
+            }
+        }
         let etag = out.e_tag().unwrap_or_default().to_string();
         if self.check_etag
             && etag_is_md5(out.server_side_encryption())
