@@ -447,8 +447,9 @@ impl Backend for LocalBackend {
             self.create_folder(key).await?;
             return self.stat(key).await;
         }
-        write::write_atomically(self, key, body, options.modified, options.mode).await?;
-        self.stat(key).await
+        let written =
+            write::write_atomically(self, key, body, options.modified, options.mode).await?;
+        Ok(Self::meta_for(key.clone(), &written))
     }
 
     async fn copy(&self, from: &ObjectKey, to: &ObjectKey, mode: WriteMode) -> Result<ObjectMeta> {
@@ -554,8 +555,9 @@ impl Backend for LocalBackend {
         options: &PutOptions,
     ) -> Result<ObjectMeta> {
         self.check_root()?;
-        write::write_pieces(self, key, len, pieces, options.modified, options.mode).await?;
-        self.stat(key).await
+        let written =
+            write::write_pieces(self, key, len, pieces, options.modified, options.mode).await?;
+        Ok(Self::meta_for(key.clone(), &written))
     }
 
     fn local_path(&self, key: &ObjectKey) -> Option<PathBuf> {

@@ -137,8 +137,10 @@ impl Partial {
 
     /// Flushes to disk, stamps the modification time, gives a file it replaces its mode, and
     /// moves it into place through the folder's handle — never over anything in
-    /// [`WriteMode::Create`] — then makes the rename durable.
-    fn commit(mut self, modified: Option<jiff::Timestamp>) -> Result<()> {
+    /// [`WriteMode::Create`] — then makes the rename durable. Answers the file's metadata as
+    /// written, read from its handle (a second look by path would cost the caller a trip to a
+    /// blocking thread and a walk from the root, per file).
+    fn commit(mut self, modified: Option<jiff::Timestamp>) -> Result<std::fs::Metadata> {
         let path = self.path.clone();
         let file = self.file();
         file.sync_all()
@@ -166,10 +168,13 @@ impl Partial {
                 ),
             ));
         }
+        let written = file
+            .metadata()
+            .map_err(|e| StorageError::io("read", &path, e))?;
         self.spot.commit(&self.temp, replace)?;
         self.committed = true;
         self.spot.sync_folder();
-        Ok(())
+        Ok(written)
     }
 }
 
@@ -227,14 +232,14 @@ fn open_slot(spot: &Spot) -> Result<(std::fs::File, OsString)> {
     ))
 }
 
-/// Writes a whole body atomically.
+/// Writes a whole body atomically; answers the written file's metadata.
 pub(super) async fn write_atomically(
     backend: &LocalBackend,
     key: &ObjectKey,
     body: PutBody,
     modified: Option<jiff::Timestamp>,
     mode: WriteMode,
-) -> Result<()> {
+) -> Result<std::fs::Metadata> {
     let expected = body.len;
     if expected <= SMALL_WRITE {
         // One trip: a small file costs a dozen otherwise, which bounded downloads of many.
@@ -310,7 +315,7 @@ pub(super) async fn write_pieces(
     pieces: futures::stream::BoxStream<'_, Result<(u64, bytes::Bytes)>>,
     modified: Option<jiff::Timestamp>,
     mode: WriteMode,
-) -> Result<()> {
+) -> Result<std::fs::Metadata> {
     use futures::TryStreamExt;
     let partial = {
         let (backend, key) = (backend.clone(), key.clone());
