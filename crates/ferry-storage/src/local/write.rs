@@ -413,7 +413,11 @@ mod tests {
         let back = std::fs::read(dir.path().join("f.bin")).unwrap();
         assert_eq!(&back[..4], b"head");
         assert_eq!(&back[4..], &body[..], "every slice at its own offset");
-        assert_eq!(written.len(), back.len() as u64, "the metadata answered is the file's");
+        assert_eq!(
+            written.len(),
+            back.len() as u64,
+            "the metadata answered is the file's"
+        );
     }
 
     #[test]
