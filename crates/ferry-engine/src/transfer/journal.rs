@@ -307,6 +307,8 @@ impl Journal {
         conn.execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(db)?;
         create_tables(&mut conn)?;
+        // Room for every per-item statement (see [`exec`]), so none evicts another.
+        conn.set_prepared_statement_cache_capacity(32);
         Ok(Self {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -531,12 +533,12 @@ impl Journal {
         bytes: u64,
         error: Option<&str>,
     ) -> Result<()> {
-        self.lock()
-            .execute(
-                "UPDATE items SET state = ?3, bytes = ?4, error = ?5 WHERE job = ?1 AND seq = ?2",
-                params![job, seq, to_text(&state), bytes as i64, error],
-            )
-            .map_err(db)?;
+        exec(
+            &self.lock(),
+            "UPDATE items SET state = ?3, bytes = ?4, error = ?5 WHERE job = ?1 AND seq = ?2",
+            params![job, seq, to_text(&state), bytes as i64, error],
+        )
+        .map_err(db)?;
         Ok(())
     }
 
@@ -611,18 +613,18 @@ impl Journal {
     /// replace what is there — made before it first writes, so that a retry or a resume after
     /// a crash does not take the item's own earlier write for someone else's file.
     pub fn claim(&self, job: &str, seq: i64, decision: Option<(&str, WriteMode)>) -> Result<()> {
-        self.lock()
-            .execute(
-                "INSERT OR REPLACE INTO claims (job, seq, dest_key, copied, mode) VALUES (?1, ?2, ?3, 0, ?4)",
-                params![
-                    job,
-                    seq,
-                    decision.map(|d| d.0),
-                    decision.map(|d| to_text(&d.1))
-                ],
-            )
-            .map(|_| ())
-            .map_err(db)
+        exec(
+            &self.lock(),
+            "INSERT OR REPLACE INTO claims (job, seq, dest_key, copied, mode) VALUES (?1, ?2, ?3, 0, ?4)",
+            params![
+                job,
+                seq,
+                decision.map(|d| d.0),
+                decision.map(|d| to_text(&d.1))
+            ],
+        )
+        .map(|_| ())
+        .map_err(db)
     }
 
     /// Claims `key` for an item renamed to it, unless another item of the job plans or claims
@@ -653,41 +655,39 @@ impl Journal {
     /// Records that an item's copy is written and verified: a move may now delete its source,
     /// and a resumed move whose source is already gone knows why.
     pub fn mark_copied(&self, job: &str, seq: i64) -> Result<()> {
-        self.lock()
-            .execute(
-                "UPDATE claims SET copied = 1 WHERE job = ?1 AND seq = ?2",
-                params![job, seq],
-            )
-            .map(|_| ())
-            .map_err(db)
+        exec(
+            &self.lock(),
+            "UPDATE claims SET copied = 1 WHERE job = ?1 AND seq = ?2",
+            params![job, seq],
+        )
+        .map(|_| ())
+        .map_err(db)
     }
 
     pub fn is_copied(&self, job: &str, seq: i64) -> Result<bool> {
-        let copied: Option<bool> = self
-            .lock()
-            .query_row(
-                "SELECT copied FROM claims WHERE job = ?1 AND seq = ?2",
-                params![job, seq],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)?;
+        let copied: Option<bool> = row(
+            &self.lock(),
+            "SELECT copied FROM claims WHERE job = ?1 AND seq = ?2",
+            params![job, seq],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
         Ok(copied.unwrap_or(false))
     }
 
     /// The decision [`Journal::claim`] recorded, if any. A claim from before modes were
     /// recorded replaces (as Ferry then did).
     pub fn claimed(&self, job: &str, seq: i64) -> Result<Option<Option<(String, WriteMode)>>> {
-        let row: Option<(Option<String>, Option<String>)> = self
-            .lock()
-            .query_row(
-                "SELECT dest_key, mode FROM claims WHERE job = ?1 AND seq = ?2",
-                params![job, seq],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db)?;
-        Ok(row.map(|(key, mode)| {
+        let claim: Option<(Option<String>, Option<String>)> = row(
+            &self.lock(),
+            "SELECT dest_key, mode FROM claims WHERE job = ?1 AND seq = ?2",
+            params![job, seq],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db)?;
+        Ok(claim.map(|(key, mode)| {
             key.map(|key| {
                 let mode = mode
                     .and_then(|m| from_text(&m).ok())
@@ -713,56 +713,59 @@ impl Journal {
 
     /// What the last sync wrote to `destination` (an [`ferry_storage::Identity`] as text).
     pub fn synced(&self, destination: &str) -> Result<Option<SyncRecord>> {
-        self.lock()
-            .query_row(
-                "SELECT source, source_version, destination_version FROM synced WHERE destination = ?1",
-                [destination],
-                |r| {
-                    Ok(SyncRecord {
-                        source: r.get(0)?,
-                        source_version: r.get(1)?,
-                        destination_version: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(db)
+        row(
+            &self.lock(),
+            "SELECT source, source_version, destination_version FROM synced WHERE destination = ?1",
+            [destination],
+            |r| {
+                Ok(SyncRecord {
+                    source: r.get(0)?,
+                    source_version: r.get(1)?,
+                    destination_version: r.get(2)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(db)
     }
 
     pub fn record_synced(&self, destination: &str, record: &SyncRecord) -> Result<()> {
-        self.lock()
-            .execute(
-                "INSERT OR REPLACE INTO synced (destination, source, source_version, destination_version, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    destination,
-                    record.source,
-                    record.source_version,
-                    record.destination_version,
-                    now()
-                ],
-            )
-            .map(|_| ())
-            .map_err(db)
+        exec(
+            &self.lock(),
+            "INSERT OR REPLACE INTO synced (destination, source, source_version, destination_version, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                destination,
+                record.source,
+                record.source_version,
+                record.destination_version,
+                now()
+            ],
+        )
+        .map(|_| ())
+        .map_err(db)
     }
 
     pub fn forget_synced(&self, destination: &str) -> Result<()> {
-        self.lock()
-            .execute("DELETE FROM synced WHERE destination = ?1", [destination])
-            .map(|_| ())
-            .map_err(db)
+        exec(
+            &self.lock(),
+            "DELETE FROM synced WHERE destination = ?1",
+            [destination],
+        )
+        .map(|_| ())
+        .map_err(db)
     }
 
     /// The open multipart upload of one item: (destination key, upload id).
     pub fn upload_of(&self, job: &str, seq: i64) -> Result<Option<(String, String)>> {
-        self.lock()
-            .query_row(
-                "SELECT dest_key, upload_id FROM uploads WHERE job = ?1 AND seq = ?2",
-                params![job, seq],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db)
+        row(
+            &self.lock(),
+            "SELECT dest_key, upload_id FROM uploads WHERE job = ?1 AND seq = ?2",
+            params![job, seq],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db)
     }
 
     pub fn forget_upload(&self, job: &str, seq: i64) -> Result<()> {
@@ -853,6 +856,23 @@ pub struct ItemLog {
     pub on_part: Box<dyn Fn(u64) + Send + Sync>,
 }
 
+/// Runs a statement through the connection's cache of prepared statements: the per-item ones
+/// run thousands of times a job, and parsing them each time was 5% of a small-file download's
+/// samples.
+fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// One row of a cached statement (see [`exec`]).
+fn row<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
+
 impl ItemLog {
     fn warn(&self, what: &str, err: rusqlite::Error) {
         // A lost journal row costs a resend after a crash, never data: log and go on.
@@ -863,15 +883,15 @@ impl ItemLog {
 impl MultipartLog for ItemLog {
     fn resume(&self) -> Option<MultipartState> {
         let conn = self.journal.lock();
-        let (upload_id, part_size): (String, i64) = conn
-            .query_row(
-                "SELECT upload_id, part_size FROM uploads WHERE job = ?1 AND seq = ?2",
-                params![self.job, self.seq],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .ok()
-            .flatten()?;
+        let (upload_id, part_size): (String, i64) = row(
+            &conn,
+            "SELECT upload_id, part_size FROM uploads WHERE job = ?1 AND seq = ?2",
+            params![self.job, self.seq],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .ok()
+        .flatten()?;
         drop(conn);
         let parts = self.journal.parts(&self.job, self.seq).ok()?;
         Some(MultipartState {
@@ -883,9 +903,16 @@ impl MultipartLog for ItemLog {
 
     fn started(&self, upload_id: &str, part_size: u64) {
         let conn = self.journal.lock();
-        if let Err(e) = conn.execute(
+        if let Err(e) = exec(
+            &conn,
             "INSERT OR REPLACE INTO uploads (job, seq, dest_key, upload_id, part_size) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![self.job, self.seq, self.dest_key, upload_id, part_size as i64],
+            params![
+                self.job,
+                self.seq,
+                self.dest_key,
+                upload_id,
+                part_size as i64
+            ],
         ) {
             self.warn("a multipart upload", e);
         }
@@ -893,7 +920,8 @@ impl MultipartLog for ItemLog {
 
     fn part_done(&self, part: &DonePart) {
         let conn = self.journal.lock();
-        if let Err(e) = conn.execute(
+        if let Err(e) = exec(
+            &conn,
             "INSERT OR REPLACE INTO parts (job, seq, number, etag, md5, crc32, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 self.job,
@@ -914,7 +942,8 @@ impl MultipartLog for ItemLog {
     fn finished(&self) {
         let conn = self.journal.lock();
         for table in ["parts", "uploads"] {
-            if let Err(e) = conn.execute(
+            if let Err(e) = exec(
+                &conn,
                 &format!("DELETE FROM {table} WHERE job = ?1 AND seq = ?2"),
                 params![self.job, self.seq],
             ) {
