@@ -279,8 +279,13 @@ pub struct JobView {
     pub files_skipped: u64,
     /// Still finding what to transfer: the totals are still growing.
     pub counting: bool,
+    /// Bytes carried.
     #[specta(type = u32)]
     pub bytes_done: u64,
+    /// Bytes of skipped files: settled, though not carried (a job that skipped everything is
+    /// complete, its bar full).
+    #[specta(type = u32)]
+    pub bytes_skipped: u64,
     #[specta(type = u32)]
     pub bytes_total: u64,
     /// Bytes per second.

@@ -266,6 +266,7 @@ fn base_view(row: &JobRow) -> JobView {
         files_skipped: 0,
         counting: false,
         bytes_done: 0,
+        bytes_skipped: 0,
         bytes_total: 0,
         speed: 0.0,
         eta_seconds: None,
@@ -287,10 +288,12 @@ fn live_view(row: &JobRow, snap: &Snapshot, paused: bool) -> JobView {
         JobStatus::Running
     };
     view.files_done = snap.files_done;
+    view.files_skipped = snap.files_skipped;
+    view.files_failed = snap.files_failed;
     view.files_total = snap.files_total;
     view.counting = snap.counting;
-    view.files_failed = snap.files_failed;
     view.bytes_done = snap.bytes_done;
+    view.bytes_skipped = snap.bytes_skipped;
     view.bytes_total = snap.bytes_total;
     view.speed = snap.speed;
     view.eta_seconds = snap.eta_seconds;
@@ -317,6 +320,7 @@ fn rest_view(engine: &Engine, summary: &JobSummary) -> JobView {
     view.files_failed = t.failed;
     view.files_total = t.done + t.skipped + t.failed + t.pending;
     view.bytes_done = t.bytes_done;
+    view.bytes_skipped = t.bytes_skipped;
     view.bytes_total = t.bytes_total;
     view.kept_uploads = summary.kept_uploads as u64;
     // A cancelled job's note ("cancelled", "given up after: …") is no failure to act on.

@@ -69,9 +69,17 @@ impl AppState {
         state
     }
 
+    /// A new engine for the settings as they are on disk, sharing the current engine's job
+    /// runner while the limits stay the same (jobs before and after a change share them).
     fn load(&self) -> ferry_engine::Result<Engine> {
-        Ok(Engine::load(&self.config_dir, self.secrets.clone())?
-            .with_data_dir(self.data_dir.clone()))
+        let engine = Engine::load(&self.config_dir, self.secrets.clone())?
+            .with_data_dir(self.data_dir.clone());
+        Ok(
+            match &*self.loaded.read().unwrap_or_else(|p| p.into_inner()) {
+                Loaded::Ready(current) => engine.keep_runner(current),
+                Loaded::Broken(_) => engine,
+            },
+        )
     }
 
     /// Reads settings.json again (after a save, or when it changed on disk).

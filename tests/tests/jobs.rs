@@ -201,6 +201,87 @@ async fn a_retry_is_only_for_an_ended_job_no_other_process_is_running() {
     assert_eq!(journal.job(&id).unwrap().unwrap().state, JobState::Queued);
 }
 
+/// Two jobs started together share the process's file slots and memory budget: with room for
+/// three files in flight, three of the two jobs' files are in flight, not three of each, and
+/// what they hold in memory is lent from one budget.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_jobs_started_together_share_one_file_limit_and_one_budget() {
+    use ferry_engine::secrets::Keychain;
+    use ferry_tests::proxy::{Action, Proxy};
+
+    let server = ferry_tests::moto();
+    // Every upload hangs: an item that starts one holds its slot until the job is cancelled.
+    let proxy = Proxy::start(&server.endpoint, |_, method, _| match method {
+        "PUT" => Action::Stall,
+        _ => Action::Forward,
+    })
+    .await;
+    let setup =
+        ferry_tests::three_parts(&server, &proxy, "sharedslots", &[("concurrency", 3.into())]);
+    let engine = Arc::new(
+        Engine::load(setup.user.config.path(), Arc::new(Keychain))
+            .unwrap()
+            .with_data_dir(setup.user.home.path().join(".ferry-data")),
+    );
+    let mut runs = Vec::new();
+    for name in ["a", "b"] {
+        let folder = setup.user.home.path().join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        for i in 0..5 {
+            std::fs::write(folder.join(format!("f{i}.txt")), format!("{name}{i}")).unwrap();
+        }
+        let from = engine.parse_location(folder.to_str().unwrap()).unwrap();
+        let to = engine
+            .parse_location(&format!("{}:{name}/", setup.via))
+            .unwrap();
+        let options = JobOptions {
+            recursive: true,
+            ..JobOptions::default()
+        };
+        let id = engine
+            .create_job(JobKind::Copy, &from, &to, &options)
+            .await
+            .unwrap();
+        let control = JobControl::default();
+        let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));
+        runs.push((control, run));
+    }
+    let runner = engine.runner().clone();
+    assert_eq!(runner.file_limit(), 3);
+    // Each job takes up to three items at a time from its plan; all six are either in flight
+    // or waiting for a slot once both jobs are going.
+    tokio::task::block_in_place(|| {
+        wait_until(60, "both jobs to have taken their items", || {
+            runner.files_in_flight() + runner.files_waiting() == 6
+                && proxy.seen().iter().filter(|s| s.method == "PUT").count() >= 3
+        })
+    });
+    assert_eq!(
+        runner.files_in_flight(),
+        3,
+        "three in flight across both jobs"
+    );
+    assert_eq!(runner.files_waiting(), 3);
+    let puts = proxy.seen().iter().filter(|s| s.method == "PUT").count();
+    assert_eq!(puts, 3, "only three uploads were started");
+    assert_eq!(
+        runner.memory().lent_mib(),
+        3,
+        "each upload in flight holds its body in the one budget"
+    );
+    for (control, run) in runs {
+        control.cancel();
+        let report = run.await.unwrap().unwrap();
+        assert_eq!(report.state, JobState::Cancelled);
+    }
+    assert_eq!(
+        runner.files_in_flight(),
+        0,
+        "cancelled items gave their slots back"
+    );
+    assert_eq!(runner.memory().lent_mib(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_item_whose_abort_is_refused_keeps_its_upload_on_moto() {
     a_cancelled_item_whose_abort_is_refused_keeps_its_upload(ferry_tests::moto()).await;
@@ -430,4 +511,159 @@ fn many_processes_opening_a_new_journal_at_once_all_succeed() {
             assert!(opened.is_ok(), "round {round}: {opened:?}");
         }
     }
+}
+
+/// A random job for [`live_figures_end_as_the_tally`]: source files (folder, size, whether a
+/// file is already at its destination), empty folders, links (not followed), and the policy.
+#[derive(Debug, Clone)]
+struct Scene {
+    files: Vec<(u8, usize, bool)>,
+    empty_folders: usize,
+    links: usize,
+    policy: ferry_engine::settings::ConflictPolicy,
+}
+
+fn scene() -> impl proptest::strategy::Strategy<Value = Scene> {
+    use ferry_engine::settings::ConflictPolicy;
+    use proptest::prelude::*;
+    (
+        proptest::collection::vec((0u8..3, 0usize..5000, any::<bool>()), 1..12),
+        0usize..3,
+        0usize..3,
+        prop_oneof![
+            Just(ConflictPolicy::Ask),
+            Just(ConflictPolicy::Skip),
+            Just(ConflictPolicy::Overwrite),
+            Just(ConflictPolicy::OverwriteIfNewer),
+            Just(ConflictPolicy::Rename),
+        ],
+    )
+        .prop_map(|(files, empty_folders, links, policy)| Scene {
+            files,
+            empty_folders,
+            links,
+            policy,
+        })
+}
+
+/// Runs `scene` as a copy job; answers the figures it showed as it ended, and its report.
+fn run_scene(
+    runtime: &tokio::runtime::Runtime,
+    scene: &Scene,
+) -> (
+    ferry_engine::transfer::Snapshot,
+    ferry_engine::transfer::JobReport,
+) {
+    let root = tempfile::tempdir().unwrap();
+    let (src, dst) = (root.path().join("src"), root.path().join("dst"));
+    for (i, (folder, size, there)) in scene.files.iter().enumerate() {
+        let name = format!("d{folder}/f{i}.bin");
+        std::fs::create_dir_all(src.join(format!("d{folder}"))).unwrap();
+        std::fs::write(src.join(&name), vec![b'x'; *size]).unwrap();
+        if *there {
+            std::fs::create_dir_all(dst.join(format!("d{folder}"))).unwrap();
+            std::fs::write(dst.join(&name), b"already here").unwrap();
+        }
+    }
+    for i in 0..scene.empty_folders {
+        std::fs::create_dir_all(src.join(format!("empty{i}"))).unwrap();
+    }
+    for i in 0..scene.links {
+        std::os::unix::fs::symlink("d0", src.join(format!("link{i}"))).unwrap();
+    }
+    let engine = engine(root.path());
+    let options = JobOptions {
+        recursive: true,
+        conflict: scene.policy,
+        ..JobOptions::default()
+    };
+    let accounting = Arc::new(Accounting::default());
+    let report = runtime.block_on(async {
+        let from = engine.parse_location(src.to_str().unwrap()).unwrap();
+        let to = engine.parse_location(dst.to_str().unwrap()).unwrap();
+        let id = engine
+            .create_job(JobKind::Copy, &from, &to, &options)
+            .await
+            .unwrap();
+        ferry_engine::transfer::run_job(&engine, &id, accounting.clone(), JobControl::default())
+            .await
+            .unwrap()
+    });
+    (accounting.snapshot(), report)
+}
+
+/// What a job shows while it runs becomes, when it ends, exactly what its tally (the journal)
+/// says: files carried, skipped and failed, bytes carried and skipped, totals — whatever the
+/// tree, whatever was at the destination already, whatever the conflict policy. And a job
+/// with no failure ends with a full bar (carried + skipped = total). Before, a job with two
+/// refused files read "10/10 files" live and "8/10" at the end.
+#[test]
+fn live_figures_end_as_the_tally() {
+    use proptest::prelude::*;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(scene in scene())| {
+        let (live, report) = run_scene(&runtime, &scene);
+        let t = &report.tally;
+        prop_assert_eq!(
+            (live.files_done, live.files_skipped, live.files_failed, live.files_total),
+            (t.done, t.skipped, t.failed, t.done + t.skipped + t.failed + t.pending),
+            "files, live and in the tally"
+        );
+        prop_assert_eq!(
+            (live.bytes_done, live.bytes_skipped, live.bytes_total),
+            (t.bytes_done, t.bytes_skipped, t.bytes_total),
+            "bytes, live and in the tally"
+        );
+        if t.failed == 0 {
+            prop_assert_eq!(live.bytes_done + live.bytes_skipped, live.bytes_total);
+        }
+    });
+}
+
+/// The case from the issue, by name: ten files, two of them refused (already there, policy
+/// `ask`): eight carried and two failed, live and at the end alike.
+#[test]
+fn two_refused_files_of_ten_count_as_failed_live_and_at_the_end() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let scene = Scene {
+        files: (0..10).map(|i| (0, 100, i < 2)).collect(),
+        empty_folders: 0,
+        links: 0,
+        policy: ferry_engine::settings::ConflictPolicy::Ask,
+    };
+    let (live, report) = run_scene(&runtime, &scene);
+    assert_eq!(
+        (live.files_done, live.files_failed, live.files_total),
+        (8, 2, 10)
+    );
+    assert_eq!((report.tally.done, report.tally.failed), (8, 2));
+    assert_eq!(live.bytes_done, 800);
+}
+
+/// A job whose every file was already there and is skipped (policy `skip`) is complete: its
+/// bar full of skipped bytes, none carried.
+#[test]
+fn a_job_that_skips_everything_ends_with_a_full_bar() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let scene = Scene {
+        files: (0..4).map(|_| (1, 1000, true)).collect(),
+        empty_folders: 0,
+        links: 0,
+        policy: ferry_engine::settings::ConflictPolicy::Skip,
+    };
+    let (live, report) = run_scene(&runtime, &scene);
+    assert_eq!(
+        (live.files_done, live.files_skipped, live.files_total),
+        (0, 4, 4)
+    );
+    assert_eq!(
+        (live.bytes_done, live.bytes_skipped, live.bytes_total),
+        (0, 4000, 4000)
+    );
+    assert_eq!(report.tally.skipped, 4);
 }

@@ -249,6 +249,28 @@ test("what a job skipped on purpose is listed with why", async ({ page }) => {
   await expect(done).toContainText("site/current: symbolic link to releases/v2");
 });
 
+test("a job that skipped every file says so, with a full bar", async ({ page }) => {
+  await start(page, {
+    jobs: [
+      {
+        id: "job-skipped-all",
+        title: "Upload photos",
+        status: "completed",
+        files_total: 3,
+        files_done: 0,
+        files_skipped: 3,
+        bytes_done: 0,
+        bytes_skipped: 3_000_000,
+        bytes_total: 3_000_000,
+      },
+    ],
+  });
+  const done = job(page, "completed");
+  await expect(done.getByTestId("job-skipped")).toHaveText("3 skipped");
+  await expect(done.getByTestId("job-files")).toHaveText("3/3 files");
+  await expect(done.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
+});
+
 test("giving up on a job's failed items cancels it, and Clear finished then removes it", async ({
   page,
 }) => {

@@ -37,12 +37,21 @@ impl Bar {
                 let mut shown_errors = 0usize;
                 loop {
                     let snap = accounting.snapshot();
-                    bar.set_length(snap.bytes_total.max(snap.bytes_done));
-                    bar.set_position(snap.bytes_done);
+                    // Skipped files need no carrying: they fill the bar as done ones do.
+                    let settled = snap.bytes_done + snap.bytes_skipped;
+                    bar.set_length(snap.bytes_total.max(settled));
+                    bar.set_position(settled);
                     let current = snap.current.first().cloned().unwrap_or_default();
                     let more = if snap.counting { "+ (counting)" } else { "" };
+                    let mut ended = String::new();
+                    if snap.files_skipped > 0 {
+                        ended.push_str(&format!(", {} skipped", snap.files_skipped));
+                    }
+                    if snap.files_failed > 0 {
+                        ended.push_str(&format!(", {} failed", snap.files_failed));
+                    }
                     bar.set_message(format!(
-                        "{}/{}{more} files {}",
+                        "{}/{}{more} files{ended} {}",
                         snap.files_done,
                         snap.files_total,
                         output::plain(&current)

@@ -28,6 +28,8 @@ pub struct Engine {
     journal: std::sync::OnceLock<Arc<transfer::Journal>>,
     /// How local destinations compare names, when a test says so ([`Engine::assume_local_folding`]).
     local_folding: Option<ferry_storage::NameFolding>,
+    /// The file slots and memory budget every job of this process shares.
+    runner: Arc<transfer::Runner>,
 }
 
 /// Where jobs, locks and reports live: `FERRY_DATA_DIR`, else the platform data dir
@@ -79,13 +81,31 @@ impl Engine {
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Self> {
         let file = SettingsFile::load_or_create(config_dir, default_local)?;
+        let runner = Arc::new(transfer::Runner::new(&file.settings().transfer));
         Ok(Self {
             file,
             secrets,
             data_dir: data_dir(),
             journal: std::sync::OnceLock::new(),
             local_folding: None,
+            runner,
         })
+    }
+
+    /// What every job of this process shares: file slots and the memory budget.
+    pub fn runner(&self) -> &Arc<transfer::Runner> {
+        &self.runner
+    }
+
+    /// Goes on with `earlier`'s runner when the limits are unchanged, so that jobs started
+    /// before a settings change and jobs started after it still share one limit and one
+    /// budget (the app loads a new engine on every change). New limits take a new runner:
+    /// jobs already running keep theirs until they end.
+    pub fn keep_runner(mut self, earlier: &Engine) -> Self {
+        if earlier.runner.fits(&self.settings().transfer) {
+            self.runner = earlier.runner.clone();
+        }
+        self
     }
 
     /// Keeps jobs, locks and reports in `dir` instead of [`data_dir`].
@@ -196,6 +216,9 @@ impl Engine {
         let mut next = self.settings().clone();
         change(&mut next)?;
         self.file.save(next)?;
+        if !self.runner.fits(&self.settings().transfer) {
+            self.runner = Arc::new(transfer::Runner::new(&self.settings().transfer));
+        }
         Ok(())
     }
 

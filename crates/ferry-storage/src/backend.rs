@@ -213,6 +213,12 @@ impl MemoryBudget {
         }
     }
 
+    /// MiB lent now (rounded up per loan).
+    pub fn lent_mib(&self) -> u32 {
+        self.total
+            .saturating_sub(self.permits.available_permits() as u32)
+    }
+
     /// Waits until `bytes` fit. A request larger than the whole budget waits for all of it, so
     /// it runs alone rather than never.
     pub async fn take(&self, bytes: u64) -> MemoryLoan {

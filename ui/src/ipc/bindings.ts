@@ -212,7 +212,13 @@ export type JobView_Deserialize = {
 	files_skipped: number,
 	/**  Still finding what to transfer: the totals are still growing. */
 	counting: boolean,
+	/**  Bytes carried. */
 	bytes_done: number,
+	/**
+	 *  Bytes of skipped files: settled, though not carried (a job that skipped everything is
+	 *  complete, its bar full).
+	 */
+	bytes_skipped: number,
 	bytes_total: number,
 	/**  Bytes per second. */
 	speed: number | null,
@@ -247,7 +253,13 @@ export type JobView_Serialize = {
 	files_skipped: number,
 	/**  Still finding what to transfer: the totals are still growing. */
 	counting: boolean,
+	/**  Bytes carried. */
 	bytes_done: number,
+	/**
+	 *  Bytes of skipped files: settled, though not carried (a job that skipped everything is
+	 *  complete, its bar full).
+	 */
+	bytes_skipped: number,
 	bytes_total: number,
 	/**  Bytes per second. */
 	speed: number | null,

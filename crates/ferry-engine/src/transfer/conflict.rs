@@ -19,7 +19,7 @@ const RENAME_TRIES: u32 = 10_000;
 
 /// Decides what the item does about its planned destination, as things are now.
 pub(super) async fn decide(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     item: &ItemRow,
     planned: &ObjectKey,
     modified: Option<jiff::Timestamp>,
@@ -53,11 +53,7 @@ pub(super) async fn decide(
 
 /// The first free `name (n).ext`: free at the destination, and planned or claimed by no other
 /// item of the job (a claim is atomic, so two items never choose one name).
-async fn rename(
-    ctx: &Ctx<'_>,
-    item: &ItemRow,
-    planned: &ObjectKey,
-) -> Result<(ObjectKey, WriteMode)> {
+async fn rename(ctx: &Ctx, item: &ItemRow, planned: &ObjectKey) -> Result<(ObjectKey, WriteMode)> {
     for n in 1..RENAME_TRIES {
         let candidate = numbered(planned, n);
         if ctx.dst.backend.try_stat(&candidate).await?.is_some() {
@@ -108,7 +104,7 @@ pub(super) fn numbered(key: &ObjectKey, n: u32) -> ObjectKey {
 /// can tell, the same bytes — the same MD5, the item's upload tag, or for a local file the
 /// source's time Ferry gave it. Unsure is no.
 pub(super) async fn is_own_write(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     item: &ItemRow,
     source: &ObjectKey,
     destination: &ObjectKey,

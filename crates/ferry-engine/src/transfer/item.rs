@@ -9,7 +9,7 @@ use ferry_storage::{BackendExt, ErrorKind, ObjectKey, ObjectMeta, StorageError, 
 
 use super::conflict::{self, Decision};
 use super::journal::{ItemRow, Journal, SyncRecord};
-use super::progress::Accounting;
+use super::progress::{Accounting, Meter};
 use super::send::send;
 use super::{ItemAction, ItemState, JobKind, JobOptions, sync};
 use crate::error::{Error, Result};
@@ -19,11 +19,11 @@ use crate::workspace::Resolved;
 const LANDING_ROUNDS: u32 = 8;
 
 /// Everything an item needs from its job.
-pub(super) struct Ctx<'a> {
-    pub src: &'a Resolved,
-    pub dst: &'a Resolved,
+pub(super) struct Ctx {
+    pub src: Resolved,
+    pub dst: Resolved,
     pub kind: JobKind,
-    pub options: &'a JobOptions,
+    pub options: JobOptions,
     pub journal: Arc<Journal>,
     pub job: String,
     pub progress: Arc<Accounting>,
@@ -31,7 +31,7 @@ pub(super) struct Ctx<'a> {
     pub part_concurrency: usize,
     /// Range size for parallel downloads when the upload's part size is unknown.
     pub range_size: u64,
-    /// Shared by every part buffer of the job.
+    /// Shared by every part buffer of every job of the process ([`super::Runner`]).
     pub memory: ferry_storage::MemoryBudget,
     /// The day key templates name: the job's, so a resumed job plans the keys it planned.
     pub date: jiff::civil::Date,
@@ -50,9 +50,8 @@ pub(super) struct Done {
 /// the SDK's own retries of single requests.
 const ATTEMPTS: u32 = 4;
 
-pub(super) async fn execute(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
+pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
     let label = item_label(item);
-    ctx.progress.started(&label);
     let mut attempt = 0;
     // The conflict decision is made once: a failed attempt may already have written the
     // destination, which a second look must not mistake for someone else's file.
@@ -63,11 +62,11 @@ pub(super) async fn execute(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
         .ok()
         .flatten()
         .map(|claim| claim.map(|(key, mode)| (ObjectKey::new(key), mode)));
-    let done = loop {
+    loop {
         attempt += 1;
         let result = match item.action {
             ItemAction::Copy | ItemAction::Update | ItemAction::Link => {
-                carry(ctx, item, &mut decided).await
+                carry(ctx, item, &mut decided, meter).await
             }
             ItemAction::Delete => delete(ctx, item).await,
             ItemAction::Mkdir => ctx
@@ -98,17 +97,12 @@ pub(super) async fn execute(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
                 };
             }
         }
-    };
-    ctx.progress.finished(
-        &label,
-        done.error.as_deref().map(|e| e.lines().next().unwrap_or(e)),
-    );
-    done
+    }
 }
 
 /// Records an item cancelled by the user, aborting the multipart upload it may have open. One
 /// the server will not abort stays recorded: `ferry jobs cancel` tries it again.
-pub(super) async fn cancelled(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
+pub(super) async fn cancelled(ctx: &Ctx, item: &ItemRow) -> Done {
     let mut error = "cancelled by the user".to_string();
     if let Ok(Some((key, upload_id))) = ctx.journal.upload_of(&ctx.job, item.seq) {
         match ctx
@@ -130,8 +124,6 @@ pub(super) async fn cancelled(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
             }
         }
     }
-    let label = item_label(item);
-    ctx.progress.finished(&label, None);
     Done {
         state: ItemState::Skipped,
         bytes: 0,
@@ -139,7 +131,7 @@ pub(super) async fn cancelled(ctx: &Ctx<'_>, item: &ItemRow) -> Done {
     }
 }
 
-fn item_label(item: &ItemRow) -> String {
+pub(super) fn item_label(item: &ItemRow) -> String {
     match item.action {
         ItemAction::Delete => format!("delete {}", item.dest_key),
         _ => item.source_key.clone(),
@@ -157,7 +149,7 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(jitter.max(50))
 }
 
-async fn delete(ctx: &Ctx<'_>, item: &ItemRow) -> Result<(ItemState, u64)> {
+async fn delete(ctx: &Ctx, item: &ItemRow) -> Result<(ItemState, u64)> {
     let key = ObjectKey::new(&item.dest_key);
     let failures = ctx
         .dst
@@ -189,9 +181,10 @@ enum Payload {
 /// there, writes it — a write that may only create loses to a file that appeared meanwhile,
 /// and the decision is then made again — verifies it, and for a move deletes the source.
 async fn carry(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     item: &ItemRow,
     decided: &mut Option<Decision>,
+    meter: &Meter,
 ) -> Result<(ItemState, u64)> {
     let source = ObjectKey::new(&item.source_key);
     let planned = ObjectKey::new(&item.dest_key);
@@ -231,7 +224,6 @@ async fn carry(
             }
         };
         let Some((destination, mode)) = decision else {
-            ctx.progress.advance(item.size);
             return Ok((ItemState::Skipped, 0));
         };
         // The copy a crashed move made is still there: only the source's removal is left.
@@ -240,7 +232,7 @@ async fn carry(
             break;
         }
         let outcome = match &payload {
-            Payload::File => send(ctx, item, &source, &destination, modified, mode)
+            Payload::File => send(ctx, item, &source, &destination, modified, mode, meter)
                 .await
                 .map(Some),
             Payload::Link(target) => ctx
@@ -258,7 +250,7 @@ async fn carry(
             }
             Err(e) if mode == WriteMode::Create && conflict::is_taken(&e) => {
                 if earlier && conflict::is_own_write(ctx, item, &source, &destination).await? {
-                    ctx.progress.advance(item.size);
+                    meter.advance(item.size);
                     let meta = ctx.dst.backend.stat(&destination).await?;
                     written = Some((destination, Some(meta)));
                     break;
@@ -314,7 +306,7 @@ async fn carry(
 /// A move deletes its source only as it was listed: one changed meanwhile (edited while the
 /// move ran) holds work the copy does not, and is kept.
 async fn source_unchanged(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     item: &ItemRow,
     source: &ObjectKey,
     destination: &ObjectKey,
@@ -346,7 +338,7 @@ async fn source_unchanged(
 /// Records what a sync wrote, and from which version of the source, so that the next sync can
 /// tell a file changed on both sides from one changed on one.
 async fn remember_sync(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     source: &ObjectKey,
     destination: &ObjectKey,
     version: &str,

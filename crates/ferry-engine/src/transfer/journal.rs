@@ -183,6 +183,10 @@ pub struct Tally {
     pub failed: u64,
     pub bytes_total: u64,
     pub bytes_done: u64,
+    /// Sizes of the skipped items.
+    pub bytes_skipped: u64,
+    /// Sizes of the items still to run.
+    pub bytes_pending: u64,
 }
 
 pub struct Journal {
@@ -579,9 +583,15 @@ impl Journal {
             tally.bytes_done += bytes;
             match state.as_str() {
                 "done" => tally.done += count,
-                "skipped" => tally.skipped += count,
+                "skipped" => {
+                    tally.skipped += count;
+                    tally.bytes_skipped += size;
+                }
                 "failed" => tally.failed += count,
-                _ => tally.pending += count,
+                _ => {
+                    tally.pending += count;
+                    tally.bytes_pending += size;
+                }
             }
         }
         Ok(tally)
@@ -697,18 +707,33 @@ impl Journal {
         }))
     }
 
-    /// Ends items as failed with `error` before they run (destinations that collide).
-    pub fn fail_planned(&self, job: &str, dest_keys: &[String], error: &str) -> Result<()> {
+    /// Ends items as failed with `error` before they run (destinations that collide); answers
+    /// the sizes of those it ended (deletions aside).
+    pub fn fail_planned(&self, job: &str, dest_keys: &[String], error: &str) -> Result<Vec<u64>> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(db)?;
+        let mut sizes = Vec::new();
         for key in dest_keys {
-            tx.execute(
-                "UPDATE items SET state = 'failed', error = ?3 WHERE job = ?1 AND dest_key = ?2 AND state = 'pending'",
-                params![job, key, error],
-            )
-            .map_err(db)?;
+            let mut stmt = tx
+                .prepare(
+                    "UPDATE items SET state = 'failed', error = ?3
+                     WHERE job = ?1 AND dest_key = ?2 AND state = 'pending' RETURNING size, action",
+                )
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![job, key, error], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+                })
+                .map_err(db)?;
+            for row in rows {
+                let (size, action) = row.map_err(db)?;
+                if action != "delete" {
+                    sizes.push(size);
+                }
+            }
         }
-        tx.commit().map_err(db)
+        tx.commit().map_err(db)?;
+        Ok(sizes)
     }
 
     /// What the last sync wrote to `destination` (an [`ferry_storage::Identity`] as text).

@@ -10,6 +10,7 @@ mod plan;
 mod progress;
 mod ranges;
 pub mod run;
+mod runner;
 mod send;
 pub mod sync;
 mod verify;
@@ -24,6 +25,7 @@ pub use plan::{PlanSummary, PlannedAction};
 pub use plan::{check_template, check_template_within};
 pub use progress::{Accounting, Snapshot};
 pub use run::{DryRun, JobReport, cancel_job, dry_run, requeue_job, run_job};
+pub use runner::Runner;
 pub use sync::Compare;
 
 use crate::settings::ConflictPolicy;

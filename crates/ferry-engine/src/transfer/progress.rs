@@ -1,20 +1,29 @@
 //! Progress accounting shared by every front end: counters updated by the transfer, and
 //! snapshots (bytes and files done of total, smoothed speed, ETA, current items) read from them.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::Serialize;
 
+use super::ItemState;
+use super::journal::Tally;
+
 /// One look at a job's progress. The CLI draws bars from it; the app's transfer panel will too.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Snapshot {
+    /// Bytes carried: of ended items, what each carried; of items in flight, what has arrived.
     pub bytes_done: u64,
+    /// Bytes of the items skipped (their files were not carried, and need not be).
+    pub bytes_skipped: u64,
     pub bytes_total: u64,
+    /// Items carried. Items count as the journal counts them (everything but deletions), so a
+    /// snapshot taken once a job ends equals the job's [`super::Tally`].
     pub files_done: u64,
-    pub files_total: u64,
+    pub files_skipped: u64,
     pub files_failed: u64,
+    pub files_total: u64,
     /// The job is still finding what to transfer, so the totals are still growing.
     pub counting: bool,
     /// Bytes per second, smoothed.
@@ -36,10 +45,12 @@ struct Rate {
 /// Counters a running job updates from many tasks at once.
 pub struct Accounting {
     bytes_done: AtomicU64,
+    bytes_skipped: AtomicU64,
     bytes_total: AtomicU64,
     files_done: AtomicU64,
-    files_total: AtomicU64,
+    files_skipped: AtomicU64,
     files_failed: AtomicU64,
+    files_total: AtomicU64,
     counted: AtomicBool,
     current: Mutex<Vec<String>>,
     errors: Mutex<Vec<(String, String)>>,
@@ -50,10 +61,12 @@ impl Default for Accounting {
     fn default() -> Self {
         Self {
             bytes_done: AtomicU64::new(0),
+            bytes_skipped: AtomicU64::new(0),
             bytes_total: AtomicU64::new(0),
             files_done: AtomicU64::new(0),
-            files_total: AtomicU64::new(0),
+            files_skipped: AtomicU64::new(0),
             files_failed: AtomicU64::new(0),
+            files_total: AtomicU64::new(0),
             counted: AtomicBool::new(false),
             current: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
@@ -77,21 +90,69 @@ impl Accounting {
         self.counted.store(true, Ordering::Relaxed);
     }
 
-    pub fn advance(&self, bytes: u64) {
-        self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+    /// Counts what an earlier run of the job already ended (a resumed or retried job), so that
+    /// the figures are the whole job's, as its tally is.
+    pub(super) fn seed(&self, earlier: &Tally) {
+        let ended = earlier.done + earlier.skipped + earlier.failed;
+        self.add_total(ended, earlier.bytes_total - earlier.bytes_pending);
+        self.files_done.fetch_add(earlier.done, Ordering::Relaxed);
+        self.files_skipped
+            .fetch_add(earlier.skipped, Ordering::Relaxed);
+        self.files_failed
+            .fetch_add(earlier.failed, Ordering::Relaxed);
+        self.bytes_done
+            .fetch_add(earlier.bytes_done, Ordering::Relaxed);
+        self.bytes_skipped
+            .fetch_add(earlier.bytes_skipped, Ordering::Relaxed);
     }
 
-    pub fn started(&self, item: &str) {
+    /// An item the plan ended before it ran (a link not followed, names that collide): it
+    /// counts in the totals and as ended, as the journal records it.
+    pub(super) fn planned_ended(&self, state: ItemState, size: u64) {
+        self.add_total(1, size);
+        self.count_end(state, size, 0);
+    }
+
+    fn count_end(&self, state: ItemState, size: u64, carried: u64) {
+        match state {
+            ItemState::Done => {
+                self.files_done.fetch_add(1, Ordering::Relaxed);
+                self.bytes_done.fetch_add(carried, Ordering::Relaxed);
+            }
+            ItemState::Skipped => {
+                self.files_skipped.fetch_add(1, Ordering::Relaxed);
+                self.bytes_skipped.fetch_add(size, Ordering::Relaxed);
+            }
+            ItemState::Failed => {
+                self.files_failed.fetch_add(1, Ordering::Relaxed);
+            }
+            ItemState::Pending => {}
+        }
+    }
+
+    /// An item starts: shown as current, and its bytes measured on a meter of its own.
+    pub(super) fn started(self: &Arc<Self>, item: &str) -> Meter {
         lock(&self.current).push(item.to_string());
+        Meter {
+            job: self.clone(),
+            carried: Arc::new(AtomicU64::new(0)),
+        }
     }
 
-    pub fn finished(&self, item: &str, error: Option<&str>) {
-        lock(&self.current).retain(|c| c != item);
-        self.files_done.fetch_add(1, Ordering::Relaxed);
-        if let Some(message) = error {
-            self.files_failed.fetch_add(1, Ordering::Relaxed);
+    /// An item ended as the journal now records it: `state`, having carried `bytes` of its
+    /// `size`. What its meter counted on the way (parts of a failed attempt, a body fetched
+    /// for a file that turned out taken) is replaced by what it carried. Deletions are not
+    /// items in these figures, as in the tally.
+    pub(super) fn ended(&self, end: End<'_>, meter: &Meter) {
+        lock(&self.current).retain(|c| c != end.label);
+        let counted = meter.carried.swap(0, Ordering::Acquire);
+        self.bytes_done.fetch_sub(counted, Ordering::Relaxed);
+        if end.counts {
+            self.count_end(end.state, end.size, end.bytes);
+        }
+        if let Some(message) = end.error {
             let mut errors = lock(&self.errors);
-            errors.push((item.to_string(), message.to_string()));
+            errors.push((end.label.to_string(), message.to_string()));
             if errors.len() > 20 {
                 errors.remove(0);
             }
@@ -100,6 +161,7 @@ impl Accounting {
 
     pub fn snapshot(&self) -> Snapshot {
         let bytes_done = self.bytes_done.load(Ordering::Relaxed);
+        let bytes_skipped = self.bytes_skipped.load(Ordering::Relaxed);
         let bytes_total = self.bytes_total.load(Ordering::Relaxed);
         let speed = {
             let mut rate = lock(&self.rate);
@@ -121,19 +183,50 @@ impl Accounting {
             }
             rate.smoothed
         };
-        let eta_seconds = (speed > 0.0)
-            .then(|| (bytes_total.saturating_sub(bytes_done) as f64 / speed).round() as u64);
+        let left = bytes_total.saturating_sub(bytes_done + bytes_skipped);
+        let eta_seconds = (speed > 0.0).then(|| (left as f64 / speed).round() as u64);
         Snapshot {
             bytes_done,
+            bytes_skipped,
             bytes_total,
             files_done: self.files_done.load(Ordering::Relaxed),
-            files_total: self.files_total.load(Ordering::Relaxed),
+            files_skipped: self.files_skipped.load(Ordering::Relaxed),
             files_failed: self.files_failed.load(Ordering::Relaxed),
+            files_total: self.files_total.load(Ordering::Relaxed),
             counting: !self.counted.load(Ordering::Relaxed),
             speed,
             eta_seconds,
             current: lock(&self.current).clone(),
             errors: lock(&self.errors).clone(),
         }
+    }
+}
+
+/// How an item ended, for [`Accounting::ended`].
+pub(super) struct End<'a> {
+    pub label: &'a str,
+    /// Whether the item counts among the job's files (every action but a deletion).
+    pub counts: bool,
+    pub state: ItemState,
+    pub size: u64,
+    /// Bytes it carried, as the journal records them.
+    pub bytes: u64,
+    pub error: Option<&'a str>,
+}
+
+/// One item's bytes as they arrive, counted in its job's figures at once and set right when
+/// the item ends ([`Accounting::ended`]).
+#[derive(Clone)]
+pub(super) struct Meter {
+    job: Arc<Accounting>,
+    carried: Arc<AtomicU64>,
+}
+
+impl Meter {
+    pub fn advance(&self, bytes: u64) {
+        // Counted in the job first: whoever takes the meter's count (Acquire) subtracts bytes
+        // already added.
+        self.job.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+        self.carried.fetch_add(bytes, Ordering::Release);
     }
 }

@@ -17,7 +17,7 @@ use futures::stream::StreamExt;
 use tokio::io::AsyncReadExt;
 
 use super::item::Ctx;
-use super::progress::Accounting;
+use super::progress::Meter;
 use crate::error::Result;
 
 /// Bytes read from a range before they are handed to the writer.
@@ -47,7 +47,7 @@ enum Check {
 /// Whether to download in parallel ranges, and how: objects with a whole-object CRC on the
 /// server, and multipart objects (ETag `…-N`). Any other single-part object streams, so its
 /// whole MD5 is checked on the way.
-pub(super) async fn plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option<Plan> {
+pub(super) async fn plan(ctx: &Ctx, source: &ObjectKey, size: u64) -> Option<Plan> {
     // Small files gain nothing from ranges; asking would cost each a request.
     if size < ctx.range_size.saturating_mul(2) {
         return None;
@@ -89,7 +89,7 @@ pub(super) async fn plan(ctx: &Ctx<'_>, source: &ObjectKey, size: u64) -> Option
 
 /// How a multipart object was split, so a streamed download can check its ETag too: what
 /// Ferry recorded at upload, else what the server says (one HEAD, multipart objects only).
-pub(super) async fn part_size(ctx: &Ctx<'_>, source: &ObjectKey, meta: &ObjectMeta) -> Option<u64> {
+pub(super) async fn part_size(ctx: &Ctx, source: &ObjectKey, meta: &ObjectMeta) -> Option<u64> {
     let etag = meta.etag.as_deref()?;
     if !bare_etag(etag).contains('-') {
         return None;
@@ -117,12 +117,13 @@ fn recorded_part_size(
 }
 
 pub(super) async fn download(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     size: u64,
     source: &ObjectKey,
     destination: &ObjectKey,
     plan: Plan,
     options: &PutOptions,
+    meter: &Meter,
 ) -> Result<ObjectMeta> {
     let concurrency = ctx.part_concurrency.max(1);
     // Each range is read and hashed on a task of its own, so the MD5s of several ranges run on
@@ -137,7 +138,7 @@ pub(super) async fn download(
             size,
             plan,
             concurrency,
-            progress: ctx.progress.clone(),
+            progress: meter.clone(),
         },
         tx,
     );
@@ -166,7 +167,7 @@ struct Fetch {
     size: u64,
     plan: Plan,
     concurrency: usize,
-    progress: Arc<Accounting>,
+    progress: Meter,
 }
 
 /// Reads every range, `concurrency` at once, into `tx`; then checks the ranges' MD5s compose
@@ -266,7 +267,7 @@ async fn read_range(
     source: ObjectKey,
     range: std::ops::Range<u64>,
     (md5, crc): (bool, Option<CrcKind>),
-    (progress, pool): (Arc<Accounting>, Pool),
+    (progress, pool): (Meter, Pool),
     tx: tokio::sync::mpsc::Sender<Piece>,
 ) -> ferry_storage::Result<Sum> {
     let mut body = src

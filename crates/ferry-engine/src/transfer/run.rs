@@ -15,8 +15,8 @@ use super::item::{self, Ctx};
 use super::journal::{ItemRow, JobRow, Journal, Tally};
 pub use super::plan::Source;
 use super::plan::{self, PlanSummary, PlannedAction, Sink};
-use super::progress::Accounting;
-use super::{ItemState, JobKind, JobState};
+use super::progress::{Accounting, End};
+use super::{ItemAction, ItemState, JobKind, JobState};
 use crate::Engine;
 use crate::error::{Error, Result};
 
@@ -102,23 +102,26 @@ pub async fn run_job(
     .await?;
     check_pins(&job, &src, &source, &dst)?;
     journal.set_state(id, JobState::Running, None)?;
+    // What earlier runs ended counts too: the figures are the whole job's, as its tally is.
+    progress.seed(&journal.tally(id)?);
 
-    let ctx = Ctx {
-        src: &src,
-        dst: &dst,
+    let runner = engine.runner().clone();
+    let same_store = same_store(&src, &dst);
+    let ctx = Arc::new(Ctx {
+        src,
+        dst,
         kind: job.kind,
-        options: &job.options,
+        options: job.options.clone(),
         journal: journal.clone(),
         job: id.to_string(),
         progress: progress.clone(),
         part_concurrency: engine.settings().transfer.part_concurrency as usize,
         range_size: u64::from(engine.settings().transfer.part_size_mib) * 1024 * 1024,
-        memory: ferry_storage::MemoryBudget::new(
-            u64::from(engine.settings().transfer.memory_budget_mib) * 1024 * 1024,
-        ),
+        memory: runner.memory().clone(),
         date: job_date(&job),
-        same_store: same_store(&src, &dst),
-    };
+        same_store,
+    });
+    let (src, dst) = (&ctx.src, &ctx.dst);
     let (tx, rx) = mpsc::channel::<ItemRow>(512);
     let folding = dst.backend.name_folding(&dst.key, true).await?;
     let mut sink = Sink::new(
@@ -129,23 +132,49 @@ pub async fn run_job(
     .with_folding(folding);
     let planner = plan_job(&job, &ctx, &source, &mut sink);
     let concurrency = engine.settings().transfer.concurrency.max(1) as usize;
+    // Every item task holds a sender: when all are gone, no item can still be starting a
+    // multipart upload that a cancel's clean-up would miss.
+    let (alive, mut all_ended) = mpsc::channel::<()>(1);
     let executor = tokio_stream_of(rx)
         .map(|item| {
-            let (ctx, control) = (&ctx, &control);
-            async move {
+            let (ctx, control, runner) = (ctx.clone(), control.clone(), runner.clone());
+            let alive = alive.clone();
+            // Each item is a task of its own, so items of one job (and of several) run on
+            // every worker thread, not all inside the one task that polls this stream.
+            let task = tokio::spawn(async move {
+                let _alive = alive;
                 control.wait_while_paused().await;
+                let _slot = runner.file_slot().await;
+                let label = item::item_label(&item);
+                let meter = ctx.progress.started(&label);
                 let done = tokio::select! {
-                    done = item::execute(ctx, &item), if !control.is_item_cancelled(item.seq) => done,
-                    () = control.item_cancelled(item.seq) => item::cancelled(ctx, &item).await,
+                    done = item::execute(&ctx, &item, &meter), if !control.is_item_cancelled(item.seq) => done,
+                    () = control.item_cancelled(item.seq) => item::cancelled(&ctx, &item).await,
                 };
-                let journal = ctx.journal.clone();
-                let job = ctx.job.clone();
-                let seq = item.seq;
+                let (journal, job, seq) = (ctx.journal.clone(), ctx.job.clone(), item.seq);
+                let error = done.error.clone();
                 blocking(move || {
-                    journal.finish_item(&job, seq, done.state, done.bytes, done.error.as_deref())
+                    journal.finish_item(&job, seq, done.state, done.bytes, error.as_deref())
                 })
-                .await
-            }
+                .await?;
+                // Counted as the journal now records it: live figures and the tally agree.
+                let shown = done.error.as_deref().filter(|_| done.state == ItemState::Failed);
+                ctx.progress.ended(
+                    End {
+                        label: &label,
+                        counts: item.action != ItemAction::Delete,
+                        state: done.state,
+                        size: item.size,
+                        bytes: done.bytes,
+                        error: shown.map(|e| e.lines().next().unwrap_or(e)),
+                    },
+                    &meter,
+                );
+                Ok(())
+            });
+            // Dropping the job (cancelled, or its caller gone) ends its items too.
+            let task = AbortOnDrop(task);
+            async move { task.join().await }
         })
         .buffer_unordered(concurrency)
         .fold(Ok(()), |acc: Result<()>, r| async move { acc.and(r) });
@@ -156,8 +185,11 @@ pub async fn run_job(
     };
     let summary = sink.summary.clone();
     drop(sink);
+    drop(alive);
     let Some((planned, executed)) = outcome else {
-        let aborted = cancel_uploads(&journal, &dst, id).await;
+        // The items were aborted with the executor; wait until each has let go.
+        while all_ended.recv().await.is_some() {}
+        let aborted = cancel_uploads(&journal, dst, id).await;
         journal.set_state(id, JobState::Cancelled, Some("cancelled"))?;
         aborted?;
         return report(
@@ -171,7 +203,7 @@ pub async fn run_job(
         .await;
     };
     executed?;
-    end_set_aside(&journal, &dst, id).await;
+    end_set_aside(&journal, dst, id).await;
     let state = match &planned {
         Err(e) => {
             journal.set_state(id, JobState::Failed, Some(&e.to_string()))?;
@@ -188,7 +220,7 @@ pub async fn run_job(
                 if job.kind == JobKind::Move
                     && let Source::Folder(folder) = source
                 {
-                    remove_moved_folder(&src, folder).await?;
+                    remove_moved_folder(src, folder).await?;
                 }
                 JobState::Completed
             }
@@ -196,6 +228,25 @@ pub async fn run_job(
     };
     journal.set_state(id, state, None)?;
     report(engine, &journal, &job, state, summary, started).await
+}
+
+/// A spawned item, aborted when whoever waits for it lets go: a job's items never outlive it.
+struct AbortOnDrop(tokio::task::JoinHandle<Result<()>>);
+
+impl AbortOnDrop {
+    async fn join(mut self) -> Result<()> {
+        match (&mut self.0).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(Error::Journal(format!("an item's task ended early: {e}"))),
+        }
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn tokio_stream_of(mut rx: mpsc::Receiver<ItemRow>) -> impl futures::Stream<Item = ItemRow> {
@@ -208,7 +259,7 @@ fn tokio_stream_of(mut rx: mpsc::Receiver<ItemRow>) -> impl futures::Stream<Item
 /// queue ends when this lets go of it, on every path.
 async fn plan_job<'s>(
     job: &JobRow,
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     source: &'s Source,
     sink: &mut Sink,
 ) -> Result<&'s Source> {
@@ -218,12 +269,7 @@ async fn plan_job<'s>(
     result.map(|()| source)
 }
 
-async fn plan_and_send(
-    job: &JobRow,
-    ctx: &Ctx<'_>,
-    source: &Source,
-    sink: &mut Sink,
-) -> Result<()> {
+async fn plan_and_send(job: &JobRow, ctx: &Ctx, source: &Source, sink: &mut Sink) -> Result<()> {
     let hold = !sink.folding().is_exact()
         || job.options.conflict == crate::settings::ConflictPolicy::Rename;
     let tx = if hold { sink.tx.take() } else { None };
@@ -242,11 +288,7 @@ async fn plan_and_send(
 }
 
 /// Sends the job's pending items to the executor, counting them in the totals.
-async fn send_pending(
-    job: &JobRow,
-    ctx: &Ctx<'_>,
-    tx: Option<&mpsc::Sender<ItemRow>>,
-) -> Result<()> {
+async fn send_pending(job: &JobRow, ctx: &Ctx, tx: Option<&mpsc::Sender<ItemRow>>) -> Result<()> {
     let Some(tx) = tx else {
         return Ok(());
     };
@@ -254,7 +296,7 @@ async fn send_pending(
     let id = job.id.clone();
     let pending = blocking(move || journal.pending_items(&id)).await?;
     for item in pending {
-        if item.action.carries_bytes() {
+        if item.action != ItemAction::Delete {
             ctx.progress.add_total(1, item.size);
         }
         if tx.send(item).await.is_err() {
@@ -264,7 +306,7 @@ async fn send_pending(
     Ok(())
 }
 
-async fn plan_into(kind: JobKind, ctx: &Ctx<'_>, source: &Source, sink: &mut Sink) -> Result<()> {
+async fn plan_into(kind: JobKind, ctx: &Ctx, source: &Source, sink: &mut Sink) -> Result<()> {
     match (kind, source) {
         (JobKind::Sync | JobKind::Migrate, Source::Folder(folder)) => {
             plan::plan_sync(ctx, folder, sink).await
@@ -400,11 +442,12 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
     )
     .await?;
     let progress = Arc::new(Accounting::default());
+    let same_store = same_store(&src, &dst);
     let ctx = Ctx {
-        src: &src,
-        dst: &dst,
+        src,
+        dst,
         kind: job.kind,
-        options: &job.options,
+        options: job.options.clone(),
         journal: engine.journal()?,
         job: job.id.clone(),
         progress: progress.clone(),
@@ -412,10 +455,10 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
         range_size: 0,
         memory: ferry_storage::MemoryBudget::new(1),
         date: job_date(job),
-        same_store: same_store(&src, &dst),
+        same_store,
     };
     // A dry run changes nothing: how names compare is asked without a probe file.
-    let folding = dst.backend.name_folding(&dst.key, false).await?;
+    let folding = ctx.dst.backend.name_folding(&ctx.dst.key, false).await?;
     let mut sink = Sink::new(None, None, progress).with_folding(folding);
     plan_into(job.kind, &ctx, &source, &mut sink).await?;
     Ok(DryRun {

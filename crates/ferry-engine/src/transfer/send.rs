@@ -11,6 +11,7 @@ use ferry_storage::{
 
 use super::item::Ctx;
 use super::journal::{ItemLog, ItemRow};
+use super::progress::Meter;
 use super::ranges;
 use super::verify::VerifyingReader;
 use crate::error::{Error, Result};
@@ -18,7 +19,7 @@ use crate::error::{Error, Result};
 /// Where the item's multipart upload is recorded while it is open; `on_part` hears of each
 /// finished part's size.
 fn item_log(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     item: &ItemRow,
     destination: &ObjectKey,
     on_part: Box<dyn Fn(u64) + Send + Sync>,
@@ -32,7 +33,7 @@ fn item_log(
     })
 }
 
-fn put_options(ctx: &Ctx<'_>, modified: Option<jiff::Timestamp>, mode: WriteMode) -> PutOptions {
+fn put_options(ctx: &Ctx, modified: Option<jiff::Timestamp>, mode: WriteMode) -> PutOptions {
     let upload = &ctx.options.upload;
     PutOptions {
         content_type: upload.content_type.clone(),
@@ -61,12 +62,13 @@ fn changed_since_listed(source: &str, now: u64, listed: u64) -> Error {
 }
 
 pub(super) async fn send(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     item: &ItemRow,
     source: &ObjectKey,
     destination: &ObjectKey,
     modified: Option<jiff::Timestamp>,
     mode: WriteMode,
+    meter: &Meter,
 ) -> Result<ObjectMeta> {
     if !ctx.options.upload.gzip {
         // Same endpoint and credentials (any bucket): the server copies, no byte comes here.
@@ -86,13 +88,13 @@ pub(super) async fn send(
                     mode,
                 )
                 .await?;
-            ctx.progress.advance(item.size);
+            meter.advance(item.size);
             return Ok(meta);
         }
         let same_store = ctx.src.workspace.is_some() && ctx.src.workspace == ctx.dst.workspace;
         if same_store {
             let meta = ctx.src.backend.copy(source, destination, mode).await?;
-            ctx.progress.advance(item.size);
+            meter.advance(item.size);
             return Ok(meta);
         }
     }
@@ -110,13 +112,13 @@ pub(super) async fn send(
         let compressed = gzip(&path).await?;
         let body = PutBody::from_file(compressed.path()).await?;
         let meta = ctx.dst.backend.put(destination, body, &options).await?;
-        ctx.progress.advance(item.size);
+        meter.advance(item.size);
         return Ok(meta);
     }
     if let (Some(path), true) = (local_file, remote_destination) {
         // A local file can be re-read from any offset: send parts straight from it and record
         // them, so that a crash resumes the upload instead of restarting it.
-        let progress = ctx.progress.clone();
+        let progress = meter.clone();
         let size = item.size;
         let parts_seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let seen = parts_seen.clone();
@@ -135,13 +137,13 @@ pub(super) async fn send(
         }
         let meta = ctx.dst.backend.put(destination, body, &options).await?;
         let counted = parts_seen.load(std::sync::atomic::Ordering::Relaxed);
-        ctx.progress.advance(size.saturating_sub(counted));
+        meter.advance(size.saturating_sub(counted));
         return Ok(meta);
     }
     if ctx.dst.backend.capabilities().pieces
         && let Some(plan) = ranges::plan(ctx, source, item.size).await
     {
-        return ranges::download(ctx, item.size, source, destination, plan, &options).await;
+        return ranges::download(ctx, item.size, source, destination, plan, &options, meter).await;
     }
     let got = ctx.src.backend.get(source, None).await?;
     if got.meta.size != item.size {
@@ -157,7 +159,7 @@ pub(super) async fn send(
         got.meta.size,
         got.meta.etag.clone().filter(|_| got.meta.etag_is_md5()),
         part_size,
-        ctx.progress.clone(),
+        meter.clone(),
         ctx.src.backend.identity(source).to_string(),
     );
     let body = PutBody::from_reader(Box::new(reader), got.meta.size);

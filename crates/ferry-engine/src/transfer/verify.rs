@@ -3,14 +3,13 @@
 //! the destination's atomic write never commits a damaged file.
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use ferry_storage::Reader;
 use ferry_storage::integrity::StreamDigest;
 use tokio::io::{AsyncRead, ReadBuf};
 
-use super::progress::Accounting;
+use super::progress::Meter;
 
 pub struct VerifyingReader {
     inner: Reader,
@@ -18,7 +17,7 @@ pub struct VerifyingReader {
     expected_etag: Option<String>,
     expected_len: u64,
     read: u64,
-    progress: Arc<Accounting>,
+    progress: Meter,
     source: String,
 }
 
@@ -28,7 +27,7 @@ impl VerifyingReader {
         expected_len: u64,
         expected_etag: Option<String>,
         part_size: Option<u64>,
-        progress: Arc<Accounting>,
+        progress: Meter,
         source: String,
     ) -> Self {
         Self {

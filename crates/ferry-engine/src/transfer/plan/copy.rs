@@ -13,11 +13,11 @@ use crate::transfer::overlap;
 use crate::transfer::{ItemAction, ItemState, JobKind};
 
 pub(in crate::transfer) async fn plan_copy(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     source: &Source,
     sink: &mut Sink,
 ) -> Result<()> {
-    let (src, dst, options) = (ctx.src, ctx.dst, ctx.options);
+    let (src, dst, options) = (&ctx.src, &ctx.dst, &ctx.options);
     match source {
         Source::One(meta) => {
             let into_folder = dst.key.is_root()
@@ -126,7 +126,7 @@ pub(super) fn check_within(dest: &ObjectKey, target: &ObjectKey) -> Result<()> {
 
 /// The item for one source entry: a copy, a link moved as a link (between local folders), or
 /// a link skipped with its reason.
-fn entry_item(ctx: &Ctx<'_>, meta: &ObjectMeta, dest: ObjectKey) -> NewItem {
+fn entry_item(ctx: &Ctx, meta: &ObjectMeta, dest: ObjectKey) -> NewItem {
     if meta.link_target.is_none() {
         return copy_item(meta, dest);
     }

@@ -177,14 +177,19 @@ impl Sink {
         let added = tokio::task::spawn_blocking(move || journal.add_items(&job, batch))
             .await
             .map_err(|e| Error::Journal(e.to_string()))??;
-        let Some(tx) = &self.tx else {
-            return Ok(());
-        };
         for item in added {
+            // Deletions are not among the job's files, here as in its tally.
             if item.state != ItemState::Pending {
+                if item.action != ItemAction::Delete {
+                    self.progress.planned_ended(item.state, item.size);
+                }
                 continue;
             }
-            if item.action.carries_bytes() {
+            let Some(tx) = &self.tx else {
+                // Held until the whole plan is made; counted when sent (`send_pending`).
+                continue;
+            };
+            if item.action != ItemAction::Delete {
                 self.progress.add_total(1, item.size);
             }
             // The executor stopping (cancel) is not a planning error.
@@ -211,20 +216,16 @@ impl Sink {
                 }
             );
             let (journal, job) = (journal.clone(), job.clone());
-            tokio::task::spawn_blocking(move || {
+            let failed = tokio::task::spawn_blocking(move || {
                 journal.fail_planned(&job, &[first, second], &message)
             })
             .await
             .map_err(|e| Error::Journal(e.to_string()))??;
+            for size in failed {
+                self.progress.planned_ended(ItemState::Failed, size);
+            }
         }
         Ok(())
-    }
-}
-
-impl ItemAction {
-    /// Whether the item carries a file's bytes (and counts in the totals).
-    pub(super) fn carries_bytes(self) -> bool {
-        matches!(self, ItemAction::Copy | ItemAction::Update)
     }
 }
 
@@ -260,7 +261,7 @@ pub(super) struct Reach {
 }
 
 impl Reach {
-    pub fn new(ctx: &super::item::Ctx<'_>, target: &ObjectKey) -> Reach {
+    pub fn new(ctx: &super::item::Ctx, target: &ObjectKey) -> Reach {
         Reach {
             into: ctx.options.follow_links.then(|| {
                 (

@@ -13,11 +13,11 @@ use crate::transfer::sync::{self as rule, Compare};
 use crate::transfer::{ItemAction, ItemState, JobKind};
 
 pub(in crate::transfer) async fn plan_sync(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     folder: &ObjectKey,
     sink: &mut Sink,
 ) -> Result<()> {
-    let (src, dst, options) = (ctx.src, ctx.dst, ctx.options);
+    let (src, dst, options) = (&ctx.src, &ctx.dst, &ctx.options);
     let target = dst.key.as_folder();
     let reach = Reach::new(ctx, &target);
     // Folders are not compared, but one reached through a link is looked at (`reach`).
@@ -171,7 +171,7 @@ impl Shadows {
 ///   when both the source and the destination changed since.
 /// - Without a record: a conflict when the destination is newer than the source (someone may
 ///   have worked on it there); else an update.
-async fn conflict(ctx: &Ctx<'_>, ours: &ObjectMeta, theirs: &ObjectMeta) -> Result<Option<String>> {
+async fn conflict(ctx: &Ctx, ours: &ObjectMeta, theirs: &ObjectMeta) -> Result<Option<String>> {
     if ctx.kind == JobKind::Migrate {
         return Ok(Some(
             "the destination already has this file, and it differs from the local one".into(),
