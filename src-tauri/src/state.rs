@@ -37,6 +37,8 @@ pub struct Inner {
     listings: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<Pages>>>>,
     next_listing: AtomicU32,
     pub jobs: Jobs,
+    /// The job runner of the last engine made (`load`), kept across reloads and broken files.
+    runner: Mutex<Option<Arc<ferry_engine::transfer::Runner>>>,
     /// Local paths the person chose outside workspaces.
     pub grants: crate::grants::Grants,
 }
@@ -61,6 +63,7 @@ impl AppState {
                 column: None,
             })),
             listings: Mutex::new(HashMap::new()),
+            runner: Mutex::new(None),
             next_listing: AtomicU32::new(1),
             jobs: Jobs::default(),
             grants: Default::default(),
@@ -69,17 +72,24 @@ impl AppState {
         state
     }
 
-    /// A new engine for the settings as they are on disk, sharing the current engine's job
+    /// A new engine for the settings as they are on disk, sharing the last engine's job
     /// runner while the limits stay the same (jobs before and after a change share them).
     fn load(&self) -> ferry_engine::Result<Engine> {
         let engine = Engine::load(&self.config_dir, self.secrets.clone())?
             .with_data_dir(self.data_dir.clone());
-        Ok(
-            match &*self.loaded.read().unwrap_or_else(|p| p.into_inner()) {
-                Loaded::Ready(current) => engine.keep_runner(current),
-                Loaded::Broken(_) => engine,
-            },
-        )
+        let mut runner = self.runner.lock().unwrap_or_else(|p| p.into_inner());
+        let engine = match &*runner {
+            Some(earlier) => engine.keep_runner(earlier),
+            None => engine,
+        };
+        // Kept apart from `loaded`, so that a broken settings file in between changes nothing.
+        *runner = Some(engine.runner().clone());
+        Ok(engine)
+    }
+
+    /// Remembers the runner of an engine a change may have given a new one (new limits).
+    fn keep(&self, engine: &Engine) {
+        *self.runner.lock().unwrap_or_else(|p| p.into_inner()) = Some(engine.runner().clone());
     }
 
     /// Reads settings.json again (after a save, or when it changed on disk).
@@ -121,6 +131,7 @@ impl AppState {
     ) -> IpcResult<T> {
         let mut engine = self.load()?;
         let out = f(&mut engine)?;
+        self.keep(&engine);
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Loaded::Ready(Arc::new(engine));
         Ok(out)
     }
@@ -132,6 +143,7 @@ impl AppState {
     {
         let mut engine = self.load()?;
         let out = f(&mut engine).await?;
+        self.keep(&engine);
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Loaded::Ready(Arc::new(engine));
         Ok(out)
     }

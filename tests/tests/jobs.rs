@@ -206,7 +206,6 @@ async fn a_retry_is_only_for_an_ended_job_no_other_process_is_running() {
 /// what they hold in memory is lent from one budget.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_jobs_started_together_share_one_file_limit_and_one_budget() {
-    use ferry_engine::secrets::Keychain;
     use ferry_tests::proxy::{Action, Proxy};
 
     let server = ferry_tests::moto();
@@ -216,36 +215,7 @@ async fn two_jobs_started_together_share_one_file_limit_and_one_budget() {
         _ => Action::Forward,
     })
     .await;
-    let setup =
-        ferry_tests::three_parts(&server, &proxy, "sharedslots", &[("concurrency", 3.into())]);
-    let engine = Arc::new(
-        Engine::load(setup.user.config.path(), Arc::new(Keychain))
-            .unwrap()
-            .with_data_dir(setup.user.home.path().join(".ferry-data")),
-    );
-    let mut runs = Vec::new();
-    for name in ["a", "b"] {
-        let folder = setup.user.home.path().join(name);
-        std::fs::create_dir_all(&folder).unwrap();
-        for i in 0..5 {
-            std::fs::write(folder.join(format!("f{i}.txt")), format!("{name}{i}")).unwrap();
-        }
-        let from = engine.parse_location(folder.to_str().unwrap()).unwrap();
-        let to = engine
-            .parse_location(&format!("{}:{name}/", setup.via))
-            .unwrap();
-        let options = JobOptions {
-            recursive: true,
-            ..JobOptions::default()
-        };
-        let id = engine
-            .create_job(JobKind::Copy, &from, &to, &options)
-            .await
-            .unwrap();
-        let control = JobControl::default();
-        let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));
-        runs.push((control, run));
-    }
+    let (_setup, engine, runs) = uploads_side_by_side(&server, &proxy, 3, &[5, 5]).await;
     let runner = engine.runner().clone();
     assert_eq!(runner.file_limit(), 3);
     // Each job takes up to three items at a time from its plan; all six are either in flight
@@ -279,7 +249,114 @@ async fn two_jobs_started_together_share_one_file_limit_and_one_budget() {
         0,
         "cancelled items gave their slots back"
     );
+    assert_eq!(runner.files_waiting(), 0);
     assert_eq!(runner.memory().lent_mib(), 0);
+}
+
+/// Jobs uploading, side by side, folders of `files[i]` small files each into `i/` of a
+/// workspace reached through `proxy`, with `concurrency` file slots for the process. The
+/// first job's first item is in flight before the next job starts.
+async fn uploads_side_by_side(
+    server: &ferry_tests::Server,
+    proxy: &ferry_tests::proxy::Proxy,
+    concurrency: u32,
+    files: &[usize],
+) -> (
+    ferry_tests::ThreeParts,
+    Arc<Engine>,
+    Vec<(
+        JobControl,
+        tokio::task::JoinHandle<ferry_engine::Result<ferry_engine::transfer::JobReport>>,
+    )>,
+) {
+    let setup = ferry_tests::three_parts(
+        server,
+        proxy,
+        "sharedslots",
+        &[("concurrency", concurrency.into())],
+    );
+    let engine = Arc::new(
+        Engine::load(
+            setup.user.config.path(),
+            Arc::new(ferry_engine::secrets::Keychain),
+        )
+        .unwrap()
+        .with_data_dir(setup.user.home.path().join(".ferry-data")),
+    );
+    let mut runs = Vec::new();
+    for (n, count) in files.iter().enumerate() {
+        let folder = setup.user.home.path().join(n.to_string());
+        std::fs::create_dir_all(&folder).unwrap();
+        for i in 0..*count {
+            std::fs::write(folder.join(format!("f{i}.txt")), format!("{n}-{i}")).unwrap();
+        }
+        let from = engine.parse_location(folder.to_str().unwrap()).unwrap();
+        let to = engine
+            .parse_location(&format!("{}:{n}/", setup.via))
+            .unwrap();
+        let options = JobOptions {
+            recursive: true,
+            ..JobOptions::default()
+        };
+        let id = engine
+            .create_job(JobKind::Copy, &from, &to, &options)
+            .await
+            .unwrap();
+        let control = JobControl::default();
+        let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));
+        runs.push((control, run));
+        if n == 0 {
+            let runner = engine.runner().clone();
+            tokio::task::block_in_place(|| {
+                wait_until(60, "the first job's item in flight", || {
+                    runner.files_in_flight() >= 1
+                })
+            });
+        }
+    }
+    (setup, engine, runs)
+}
+
+/// A job paused while its items wait for a file slot starts none of them when slots free up:
+/// each item that gets a slot sees the pause and gives the slot back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_paused_while_its_items_wait_for_a_slot_starts_none_of_them() {
+    use ferry_tests::proxy::{Action, Proxy};
+
+    let server = ferry_tests::moto();
+    let proxy = Proxy::start(&server.endpoint, |_, method, _| match method {
+        "PUT" => Action::Stall,
+        _ => Action::Forward,
+    })
+    .await;
+    // One slot: job 0's only file holds it (its upload hangs); job 1's files wait.
+    let (_setup, engine, mut runs) = uploads_side_by_side(&server, &proxy, 1, &[1, 3]).await;
+    let runner = engine.runner().clone();
+    tokio::task::block_in_place(|| {
+        wait_until(60, "job 1's item waiting for the slot", || {
+            runner.files_waiting() == 1
+        })
+    });
+    let (waiting_control, waiting_run) = runs.pop().unwrap();
+    let (first_control, first_run) = runs.pop().unwrap();
+    waiting_control.pause();
+    first_control.cancel();
+    assert_eq!(first_run.await.unwrap().unwrap().state, JobState::Cancelled);
+    tokio::task::block_in_place(|| {
+        wait_until(60, "the freed slot to be given back", || {
+            runner.files_waiting() == 0 && runner.files_in_flight() == 0
+        })
+    });
+    let started_uploads = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.method == "PUT" && s.target.contains("/1/"))
+        .count();
+    assert_eq!(started_uploads, 0, "the paused job started nothing");
+    waiting_control.cancel();
+    let report = waiting_run.await.unwrap().unwrap();
+    assert_eq!(report.state, JobState::Cancelled);
+    assert_eq!(report.tally.done, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -97,13 +97,13 @@ impl Engine {
         &self.runner
     }
 
-    /// Goes on with `earlier`'s runner when the limits are unchanged, so that jobs started
-    /// before a settings change and jobs started after it still share one limit and one
-    /// budget (the app loads a new engine on every change). New limits take a new runner:
+    /// Goes on with an earlier engine's runner when the limits are unchanged, so that jobs
+    /// started before a settings change and jobs started after it still share one limit and
+    /// one budget (the app loads a new engine on every change). New limits take a new runner:
     /// jobs already running keep theirs until they end.
-    pub fn keep_runner(mut self, earlier: &Engine) -> Self {
-        if earlier.runner.fits(&self.settings().transfer) {
-            self.runner = earlier.runner.clone();
+    pub fn keep_runner(mut self, earlier: &Arc<transfer::Runner>) -> Self {
+        if earlier.fits(&self.settings().transfer) {
+            self.runner = earlier.clone();
         }
         self
     }

@@ -130,33 +130,26 @@ impl Accounting {
         }
     }
 
-    /// An item starts: shown as current, and its bytes measured on a meter of its own.
-    pub(super) fn started(self: &Arc<Self>, item: &str) -> Meter {
-        lock(&self.current).push(item.to_string());
-        Meter {
-            job: self.clone(),
-            carried: Arc::new(AtomicU64::new(0)),
+    /// An item starts: shown as current, its bytes measured on a meter of its own until it
+    /// ends ([`ItemWatch::ended`]) or is dropped unended (its job cancelled, its journal write
+    /// failed), which takes back what the meter counted.
+    pub(super) fn started(self: &Arc<Self>, label: &str) -> ItemWatch {
+        lock(&self.current).push(label.to_string());
+        ItemWatch {
+            label: label.to_string(),
+            meter: Meter {
+                job: self.clone(),
+                carried: Arc::new(AtomicU64::new(0)),
+            },
+            ended: false,
         }
     }
 
-    /// An item ended as the journal now records it: `state`, having carried `bytes` of its
-    /// `size`. What its meter counted on the way (parts of a failed attempt, a body fetched
-    /// for a file that turned out taken) is replaced by what it carried. Deletions are not
-    /// items in these figures, as in the tally.
-    pub(super) fn ended(&self, end: End<'_>, meter: &Meter) {
-        lock(&self.current).retain(|c| c != end.label);
-        let counted = meter.carried.swap(0, Ordering::Acquire);
+    /// Takes back what `meter` counted, and closes it: a piece of the item still in flight
+    /// (a range task not yet stopped) counts nothing afterwards.
+    fn settle(&self, meter: &Meter) {
+        let counted = meter.carried.fetch_or(CLOSED, Ordering::Acquire) & !CLOSED;
         self.bytes_done.fetch_sub(counted, Ordering::Relaxed);
-        if end.counts {
-            self.count_end(end.state, end.size, end.bytes);
-        }
-        if let Some(message) = end.error {
-            let mut errors = lock(&self.errors);
-            errors.push((end.label.to_string(), message.to_string()));
-            if errors.len() > 20 {
-                errors.remove(0);
-            }
-        }
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -202,9 +195,8 @@ impl Accounting {
     }
 }
 
-/// How an item ended, for [`Accounting::ended`].
+/// How an item ended, for [`ItemWatch::ended`].
 pub(super) struct End<'a> {
-    pub label: &'a str,
     /// Whether the item counts among the job's files (every action but a deletion).
     pub counts: bool,
     pub state: ItemState,
@@ -214,8 +206,11 @@ pub(super) struct End<'a> {
     pub error: Option<&'a str>,
 }
 
+/// The bit of a meter's count that says it is closed.
+const CLOSED: u64 = 1 << 63;
+
 /// One item's bytes as they arrive, counted in its job's figures at once and set right when
-/// the item ends ([`Accounting::ended`]).
+/// the item ends.
 #[derive(Clone)]
 pub(super) struct Meter {
     job: Arc<Accounting>,
@@ -225,8 +220,54 @@ pub(super) struct Meter {
 impl Meter {
     pub fn advance(&self, bytes: u64) {
         // Counted in the job first: whoever takes the meter's count (Acquire) subtracts bytes
-        // already added.
+        // already added. A closed meter's item has ended: its late bytes are taken back.
         self.job.bytes_done.fetch_add(bytes, Ordering::Relaxed);
-        self.carried.fetch_add(bytes, Ordering::Release);
+        if self.carried.fetch_add(bytes, Ordering::Release) & CLOSED != 0 {
+            self.job.bytes_done.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A running item's place in its job's figures.
+pub(super) struct ItemWatch {
+    label: String,
+    meter: Meter,
+    ended: bool,
+}
+
+impl ItemWatch {
+    pub fn meter(&self) -> &Meter {
+        &self.meter
+    }
+
+    /// The item ended as the journal now records it: `state`, having carried `bytes` of its
+    /// `size`. What its meter counted on the way (parts of a failed attempt, a body fetched
+    /// for a file that turned out taken) is replaced by what it carried. Deletions are not
+    /// items in these figures, as in the tally.
+    pub fn ended(mut self, end: End<'_>) {
+        let job = self.meter.job.clone();
+        job.settle(&self.meter);
+        if end.counts {
+            job.count_end(end.state, end.size, end.bytes);
+        }
+        if let Some(message) = end.error {
+            let mut errors = lock(&job.errors);
+            errors.push((self.label.clone(), message.to_string()));
+            if errors.len() > 20 {
+                errors.remove(0);
+            }
+        }
+        lock(&job.current).retain(|c| c != &self.label);
+        self.ended = true;
+    }
+}
+
+impl Drop for ItemWatch {
+    fn drop(&mut self) {
+        if !self.ended {
+            let job = &self.meter.job;
+            job.settle(&self.meter);
+            lock(&job.current).retain(|c| c != &self.label);
+        }
     }
 }

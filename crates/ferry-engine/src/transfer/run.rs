@@ -143,34 +143,7 @@ pub async fn run_job(
             // every worker thread, not all inside the one task that polls this stream.
             let task = tokio::spawn(async move {
                 let _alive = alive;
-                control.wait_while_paused().await;
-                let _slot = runner.file_slot().await;
-                let label = item::item_label(&item);
-                let meter = ctx.progress.started(&label);
-                let done = tokio::select! {
-                    done = item::execute(&ctx, &item, &meter), if !control.is_item_cancelled(item.seq) => done,
-                    () = control.item_cancelled(item.seq) => item::cancelled(&ctx, &item).await,
-                };
-                let (journal, job, seq) = (ctx.journal.clone(), ctx.job.clone(), item.seq);
-                let error = done.error.clone();
-                blocking(move || {
-                    journal.finish_item(&job, seq, done.state, done.bytes, error.as_deref())
-                })
-                .await?;
-                // Counted as the journal now records it: live figures and the tally agree.
-                let shown = done.error.as_deref().filter(|_| done.state == ItemState::Failed);
-                ctx.progress.ended(
-                    End {
-                        label: &label,
-                        counts: item.action != ItemAction::Delete,
-                        state: done.state,
-                        size: item.size,
-                        bytes: done.bytes,
-                        error: shown.map(|e| e.lines().next().unwrap_or(e)),
-                    },
-                    &meter,
-                );
-                Ok(())
+                run_item(&ctx, &control, &runner, item).await
             });
             // Dropping the job (cancelled, or its caller gone) ends its items too.
             let task = AbortOnDrop(task);
@@ -228,6 +201,55 @@ pub async fn run_job(
     };
     journal.set_state(id, state, None)?;
     report(engine, &journal, &job, state, summary, started).await
+}
+
+/// One item, as a task of its own: waits while its job is paused and for a file slot (a pause
+/// that comes while it waits is honoured, a cancel of the item is heard), carries it, records
+/// it in the journal, and counts it as recorded.
+async fn run_item(
+    ctx: &Ctx,
+    control: &JobControl,
+    runner: &super::Runner,
+    item: ItemRow,
+) -> Result<()> {
+    let slot = loop {
+        control.wait_while_paused().await;
+        let slot = tokio::select! {
+            slot = runner.file_slot() => Some(slot),
+            () = control.item_cancelled(item.seq) => None,
+        };
+        match slot {
+            // Paused while it waited: the slot goes back to the other jobs.
+            Some(_) if control.is_paused() => continue,
+            slot => break slot,
+        }
+    };
+    let watch = ctx.progress.started(&item::item_label(&item));
+    let done = match slot {
+        Some(_) if !control.is_item_cancelled(item.seq) => tokio::select! {
+            done = item::execute(ctx, &item, watch.meter()) => done,
+            () = control.item_cancelled(item.seq) => item::cancelled(ctx, &item).await,
+        },
+        _ => item::cancelled(ctx, &item).await,
+    };
+    let (journal, job, seq) = (ctx.journal.clone(), ctx.job.clone(), item.seq);
+    let error = done.error.clone();
+    blocking(move || journal.finish_item(&job, seq, done.state, done.bytes, error.as_deref()))
+        .await?;
+    // Counted as the journal now records it: live figures and the tally agree.
+    let shown = done
+        .error
+        .as_deref()
+        .filter(|_| done.state == ItemState::Failed);
+    watch.ended(End {
+        counts: item.action != ItemAction::Delete,
+        state: done.state,
+        size: item.size,
+        bytes: done.bytes,
+        error: shown.map(|e| e.lines().next().unwrap_or(e)),
+    });
+    drop(slot);
+    Ok(())
 }
 
 /// A spawned item, aborted when whoever waits for it lets go: a job's items never outlive it.

@@ -50,6 +50,14 @@ impl Drop for FileSlot {
     }
 }
 
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Runner {
     pub fn new(transfer: &TransferPrefs) -> Self {
         let limits = Limits::of(transfer);
@@ -90,9 +98,12 @@ impl Runner {
     /// Waits for a file slot; slots are handed out in the order they were asked for, so one
     /// job cannot starve another.
     pub(super) async fn file_slot(&self) -> FileSlot {
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let permit = self.files.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let permit = {
+            // Counted while it waits, however the wait ends (a cancelled item stops waiting).
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let _waiting = Waiting(&self.waiting);
+            self.files.clone().acquire_owned().await
+        };
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         FileSlot {
             // The semaphore is never closed.
