@@ -195,6 +195,26 @@ VOLUME = {
 }
 
 
+# Ferry held to a bandwidth limit (`--bwlimit`): the rate it keeps is the figure.
+BWLIMIT_MIB = 100
+
+
+def bwlimit(ctx, runs):
+    """Ferry's 1 GiB upload and download under `--bwlimit BWLIMIT_MIB M`: (direction, MiB/s of
+    each run), the rate from the wall time (requests and verification included)."""
+    out = ctx["tmp"] / "bwlimit.bin"
+    rates = {"upload": [], "download": []}
+    for _ in range(runs):
+        for direction, cmd in [
+            ("upload", ["cp", "--overwrite", str(ctx["big"]), "bench:ferry/bwlimit.bin"]),
+            ("download", ["cp", "--overwrite", "bench:ferry/bwlimit.bin", str(out)]),
+        ]:
+            seconds, _ = measure([FERRY, "--bwlimit", f"{BWLIMIT_MIB}M"] + cmd, "ferry")
+            rates[direction].append(1024 / seconds)
+        out.unlink(missing_ok=True)
+    return rates
+
+
 def main():
     global FERRY, FERRY_CONFIG, FERRY_DATA, TIMEFILE
     p = argparse.ArgumentParser()
@@ -263,15 +283,21 @@ def main():
             }
             print(f"{workload:28} {tool:7} median {statistics.median(times[tool]):7.2f} s"
                   f"  min {min(times[tool]):7.2f} s  rss {max(rss[tool]):7.1f} MiB", file=sys.stderr)
+    limited = None
+    if "ferry" in tools and (not args.workloads or "bwlimit" in args.workloads):
+        print("bandwidth limit…", file=sys.stderr)
+        limited = bwlimit(ctx, args.runs)
     ceil = ceilings(ctx)
-    write(results, ceil, tools, args.runs)
+    write(results, ceil, tools, args.runs, limited)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write(results, ceil, tools, runs):
+def write(results, ceil, tools, runs, limited=None):
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps({"results": results, "ceilings": ceil, "runs": runs}, indent=2))
+    (out / "latest.json").write_text(json.dumps(
+        {"results": results, "ceilings": ceil, "runs": runs,
+         "bwlimit": limited and {"limit_mib_s": BWLIMIT_MIB, "mib_s": limited}}, indent=2))
     lines = [f"Median of {runs} run(s) each, min in brackets; throughput from the median; peak RSS is the "
              "largest of the runs. Ratios are Ferry's median ÷ the best peer's median and ÷ the ceiling "
              "(lower is better).", "",
@@ -292,6 +318,11 @@ def write(results, ceil, tools, runs):
     lines.append("")
     lines.append("Ceilings (raw curl on the same server; small files 16 at a time): "
                  + ", ".join(f"{k} {v:.2f} s" for k, v in ceil.items()))
+    if limited:
+        lines.append("")
+        lines.append(f"Bandwidth limit (`ferry --bwlimit {BWLIMIT_MIB}M`, 1 GiB, median of {runs}): " + ", ".join(
+            f"{d} {statistics.median(r):.0f} MiB/s ({100 * statistics.median(r) / BWLIMIT_MIB:.0f}% of the limit)"
+            for d, r in limited.items()))
     (out / "latest.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     try:

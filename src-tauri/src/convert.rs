@@ -236,7 +236,14 @@ pub fn prefs_of(p: &TransferPrefs) -> TransferPrefsView {
         silence_timeout_secs: p.silence_timeout_secs,
         conflict: conflict_of(p.conflict),
         follow_links: p.follow_links,
+        bandwidth_up_kib: kib_of(p.bandwidth_limit.up),
+        bandwidth_down_kib: kib_of(p.bandwidth_limit.down),
     }
+}
+
+/// Bytes per second as whole KiB/s, rounded up: a small limit never shows as none.
+fn kib_of(bytes_per_second: u64) -> u32 {
+    bytes_per_second.div_ceil(1024).min(u64::from(u32::MAX)) as u32
 }
 
 pub fn prefs_to(p: &TransferPrefsView) -> TransferPrefs {
@@ -249,6 +256,10 @@ pub fn prefs_to(p: &TransferPrefsView) -> TransferPrefs {
         silence_timeout_secs: p.silence_timeout_secs,
         conflict: conflict_to(p.conflict),
         follow_links: p.follow_links,
+        bandwidth_limit: ferry_engine::settings::BandwidthLimit {
+            up: u64::from(p.bandwidth_up_kib) * 1024,
+            down: u64::from(p.bandwidth_down_kib) * 1024,
+        },
     }
 }
 

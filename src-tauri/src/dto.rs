@@ -109,6 +109,9 @@ pub struct TransferPrefsView {
     pub silence_timeout_secs: u32,
     pub conflict: ConflictChoice,
     pub follow_links: bool,
+    /// Upload and download limits in KiB/s, all transfers together (0: none).
+    pub bandwidth_up_kib: u32,
+    pub bandwidth_down_kib: u32,
 }
 
 /// Why settings.json could not be used, with where to look.

@@ -992,3 +992,26 @@ fn a_credential_helpers_error_output_is_not_repeated() {
         );
     }
 }
+
+/// `--bwlimit` takes rates as rclone writes them, and a rate that is not one is a usage error
+/// that says how to write one; nothing runs.
+#[test]
+fn a_bandwidth_limit_is_read_as_rclone_writes_it_and_a_wrong_one_is_explained() {
+    let user = User::new();
+    let src = user.home.path().join("a.txt");
+    std::fs::write(&src, b"limited").unwrap();
+    let dst = user.home.path().join("b.txt");
+    let run = user.run(&[
+        "cp",
+        "--bwlimit",
+        "512K:1M",
+        src.to_str().unwrap(),
+        dst.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(std::fs::read(&dst).unwrap(), b"limited");
+    let run = user.run(&["ls", "--bwlimit", "fast"]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(run.stderr.contains("is not a rate"), "{}", run.stderr);
+    assert!(run.stderr.contains("10M"), "{}", run.stderr);
+}

@@ -744,3 +744,98 @@ fn a_job_that_skips_everything_ends_with_a_full_bar() {
     );
     assert_eq!(report.tally.skipped, 4);
 }
+
+/// Uploads and downloads go through the process's bandwidth limits, whatever their path
+/// (a multipart upload from a file, ranged downloads): every byte is charged to the limit of
+/// its direction, and arrives intact. (The rate itself is measured by `bench/run`, not here.)
+#[tokio::test(flavor = "multi_thread")]
+async fn transfers_are_charged_to_the_bandwidth_limit_of_their_direction() {
+    use ferry_tests::proxy::{Action, Proxy};
+
+    let server = ferry_tests::moto();
+    let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+    let setup = ferry_tests::three_parts(&server, &proxy, "bwlimit", &[]);
+    let engine = Engine::load(
+        setup.user.config.path(),
+        Arc::new(ferry_engine::secrets::Keychain),
+    )
+    .unwrap()
+    .with_data_dir(setup.user.home.path().join(".ferry-data"));
+    let limits = engine.runner().bandwidth().clone();
+    // Fast enough not to slow the test; a limit all the same.
+    engine.runner().set_rates(256 << 20, 256 << 20);
+    let size = std::fs::metadata(&setup.src).unwrap().len();
+    let run = |from: String, to: String| {
+        let engine = &engine;
+        async move {
+            let from = engine.parse_location(&from).unwrap();
+            let to = engine.parse_location(&to).unwrap();
+            let id = engine
+                .create_job(JobKind::Copy, &from, &to, &JobOptions::default())
+                .await
+                .unwrap();
+            ferry_engine::transfer::run_job(
+                engine,
+                &id,
+                Arc::new(Accounting::default()),
+                JobControl::default(),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let up = run(
+        setup.src.to_str().unwrap().to_string(),
+        format!("{}:big.bin", setup.direct),
+    )
+    .await;
+    assert_eq!(up.tally.done, 1, "{up:?}");
+    assert_eq!(limits.up.charged(), size, "every byte sent was charged");
+    assert_eq!(limits.down.charged(), 0);
+    let back = setup.user.home.path().join("back.bin");
+    let down = run(
+        format!("{}:big.bin", setup.direct),
+        back.to_str().unwrap().to_string(),
+    )
+    .await;
+    assert_eq!(down.tally.done, 1, "{down:?}");
+    assert_eq!(
+        limits.down.charged(),
+        size,
+        "every byte received was charged"
+    );
+    assert!(ferry_tests::same_file(&setup.src, &back));
+}
+
+/// A bandwidth limit changed in the settings applies to the runner jobs are already using
+/// (no new runner, no restart); a change of the file limit takes a new runner.
+#[test]
+fn a_changed_bandwidth_limit_applies_to_the_runner_in_use() {
+    let root = tempfile::tempdir().unwrap();
+    let mut engine = engine(root.path());
+    let runner = engine.runner().clone();
+    assert_eq!(runner.bandwidth().up.rate(), 0, "no limit until one is set");
+    engine
+        .update(|s| {
+            s.transfer.bandwidth_limit.up = 1 << 20;
+            s.transfer.bandwidth_limit.down = 4 << 20;
+            Ok(())
+        })
+        .unwrap();
+    assert!(Arc::ptr_eq(&runner, engine.runner()));
+    assert_eq!(runner.bandwidth().up.rate(), 1 << 20);
+    assert_eq!(runner.bandwidth().down.rate(), 4 << 20);
+    // The app's next engine, read from the file, keeps the runner and the limits.
+    let next = self::engine(root.path()).keep_runner(&runner);
+    assert!(Arc::ptr_eq(&runner, next.runner()));
+    assert_eq!(next.runner().bandwidth().down.rate(), 4 << 20);
+    engine
+        .update(|s| {
+            s.transfer.concurrency = 7;
+            Ok(())
+        })
+        .unwrap();
+    assert!(!Arc::ptr_eq(&runner, engine.runner()));
+    assert_eq!(engine.runner().file_limit(), 7);
+    assert_eq!(engine.runner().bandwidth().up.rate(), 1 << 20);
+}

@@ -217,3 +217,20 @@ test("following symbolic links is a transfer setting, off until chosen", async (
   };
   expect(saved.prefs.follow_links).toBe(true);
 });
+
+test("the bandwidth limits are transfer settings, none until set", async ({ page }) => {
+  await start(page);
+  await page.getByTestId("open-settings").click();
+  const dialog = page.getByTestId("settings-dialog");
+  await dialog.getByTestId("settings-transfers").click();
+  const up = dialog.getByLabel("Upload speed limit (0: none)");
+  await expect(up).toHaveValue("0");
+  await up.fill("2048");
+  await dialog.getByLabel("Download speed limit (0: none)").fill("10240");
+  await dialog.getByTestId("save-prefs").click();
+  const saved = (await argsOf(page, "transfer_prefs_save")).at(-1) as {
+    prefs: { bandwidth_up_kib: number; bandwidth_down_kib: number };
+  };
+  expect(saved.prefs.bandwidth_up_kib).toBe(2048);
+  expect(saved.prefs.bandwidth_down_kib).toBe(10240);
+});

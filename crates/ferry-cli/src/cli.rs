@@ -16,6 +16,9 @@ pub struct Cli {
     /// Folder holding settings.json [default: $FERRY_CONFIG_DIR, else ~/.config/ferry]
     #[arg(long, global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
+    /// Most bytes per second sent and received, all transfers together: 10M, or 512K:50M for up:down; off for none [default: the settings' "bandwidth_limit"]
+    #[arg(long, global = true, value_name = "RATE", value_parser = crate::rate::parse_rates)]
+    pub bwlimit: Option<crate::rate::Rates>,
     #[command(subcommand)]
     pub command: Command,
 }

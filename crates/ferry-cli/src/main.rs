@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod output;
 mod progress;
+mod rate;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -73,6 +74,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         _ => {}
     }
     let mut engine = Engine::load(&config_dir, Arc::new(Keychain))?;
+    if let Some(rates) = cli.bwlimit {
+        engine.runner().set_rates(rates.up, rates.down);
+    }
     if engine.first_run() {
         eprintln!(
             "note: first run: created {} with a local workspace",

@@ -104,6 +104,8 @@ impl Engine {
     pub fn keep_runner(mut self, earlier: &Arc<transfer::Runner>) -> Self {
         if earlier.fits(&self.settings().transfer) {
             self.runner = earlier.clone();
+            // A changed bandwidth limit applies at once, to jobs running too.
+            self.runner.set_bandwidth(&self.settings().transfer);
         }
         self
     }
@@ -216,7 +218,9 @@ impl Engine {
         let mut next = self.settings().clone();
         change(&mut next)?;
         self.file.save(next)?;
-        if !self.runner.fits(&self.settings().transfer) {
+        if self.runner.fits(&self.settings().transfer) {
+            self.runner.set_bandwidth(&self.settings().transfer);
+        } else {
             self.runner = Arc::new(transfer::Runner::new(&self.settings().transfer));
         }
         Ok(())
@@ -300,7 +304,14 @@ impl Engine {
 
     pub async fn open(&self, id_or_name: &str) -> Result<Arc<dyn Backend>> {
         let ws = self.workspace(id_or_name)?;
-        workspace::open(ws, &self.settings().transfer, self.secrets.clone()).await
+        workspace::open_with(
+            ws,
+            &self.settings().transfer,
+            self.secrets.clone(),
+            Links::Into,
+            self.runner.bandwidth(),
+        )
+        .await
     }
 
     /// Treats local destinations as comparing names as `folding` says, instead of asking the
@@ -342,6 +353,7 @@ impl Engine {
                             &self.settings().transfer,
                             self.secrets.clone(),
                             links,
+                            self.runner.bandwidth(),
                         )
                         .await?
                     }
@@ -409,7 +421,8 @@ impl Engine {
         })
         .await
         .map_err(|e| Error::Invalid(format!("keychain task failed: {e}")))??;
-        let config = workspace::s3_config(&s3, credentials, &self.settings().transfer);
+        let mut config = workspace::s3_config(&s3, credentials, &self.settings().transfer);
+        config.bandwidth = self.runner.bandwidth().clone();
         Ok(S3Backend::connect(config).await)
     }
 

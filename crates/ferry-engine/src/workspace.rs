@@ -119,7 +119,8 @@ pub async fn open(
     prefs: &TransferPrefs,
     secrets: Arc<dyn SecretStore>,
 ) -> Result<Arc<dyn Backend>> {
-    open_with(workspace, prefs, secrets, Links::Into).await
+    let unlimited = ferry_storage::BandwidthLimits::default();
+    open_with(workspace, prefs, secrets, Links::Into, &unlimited).await
 }
 
 /// Opens the store behind a workspace, reading through links when `links` says so.
@@ -128,6 +129,7 @@ pub async fn open_with(
     prefs: &TransferPrefs,
     secrets: Arc<dyn SecretStore>,
     links: Links,
+    bandwidth: &ferry_storage::BandwidthLimits,
 ) -> Result<Arc<dyn Backend>> {
     match &workspace.storage {
         Storage::Local(local) => {
@@ -146,7 +148,8 @@ pub async fn open_with(
                 tokio::task::spawn_blocking(move || s3_credentials(&ws, &s3c, secrets.as_ref()))
                     .await
                     .map_err(|e| Error::Invalid(format!("keychain task failed: {e}")))??;
-            let config = s3_config(s3, credentials, prefs);
+            let mut config = s3_config(s3, credentials, prefs);
+            config.bandwidth = bandwidth.clone();
             Ok(Arc::new(S3Backend::connect(config).await))
         }
     }

@@ -2,6 +2,7 @@
 //! This crate knows nothing of workspaces, settings or user interfaces.
 
 pub mod backend;
+pub mod bandwidth;
 pub mod checksum;
 pub mod diagnose;
 pub mod error;
@@ -20,6 +21,7 @@ pub use backend::{
     ListOptions, ListPage, MemoryBudget, MemoryLoan, ObjectMeta, PresignMethod, PutBody,
     PutOptions, PutSource, Reader, WriteMode,
 };
+pub use bandwidth::{Bandwidth, BandwidthLimits};
 pub use diagnose::{Check, CheckName, ConnectionReport};
 pub use error::{ErrorKind, Result, StorageError};
 pub use identity::{Identity, NameFolding, normalize_endpoint};

@@ -445,6 +445,9 @@ export type TransferPrefsView = {
 	silence_timeout_secs: number,
 	conflict: ConflictChoice,
 	follow_links: boolean,
+	/**  Upload and download limits in KiB/s, all transfers together (0: none). */
+	bandwidth_up_kib: number,
+	bandwidth_down_kib: number,
 };
 
 export type TransferRequest = TransferRequest_Serialize | TransferRequest_Deserialize;

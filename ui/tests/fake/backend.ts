@@ -252,6 +252,8 @@ export class Fake {
         multipart_threshold_mib: 16,
         memory_budget_mib: 64,
         silence_timeout_secs: 60,
+        bandwidth_up_kib: 0,
+        bandwidth_down_kib: 0,
         conflict: this.conflict,
         follow_links: this.followLinks,
       },

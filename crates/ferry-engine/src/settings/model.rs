@@ -207,6 +207,19 @@ pub struct TransferPrefs {
     /// Copies read through symbolic links (the CLI's `--follow-links`); off, a link is skipped
     /// and listed. Deletes and moves never follow a link.
     pub follow_links: bool,
+    /// Most bytes per second sent and received, all transfers together (0: no limit). A
+    /// change applies at once, to transfers already running too.
+    pub bandwidth_limit: BandwidthLimit,
+}
+
+/// Bytes per second, each way (0: no limit).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct BandwidthLimit {
+    /// Uploads: bytes per second sent to servers.
+    pub up: u64,
+    /// Downloads: bytes per second received from servers.
+    pub down: u64,
 }
 
 impl Default for TransferPrefs {
@@ -222,6 +235,7 @@ impl Default for TransferPrefs {
             silence_timeout_secs: 60,
             conflict: ConflictPolicy::Ask,
             follow_links: false,
+            bandwidth_limit: BandwidthLimit::default(),
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ferry_storage::MemoryBudget;
+use ferry_storage::{BandwidthLimits, MemoryBudget};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::settings::TransferPrefs;
@@ -32,6 +32,8 @@ pub struct Runner {
     limits: Limits,
     files: Arc<Semaphore>,
     memory: MemoryBudget,
+    /// Shared by every store the engine opens; changed in place (`set_bandwidth`).
+    bandwidth: BandwidthLimits,
     /// Items holding a file slot now, across all jobs.
     in_flight: Arc<AtomicUsize>,
     /// Items waiting for a slot.
@@ -61,16 +63,37 @@ impl Drop for Waiting<'_> {
 impl Runner {
     pub fn new(transfer: &TransferPrefs) -> Self {
         let limits = Limits::of(transfer);
-        Self {
+        let runner = Self {
             limits,
             files: Arc::new(Semaphore::new(limits.files)),
             memory: MemoryBudget::new(u64::from(limits.memory_mib) * 1024 * 1024),
+            bandwidth: BandwidthLimits::default(),
             in_flight: Arc::new(AtomicUsize::new(0)),
             waiting: AtomicUsize::new(0),
-        }
+        };
+        runner.set_bandwidth(transfer);
+        runner
     }
 
-    /// Whether this runner keeps the limits `transfer` sets.
+    /// The upload and download limits every store shares.
+    pub fn bandwidth(&self) -> &BandwidthLimits {
+        &self.bandwidth
+    }
+
+    /// Takes the bandwidth limits `transfer` sets; running transfers slow down or speed up at
+    /// their next piece.
+    pub fn set_bandwidth(&self, transfer: &TransferPrefs) {
+        self.set_rates(transfer.bandwidth_limit.up, transfer.bandwidth_limit.down);
+    }
+
+    /// Bytes per second up and down (0: none), as `--bwlimit` sets them for one run.
+    pub fn set_rates(&self, up: u64, down: u64) {
+        self.bandwidth.up.set_rate(up);
+        self.bandwidth.down.set_rate(down);
+    }
+
+    /// Whether this runner keeps the limits `transfer` sets (bandwidth aside: it changes in
+    /// place).
     pub fn fits(&self, transfer: &TransferPrefs) -> bool {
         self.limits == Limits::of(transfer)
     }

@@ -67,6 +67,9 @@ pub struct S3Config {
     pub silence_timeout: Duration,
     /// The largest object one CopyObject copies (S3: 5 GiB); larger ones are copied in parts.
     pub max_single_copy: u64,
+    /// Limits on the bytes sent (`up`) and received (`down`), shared with every other store
+    /// the limits were given to.
+    pub bandwidth: crate::BandwidthLimits,
 }
 
 /// S3's minimum size of every part but the last.
@@ -91,6 +94,7 @@ impl S3Config {
             connect_timeout: Duration::from_secs(10),
             silence_timeout: Duration::from_secs(60),
             max_single_copy: 5 * 1024 * 1024 * 1024,
+            bandwidth: crate::BandwidthLimits::default(),
         }
     }
 

@@ -363,7 +363,10 @@ impl Backend for S3Backend {
         let meta = object_meta!(out, key, size);
         Ok(GetObject {
             meta,
-            body: Box::new(out.body.into_async_read()),
+            body: Box::new(crate::bandwidth::Throttled::new(
+                out.body.into_async_read(),
+                self.config().bandwidth.down.clone(),
+            )),
         })
     }
 

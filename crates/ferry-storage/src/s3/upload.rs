@@ -64,6 +64,12 @@ fn mismatch(key: &ObjectKey, what: &str) -> StorageError {
     )
 }
 
+/// A body sent at no more than the upload limit (which may change while it is sent).
+fn limit_up(backend: &S3Backend, body: ByteStream) -> ByteStream {
+    let up = &backend.config().bandwidth.up;
+    ByteStream::new(crate::bandwidth::throttle_body(body.into_inner(), up))
+}
+
 async fn put_single(
     backend: &S3Backend,
     key: &ObjectKey,
@@ -88,7 +94,7 @@ async fn put_single(
         .content_length(len as i64)
         .content_md5(md5_base64(&md5))
         .set_if_none_match(create_only(mode))
-        .body(bytes.into());
+        .body(limit_up(backend, bytes.into()));
     let out = with_headers!(request, h)
         .customize()
         .disable_payload_signing()
@@ -584,7 +590,7 @@ impl Parts<'_> {
             // Given, not left to the SDK: for a body streamed from a file it would send the CRC
             // as a trailer of a chunked body, which Garage refuses ("Invalid payload signature").
             .set_checksum_crc32(sends_checksums(b).then_some(crc32))
-            .body(body)
+            .body(limit_up(b, body))
             .customize()
             .disable_payload_signing()
             .send()
