@@ -206,15 +206,8 @@ async fn a_retry_is_only_for_an_ended_job_no_other_process_is_running() {
 /// what they hold in memory is lent from one budget.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_jobs_started_together_share_one_file_limit_and_one_budget() {
-    use ferry_tests::proxy::{Action, Proxy};
-
     let server = ferry_tests::moto();
-    // Every upload hangs: an item that starts one holds its slot until the job is cancelled.
-    let proxy = Proxy::start(&server.endpoint, |_, method, _| match method {
-        "PUT" => Action::Stall,
-        _ => Action::Forward,
-    })
-    .await;
+    let proxy = stalling_uploads(&server).await;
     let (_setup, engine, runs) = uploads_side_by_side(&server, &proxy, 3, &[5, 5]).await;
     let runner = engine.runner().clone();
     assert_eq!(runner.file_limit(), 3);
@@ -251,6 +244,17 @@ async fn two_jobs_started_together_share_one_file_limit_and_one_budget() {
     );
     assert_eq!(runner.files_waiting(), 0);
     assert_eq!(runner.memory().lent_mib(), 0);
+}
+
+/// A proxy in front of `server` on which every upload hangs: an item that starts one holds its
+/// file slot until its job is cancelled.
+async fn stalling_uploads(server: &ferry_tests::Server) -> ferry_tests::proxy::Proxy {
+    use ferry_tests::proxy::{Action, Proxy};
+    Proxy::start(&server.endpoint, |_, method, _| match method {
+        "PUT" => Action::Stall,
+        _ => Action::Forward,
+    })
+    .await
 }
 
 /// Jobs uploading, side by side, folders of `files[i]` small files each into `i/` of a
@@ -321,14 +325,8 @@ async fn uploads_side_by_side(
 /// each item that gets a slot sees the pause and gives the slot back.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_paused_while_its_items_wait_for_a_slot_starts_none_of_them() {
-    use ferry_tests::proxy::{Action, Proxy};
-
     let server = ferry_tests::moto();
-    let proxy = Proxy::start(&server.endpoint, |_, method, _| match method {
-        "PUT" => Action::Stall,
-        _ => Action::Forward,
-    })
-    .await;
+    let proxy = stalling_uploads(&server).await;
     // One slot: job 0's only file holds it (its upload hangs); job 1's files wait.
     let (_setup, engine, mut runs) = uploads_side_by_side(&server, &proxy, 1, &[1, 3]).await;
     let runner = engine.runner().clone();
