@@ -26,6 +26,22 @@ fn tree(root: &std::path::Path, files: usize) -> std::path::PathBuf {
     src
 }
 
+/// Records a recursive copy from `from` to `to`; answers the job's id.
+async fn recursive_copy(
+    engine: &Engine,
+    from: &ferry_engine::workspace::Location,
+    to: &ferry_engine::workspace::Location,
+) -> String {
+    let options = JobOptions {
+        recursive: true,
+        ..JobOptions::default()
+    };
+    engine
+        .create_job(JobKind::Copy, from, to, &options)
+        .await
+        .unwrap()
+}
+
 /// Records a copy of a fresh folder of `files` files to `root/dst`: (source, destination, job).
 async fn copy_job(
     engine: &Engine,
@@ -34,16 +50,9 @@ async fn copy_job(
 ) -> (std::path::PathBuf, std::path::PathBuf, String) {
     let src = tree(root, files);
     let dst = root.join("dst");
-    let options = JobOptions {
-        recursive: true,
-        ..JobOptions::default()
-    };
     let from = engine.parse_location(src.to_str().unwrap()).unwrap();
     let to = engine.parse_location(dst.to_str().unwrap()).unwrap();
-    let id = engine
-        .create_job(JobKind::Copy, &from, &to, &options)
-        .await
-        .unwrap();
+    let id = recursive_copy(engine, &from, &to).await;
     (src, dst, id)
 }
 
@@ -298,14 +307,7 @@ async fn uploads_side_by_side(
         let to = engine
             .parse_location(&format!("{}:{n}/", setup.via))
             .unwrap();
-        let options = JobOptions {
-            recursive: true,
-            ..JobOptions::default()
-        };
-        let id = engine
-            .create_job(JobKind::Copy, &from, &to, &options)
-            .await
-            .unwrap();
+        let id = recursive_copy(&engine, &from, &to).await;
         let control = JobControl::default();
         let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));
         runs.push((control, run));
@@ -469,14 +471,7 @@ async fn a_job_whose_workspace_now_points_elsewhere_is_not_resumed() {
         place: Place::Workspace("dest".into()),
         key: ferry_storage::ObjectKey::new("in/"),
     };
-    let options = JobOptions {
-        recursive: true,
-        ..JobOptions::default()
-    };
-    let id = engine
-        .create_job(JobKind::Copy, &from, &to, &options)
-        .await
-        .unwrap();
+    let id = recursive_copy(&engine, &from, &to).await;
     // Re-pointed before the job ran (as between a crash and `ferry jobs resume`).
     engine
         .replace_workspace(local("dest", &root.path().join("second")))
