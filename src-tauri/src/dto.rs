@@ -7,8 +7,6 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::error::IpcError;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum StorageKind {
@@ -242,73 +240,6 @@ pub struct TransferRequest {
     pub conflict: Option<ConflictChoice>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Paused,
-    Completed,
-    CompletedWithErrors,
-    Failed,
-    Cancelled,
-    /// Stopped by a crash or a quit; can be resumed.
-    Interrupted,
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct ItemFailure {
-    pub item: String,
-    pub message: String,
-}
-
-/// A job as the transfer panel shows it; sent whole on every update.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct JobView {
-    pub id: String,
-    /// copy, move, sync or migrate.
-    pub kind: String,
-    pub title: String,
-    pub source: String,
-    pub destination: String,
-    pub status: JobStatus,
-    #[specta(type = u32)]
-    pub files_done: u64,
-    #[specta(type = u32)]
-    pub files_total: u64,
-    #[specta(type = u32)]
-    pub files_failed: u64,
-    #[specta(type = u32)]
-    pub files_skipped: u64,
-    /// Still finding what to transfer: the totals are still growing.
-    pub counting: bool,
-    /// Bytes carried.
-    #[specta(type = u32)]
-    pub bytes_done: u64,
-    /// Bytes of skipped files: settled, though not carried (a job that skipped everything is
-    /// complete, its bar full).
-    #[specta(type = u32)]
-    pub bytes_skipped: u64,
-    #[specta(type = u32)]
-    pub bytes_total: u64,
-    /// Bytes per second.
-    pub speed: f64,
-    #[specta(type = Option<u32>)]
-    pub eta_seconds: Option<u64>,
-    pub current: Vec<String>,
-    pub failures: Vec<ItemFailure>,
-    /// Items the plan chose not to carry, with why (a symbolic link not followed).
-    pub skipped: Vec<ItemFailure>,
-    pub error: Option<IpcError>,
-    pub created: String,
-    /// Workspace ids whose listings this job changes, so the UI can refresh them.
-    pub touches: Vec<String>,
-    /// Of an ended job: multipart uploads the server would not abort, still holding parts there;
-    /// cancelling the job tries again.
-    #[specta(type = u32)]
-    pub kept_uploads: u64,
-}
-
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum PickKind {
@@ -331,5 +262,5 @@ pub struct AppInfo {
 pub struct DeleteReport {
     #[specta(type = u32)]
     pub deleted: u64,
-    pub failed: Vec<ItemFailure>,
+    pub failed: Vec<ferry_engine::transfer::ItemNote>,
 }

@@ -92,7 +92,7 @@ impl Grants {
     /// The resolved form of `path` when it is, or lies inside, something granted for `purpose`.
     pub fn check(&self, path: &Path, purpose: Purpose) -> IpcResult<PathBuf> {
         if !path.is_absolute() {
-            return Err(IpcError::invalid(format!(
+            return Err(crate::error::invalid(format!(
                 "{:?} is not an absolute path",
                 path.display()
             )));

@@ -53,6 +53,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             transfer::job_resume,
             transfer::job_cancel,
             transfer::job_retry,
+            transfer::job_shift,
+            transfer::jobs_pause_all,
         ])
         .events(tauri_specta::collect_events![watch::SettingsChanged])
 }

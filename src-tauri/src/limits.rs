@@ -1,7 +1,7 @@
 //! Bounds on what one command accepts from the web view. Commands trust the engine for what a
 //! value means; these keep a runaway or hostile page from asking for unbounded work in one call.
 
-use crate::error::{IpcError, IpcResult};
+use crate::error::IpcResult;
 
 /// Items in one request (paths to delete, names to check, sources to transfer): more than any
 /// selection in the window, far less than would tie the app up.
@@ -9,7 +9,7 @@ pub const MAX_ITEMS: usize = 100_000;
 
 pub fn items<T>(what: &str, list: &[T]) -> IpcResult<()> {
     if list.len() > MAX_ITEMS {
-        return Err(IpcError::invalid(format!(
+        return Err(crate::error::invalid(format!(
             "{} {what} in one request; at most {MAX_ITEMS} (for a whole folder, select the folder)",
             list.len()
         )));
@@ -19,7 +19,7 @@ pub fn items<T>(what: &str, list: &[T]) -> IpcResult<()> {
 
 pub fn text(what: &str, value: &str, max_bytes: usize) -> IpcResult<()> {
     if value.len() > max_bytes {
-        return Err(IpcError::invalid(format!(
+        return Err(crate::error::invalid(format!(
             "the {what} is {} bytes; at most {max_bytes}",
             value.len()
         )));

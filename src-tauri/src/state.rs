@@ -13,7 +13,6 @@ use futures::stream::BoxStream;
 
 use crate::dto::SettingsProblem;
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::jobs::Jobs;
 
 pub type Pages = BoxStream<'static, ferry_engine::Result<ListPage>>;
 
@@ -36,8 +35,8 @@ pub struct Inner {
     loaded: RwLock<Loaded>,
     listings: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<Pages>>>>,
     next_listing: AtomicU32,
-    pub jobs: Jobs,
-    /// The job runner of the last engine made (`load`), kept across reloads and broken files.
+    /// The process's job runner (made with the first engine), kept across reloads and broken
+    /// settings files: jobs before and after a change are one queue.
     runner: Mutex<Option<Arc<ferry_engine::transfer::Runner>>>,
     /// Local paths the person chose outside workspaces.
     pub grants: crate::grants::Grants,
@@ -65,15 +64,14 @@ impl AppState {
             listings: Mutex::new(HashMap::new()),
             runner: Mutex::new(None),
             next_listing: AtomicU32::new(1),
-            jobs: Jobs::default(),
             grants: Default::default(),
         }));
         state.reload();
         state
     }
 
-    /// A new engine for the settings as they are on disk, sharing the last engine's job
-    /// runner while the limits stay the same (jobs before and after a change share them).
+    /// A new engine for the settings as they are on disk, with the process's job runner
+    /// (which takes the new limits).
     fn load(&self) -> ferry_engine::Result<Engine> {
         let engine = Engine::load(&self.config_dir, self.secrets.clone())?
             .with_data_dir(self.data_dir.clone());
@@ -85,11 +83,6 @@ impl AppState {
         // Kept apart from `loaded`, so that a broken settings file in between changes nothing.
         *runner = Some(engine.runner().clone());
         Ok(engine)
-    }
-
-    /// Remembers the runner of an engine a change may have given a new one (new limits).
-    fn keep(&self, engine: &Engine) {
-        *self.runner.lock().unwrap_or_else(|p| p.into_inner()) = Some(engine.runner().clone());
     }
 
     /// Reads settings.json again (after a save, or when it changed on disk).
@@ -116,6 +109,17 @@ impl AppState {
         }
     }
 
+    /// The job queue, also while the settings file is broken (jobs keep running then).
+    pub fn runner(&self) -> IpcResult<Arc<ferry_engine::transfer::Runner>> {
+        match &*self.runner.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(runner) => Ok(runner.clone()),
+            None => Err(self
+                .engine()
+                .err()
+                .unwrap_or_else(|| crate::error::invalid("the job queue is not ready yet"))),
+        }
+    }
+
     pub fn problem(&self) -> Option<SettingsProblem> {
         match &*self.loaded.read().unwrap_or_else(|p| p.into_inner()) {
             Loaded::Ready(_) => None,
@@ -131,7 +135,6 @@ impl AppState {
     ) -> IpcResult<T> {
         let mut engine = self.load()?;
         let out = f(&mut engine)?;
-        self.keep(&engine);
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Loaded::Ready(Arc::new(engine));
         Ok(out)
     }
@@ -143,7 +146,6 @@ impl AppState {
     {
         let mut engine = self.load()?;
         let out = f(&mut engine).await?;
-        self.keep(&engine);
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Loaded::Ready(Arc::new(engine));
         Ok(out)
     }

@@ -27,6 +27,31 @@ fn first_run_shows_the_default_local_workspace() {
     assert_eq!(parsed["workspaces"][0]["storage"]["type"], "local");
 }
 
+/// An error's remedy reaches a script as data (`--json`) and a person as the command to run;
+/// the hint itself names no command (the app shows the same hint).
+#[test]
+fn an_error_carries_its_remedy_as_data_and_as_a_command() {
+    let user = User::new();
+    let run = user.run(&["ls", "--json", "nosuchworkspace:"]);
+    assert_ne!(run.code, 0, "{}", run.output());
+    let parsed: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let error = &parsed["error"];
+    assert_eq!(error["code"], "config", "{}", run.stdout);
+    assert_eq!(error["remedy"]["kind"], "list_workspaces", "{}", run.stdout);
+    assert!(
+        !error["hint"].as_str().unwrap().contains("ferry "),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(parsed["try"], "`ferry workspace list` shows the workspaces");
+    let plain = user.run(&["ls", "nosuchworkspace:"]);
+    assert!(
+        plain.stderr.contains("try: `ferry workspace list`"),
+        "{}",
+        plain.stderr
+    );
+}
+
 /// A folder holding every portable tricky name, some nested, one empty file, one big enough
 /// for multipart.
 fn tricky_tree(root: &Path) {
@@ -142,6 +167,11 @@ fn a_wrong_secret_is_named_and_exits_1() {
     assert!(
         run.stderr.contains("secret access key is wrong"),
         "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("try: `ferry secret set"),
+        "the remedy, as the command that does it: {}",
         run.stderr
     );
     let test = user.run(&["workspace", "test", &ws, "--json"]);

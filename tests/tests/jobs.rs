@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use ferry_engine::Engine;
 use ferry_engine::secrets::MemoryStore;
-use ferry_engine::transfer::{Accounting, JobControl, JobKind, JobOptions, JobState};
+use ferry_engine::transfer::{
+    Accounting, JobControl, JobKind, JobOptions, JobState, JobStatus, Shift,
+};
 use ferry_tests::{read_tree, wait_until};
 
 fn engine(root: &std::path::Path) -> Engine {
@@ -266,22 +268,14 @@ async fn stalling_uploads(server: &ferry_tests::Server) -> ferry_tests::proxy::P
     .await
 }
 
-/// Jobs uploading, side by side, folders of `files[i]` small files each into `i/` of a
-/// workspace reached through `proxy`, with `concurrency` file slots for the process. The
-/// first job's first item is in flight before the next job starts.
-async fn uploads_side_by_side(
+/// Records jobs uploading folders of `files[i]` small files each into `i/` of a workspace
+/// reached through `proxy`, with `concurrency` file slots for the process: their ids.
+async fn upload_jobs(
     server: &ferry_tests::Server,
     proxy: &ferry_tests::proxy::Proxy,
     concurrency: u32,
     files: &[usize],
-) -> (
-    ferry_tests::ThreeParts,
-    Arc<Engine>,
-    Vec<(
-        JobControl,
-        tokio::task::JoinHandle<ferry_engine::Result<ferry_engine::transfer::JobReport>>,
-    )>,
-) {
+) -> (ferry_tests::ThreeParts, Arc<Engine>, Vec<String>) {
     let setup = ferry_tests::three_parts(
         server,
         proxy,
@@ -296,7 +290,7 @@ async fn uploads_side_by_side(
         .unwrap()
         .with_data_dir(setup.user.home.path().join(".ferry-data")),
     );
-    let mut runs = Vec::new();
+    let mut ids = Vec::new();
     for (n, count) in files.iter().enumerate() {
         let folder = setup.user.home.path().join(n.to_string());
         std::fs::create_dir_all(&folder).unwrap();
@@ -307,9 +301,31 @@ async fn uploads_side_by_side(
         let to = engine
             .parse_location(&format!("{}:{n}/", setup.via))
             .unwrap();
-        let id = recursive_copy(&engine, &from, &to).await;
+        ids.push(recursive_copy(&engine, &from, &to).await);
+    }
+    (setup, engine, ids)
+}
+
+/// Jobs uploading, side by side, as [`upload_jobs`] records them, each run in a task of its
+/// own. The first job's first item is in flight before the next job starts.
+async fn uploads_side_by_side(
+    server: &ferry_tests::Server,
+    proxy: &ferry_tests::proxy::Proxy,
+    concurrency: u32,
+    files: &[usize],
+) -> (
+    ferry_tests::ThreeParts,
+    Arc<Engine>,
+    Vec<(
+        JobControl,
+        tokio::task::JoinHandle<ferry_engine::Result<ferry_engine::transfer::JobReport>>,
+    )>,
+) {
+    let (setup, engine, ids) = upload_jobs(server, proxy, concurrency, files).await;
+    let mut runs = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
         let control = JobControl::default();
-        let run = spawn_run(&engine, &id, &control, Arc::new(Accounting::default()));
+        let run = spawn_run(&engine, id, &control, Arc::new(Accounting::default()));
         runs.push((control, run));
         if n == 0 {
             let runner = engine.runner().clone();
@@ -321,6 +337,144 @@ async fn uploads_side_by_side(
         }
     }
     (setup, engine, runs)
+}
+
+/// Uploads (PUTs) the proxy saw into folder `n/` of the bucket.
+fn puts_into(proxy: &ferry_tests::proxy::Proxy, n: usize) -> usize {
+    proxy
+        .seen()
+        .iter()
+        .filter(|s| s.method == "PUT" && s.target.contains(&format!("/{n}/")))
+        .count()
+}
+
+/// Starts each job through the process's runner, as the app does, the first one's item in
+/// flight before the others start; collects what the runner tells a front end.
+fn start_queue(
+    engine: &Arc<Engine>,
+    ids: &[String],
+) -> Arc<std::sync::Mutex<Vec<ferry_engine::transfer::JobEvent>>> {
+    let runner = engine.runner().clone();
+    let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+    runner.set_sink({
+        let heard = heard.clone();
+        move |event| heard.lock().unwrap().push(event)
+    });
+    for (n, id) in ids.iter().enumerate() {
+        runner.start(engine.clone(), id).unwrap();
+        if n == 0 {
+            tokio::task::block_in_place(|| {
+                wait_until(60, "the first job's item in flight", || {
+                    runner.files_in_flight() == 1
+                })
+            });
+        }
+    }
+    heard
+}
+
+fn status(engine: &Engine, id: &str) -> JobStatus {
+    engine.runner().view(engine, id).unwrap().status
+}
+
+/// Cancels every job of the queue and waits until the runner told each one's end.
+async fn end_queue(
+    engine: &Arc<Engine>,
+    ids: &[String],
+    heard: &std::sync::Mutex<Vec<ferry_engine::transfer::JobEvent>>,
+) {
+    let runner = engine.runner().clone();
+    for id in ids {
+        // One that already ended stays as it ended.
+        let _ = runner.cancel(engine, id).await;
+    }
+    tokio::task::block_in_place(|| {
+        wait_until(60, "every job to end", || {
+            let heard = heard.lock().unwrap();
+            ids.iter().all(|id| {
+                heard.iter().any(|e| {
+                    matches!(e, ferry_engine::transfer::JobEvent::Ended { view, .. }
+                    if &view.id == id && view.status == JobStatus::Cancelled)
+                })
+            })
+        })
+    });
+    assert!(runner.queue().is_empty());
+    assert_eq!((runner.files_in_flight(), runner.files_waiting()), (0, 0));
+}
+
+/// The queue's order decides who gets a freed file slot: a job moved up goes before one that
+/// started earlier, which waits ("Waiting" in the panel) while the slot is taken.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_moved_up_the_queue_gets_the_next_free_slot() {
+    let server = ferry_tests::moto();
+    let proxy = stalling_uploads(&server).await;
+    // One slot; three jobs of one file each: job 0's upload hangs holding the slot.
+    let (_setup, engine, ids) = upload_jobs(&server, &proxy, 1, &[1, 1, 1]).await;
+    let heard = start_queue(&engine, &ids);
+    let runner = engine.runner().clone();
+    tokio::task::block_in_place(|| {
+        wait_until(60, "jobs 1 and 2 waiting for the slot", || {
+            runner.files_waiting() == 2
+        })
+    });
+    assert_eq!(runner.queue(), ids, "in the order they started");
+    assert_eq!(status(&engine, &ids[0]), JobStatus::Running);
+    assert_eq!(status(&engine, &ids[1]), JobStatus::Queued);
+    let view = runner.view(&engine, &ids[2]).unwrap();
+    assert_eq!((view.status, view.position), (JobStatus::Queued, Some(2)));
+
+    runner.shift(&engine, &ids[2], Shift::Up).unwrap();
+    assert_eq!(runner.queue(), [ids[0].as_str(), &ids[2], &ids[1]]);
+    runner.cancel(&engine, &ids[0]).await.unwrap();
+    tokio::task::block_in_place(|| {
+        wait_until(60, "job 2's upload to start", || puts_into(&proxy, 2) == 1)
+    });
+    assert_eq!(puts_into(&proxy, 1), 0, "job 1 waits behind job 2");
+    assert_eq!(status(&engine, &ids[1]), JobStatus::Queued);
+    assert_eq!(
+        runner.queue(),
+        [ids[2].as_str(), &ids[1]],
+        "job 0 left the queue"
+    );
+    let moved = heard.lock().unwrap().iter().any(|e| {
+        matches!(e, ferry_engine::transfer::JobEvent::Changed(v) if v.id == ids[2] && v.position == Some(1))
+    });
+    assert!(moved, "the panel heard of the new place");
+    assert!(
+        runner.shift(&engine, &ids[0], Shift::Up).is_err(),
+        "an ended job has no place"
+    );
+    end_queue(&engine, &ids, &heard).await;
+}
+
+/// Pause all stops every running job from starting anything; resume all lets them go on.
+#[tokio::test(flavor = "multi_thread")]
+async fn pause_all_holds_every_job_and_resume_all_lets_them_go_on() {
+    let server = ferry_tests::moto();
+    let proxy = stalling_uploads(&server).await;
+    let (_setup, engine, ids) = upload_jobs(&server, &proxy, 1, &[1, 2]).await;
+    let heard = start_queue(&engine, &ids);
+    let runner = engine.runner().clone();
+    tokio::task::block_in_place(|| wait_until(60, "job 1 waiting", || runner.files_waiting() >= 1));
+    runner.pause_all(true);
+    for id in &ids {
+        assert_eq!(status(&engine, id), JobStatus::Paused);
+    }
+    // The slot job 0 held goes to job 1's item, which sees the pause and gives it back.
+    runner.cancel(&engine, &ids[0]).await.unwrap();
+    tokio::task::block_in_place(|| {
+        wait_until(60, "the slot given back", || {
+            runner.queue() == [ids[1].clone()] && runner.files_in_flight() == 0
+        })
+    });
+    assert_eq!(puts_into(&proxy, 1), 0, "nothing started while paused");
+    runner.pause_all(false);
+    tokio::task::block_in_place(|| {
+        wait_until(60, "job 1's upload to start", || puts_into(&proxy, 1) == 1)
+    });
+    assert_eq!(status(&engine, &ids[1]), JobStatus::Running);
+    end_queue(&engine, &ids, &heard).await;
 }
 
 /// A job paused while its items wait for a file slot starts none of them when slots free up:
@@ -800,10 +954,10 @@ async fn transfers_are_charged_to_the_bandwidth_limit_of_their_direction() {
     assert!(ferry_tests::same_file(&setup.src, &back));
 }
 
-/// A bandwidth limit changed in the settings applies to the runner jobs are already using
-/// (no new runner, no restart); a change of the file limit takes a new runner.
+/// Limits changed in the settings apply to the runner jobs are already using (no new runner,
+/// no restart): bandwidth at the next piece, file slots at once.
 #[test]
-fn a_changed_bandwidth_limit_applies_to_the_runner_in_use() {
+fn changed_limits_apply_to_the_runner_in_use() {
     let root = tempfile::tempdir().unwrap();
     let mut engine = engine(root.path());
     let runner = engine.runner().clone();
@@ -825,10 +979,12 @@ fn a_changed_bandwidth_limit_applies_to_the_runner_in_use() {
     engine
         .update(|s| {
             s.transfer.concurrency = 7;
+            s.transfer.memory_budget_mib = 96;
             Ok(())
         })
         .unwrap();
-    assert!(!Arc::ptr_eq(&runner, engine.runner()));
-    assert_eq!(engine.runner().file_limit(), 7);
-    assert_eq!(engine.runner().bandwidth().up.rate(), 1 << 20);
+    assert!(Arc::ptr_eq(&runner, engine.runner()), "still one queue");
+    assert_eq!(runner.file_limit(), 7);
+    assert_eq!(runner.memory().total_mib(), 96);
+    assert_eq!(runner.bandwidth().up.rate(), 1 << 20);
 }

@@ -165,6 +165,36 @@ test("a running upload can be paused, resumed and cancelled", async ({ page }) =
   await expect(job(page)).toHaveCount(0);
 });
 
+test("running jobs are a queue: move one up or down, pause all and resume all", async ({
+  page,
+}) => {
+  await start(page, { holdJobs: true });
+  await page.getByTestId("upload-files").click();
+  await expect(job(page, "running")).toHaveCount(1);
+  await page.getByTestId("upload-files").click();
+  await expect(job(page, "running")).toHaveCount(2);
+  const ids = await job(page).evaluateAll((rows) => rows.map((r) => r.getAttribute("data-job")));
+  const [first, second] = ids;
+  const row = (id: string | null) => page.locator(`[data-testid=job][data-job="${id}"]`);
+  // In queue order: the first started is on top and cannot go higher.
+  await expect(row(first).getByRole("button", { name: "Move up" })).toBeDisabled();
+  await expect(row(second).getByRole("button", { name: "Move down" })).toBeDisabled();
+
+  await row(second).getByRole("button", { name: "Move up" }).click();
+  expect(await argsOf(page, "job_shift")).toEqual([{ id: second, shift: "up" }]);
+  await expect(row(second).getByRole("button", { name: "Move up" })).toBeDisabled();
+  expect(
+    await job(page).evaluateAll((rows) => rows.map((r) => r.getAttribute("data-job"))),
+  ).toEqual([second, first]);
+
+  await page.getByRole("button", { name: "Pause all" }).click();
+  await expect(job(page, "paused")).toHaveCount(2);
+  expect(await argsOf(page, "jobs_pause_all")).toEqual([{ paused: true }]);
+  await page.getByRole("button", { name: "Resume all" }).click();
+  await expect(job(page, "running")).toHaveCount(2);
+  expect(await argsOf(page, "jobs_pause_all")).toEqual([{ paused: true }, { paused: false }]);
+});
+
 test("while a folder is still being counted the panel says its totals are still growing", async ({
   page,
 }) => {
@@ -322,7 +352,11 @@ test("uploads the server would not abort stay on show until aborting them works"
 
   const abort = kept.getByRole("button", { name: "Abort unfinished uploads" });
   await abort.click();
-  await expect(page.getByTestId("toast")).toContainText("could not be aborted");
+  const toast = page.getByTestId("toast");
+  await expect(toast).toContainText("could not be aborted");
+  // The engine's remedy, in the app's words; never the CLI's.
+  await expect(toast).toContainText("Cancel the job in the transfer panel.");
+  await expect(toast).not.toContainText("ferry ");
   await expect(kept.getByTestId("job-kept"), "still kept after a refusal").toHaveCount(1);
 
   await abort.click();

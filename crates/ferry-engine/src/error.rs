@@ -8,6 +8,7 @@ use crate::settings::SettingsError;
 
 /// What kind of failure this is, for front ends: the CLI's exit code, the app's icons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The settings file or a command's arguments are wrong.
@@ -21,12 +22,110 @@ pub enum ErrorCode {
     Unreachable,
     /// The operation ran and failed (server error, local IO, refused key…).
     Failed,
+    /// A local path the person did not choose: a front end that acts only on what the person
+    /// picked (the app: file chooser, drop, a confirmation it drew) refuses others.
+    NotGranted,
 }
 
 impl ErrorCode {
     /// Whether the fix lies in the configuration or the command line rather than the world.
     pub fn is_configuration(self) -> bool {
         matches!(self, ErrorCode::Config)
+    }
+}
+
+/// What a person can do about an error. The engine says what; each front end says how in its
+/// own terms — the CLI as a command or flag, the app as a button or the place in its windows —
+/// so no front end shows another's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Remedy {
+    /// Say what happens to files that already exist: overwrite, skip, rename.
+    ChooseConflict,
+    /// Enter the workspace's access key and secret (for the keychain). `None`: the workspace in
+    /// question.
+    EnterKeys { workspace: Option<String> },
+    /// Say where a workspace's keys come from: the keychain, or the AWS chain on purpose.
+    ChooseCredentials { workspace: String },
+    /// Set the workspace's region to `region` (the bucket's, when the server said it).
+    FixRegion { region: Option<String> },
+    /// Look at the workspaces there are.
+    ListWorkspaces,
+    /// Look at what the folder holds.
+    ListFolder,
+    /// Look at the jobs there are.
+    ListJobs,
+    /// Give the job up (what it set aside on the server is aborted).
+    CancelJob { job: String },
+    /// Run the job's failed items again.
+    RetryJob { job: String },
+    /// Continue the job from where it stopped.
+    ResumeJob { job: String },
+    /// Look at how the command or dialog is used.
+    CheckArguments,
+}
+
+/// An error as it crosses to a front end that is not Rust (the app's web view, `--json`):
+/// what kind, what happened, what to do — in words, and as a [`Remedy`] to act on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ErrorReport {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Advice that holds in any front end (no commands, no buttons).
+    pub hint: String,
+    pub remedy: Option<Remedy>,
+}
+
+impl ErrorReport {
+    pub fn new(code: ErrorCode, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: hint.into(),
+            remedy: None,
+        }
+    }
+
+    pub fn with_remedy(mut self, remedy: Remedy) -> Self {
+        self.remedy = Some(remedy);
+        self
+    }
+
+    /// A job that ended failed, with the note the journal keeps.
+    pub fn job_failed(job: &str, message: &str) -> Self {
+        Self::new(
+            ErrorCode::Failed,
+            message,
+            "Retry the job once the cause is fixed; testing the workspace's connection shows what is wrong with it.",
+        )
+        .with_remedy(Remedy::RetryJob {
+            job: job.to_string(),
+        })
+    }
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(e: &Error) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+            hint: e.hint(),
+            remedy: e.remedy(),
+        }
+    }
+}
+
+impl From<Error> for ErrorReport {
+    fn from(e: Error) -> Self {
+        Self::from(&e)
+    }
+}
+
+impl From<StorageError> for ErrorReport {
+    fn from(e: StorageError) -> Self {
+        Self::from(Error::from(e))
     }
 }
 
@@ -48,6 +147,14 @@ pub enum Error {
     NotFound(String),
     #[error("the transfer journal failed: {0}")]
     Journal(String),
+    /// About a job: there is no such job (`missing`), or it is not in a state for what was
+    /// asked; the remedy says what it is ready for.
+    #[error("{message}")]
+    Job {
+        message: String,
+        missing: bool,
+        remedy: Remedy,
+    },
     /// Source and destination overlap: one contains the other (or they are one place).
     #[error("{0}")]
     Overlap(String),
@@ -84,6 +191,8 @@ impl Error {
             Error::Secret(_) | Error::KeysElsewhere { .. } => ErrorCode::Credentials,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Journal(_) => ErrorCode::Failed,
+            Error::Job { missing: true, .. } => ErrorCode::NotFound,
+            Error::Job { .. } => ErrorCode::Config,
             Error::Storage(e) => match e.kind {
                 ErrorKind::NotFound | ErrorKind::BucketMissing => ErrorCode::NotFound,
                 ErrorKind::AlreadyExists => ErrorCode::Conflict,
@@ -105,28 +214,75 @@ impl Error {
             Error::Settings(e) => e.hint().into(),
             Error::Secret(e) => e.hint().into(),
             Error::Storage(e) => e.hint().into(),
-            Error::UnknownWorkspace { .. } => "`ferry workspace list` shows the workspaces.".into(),
-            Error::NoSecret { workspace } => format!(
-                "Store them with `ferry secret set {workspace}`, or switch the workspace to an AWS profile."
-            ),
-            Error::KeysElsewhere { workspace, .. } => format!(
-                "If you trust where it points now, enter the keys again: `ferry secret set {workspace}`."
-            ),
-            Error::NoCredentialSource { workspace, .. } => format!(
-                "Say where its keys come from: `ferry workspace edit {workspace} --keychain` (then `ferry secret set {workspace}`), \
-                 or `--aws-chain` (or `--profile NAME`) to use your AWS credentials there on purpose."
-            ),
-            Error::Invalid(_) => "See `ferry --help`.".into(),
-            Error::NotFound(_) => "`ferry ls` shows what is there.".into(),
+            Error::UnknownWorkspace { .. } => "Check the workspace's name.".into(),
+            Error::NoSecret { .. } => {
+                "Enter the workspace's access key and secret, or switch it to an AWS profile.".into()
+            }
+            Error::KeysElsewhere { .. } => {
+                "If you trust where it points now, enter the keys again.".into()
+            }
+            Error::NoCredentialSource { .. } => {
+                "Say where its keys come from: the keychain (then enter them), or your AWS credentials, on purpose.".into()
+            }
+            Error::Invalid(_) => "Correct the value and try again.".into(),
+            Error::NotFound(_) => "Check the name and where it was looked for.".into(),
             Error::Overlap(_) => {
                 "Choose a destination outside the source, and a source outside the destination.".into()
             }
-            Error::Repointed { job, .. } => format!(
-                "Point the workspace back to where it was, or give the job up with `ferry jobs cancel {job}`."
-            ),
+            Error::Repointed { .. } => {
+                "Point the workspace back to where it was, or give the job up.".into()
+            }
+            Error::Job { missing: true, .. } => "Check the job's id.".into(),
+            Error::Job { .. } => "The job is not in a state for that.".into(),
             Error::Journal(_) => {
                 "Check free space and permissions of Ferry's data folder (FERRY_DATA_DIR, else ~/.local/share/ferry).".into()
             }
+        }
+    }
+}
+
+impl Error {
+    /// What a person can do about it, for the front end to offer in its own terms.
+    pub fn remedy(&self) -> Option<Remedy> {
+        use ferry_storage::ErrorKind as K;
+        Some(match self {
+            Error::UnknownWorkspace { .. } => Remedy::ListWorkspaces,
+            Error::NoSecret { workspace } | Error::KeysElsewhere { workspace, .. } => {
+                Remedy::EnterKeys {
+                    workspace: Some(workspace.clone()),
+                }
+            }
+            Error::NoCredentialSource { workspace, .. } => Remedy::ChooseCredentials {
+                workspace: workspace.clone(),
+            },
+            Error::Repointed { job, .. } => Remedy::CancelJob { job: job.clone() },
+            Error::Job { remedy, .. } => remedy.clone(),
+            Error::Invalid(_) => Remedy::CheckArguments,
+            Error::NotFound(_) => Remedy::ListFolder,
+            Error::Secret(SecretError::Corrupt { workspace, .. }) => Remedy::EnterKeys {
+                workspace: Some(workspace.clone()),
+            },
+            Error::Storage(e) => match e.kind {
+                K::NotFound => Remedy::ListFolder,
+                K::AlreadyExists => Remedy::ChooseConflict,
+                K::WrongRegion => Remedy::FixRegion {
+                    region: e.bucket_region.clone(),
+                },
+                K::WrongSecret | K::NoCredentials => Remedy::EnterKeys { workspace: None },
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl Error {
+    /// There is no job `id`.
+    pub fn no_job(id: &str) -> Self {
+        Error::Job {
+            message: format!("no job {id:?}"),
+            missing: true,
+            remedy: Remedy::ListJobs,
         }
     }
 }

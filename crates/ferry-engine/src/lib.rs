@@ -97,16 +97,12 @@ impl Engine {
         &self.runner
     }
 
-    /// Goes on with an earlier engine's runner when the limits are unchanged, so that jobs
-    /// started before a settings change and jobs started after it still share one limit and
-    /// one budget (the app loads a new engine on every change). New limits take a new runner:
-    /// jobs already running keep theirs until they end.
+    /// Goes on with an earlier engine's runner, taking this engine's limits, so that jobs
+    /// started before a settings change and jobs started after it are one queue with one
+    /// limit and one budget (the app loads a new engine on every change).
     pub fn keep_runner(mut self, earlier: &Arc<transfer::Runner>) -> Self {
-        if earlier.fits(&self.settings().transfer) {
-            self.runner = earlier.clone();
-            // A changed bandwidth limit applies at once, to jobs running too.
-            self.runner.set_bandwidth(&self.settings().transfer);
-        }
+        earlier.apply(&self.settings().transfer);
+        self.runner = earlier.clone();
         self
     }
 
@@ -218,11 +214,7 @@ impl Engine {
         let mut next = self.settings().clone();
         change(&mut next)?;
         self.file.save(next)?;
-        if self.runner.fits(&self.settings().transfer) {
-            self.runner.set_bandwidth(&self.settings().transfer);
-        } else {
-            self.runner = Arc::new(transfer::Runner::new(&self.settings().transfer));
-        }
+        self.runner.apply(&self.settings().transfer);
         Ok(())
     }
 

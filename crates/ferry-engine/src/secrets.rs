@@ -134,7 +134,7 @@ impl SecretError {
             SecretError::Locked { .. } => {
                 "Unlock your keyring (it asks for your login password) and try again."
             }
-            SecretError::Corrupt { .. } => "Run `ferry secret set WORKSPACE` to store them again.",
+            SecretError::Corrupt { .. } => "Enter the workspace's keys again.",
             SecretError::Failed { .. } => "Check that the keychain service is running.",
         }
     }

@@ -213,6 +213,11 @@ impl MemoryBudget {
         }
     }
 
+    /// The whole budget, in MiB.
+    pub fn total_mib(&self) -> u32 {
+        self.total
+    }
+
     /// MiB lent now (rounded up per loan).
     pub fn lent_mib(&self) -> u32 {
         self.total

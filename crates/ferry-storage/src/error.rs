@@ -48,9 +48,9 @@ impl ErrorKind {
     /// A next step a person can take.
     pub fn hint(self) -> &'static str {
         match self {
-            ErrorKind::NotFound => "Check the path; `ferry ls` shows what is there.",
+            ErrorKind::NotFound => "Check the path and what the folder holds.",
             ErrorKind::AlreadyExists => {
-                "Choose another name. When copying: --overwrite, or --conflict skip|rename|overwrite-if-newer."
+                "Choose another name, or say what happens to files that already exist (overwrite, skip, rename)."
             }
             ErrorKind::BucketMissing => {
                 "Check the bucket name in the workspace settings, or create the bucket first."
@@ -59,9 +59,7 @@ impl ErrorKind {
             ErrorKind::UnknownAccessKey => {
                 "The access key id is not known to this endpoint: check it, and check that the endpoint is the right one."
             }
-            ErrorKind::WrongSecret => {
-                "The secret access key is wrong: set it again with `ferry secret set WORKSPACE`."
-            }
+            ErrorKind::WrongSecret => "The secret access key is wrong: enter it again.",
             ErrorKind::ClockSkew => {
                 "This computer's clock is off; enable automatic time synchronisation and retry."
             }
@@ -69,7 +67,7 @@ impl ErrorKind {
                 "The credentials work but lack permission for this action: ask for the S3 permission named above."
             }
             ErrorKind::NoCredentials => {
-                "Store credentials with `ferry secret set WORKSPACE`, or use an AWS profile."
+                "Enter the workspace's access key and secret, or use an AWS profile."
             }
             ErrorKind::Unreachable => {
                 "Check the endpoint URL, your network, and that the server is running."
@@ -102,6 +100,8 @@ impl ErrorKind {
 pub struct StorageError {
     pub kind: ErrorKind,
     pub message: String,
+    /// Of a [`ErrorKind::WrongRegion`]: the bucket's region, when the server said it.
+    pub bucket_region: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -110,6 +110,7 @@ impl StorageError {
         Self {
             kind,
             message: message.into(),
+            bucket_region: None,
             source: None,
         }
     }
@@ -122,6 +123,7 @@ impl StorageError {
         Self {
             kind,
             message: message.into(),
+            bucket_region: None,
             source: Some(Box::new(source)),
         }
     }

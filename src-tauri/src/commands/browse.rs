@@ -11,9 +11,10 @@ use futures::StreamExt;
 use tauri::State;
 
 use crate::convert::{entry_of, properties_of};
-use crate::dto::{DeleteReport, ItemFailure, LinkView, ListingPage, Properties};
+use crate::dto::{DeleteReport, LinkView, ListingPage, Properties};
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+use ferry_engine::transfer::ItemNote;
 
 pub fn location(workspace: &str, path: &str) -> Location {
     Location {
@@ -29,7 +30,7 @@ async fn resolve(engine: &Engine, workspace: &str, path: &str) -> IpcResult<Reso
 async fn next_page(state: &AppState, listing: u32) -> IpcResult<ListingPage> {
     let pages = state
         .listing(listing)
-        .ok_or_else(|| IpcError::invalid("that listing was closed; open the folder again"))?;
+        .ok_or_else(|| crate::error::invalid("that listing was closed; open the folder again"))?;
     let next = pages.lock().await.next().await;
     match next {
         Some(Ok(page)) => Ok(ListingPage {
@@ -107,7 +108,7 @@ pub async fn folder_create(
         .next()
         .unwrap_or_default();
     if name.is_empty() || name == "." || name == ".." {
-        return Err(IpcError::invalid(format!(
+        return Err(crate::error::invalid(format!(
             "{name:?} cannot be a folder name"
         )));
     }
@@ -145,7 +146,7 @@ pub async fn delete_paths(
     };
     for path in paths {
         if path.trim_matches('/').is_empty() {
-            return Err(IpcError::invalid(
+            return Err(crate::error::invalid(
                 "deleting a whole workspace is not offered here; select what is in it instead",
             ));
         }
@@ -156,7 +157,7 @@ pub async fn delete_paths(
             removed
                 .failed
                 .into_iter()
-                .map(|(item, message)| ItemFailure { item, message }),
+                .map(|(item, message)| ItemNote { item, message }),
         );
     }
     Ok(report)
@@ -210,7 +211,7 @@ pub async fn link(
                 Storage::Local(_) => None,
             };
             let base = base.ok_or_else(|| {
-                IpcError::invalid(format!(
+                crate::error::invalid(format!(
                     "workspace {:?} has no public or CDN address; add one in Settings, or make a pre-signed link",
                     ws.name
                 ))

@@ -150,7 +150,7 @@ pub async fn workspace_check(
 fn secret_of(input: &SecretInput) -> IpcResult<S3Secret> {
     let id = input.access_key_id.trim();
     if id.is_empty() || input.secret_access_key.is_empty() {
-        return Err(IpcError::invalid(
+        return Err(crate::error::invalid(
             "enter both the access key id and the secret access key",
         ));
     }

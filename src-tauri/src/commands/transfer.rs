@@ -2,18 +2,17 @@
 
 use std::path::PathBuf;
 
-use ferry_engine::transfer::{self, JobKind, JobOptions};
-use ferry_engine::workspace::{Location, Place as EnginePlace};
+use ferry_engine::transfer::{JobKind, JobOptions, JobView, Shift};
+use ferry_engine::workspace::{Location, Place};
 use ferry_storage::ObjectKey;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use crate::commands::browse::location;
 use crate::convert::conflict_to;
-use crate::dto::{JobView, Place, TransferKind, TransferRequest};
+use crate::dto::{self, TransferKind, TransferRequest};
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::grants::Purpose;
-use crate::jobs;
 use crate::state::AppState;
 
 /// Subscribes the transfer panel to job updates and returns every job known, newest first
@@ -21,30 +20,31 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn jobs_watch(
+    app: AppHandle,
     state: State<'_, AppState>,
     on_update: Channel<JobView>,
 ) -> IpcResult<Vec<JobView>> {
-    state.jobs.set_sink(on_update);
-    let engine = state.engine()?;
-    state.jobs.views(&engine)
+    let runner = state.runner()?;
+    crate::jobs::watch(&app, &runner, on_update);
+    Ok(runner.views(&*state.engine()?)?)
 }
 
 /// A source as the engine sees it, its name, and whether it is a folder. A local source (outside
 /// workspaces) is the path it was granted as, links resolved.
-fn source_of(state: &AppState, place: &Place) -> IpcResult<(Location, String, bool)> {
+fn source_of(state: &AppState, place: &dto::Place) -> IpcResult<(Location, String, bool)> {
     match &place.workspace {
         Some(ws) => {
             let key = ObjectKey::new(place.path.trim_start_matches('/'));
             let name = key.name().to_string();
             if name.is_empty() {
-                return Err(IpcError::invalid(
+                return Err(crate::error::invalid(
                     "choose files or folders inside the workspace, not the workspace itself",
                 ));
             }
             // The name becomes a file or folder name at the destination: a key like `x/../`
             // must not name the destination's parent.
             if name == "." || name == ".." {
-                return Err(IpcError::invalid(format!(
+                return Err(crate::error::invalid(format!(
                     "{:?} cannot be copied under its own name ({name:?} is not a file name); rename it first",
                     place.path
                 )));
@@ -65,10 +65,10 @@ fn source_of(state: &AppState, place: &Place) -> IpcResult<(Location, String, bo
             let name = asked
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
-                .ok_or_else(|| IpcError::invalid(format!("{} has no name", asked.display())))?;
+                .ok_or_else(|| crate::error::invalid(format!("{} has no name", asked.display())))?;
             Ok((
                 Location {
-                    place: EnginePlace::Local(path),
+                    place: Place::Local(path),
                     key: ObjectKey::root(),
                 },
                 name,
@@ -80,7 +80,7 @@ fn source_of(state: &AppState, place: &Place) -> IpcResult<(Location, String, bo
 
 fn destination_of(
     state: &AppState,
-    folder: &Place,
+    folder: &dto::Place,
     name: &str,
     is_folder: bool,
 ) -> IpcResult<Location> {
@@ -101,7 +101,7 @@ fn destination_of(
                     .grants
                     .check_inside(&PathBuf::from(&folder.path), name, Purpose::Write)?;
             Ok(Location {
-                place: EnginePlace::Local(path),
+                place: Place::Local(path),
                 key: ObjectKey::root(),
             })
         }
@@ -124,7 +124,7 @@ pub async fn transfer_conflicts(
                 .grants
                 .check(&PathBuf::from(&request.destination.path), Purpose::Write)?;
             Location {
-                place: EnginePlace::Local(dir),
+                place: Place::Local(dir),
                 key: ObjectKey::root(),
             }
         }
@@ -143,12 +143,11 @@ pub async fn transfer_conflicts(
 #[tauri::command]
 #[specta::specta]
 pub async fn transfer_start(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: TransferRequest,
 ) -> IpcResult<Vec<String>> {
     if request.sources.is_empty() {
-        return Err(IpcError::invalid("nothing to transfer"));
+        return Err(crate::error::invalid("nothing to transfer"));
     }
     crate::limits::items("sources", &request.sources)?;
     let engine = state.engine()?;
@@ -176,7 +175,7 @@ pub async fn transfer_start(
         let (from, name, is_folder) = source_of(&state, source)?;
         let to = destination_of(&state, &request.destination, &name, is_folder)?;
         if from == to {
-            return Err(IpcError::invalid(format!("{name:?} is already there")));
+            return Err(crate::error::invalid(format!("{name:?} is already there")));
         }
         planned.push((from, to, is_folder));
     }
@@ -186,13 +185,13 @@ pub async fn transfer_start(
     // Copies follow links when the settings say so; a move never does (it would delete what
     // they point to): it moves a link as a link. Nor does an upload of chosen files: a link in a
     // chosen folder would lead past what was chosen (it is skipped, with a notice).
-    let chosen = |l: &Location| matches!(l.place, EnginePlace::Local(_));
+    let chosen = |l: &Location| matches!(l.place, Place::Local(_));
     let follow_links = kind == JobKind::Copy
         && engine.settings().transfer.follow_links
         && !planned.iter().any(|(from, _, _)| chosen(from));
     let used = |l: &Location| match &l.place {
-        EnginePlace::Local(path) => Some(path.clone()),
-        EnginePlace::Workspace(_) => None,
+        Place::Local(path) => Some(path.clone()),
+        Place::Workspace(_) => None,
     };
     let read: Vec<PathBuf> = planned.iter().filter_map(|(f, _, _)| used(f)).collect();
     let written: Vec<PathBuf> = planned.iter().filter_map(|(_, t, _)| used(t)).collect();
@@ -227,12 +226,7 @@ pub async fn transfer_start(
         }
     }
     for id in &ids {
-        jobs::spawn(
-            app.clone(),
-            state.inner().clone(),
-            engine.clone(),
-            id.clone(),
-        )?;
+        engine.runner().start(engine.clone(), id)?;
     }
     Ok(ids)
 }
@@ -241,7 +235,6 @@ pub async fn transfer_start(
 #[tauri::command]
 #[specta::specta]
 pub async fn rename(
-    app: AppHandle,
     state: State<'_, AppState>,
     workspace: String,
     path: String,
@@ -249,7 +242,7 @@ pub async fn rename(
 ) -> IpcResult<String> {
     let new_name = new_name.trim();
     if new_name.is_empty() || new_name.contains('/') || new_name == "." || new_name == ".." {
-        return Err(IpcError::invalid(format!(
+        return Err(crate::error::invalid(format!(
             "{new_name:?} cannot be a name (no slashes, not empty, not . or ..)"
         )));
     }
@@ -275,7 +268,7 @@ pub async fn rename(
             "Choose another name, or delete the other one first.",
         ));
     }
-    let folder = Place {
+    let folder = dto::Place {
         workspace: Some(workspace.clone()),
         path: parent.into_string(),
     };
@@ -287,57 +280,47 @@ pub async fn rename(
     let id = engine
         .create_job(JobKind::Move, &location(&workspace, &path), &to, &options)
         .await?;
-    jobs::spawn(app, state.inner().clone(), engine, id.clone())?;
+    engine.runner().start(engine.clone(), &id)?;
     Ok(id)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn job_pause(state: State<'_, AppState>, id: String) -> IpcResult<()> {
-    let control = state
-        .jobs
-        .control(&id)
-        .ok_or_else(|| IpcError::invalid("that job is not running"))?;
-    control.pause();
-    Ok(())
+    Ok(state.runner()?.pause(&id)?)
 }
 
 /// Resumes a paused job, or runs again one that a crash or quit interrupted.
 #[tauri::command]
 #[specta::specta]
-pub async fn job_resume(app: AppHandle, state: State<'_, AppState>, id: String) -> IpcResult<()> {
-    if let Some(control) = state.jobs.control(&id) {
-        control.resume();
-        return Ok(());
-    }
-    let engine = state.engine()?;
-    jobs::spawn(app, state.inner().clone(), engine, id)
+pub async fn job_resume(state: State<'_, AppState>, id: String) -> IpcResult<()> {
+    Ok(state.runner()?.resume(state.engine()?, &id)?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn job_cancel(state: State<'_, AppState>, id: String) -> IpcResult<()> {
-    if let Some(control) = state.jobs.control(&id) {
-        control.cancel();
-        return Ok(());
-    }
-    let engine = state.engine()?;
-    // Ends a job that has not ended well even when an abort is refused (that is the error, and
-    // the upload stays kept); one that has keeps its state. The panel shows it either way.
-    let cancelled = transfer::cancel_job(&engine, &id).await;
-    state.jobs.publish(&engine, &id);
-    cancelled?;
-    Ok(())
+    Ok(state.runner()?.cancel(&*state.engine()?, &id).await?)
 }
 
 /// Runs the failed items of a finished job again.
 #[tauri::command]
 #[specta::specta]
-pub async fn job_retry(app: AppHandle, state: State<'_, AppState>, id: String) -> IpcResult<()> {
-    if state.jobs.control(&id).is_some() {
-        return Err(IpcError::invalid("that job is still running"));
-    }
-    let engine = state.engine()?;
-    transfer::requeue_job(&engine, &id)?;
-    jobs::spawn(app, state.inner().clone(), engine, id)
+pub async fn job_retry(state: State<'_, AppState>, id: String) -> IpcResult<()> {
+    Ok(state.runner()?.retry(state.engine()?, &id)?)
+}
+
+/// Moves a running job up or down the queue (a job further up gets freed file slots first).
+#[tauri::command]
+#[specta::specta]
+pub async fn job_shift(state: State<'_, AppState>, id: String, shift: Shift) -> IpcResult<()> {
+    Ok(state.runner()?.shift(&*state.engine()?, &id, shift)?)
+}
+
+/// Pauses (`true`) or resumes every running job.
+#[tauri::command]
+#[specta::specta]
+pub async fn jobs_pause_all(state: State<'_, AppState>, paused: bool) -> IpcResult<()> {
+    state.runner()?.pause_all(paused);
+    Ok(())
 }

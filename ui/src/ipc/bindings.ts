@@ -9,64 +9,68 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	appInfo: () => typedError<AppInfo, IpcError>(__TAURI_INVOKE("app_info")),
+	appInfo: () => typedError<AppInfo, ErrorReport_Serialize>(__TAURI_INVOKE("app_info")),
 	/**  Opens the native chooser; an empty list means the person cancelled. */
-	pick: (kind: PickKind) => typedError<string[], IpcError>(__TAURI_INVOKE("pick", { kind })),
-	clipboardWrite: (text: string) => typedError<null, IpcError>(__TAURI_INVOKE("clipboard_write", { text })),
+	pick: (kind: PickKind) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("pick", { kind })),
+	clipboardWrite: (text: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("clipboard_write", { text })),
 	/**  Opens settings.json in the system's editor (the app never rewrites a file it cannot read). */
-	settingsOpenFile: () => typedError<null, IpcError>(__TAURI_INVOKE("settings_open_file")),
-	windowTitle: (title: string) => typedError<null, IpcError>(__TAURI_INVOKE("window_title", { title })),
+	settingsOpenFile: () => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("settings_open_file")),
+	windowTitle: (title: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("window_title", { title })),
 	/**  The workspaces, preferences and any problem with settings.json. */
-	settingsGet: () => typedError<SettingsView_Serialize, IpcError>(__TAURI_INVOKE("settings_get")),
+	settingsGet: () => typedError<SettingsView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("settings_get")),
 	/**
 	 *  Problems with a form as it stands, for inline validation, then what saving allows but the
 	 *  person should know (`warning`). Nothing is saved.
 	 */
-	workspaceCheck: (form: WorkspaceForm) => typedError<FieldProblem[], IpcError>(__TAURI_INVOKE("workspace_check", { form })),
+	workspaceCheck: (form: WorkspaceForm) => typedError<FieldProblem[], ErrorReport_Serialize>(__TAURI_INVOKE("workspace_check", { form })),
 	/**  Adds (empty id) or replaces a workspace; `secret`, when given, goes to the keychain only. */
-	workspaceSave: (form: WorkspaceForm, secret: SecretInput | null) => typedError<WorkspaceView, IpcError>(__TAURI_INVOKE("workspace_save", { form, secret })),
-	workspaceRemove: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("workspace_remove", { id })),
-	workspaceSetDefault: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("workspace_set_default", { id })),
+	workspaceSave: (form: WorkspaceForm, secret: SecretInput | null) => typedError<WorkspaceView, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_save", { form, secret })),
+	workspaceRemove: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_remove", { id })),
+	workspaceSetDefault: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_set_default", { id })),
 	/**  Tests the form as it stands (saved or not): connect, list, write, clean up. */
-	workspaceTest: (form: WorkspaceForm, secret: SecretInput | null) => typedError<ConnectionView_Serialize, IpcError>(__TAURI_INVOKE("workspace_test", { form, secret })),
+	workspaceTest: (form: WorkspaceForm, secret: SecretInput | null) => typedError<ConnectionView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_test", { form, secret })),
 	/**  Removes the workspace's keys from the keychain. */
-	secretClear: (id: string) => typedError<boolean, IpcError>(__TAURI_INVOKE("secret_clear", { id })),
-	transferPrefsSave: (prefs: TransferPrefsView) => typedError<null, IpcError>(__TAURI_INVOKE("transfer_prefs_save", { prefs })),
+	secretClear: (id: string) => typedError<boolean, ErrorReport_Serialize>(__TAURI_INVOKE("secret_clear", { id })),
+	transferPrefsSave: (prefs: TransferPrefsView) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("transfer_prefs_save", { prefs })),
 	/**  Opens a folder and returns its first page; `list_more` brings the next ones. */
-	listOpen: (workspace: string, path: string) => typedError<ListingPage_Serialize, IpcError>(__TAURI_INVOKE("list_open", { workspace, path })),
-	listMore: (listing: number) => typedError<ListingPage_Serialize, IpcError>(__TAURI_INVOKE("list_more", { listing })),
-	listClose: (listing: number) => typedError<null, IpcError>(__TAURI_INVOKE("list_close", { listing })),
-	properties: (workspace: string, path: string) => typedError<Properties_Serialize, IpcError>(__TAURI_INVOKE("properties", { workspace, path })),
-	folderCreate: (workspace: string, path: string) => typedError<null, IpcError>(__TAURI_INVOKE("folder_create", { workspace, path })),
+	listOpen: (workspace: string, path: string) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_open", { workspace, path })),
+	listMore: (listing: number) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_more", { listing })),
+	listClose: (listing: number) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("list_close", { listing })),
+	properties: (workspace: string, path: string) => typedError<Properties_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("properties", { workspace, path })),
+	folderCreate: (workspace: string, path: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("folder_create", { workspace, path })),
 	/**  Deletes files and whole folders. The UI confirms first, listing what will go. */
-	deletePaths: (workspace: string, paths: string[]) => typedError<DeleteReport, IpcError>(__TAURI_INVOKE("delete_paths", { workspace, paths })),
+	deletePaths: (workspace: string, paths: string[]) => typedError<DeleteReport, ErrorReport_Serialize>(__TAURI_INVOKE("delete_paths", { workspace, paths })),
 	/**  Which of `names` already exist in the folder (names of folders end with `/`). */
-	namesExisting: (workspace: string, folder: string, names: string[]) => typedError<string[], IpcError>(__TAURI_INVOKE("names_existing", { workspace, folder, names })),
+	namesExisting: (workspace: string, folder: string, names: string[]) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("names_existing", { workspace, folder, names })),
 	/**
 	 *  A link to an object: pre-signed for `expires_seconds`, or (with none) the workspace's
 	 *  public/CDN address.
 	 */
-	link: (workspace: string, path: string, expiresSeconds: number | null) => typedError<LinkView_Serialize, IpcError>(__TAURI_INVOKE("link", { workspace, path, expiresSeconds })),
+	link: (workspace: string, path: string, expiresSeconds: number | null) => typedError<LinkView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("link", { workspace, path, expiresSeconds })),
 	/**
 	 *  Subscribes the transfer panel to job updates and returns every job known, newest first
 	 *  (jobs a crash interrupted show as `interrupted`, ready to resume).
 	 */
-	jobsWatch: (onUpdate: Channel<JobView_Deserialize>) => typedError<JobView_Serialize[], IpcError>(__TAURI_INVOKE("jobs_watch", { onUpdate })),
+	jobsWatch: (onUpdate: Channel<JobView_Deserialize>) => typedError<JobView_Serialize[], ErrorReport_Serialize>(__TAURI_INVOKE("jobs_watch", { onUpdate })),
 	/**
 	 *  The names among the request's sources that already exist at the destination, so the UI
 	 *  can ask before a transfer whose conflict policy is `ask` starts.
 	 */
-	transferConflicts: (request: TransferRequest_Deserialize) => typedError<string[], IpcError>(__TAURI_INVOKE("transfer_conflicts", { request })),
+	transferConflicts: (request: TransferRequest_Deserialize) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("transfer_conflicts", { request })),
 	/**  Starts one job per source, each into `destination` under the source's name. */
-	transferStart: (request: TransferRequest_Deserialize) => typedError<string[], IpcError>(__TAURI_INVOKE("transfer_start", { request })),
+	transferStart: (request: TransferRequest_Deserialize) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("transfer_start", { request })),
 	/**  Renames a file or folder in place (a verified move: copy, check, then delete the old one). */
-	rename: (workspace: string, path: string, newName: string) => typedError<string, IpcError>(__TAURI_INVOKE("rename", { workspace, path, newName })),
-	jobPause: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("job_pause", { id })),
+	rename: (workspace: string, path: string, newName: string) => typedError<string, ErrorReport_Serialize>(__TAURI_INVOKE("rename", { workspace, path, newName })),
+	jobPause: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("job_pause", { id })),
 	/**  Resumes a paused job, or runs again one that a crash or quit interrupted. */
-	jobResume: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("job_resume", { id })),
-	jobCancel: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("job_cancel", { id })),
+	jobResume: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("job_resume", { id })),
+	jobCancel: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("job_cancel", { id })),
 	/**  Runs the failed items of a finished job again. */
-	jobRetry: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("job_retry", { id })),
+	jobRetry: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("job_retry", { id })),
+	/**  Moves a running job up or down the queue (a job further up gets freed file slots first). */
+	jobShift: (id: string, shift: Shift) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("job_shift", { id, shift })),
+	/**  Pauses (`true`) or resumes every running job. */
+	jobsPauseAll: (paused: boolean) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("jobs_pause_all", { paused })),
 };
 
 /** Events */
@@ -123,7 +127,7 @@ export type CredentialKind =
 
 export type DeleteReport = {
 	deleted: number,
-	failed: ItemFailure[],
+	failed: ItemNote[],
 };
 
 export type EntryView = EntryView_Serialize | EntryView_Deserialize;
@@ -160,16 +164,51 @@ export type EntryView_Serialize = {
 	link_target: string | null,
 };
 
+/**  What kind of failure this is, for front ends: the CLI's exit code, the app's icons. */
+export type ErrorCode = 
+/**  The settings file or a command's arguments are wrong. */
+"config" | 
+/**  No credentials, or the keychain is unavailable. */
+"credentials" | 
+/**  The credentials were rejected or lack permission. */
+"auth" | "not_found" | "conflict" | "unreachable" | 
+/**  The operation ran and failed (server error, local IO, refused key…). */
+"failed" | 
 /**
- *  What kind of failure, for the UI to branch on (never on message text). Mirrors
- *  [`ferry_engine::ErrorCode`].
- */
-export type ErrorCode = "config" | "credentials" | "auth" | "not_found" | "conflict" | "unreachable" | "failed" | 
-/**
- *  A local path the person did not choose (file chooser, drop, or a confirmation drawn by
- *  the app): the web view alone cannot name one.
+ *  A local path the person did not choose: a front end that acts only on what the person
+ *  picked (the app: file chooser, drop, a confirmation it drew) refuses others.
  */
 "not_granted";
+
+/**
+ *  An error as it crosses to a front end that is not Rust (the app's web view, `--json`):
+ *  what kind, what happened, what to do — in words, and as a [`Remedy`] to act on.
+ */
+export type ErrorReport = ErrorReport_Serialize | ErrorReport_Deserialize;
+
+/**
+ *  An error as it crosses to a front end that is not Rust (the app's web view, `--json`):
+ *  what kind, what happened, what to do — in words, and as a [`Remedy`] to act on.
+ */
+export type ErrorReport_Deserialize = {
+	code: ErrorCode,
+	message: string,
+	/**  Advice that holds in any front end (no commands, no buttons). */
+	hint: string,
+	remedy?: Remedy_Deserialize | null,
+};
+
+/**
+ *  An error as it crosses to a front end that is not Rust (the app's web view, `--json`):
+ *  what kind, what happened, what to do — in words, and as a [`Remedy`] to act on.
+ */
+export type ErrorReport_Serialize = {
+	code: ErrorCode,
+	message: string,
+	/**  Advice that holds in any front end (no commands, no buttons). */
+	hint: string,
+	remedy: Remedy_Serialize | null,
+};
 
 export type FieldProblem = {
 	/**  `name`, `storage.bucket`, `storage.endpoint_url`… */
@@ -179,33 +218,54 @@ export type FieldProblem = {
 	warning: boolean,
 };
 
-export type IpcError = {
-	code: ErrorCode,
-	message: string,
-	hint: string,
-};
-
-export type ItemFailure = {
+/**  An item and what happened to it (a failure, or why the plan skipped it). */
+export type ItemNote = {
 	item: string,
 	message: string,
 };
 
-export type JobStatus = "queued" | "running" | "paused" | "completed" | "completed_with_errors" | "failed" | "cancelled" | 
+export type JobKind = "copy" | 
+/**  Copy, verify, then delete each source. */
+"move" | 
+/**
+ *  Make the destination match the source: copy new and changed files, optionally delete
+ *  what the source does not have.
+ */
+"sync" | 
+/**  A whole local workspace into an S3 one, verified, keeping the local copy, with a report. */
+"migrate";
+
+/**  What a job is doing now: the journal's state, plus what only the running process knows. */
+export type JobStatus = 
+/**  Waiting for its turn: every file slot is taken by jobs ahead of it in the queue. */
+"queued" | "running" | "paused" | "completed" | "completed_with_errors" | "failed" | "cancelled" | 
 /**  Stopped by a crash or a quit; can be resumed. */
 "interrupted";
 
-/**  A job as the transfer panel shows it; sent whole on every update. */
+/**
+ *  A job as the transfer panel shows it; sent whole on every update.
+ * 
+ *  Counts are `u64` here and numbers in TypeScript (`specta(type = u32)` changes only the
+ *  generated type): JSON carries them as numbers, exact up to 2^53.
+ */
 export type JobView = JobView_Serialize | JobView_Deserialize;
 
-/**  A job as the transfer panel shows it; sent whole on every update. */
+/**
+ *  A job as the transfer panel shows it; sent whole on every update.
+ * 
+ *  Counts are `u64` here and numbers in TypeScript (`specta(type = u32)` changes only the
+ *  generated type): JSON carries them as numbers, exact up to 2^53.
+ */
 export type JobView_Deserialize = {
 	id: string,
-	/**  copy, move, sync or migrate. */
-	kind: string,
+	kind: JobKind,
+	/**  "Upload report.pdf", "Rename photos"… */
 	title: string,
 	source: string,
 	destination: string,
 	status: JobStatus,
+	/**  Its place in the queue of running jobs (0: first), while it runs. */
+	position?: number | null,
 	files_done: number,
 	files_total: number,
 	files_failed: number,
@@ -224,12 +284,12 @@ export type JobView_Deserialize = {
 	speed: number | null,
 	eta_seconds?: number | null,
 	current: string[],
-	failures: ItemFailure[],
+	failures: ItemNote[],
 	/**  Items the plan chose not to carry, with why (a symbolic link not followed). */
-	skipped: ItemFailure[],
-	error?: IpcError | null,
+	skipped: ItemNote[],
+	error?: ErrorReport_Deserialize | null,
 	created: string,
-	/**  Workspace ids whose listings this job changes, so the UI can refresh them. */
+	/**  Workspace ids whose listings this job changes, so a front end can refresh them. */
 	touches: string[],
 	/**
 	 *  Of an ended job: multipart uploads the server would not abort, still holding parts there;
@@ -238,15 +298,22 @@ export type JobView_Deserialize = {
 	kept_uploads: number,
 };
 
-/**  A job as the transfer panel shows it; sent whole on every update. */
+/**
+ *  A job as the transfer panel shows it; sent whole on every update.
+ * 
+ *  Counts are `u64` here and numbers in TypeScript (`specta(type = u32)` changes only the
+ *  generated type): JSON carries them as numbers, exact up to 2^53.
+ */
 export type JobView_Serialize = {
 	id: string,
-	/**  copy, move, sync or migrate. */
-	kind: string,
+	kind: JobKind,
+	/**  "Upload report.pdf", "Rename photos"… */
 	title: string,
 	source: string,
 	destination: string,
 	status: JobStatus,
+	/**  Its place in the queue of running jobs (0: first), while it runs. */
+	position: number | null,
 	files_done: number,
 	files_total: number,
 	files_failed: number,
@@ -265,12 +332,12 @@ export type JobView_Serialize = {
 	speed: number | null,
 	eta_seconds: number | null,
 	current: string[],
-	failures: ItemFailure[],
+	failures: ItemNote[],
 	/**  Items the plan chose not to carry, with why (a symbolic link not followed). */
-	skipped: ItemFailure[],
-	error: IpcError | null,
+	skipped: ItemNote[],
+	error: ErrorReport_Serialize | null,
 	created: string,
-	/**  Workspace ids whose listings this job changes, so the UI can refresh them. */
+	/**  Workspace ids whose listings this job changes, so a front end can refresh them. */
 	touches: string[],
 	/**
 	 *  Of an ended job: multipart uploads the server would not abort, still holding parts there;
@@ -380,6 +447,77 @@ export type Properties_Serialize = {
 /**  Where an S3 endpoint belongs; derived from the endpoint, never stored. */
 export type Provider = "local" | "aws" | "digitalocean" | "r2" | "wasabi" | "b2" | "minio" | "custom";
 
+/**
+ *  What a person can do about an error. The engine says what; each front end says how in its
+ *  own terms — the CLI as a command or flag, the app as a button or the place in its windows —
+ *  so no front end shows another's words.
+ */
+export type Remedy = Remedy_Serialize | Remedy_Deserialize;
+
+/**
+ *  What a person can do about an error. The engine says what; each front end says how in its
+ *  own terms — the CLI as a command or flag, the app as a button or the place in its windows —
+ *  so no front end shows another's words.
+ */
+export type Remedy_Deserialize = 
+/**  Say what happens to files that already exist: overwrite, skip, rename. */
+{ kind: "choose_conflict" } | 
+/**
+ *  Enter the workspace's access key and secret (for the keychain). `None`: the workspace in
+ *  question.
+ */
+{ kind: "enter_keys"; workspace?: string | null } | 
+/**  Say where a workspace's keys come from: the keychain, or the AWS chain on purpose. */
+{ kind: "choose_credentials"; workspace: string } | 
+/**  Set the workspace's region to `region` (the bucket's, when the server said it). */
+{ kind: "fix_region"; region?: string | null } | 
+/**  Look at the workspaces there are. */
+{ kind: "list_workspaces" } | 
+/**  Look at what the folder holds. */
+{ kind: "list_folder" } | 
+/**  Look at the jobs there are. */
+{ kind: "list_jobs" } | 
+/**  Give the job up (what it set aside on the server is aborted). */
+{ kind: "cancel_job"; job: string } | 
+/**  Run the job's failed items again. */
+{ kind: "retry_job"; job: string } | 
+/**  Continue the job from where it stopped. */
+{ kind: "resume_job"; job: string } | 
+/**  Look at how the command or dialog is used. */
+{ kind: "check_arguments" };
+
+/**
+ *  What a person can do about an error. The engine says what; each front end says how in its
+ *  own terms — the CLI as a command or flag, the app as a button or the place in its windows —
+ *  so no front end shows another's words.
+ */
+export type Remedy_Serialize = 
+/**  Say what happens to files that already exist: overwrite, skip, rename. */
+{ kind: "choose_conflict" } | 
+/**
+ *  Enter the workspace's access key and secret (for the keychain). `None`: the workspace in
+ *  question.
+ */
+{ kind: "enter_keys"; workspace: string | null } | 
+/**  Say where a workspace's keys come from: the keychain, or the AWS chain on purpose. */
+{ kind: "choose_credentials"; workspace: string } | 
+/**  Set the workspace's region to `region` (the bucket's, when the server said it). */
+{ kind: "fix_region"; region: string | null } | 
+/**  Look at the workspaces there are. */
+{ kind: "list_workspaces" } | 
+/**  Look at what the folder holds. */
+{ kind: "list_folder" } | 
+/**  Look at the jobs there are. */
+{ kind: "list_jobs" } | 
+/**  Give the job up (what it set aside on the server is aborted). */
+{ kind: "cancel_job"; job: string } | 
+/**  Run the job's failed items again. */
+{ kind: "retry_job"; job: string } | 
+/**  Continue the job from where it stopped. */
+{ kind: "resume_job"; job: string } | 
+/**  Look at how the command or dialog is used. */
+{ kind: "check_arguments" };
+
 /**  Keys typed into the dialog. They travel in only; nothing sends them back. */
 export type SecretInput = {
 	access_key_id: string,
@@ -431,6 +569,9 @@ export type SettingsView_Serialize = {
 	problem: SettingsProblem_Serialize | null,
 	warnings: string[],
 };
+
+/**  A move in the queue. */
+export type Shift = "up" | "down" | "top" | "bottom";
 
 export type StorageKind = "local" | "s3";
 

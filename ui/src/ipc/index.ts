@@ -4,22 +4,37 @@
 import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, events } from "./bindings";
-import type { IpcError, JobView } from "./bindings";
+import type { ErrorReport_Serialize, JobView } from "./bindings";
+import { advice } from "../lib/remedy";
 
 export type * from "./bindings";
 
-/** An engine error: `code` to branch on, `message` and `hint` to show. */
+/** An engine error: `code` to branch on, `message` and `hint` to show, `remedy` to offer. */
 export class FerryError extends Error {
-  readonly code: IpcError["code"];
+  readonly code: ErrorReport_Serialize["code"];
   readonly hint: string;
-  constructor(e: IpcError) {
+  readonly remedy: ErrorReport_Serialize["remedy"];
+  constructor(e: ErrorReport_Serialize) {
     super(e.message);
     this.code = e.code;
     this.hint = e.hint;
+    this.remedy = e.remedy;
+  }
+
+  /** What to do, in the app's words: the hint and the remedy. */
+  get advice(): string {
+    return advice(this);
   }
 }
 
-type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
+type Commands = typeof commands;
+type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: ErrorReport_Serialize };
+type Data<R> = R extends Promise<Answer<infer T>> ? T : never;
+
+/** Every generated command, answering its data or throwing a {@link FerryError}. */
+type Api = {
+  [K in keyof Commands]: (...a: Parameters<Commands[K]>) => Promise<Data<ReturnType<Commands[K]>>>;
+};
 
 async function unwrap<T>(p: Promise<Answer<T>>): Promise<T> {
   const r = await p;
@@ -27,43 +42,16 @@ async function unwrap<T>(p: Promise<Answer<T>>): Promise<T> {
   return r.data;
 }
 
+// Made from the generated commands, so a new command needs no line here.
+const generated = Object.fromEntries(
+  Object.entries(commands).map(([name, command]) => [
+    name,
+    (...a: unknown[]) => unwrap((command as (...a: unknown[]) => Promise<Answer<unknown>>)(...a)),
+  ]),
+) as Api;
+
 export const api = {
-  appInfo: () => unwrap(commands.appInfo()),
-  pick: (kind: Parameters<typeof commands.pick>[0]) => unwrap(commands.pick(kind)),
-  clipboardWrite: (text: string) => unwrap(commands.clipboardWrite(text)),
-  settingsOpenFile: () => unwrap(commands.settingsOpenFile()),
-  windowTitle: (title: string) => unwrap(commands.windowTitle(title)),
-  settingsGet: () => unwrap(commands.settingsGet()),
-  workspaceCheck: (...a: Parameters<typeof commands.workspaceCheck>) =>
-    unwrap(commands.workspaceCheck(...a)),
-  workspaceSave: (...a: Parameters<typeof commands.workspaceSave>) =>
-    unwrap(commands.workspaceSave(...a)),
-  workspaceRemove: (id: string) => unwrap(commands.workspaceRemove(id)),
-  workspaceSetDefault: (id: string) => unwrap(commands.workspaceSetDefault(id)),
-  workspaceTest: (...a: Parameters<typeof commands.workspaceTest>) =>
-    unwrap(commands.workspaceTest(...a)),
-  secretClear: (id: string) => unwrap(commands.secretClear(id)),
-  transferPrefsSave: (...a: Parameters<typeof commands.transferPrefsSave>) =>
-    unwrap(commands.transferPrefsSave(...a)),
-  listOpen: (workspace: string, path: string) => unwrap(commands.listOpen(workspace, path)),
-  listMore: (listing: number) => unwrap(commands.listMore(listing)),
-  listClose: (listing: number) => unwrap(commands.listClose(listing)),
-  properties: (workspace: string, path: string) => unwrap(commands.properties(workspace, path)),
-  folderCreate: (workspace: string, path: string) => unwrap(commands.folderCreate(workspace, path)),
-  deletePaths: (workspace: string, paths: string[]) =>
-    unwrap(commands.deletePaths(workspace, paths)),
-  link: (workspace: string, path: string, expiresSeconds: number | null) =>
-    unwrap(commands.link(workspace, path, expiresSeconds)),
-  transferConflicts: (...a: Parameters<typeof commands.transferConflicts>) =>
-    unwrap(commands.transferConflicts(...a)),
-  transferStart: (...a: Parameters<typeof commands.transferStart>) =>
-    unwrap(commands.transferStart(...a)),
-  rename: (workspace: string, path: string, newName: string) =>
-    unwrap(commands.rename(workspace, path, newName)),
-  jobPause: (id: string) => unwrap(commands.jobPause(id)),
-  jobResume: (id: string) => unwrap(commands.jobResume(id)),
-  jobCancel: (id: string) => unwrap(commands.jobCancel(id)),
-  jobRetry: (id: string) => unwrap(commands.jobRetry(id)),
+  ...generated,
 
   /** Job updates arrive on a channel; returns every job known now. */
   jobsWatch(onUpdate: (job: JobView) => void): Promise<JobView[]> {

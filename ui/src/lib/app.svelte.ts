@@ -5,9 +5,11 @@ import {
   api,
   FerryError,
   type ConflictChoice,
+  type ErrorReport_Serialize,
   type JobView,
   type Place,
   type SettingsView,
+  type Shift,
   type TransferKind,
   type TransferRequest,
   type WorkspaceView,
@@ -23,6 +25,7 @@ import {
   type Selection,
   type Sort,
 } from "./listing";
+import { advice } from "./remedy";
 
 export interface Toast {
   id: number;
@@ -378,16 +381,29 @@ export class App {
       void this.refresh();
     }
     if (finished && wasLive && job.status === "failed" && job.error) {
-      this.toast("error", `${job.title} failed: ${job.error.message}`, job.error.hint);
+      this.toast("error", `${job.title} failed: ${job.error.message}`, advice(job.error));
     }
   }
 
-  async jobAction(action: "pause" | "resume" | "cancel" | "retry", id: string): Promise<void> {
+  async jobAction(
+    action: "pause" | "resume" | "cancel" | "retry" | Shift,
+    id: string,
+  ): Promise<void> {
     try {
       if (action === "pause") await api.jobPause(id);
       else if (action === "resume") await api.jobResume(id);
       else if (action === "cancel") await api.jobCancel(id);
-      else await api.jobRetry(id);
+      else if (action === "retry") await api.jobRetry(id);
+      else await api.jobShift(id, action);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Pauses (or resumes) every job running in this app. */
+  async pauseAll(paused: boolean): Promise<void> {
+    try {
+      await api.jobsPauseAll(paused);
     } catch (e) {
       this.fail(e);
     }
@@ -415,7 +431,7 @@ export class App {
 
   fail(e: unknown): void {
     const err = e instanceof FerryError ? e : new FerryError(unknownError(e));
-    this.toast("error", err.message, err.hint);
+    this.toast("error", err.message, err.advice);
   }
 
   dismiss(id: number): void {
@@ -428,8 +444,13 @@ export function asFerryError(e: unknown): FerryError {
   return e instanceof FerryError ? e : new FerryError(unknownError(e));
 }
 
-function unknownError(e: unknown): { code: "failed"; message: string; hint: string } {
-  return { code: "failed", message: e instanceof Error ? e.message : String(e), hint: "" };
+function unknownError(e: unknown): ErrorReport_Serialize {
+  return {
+    code: "failed",
+    message: e instanceof Error ? e.message : String(e),
+    hint: "",
+    remedy: null,
+  };
 }
 
 export const app = new App();

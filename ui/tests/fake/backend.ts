@@ -10,7 +10,9 @@ import type {
   FieldProblem,
   JobView,
   Provider,
+  Remedy,
   SecretInput,
+  Shift,
   SettingsView,
   TransferRequest,
   WorkspaceForm,
@@ -58,6 +60,7 @@ const WITHOUT_ENGINE = new Set([
   "list_more",
   "list_close",
   "job_pause",
+  "jobs_pause_all",
 ]);
 
 function form(partial: Partial<WorkspaceForm>): WorkspaceForm {
@@ -154,6 +157,8 @@ export class Fake {
   listings = new Map<number, EntryView[]>();
   nextListing = 1;
   nextJob = 1;
+  /** The runner's queue: ids of the jobs running, first first. */
+  order: string[] = [];
   /** When set, jobs stay running until `finish` is called. */
   holdJobs = false;
   /** How many more cancels the server refuses to abort kept uploads for. */
@@ -265,9 +270,9 @@ export class Fake {
   ok<T>(data: T) {
     return { status: "ok", data };
   }
-  err(code: string, message: string, hint = ""): never {
+  err(code: string, message: string, hint = "", remedy: Remedy | null = null): never {
     // tauri-specta turns a rejected invoke into { status: "error", error }.
-    throw { code, message, hint };
+    throw { code, message, hint, remedy };
   }
   invalid(message: string): never {
     return this.err("config", message, "Correct the value and try again.");
@@ -330,6 +335,7 @@ export class Fake {
       source: "/home/me/file",
       destination: "local:file",
       status: "queued",
+      position: null,
       files_done: 0,
       files_total: 1,
       files_failed: 0,
@@ -354,15 +360,24 @@ export class Fake {
   /** Changes a job and sends it to the transfer panel, as the job runner does. */
   job(id: string, patch: Partial<JobView>): JobView {
     const next = { ...this.jobs.get(id)!, ...patch };
+    if (!LIVE.includes(next.status)) this.order = this.order.filter((j) => j !== id);
+    const at = this.order.indexOf(id);
+    next.position = at < 0 ? null : at;
     this.jobs.set(id, next);
     this.channel?.onmessage(structuredClone(next));
     return next;
+  }
+
+  /** Sends every queued job again: their places changed. */
+  requeue(): void {
+    for (const id of this.order) this.job(id, {});
   }
 
   /** A job that is running now and, unless `holdJobs`, completes a moment later. */
   spawn(view: Omit<JobView, "id">, effect: () => void): string {
     const id = `job-${this.nextJob++}`;
     this.jobs.set(id, { ...view, id });
+    this.order.push(id);
     this.effects.set(id, effect);
     this.job(id, {
       status: "running",
@@ -716,8 +731,33 @@ export class Fake {
       case "job_resume": {
         const j = this.jobs.get(a.id as string);
         if (!j) return this.err("not_found", `there is no job ${a.id as string}`);
+        if (!this.order.includes(j.id)) this.order.push(j.id);
         this.job(j.id, { status: "running" });
         this.schedule(j.id);
+        return this.ok(null);
+      }
+      case "jobs_pause_all": {
+        for (const id of [...this.order]) {
+          clearTimeout(this.timers.get(id));
+          if (a.paused) this.job(id, { status: "paused", speed: 0, eta_seconds: null });
+          else {
+            this.job(id, { status: "running" });
+            this.schedule(id);
+          }
+        }
+        return this.ok(null);
+      }
+      case "job_shift": {
+        const id = a.id as string;
+        const at = this.order.indexOf(id);
+        if (at < 0) return this.invalid(`job ${id} is not running`);
+        const to = { up: at - 1, down: at + 1, top: 0, bottom: this.order.length - 1 }[
+          a.shift as Shift
+        ];
+        const clamped = Math.max(0, Math.min(this.order.length - 1, to));
+        this.order.splice(at, 1);
+        this.order.splice(clamped, 0, id);
+        this.requeue();
         return this.ok(null);
       }
       case "job_cancel": {
@@ -738,8 +778,10 @@ export class Fake {
         });
         if (refused)
           return this.err(
-            "failed",
-            `${j.kept_uploads} multipart upload(s) of job ${j.id} could not be aborted and still hold their parts on the server (AccessDenied); \`ferry jobs cancel ${j.id}\` tries again`,
+            "config",
+            `${j.kept_uploads} multipart upload(s) of job ${j.id} could not be aborted and still hold their parts on the server (AccessDenied); cancelling the job again tries again`,
+            "The job is not in a state for that.",
+            { kind: "cancel_job", job: j.id },
           );
         return this.ok(null);
       }
@@ -747,6 +789,7 @@ export class Fake {
         const j = this.jobs.get(a.id as string);
         if (!j) return this.err("not_found", `there is no job ${a.id as string}`);
         if (LIVE.includes(j.status)) return this.invalid("that job is still running");
+        this.order.push(j.id);
         this.job(j.id, { status: "running", files_failed: 0, failures: [], error: null });
         this.schedule(j.id);
         return this.ok(null);

@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use ferry_storage::WriteMode;
 
 use super::overlap::Pins;
-use super::{ItemAction, ItemState, JobKind, JobOptions, JobState, Place};
+use super::{ItemAction, ItemState, JobKind, JobOptions, JobState};
 use crate::error::{Error, Result};
+use crate::workspace::Location;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS jobs (
@@ -102,8 +103,8 @@ const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
 pub struct JobRow {
     pub id: String,
     pub kind: JobKind,
-    pub source: Place,
-    pub destination: Place,
+    pub source: Location,
+    pub destination: Location,
     pub options: JobOptions,
     pub state: JobState,
     pub listed: bool,
@@ -116,7 +117,12 @@ pub struct JobRow {
 
 impl JobRow {
     /// A job that is not recorded, for a dry run.
-    pub fn draft(kind: JobKind, source: &Place, destination: &Place, options: &JobOptions) -> Self {
+    pub fn draft(
+        kind: JobKind,
+        source: &Location,
+        destination: &Location,
+        options: &JobOptions,
+    ) -> Self {
         JobRow {
             id: "dry-run".into(),
             kind,
@@ -331,8 +337,8 @@ impl Journal {
     pub fn create_job(
         &self,
         kind: JobKind,
-        source: &Place,
-        destination: &Place,
+        source: &Location,
+        destination: &Location,
         options: &JobOptions,
         pins: Option<&Pins>,
     ) -> Result<String> {

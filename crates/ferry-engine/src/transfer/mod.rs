@@ -8,25 +8,29 @@ pub mod journal;
 pub mod overlap;
 mod plan;
 mod progress;
+mod queue;
 mod ranges;
 pub mod run;
 mod runner;
 mod send;
+mod slots;
 pub mod sync;
 mod verify;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::workspace::Location as Place;
 pub use control::JobControl;
 pub use journal::{ItemRow, JobRow, Journal, SyncRecord, Tally};
 pub use overlap::Pins;
 pub use plan::{PlanSummary, PlannedAction};
 pub use plan::{check_template, check_template_within};
 pub use progress::{Accounting, Snapshot};
+pub use queue::{JobEvent, Shift};
 pub use run::{DryRun, JobReport, cancel_job, dry_run, requeue_job, run_job};
 pub use runner::Runner;
 pub use sync::Compare;
+pub use view::{ItemNote, JobStatus, JobView};
 
 use crate::settings::ConflictPolicy;
 use crate::workspace::Links;
@@ -47,6 +51,7 @@ impl JobKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     Copy,

@@ -80,14 +80,13 @@ pub async fn run_job(
     control: JobControl,
 ) -> Result<JobReport> {
     let journal = engine.journal()?;
-    let job = journal
-        .job(id)?
-        .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
+    let job = journal.job(id)?.ok_or_else(|| Error::no_job(id))?;
     if job.state.is_finished() {
-        return Err(Error::Invalid(format!(
-            "job {id} already ended ({:?}); `ferry jobs retry {id}` runs its failed items again",
-            job.state
-        )));
+        return Err(Error::Job {
+            message: format!("job {id} already ended ({:?})", job.state),
+            missing: false,
+            remedy: crate::error::Remedy::RetryJob { job: id.into() },
+        });
     }
     let _lock = try_lock(&engine.locks_dir(), id)?
         .ok_or_else(|| Error::Invalid(format!("job {id} is running in another process")))?;
@@ -117,7 +116,7 @@ pub async fn run_job(
         progress: progress.clone(),
         part_concurrency: engine.settings().transfer.part_concurrency as usize,
         range_size: u64::from(engine.settings().transfer.part_size_mib) * 1024 * 1024,
-        memory: runner.memory().clone(),
+        memory: runner.memory(),
         date: job_date(&job),
         same_store,
     });
@@ -215,7 +214,7 @@ async fn run_item(
     let slot = loop {
         control.wait_while_paused().await;
         let slot = tokio::select! {
-            slot = runner.file_slot() => Some(slot),
+            slot = runner.file_slot(&ctx.job) => Some(slot),
             () = control.item_cancelled(item.seq) => None,
         };
         match slot {
@@ -540,11 +539,15 @@ async fn cancel_uploads(
     }
     match refused.first() {
         None => Ok(()),
-        Some(first) => Err(Error::Invalid(format!(
-            "{} multipart upload(s) of job {id} could not be aborted and still hold their parts \
-             on the server ({first}); `ferry jobs cancel {id}` tries again",
-            refused.len()
-        ))),
+        Some(first) => Err(Error::Job {
+            message: format!(
+                "{} multipart upload(s) of job {id} could not be aborted and still hold their \
+                 parts on the server ({first}); cancelling the job again tries again",
+                refused.len()
+            ),
+            missing: false,
+            remedy: crate::error::Remedy::CancelJob { job: id.into() },
+        }),
     }
 }
 
@@ -560,9 +563,7 @@ pub async fn cancel_job(engine: &Engine, id: &str) -> Result<JobState> {
             "job {id} is running in another process; stop it there (Ctrl-C)"
         ))
     })?;
-    let job = journal
-        .job(id)?
-        .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
+    let job = journal.job(id)?.ok_or_else(|| Error::no_job(id))?;
     let dst = engine.resolve(&job.destination).await?;
     let aborted = cancel_uploads(&journal, &dst, id).await;
     let why = match (job.state, &job.error) {
@@ -592,13 +593,13 @@ pub fn requeue_job(engine: &Engine, id: &str) -> Result<u64> {
     // Held while the state is read and changed: two retries at once cannot both pass.
     let _lock = try_lock(&engine.locks_dir(), id)?
         .ok_or_else(|| Error::Invalid(format!("job {id} is running in another Ferry process")))?;
-    let job = journal
-        .job(id)?
-        .ok_or_else(|| Error::NotFound(format!("no job {id:?} (`ferry jobs` lists them)")))?;
+    let job = journal.job(id)?.ok_or_else(|| Error::no_job(id))?;
     if !job.state.is_finished() {
-        return Err(Error::Invalid(format!(
-            "job {id} has not ended; `ferry jobs resume {id}` continues it"
-        )));
+        return Err(Error::Job {
+            message: format!("job {id} has not ended"),
+            missing: false,
+            remedy: crate::error::Remedy::ResumeJob { job: id.into() },
+        });
     }
     let requeued = journal.requeue_failed(id)?;
     journal.set_state(id, JobState::Queued, None)?;

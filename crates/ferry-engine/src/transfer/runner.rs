@@ -3,76 +3,67 @@
 //! by side within one limit and one budget, as the settings promise, instead of each taking
 //! the whole of both.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use ferry_storage::{BandwidthLimits, MemoryBudget};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::queue::Running;
+use super::slots::{Slot, Slots};
 use crate::settings::TransferPrefs;
 
-/// The limits a runner was made with; a runner is kept across settings changes that leave
-/// them alone (see [`crate::Engine::keep_runner`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Limits {
-    files: usize,
-    memory_mib: u32,
-}
-
-impl Limits {
-    fn of(transfer: &TransferPrefs) -> Self {
-        Self {
-            files: transfer.concurrency.max(1) as usize,
-            memory_mib: transfer.memory_budget_mib,
-        }
-    }
-}
-
+/// One per process, for its whole life: the app keeps it across settings changes (limits
+/// change in place) and every job of the process runs through it.
 pub struct Runner {
-    limits: Limits,
-    files: Arc<Semaphore>,
-    memory: MemoryBudget,
+    slots: Slots,
+    /// The budget new jobs borrow from; a changed budget is a new one (jobs running keep theirs
+    /// until they end: their loans return where they came from).
+    memory: Mutex<(u32, MemoryBudget)>,
     /// Shared by every store the engine opens; changed in place (`set_bandwidth`).
     bandwidth: BandwidthLimits,
-    /// Items holding a file slot now, across all jobs.
-    in_flight: Arc<AtomicUsize>,
-    /// Items waiting for a slot.
-    waiting: AtomicUsize,
+    /// The jobs running in this process, by id ([`super::queue`]).
+    pub(super) running: Mutex<HashMap<String, Running>>,
+    pub(super) sink: Mutex<Option<super::queue::Sink>>,
 }
 
-/// An item's place among the files in flight; given back when dropped.
-pub(super) struct FileSlot {
-    _permit: OwnedSemaphorePermit,
-    in_flight: Arc<AtomicUsize>,
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl Drop for FileSlot {
-    fn drop(&mut self) {
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
+fn budget(mib: u32) -> MemoryBudget {
+    MemoryBudget::new(u64::from(mib) * 1024 * 1024)
 }
 
 impl Runner {
     pub fn new(transfer: &TransferPrefs) -> Self {
-        let limits = Limits::of(transfer);
         let runner = Self {
-            limits,
-            files: Arc::new(Semaphore::new(limits.files)),
-            memory: MemoryBudget::new(u64::from(limits.memory_mib) * 1024 * 1024),
+            slots: Slots::new(transfer.concurrency.max(1) as usize),
+            memory: Mutex::new((
+                transfer.memory_budget_mib,
+                budget(transfer.memory_budget_mib),
+            )),
             bandwidth: BandwidthLimits::default(),
-            in_flight: Arc::new(AtomicUsize::new(0)),
-            waiting: AtomicUsize::new(0),
+            running: Mutex::new(HashMap::new()),
+            sink: Mutex::new(None),
         };
         runner.set_bandwidth(transfer);
         runner
+    }
+
+    /// Takes the limits `transfer` sets: more file slots wake waiting items at once, fewer let
+    /// the ones in flight finish; bandwidth changes at each transfer's next piece; a new memory
+    /// budget serves jobs started from now on.
+    pub fn apply(&self, transfer: &TransferPrefs) {
+        self.slots.set_limit(transfer.concurrency.max(1) as usize);
+        let mut memory = lock(&self.memory);
+        if memory.0 != transfer.memory_budget_mib {
+            *memory = (
+                transfer.memory_budget_mib,
+                budget(transfer.memory_budget_mib),
+            );
+        }
+        drop(memory);
+        self.set_bandwidth(transfer);
     }
 
     /// The upload and download limits every store shares.
@@ -92,53 +83,41 @@ impl Runner {
         self.bandwidth.down.set_rate(down);
     }
 
-    /// Whether this runner keeps the limits `transfer` sets (bandwidth aside: it changes in
-    /// place).
-    pub fn fits(&self, transfer: &TransferPrefs) -> bool {
-        self.limits == Limits::of(transfer)
-    }
-
     /// The memory budget every part buffer of every job borrows from.
-    pub fn memory(&self) -> &MemoryBudget {
-        &self.memory
+    pub fn memory(&self) -> MemoryBudget {
+        lock(&self.memory).1.clone()
     }
 
     /// Files being carried now, all jobs together.
     pub fn files_in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::SeqCst)
+        self.slots.in_flight()
     }
 
     /// Items of running jobs waiting for a file slot.
     pub fn files_waiting(&self) -> usize {
-        self.waiting.load(Ordering::SeqCst)
+        self.slots.waiting()
     }
 
     /// The most files carried at once.
     pub fn file_limit(&self) -> usize {
-        self.limits.files
+        self.slots.limit()
     }
 
-    /// Waits for a file slot; slots are handed out in the order they were asked for, so one
-    /// job cannot starve another.
-    pub(super) async fn file_slot(&self) -> FileSlot {
-        let permit = {
-            // Counted while it waits, however the wait ends (a cancelled item stops waiting).
-            self.waiting.fetch_add(1, Ordering::SeqCst);
-            let _waiting = Waiting(&self.waiting);
-            self.files.clone().acquire_owned().await
-        };
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
-        FileSlot {
-            // The semaphore is never closed.
-            _permit: permit.expect("the runner's file slots are never closed"),
-            in_flight: self.in_flight.clone(),
-        }
+    /// Waits for a file slot for an item of `job`: a freed slot goes to the first job in the
+    /// queue's order with an item waiting, and within a job to the item that asked first.
+    pub(super) async fn file_slot(&self, job: &str) -> Slot {
+        self.slots.take(job).await
+    }
+
+    pub(super) fn slots(&self) -> &Slots {
+        &self.slots
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn slots_past_the_limit_wait_until_one_is_given_back() {
@@ -147,13 +126,13 @@ mod tests {
             ..TransferPrefs::default()
         };
         let runner = Arc::new(Runner::new(&transfer));
-        let a = runner.file_slot().await;
-        let _b = runner.file_slot().await;
+        let a = runner.file_slot("j").await;
+        let _b = runner.file_slot("j").await;
         assert_eq!(runner.files_in_flight(), 2);
         let third = tokio::spawn({
             let runner = runner.clone();
             async move {
-                let _slot = runner.file_slot().await;
+                let _slot = runner.file_slot("j").await;
             }
         });
         while runner.files_waiting() == 0 {
@@ -168,14 +147,16 @@ mod tests {
     }
 
     #[test]
-    fn a_runner_fits_the_settings_it_was_made_for_only() {
+    fn new_limits_apply_in_place() {
         let transfer = TransferPrefs::default();
         let runner = Runner::new(&transfer);
-        assert!(runner.fits(&transfer));
-        let more = TransferPrefs {
-            concurrency: transfer.concurrency + 1,
+        let before = runner.memory();
+        runner.apply(&TransferPrefs {
+            concurrency: 3,
+            memory_budget_mib: transfer.memory_budget_mib + 64,
             ..transfer.clone()
-        };
-        assert!(!runner.fits(&more));
+        });
+        assert_eq!(runner.file_limit(), 3);
+        assert_eq!(runner.memory().total_mib(), before.total_mib() + 64);
     }
 }

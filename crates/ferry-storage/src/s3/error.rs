@@ -45,7 +45,13 @@ where
                 region_header.as_deref(),
                 ctx,
             );
-            StorageError::with_source(kind, message, err)
+            let bucket_region = (kind == ErrorKind::WrongRegion)
+                .then(|| region_header.or_else(|| region_from_message(&server_message)))
+                .flatten()
+                .filter(|actual| actual != ctx.region);
+            let mut error = StorageError::with_source(kind, message, err);
+            error.bucket_region = bucket_region;
+            error
         }
         SdkError::DispatchFailure(failure) => {
             let (kind, message) = if failure.is_timeout() {
