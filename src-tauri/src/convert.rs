@@ -3,14 +3,13 @@
 use std::path::PathBuf;
 
 use ferry_engine::settings::{
-    Checksums, ConflictPolicy, CredentialSource, LocalStorage, S3Storage, SettingsError, Sse,
-    Storage, TransferPrefs, Workspace,
+    Checksums, CredentialSource, LocalStorage, S3Storage, SettingsError, Sse, Storage, Workspace,
 };
 use ferry_storage::{Entry, ObjectMeta};
 
 use crate::dto::{
-    ConflictChoice, CredentialKind, EntryView, FieldProblem, MetaPair, Properties, Provider,
-    SettingsProblem, StorageKind, TransferPrefsView, WorkspaceForm,
+    CredentialKind, EntryView, FieldProblem, MetaPair, Properties, Provider, SettingsProblem,
+    StorageKind, WorkspaceForm,
 };
 
 fn opt(s: &str) -> Option<String> {
@@ -203,63 +202,6 @@ pub fn describe(ws: &Workspace) -> String {
                 .unwrap_or_else(|| format!("AWS {}", s3.region.as_deref().unwrap_or("us-east-1")));
             format!("s3://{}/{} at {at}", s3.bucket, s3.prefix)
         }
-    }
-}
-
-pub fn conflict_to(c: ConflictChoice) -> ConflictPolicy {
-    match c {
-        ConflictChoice::Ask => ConflictPolicy::Ask,
-        ConflictChoice::Skip => ConflictPolicy::Skip,
-        ConflictChoice::Rename => ConflictPolicy::Rename,
-        ConflictChoice::Overwrite => ConflictPolicy::Overwrite,
-        ConflictChoice::OverwriteIfNewer => ConflictPolicy::OverwriteIfNewer,
-    }
-}
-
-pub fn conflict_of(c: ConflictPolicy) -> ConflictChoice {
-    match c {
-        ConflictPolicy::Ask => ConflictChoice::Ask,
-        ConflictPolicy::Skip => ConflictChoice::Skip,
-        ConflictPolicy::Rename => ConflictChoice::Rename,
-        ConflictPolicy::Overwrite => ConflictChoice::Overwrite,
-        ConflictPolicy::OverwriteIfNewer => ConflictChoice::OverwriteIfNewer,
-    }
-}
-
-pub fn prefs_of(p: &TransferPrefs) -> TransferPrefsView {
-    TransferPrefsView {
-        concurrency: p.concurrency,
-        part_concurrency: p.part_concurrency,
-        part_size_mib: p.part_size_mib,
-        multipart_threshold_mib: p.multipart_threshold_mib,
-        memory_budget_mib: p.memory_budget_mib,
-        silence_timeout_secs: p.silence_timeout_secs,
-        conflict: conflict_of(p.conflict),
-        follow_links: p.follow_links,
-        bandwidth_up_kib: kib_of(p.bandwidth_limit.up),
-        bandwidth_down_kib: kib_of(p.bandwidth_limit.down),
-    }
-}
-
-/// Bytes per second as whole KiB/s, rounded up: a small limit never shows as none.
-fn kib_of(bytes_per_second: u64) -> u32 {
-    bytes_per_second.div_ceil(1024).min(u64::from(u32::MAX)) as u32
-}
-
-pub fn prefs_to(p: &TransferPrefsView) -> TransferPrefs {
-    TransferPrefs {
-        concurrency: p.concurrency,
-        part_concurrency: p.part_concurrency,
-        part_size_mib: p.part_size_mib,
-        multipart_threshold_mib: p.multipart_threshold_mib,
-        memory_budget_mib: p.memory_budget_mib,
-        silence_timeout_secs: p.silence_timeout_secs,
-        conflict: conflict_to(p.conflict),
-        follow_links: p.follow_links,
-        bandwidth_limit: ferry_engine::settings::BandwidthLimit {
-            up: u64::from(p.bandwidth_up_kib) * 1024,
-            down: u64::from(p.bandwidth_down_kib) * 1024,
-        },
     }
 }
 

@@ -87,31 +87,6 @@ pub struct WorkspaceView {
     pub secret_set: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "kebab-case")]
-pub enum ConflictChoice {
-    Ask,
-    Skip,
-    Rename,
-    Overwrite,
-    OverwriteIfNewer,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-pub struct TransferPrefsView {
-    pub concurrency: u32,
-    pub part_concurrency: u32,
-    pub part_size_mib: u32,
-    pub multipart_threshold_mib: u32,
-    pub memory_budget_mib: u32,
-    pub silence_timeout_secs: u32,
-    pub conflict: ConflictChoice,
-    pub follow_links: bool,
-    /// Upload and download limits in KiB/s, all transfers together (0: none).
-    pub bandwidth_up_kib: u32,
-    pub bandwidth_down_kib: u32,
-}
-
 /// Why settings.json could not be used, with where to look.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct SettingsProblem {
@@ -126,7 +101,7 @@ pub struct SettingsView {
     pub path: String,
     pub workspaces: Vec<WorkspaceView>,
     pub default_workspace: Option<String>,
-    pub transfer: TransferPrefsView,
+    pub transfer: ferry_engine::settings::TransferPrefs,
     /// Set when settings.json is malformed; the app then shows it and never writes the file.
     pub problem: Option<SettingsProblem>,
     pub warnings: Vec<String>,
@@ -237,7 +212,7 @@ pub struct TransferRequest {
     /// The folder they go into.
     pub destination: Place,
     /// `None` follows the settings' conflict policy.
-    pub conflict: Option<ConflictChoice>,
+    pub conflict: Option<ferry_engine::settings::ConflictPolicy>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Type)]

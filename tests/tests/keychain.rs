@@ -60,3 +60,59 @@ fn entries_are_per_workspace() {
     );
     Keychain.delete(&b).unwrap();
 }
+
+/// Counts keychain reads, passing everything to the real keychain.
+struct Counted(std::sync::atomic::AtomicUsize);
+
+impl SecretStore for Counted {
+    fn get(&self, id: &str) -> Result<Option<S3Secret>, ferry_engine::secrets::SecretError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Keychain.get(id)
+    }
+    fn set(&self, id: &str, s: &S3Secret) -> Result<(), ferry_engine::secrets::SecretError> {
+        Keychain.set(id, s)
+    }
+    fn delete(&self, id: &str) -> Result<bool, ferry_engine::secrets::SecretError> {
+        Keychain.delete(id)
+    }
+}
+
+/// One store (one S3 client and its connection pool) per workspace, shared by every listing
+/// and job of the engine, with one keychain read; keys entered again or removed are read anew,
+/// never served from what was opened before.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_store_per_workspace_until_its_keys_change() {
+    let server = ferry_tests::moto();
+    let user = ferry_tests::User::new();
+    let ws = user.add_s3(&server, &ferry_tests::unique_bucket("shared"));
+    let reads = std::sync::Arc::new(Counted(Default::default()));
+    let engine = ferry_engine::Engine::load(user.config.path(), reads.clone()).unwrap();
+    let read = || reads.0.load(std::sync::atomic::Ordering::SeqCst);
+
+    let first = engine.open(&ws).await.unwrap();
+    let again = engine.open(&ws).await.unwrap();
+    let at = engine.parse_location(&format!("{ws}:docs/")).unwrap();
+    let listed = engine.resolve(&at).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "one store");
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &listed.backend),
+        "listings use it too"
+    );
+    assert_eq!(read(), 1, "the keychain is read once");
+
+    let secret = S3Secret::new(
+        server.access_key_id.clone(),
+        server.secret_access_key.clone(),
+    );
+    engine.set_secret(&ws, secret).await.unwrap();
+    let renewed = engine.open(&ws).await.unwrap();
+    assert!(
+        !std::sync::Arc::ptr_eq(&first, &renewed),
+        "new keys, new store"
+    );
+    assert_eq!(read(), 2);
+
+    assert!(engine.clear_secret(&ws).await.unwrap());
+    let refused = engine.open(&ws).await.err().expect("no keys, no store");
+    assert_eq!(refused.code(), ferry_engine::ErrorCode::Config, "{refused}");
+}

@@ -229,8 +229,8 @@ test("the bandwidth limits are transfer settings, none until set", async ({ page
   await dialog.getByLabel("Download speed limit (0: none)").fill("10240");
   await dialog.getByTestId("save-prefs").click();
   const saved = (await argsOf(page, "transfer_prefs_save")).at(-1) as {
-    prefs: { bandwidth_up_kib: number; bandwidth_down_kib: number };
+    prefs: { bandwidth_limit: { up: number; down: number } };
   };
-  expect(saved.prefs.bandwidth_up_kib).toBe(2048);
-  expect(saved.prefs.bandwidth_down_kib).toBe(10240);
+  // Settings keep bytes per second.
+  expect(saved.prefs.bandwidth_limit).toEqual({ up: 2048 * 1024, down: 10240 * 1024 });
 });

@@ -174,7 +174,7 @@ test("running jobs are a queue: move one up or down, pause all and resume all", 
   await page.getByTestId("upload-files").click();
   await expect(job(page, "running")).toHaveCount(2);
   const ids = await job(page).evaluateAll((rows) => rows.map((r) => r.getAttribute("data-job")));
-  const [first, second] = ids;
+  const [first, second] = [ids[0] ?? null, ids[1] ?? null];
   const row = (id: string | null) => page.locator(`[data-testid=job][data-job="${id}"]`);
   // In queue order: the first started is on top and cannot go higher.
   await expect(row(first).getByRole("button", { name: "Move up" })).toBeDisabled();

@@ -30,6 +30,10 @@ pub struct Engine {
     local_folding: Option<ferry_storage::NameFolding>,
     /// The file slots and memory budget every job of this process shares.
     runner: Arc<transfer::Runner>,
+    /// One store per S3 workspace, opened once and shared by every job and listing of this
+    /// engine: one client, one connection pool, one keychain read. Forgotten when the
+    /// workspace's keys change; a settings change makes a new engine.
+    s3_stores: tokio::sync::Mutex<std::collections::HashMap<String, Arc<dyn Backend>>>,
 }
 
 /// Where jobs, locks and reports live: `FERRY_DATA_DIR`, else the platform data dir
@@ -89,6 +93,7 @@ impl Engine {
             journal: std::sync::OnceLock::new(),
             local_folding: None,
             runner,
+            s3_stores: Default::default(),
         })
     }
 
@@ -296,14 +301,43 @@ impl Engine {
 
     pub async fn open(&self, id_or_name: &str) -> Result<Arc<dyn Backend>> {
         let ws = self.workspace(id_or_name)?;
-        workspace::open_with(
+        match ws.storage {
+            Storage::S3(_) => self.s3_store(ws).await,
+            Storage::Local(_) => {
+                workspace::open_with(
+                    ws,
+                    &self.settings().transfer,
+                    self.secrets.clone(),
+                    Links::Into,
+                    self.runner.bandwidth(),
+                )
+                .await
+            }
+        }
+    }
+
+    /// The store of S3 workspace `ws`, opened on first use and shared from then on.
+    async fn s3_store(&self, ws: &Workspace) -> Result<Arc<dyn Backend>> {
+        // Held while opening: two first uses at once open one store, not two.
+        let mut stores = self.s3_stores.lock().await;
+        if let Some(store) = stores.get(&ws.id) {
+            return Ok(store.clone());
+        }
+        let store = workspace::open_with(
             ws,
             &self.settings().transfer,
             self.secrets.clone(),
             Links::Into,
             self.runner.bandwidth(),
         )
-        .await
+        .await?;
+        stores.insert(ws.id.clone(), store.clone());
+        Ok(store)
+    }
+
+    /// Forgets the store of workspace `id`: its keys changed, the next use reads them anew.
+    async fn forget_store(&self, id: &str) {
+        self.s3_stores.lock().await.remove(id);
     }
 
     /// Treats local destinations as comparing names as `folding` says, instead of asking the
@@ -339,16 +373,8 @@ impl Engine {
                         };
                         Arc::new(store) as Arc<dyn Backend>
                     }
-                    Storage::S3(_) => {
-                        workspace::open_with(
-                            ws,
-                            &self.settings().transfer,
-                            self.secrets.clone(),
-                            links,
-                            self.runner.bandwidth(),
-                        )
-                        .await?
-                    }
+                    // An S3 store has no links to follow.
+                    Storage::S3(_) => self.s3_store(ws).await?,
                 };
                 Ok(Resolved {
                     backend,
@@ -450,13 +476,18 @@ impl Engine {
         };
         let id = ws.id.clone();
         let secrets = self.secrets.clone();
-        blocking(move || secrets.set(&id, &secret)).await
+        let key = id.clone();
+        let stored = blocking(move || secrets.set(&key, &secret)).await;
+        self.forget_store(&id).await;
+        stored
     }
 
     pub async fn clear_secret(&self, id: &str) -> Result<bool> {
-        let id = id.to_string();
+        let key = id.to_string();
         let secrets = self.secrets.clone();
-        blocking(move || secrets.delete(&id)).await
+        let cleared = blocking(move || secrets.delete(&key)).await;
+        self.forget_store(id).await;
+        cleared
     }
 
     pub async fn secret_status(&self, id_or_name: &str) -> Result<SecretStatus> {

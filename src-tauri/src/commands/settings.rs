@@ -8,7 +8,7 @@ use ferry_engine::settings::{Storage, TransferPrefs, Workspace};
 use tauri::{AppHandle, State};
 
 use crate::consent;
-use crate::convert::{describe, form_of, prefs_of, prefs_to, provider_of, workspace_of};
+use crate::convert::{describe, form_of, provider_of, workspace_of};
 use crate::dto::{
     CheckView, ConnectionView, FieldProblem, SecretInput, SettingsView, WorkspaceForm,
     WorkspaceView,
@@ -46,7 +46,7 @@ pub async fn settings_get(state: State<'_, AppState>) -> IpcResult<SettingsView>
                 path,
                 workspaces: Vec::new(),
                 default_workspace: None,
-                transfer: prefs_of(&TransferPrefs::default()),
+                transfer: TransferPrefs::default(),
                 problem: state.problem(),
                 warnings: Vec::new(),
             });
@@ -77,7 +77,7 @@ pub async fn settings_get(state: State<'_, AppState>) -> IpcResult<SettingsView>
         path,
         workspaces,
         default_workspace: engine.settings().default_workspace.clone(),
-        transfer: prefs_of(&engine.settings().transfer),
+        transfer: engine.settings().transfer.clone(),
         problem: None,
         warnings,
     })
@@ -239,9 +239,8 @@ pub async fn secret_clear(state: State<'_, AppState>, id: String) -> IpcResult<b
 #[specta::specta]
 pub async fn transfer_prefs_save(
     state: State<'_, AppState>,
-    prefs: crate::dto::TransferPrefsView,
+    prefs: TransferPrefs,
 ) -> IpcResult<()> {
-    let prefs = prefs_to(&prefs);
     state.change(|engine| {
         engine.update(|s| {
             s.transfer = prefs;

@@ -9,7 +9,6 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use crate::commands::browse::location;
-use crate::convert::conflict_to;
 use crate::dto::{self, TransferKind, TransferRequest};
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::grants::Purpose;
@@ -153,7 +152,6 @@ pub async fn transfer_start(
     let engine = state.engine()?;
     let conflict = request
         .conflict
-        .map(conflict_to)
         .unwrap_or(engine.settings().transfer.conflict);
     let kind = match request.kind {
         TransferKind::Copy => JobKind::Copy,

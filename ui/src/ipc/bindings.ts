@@ -31,7 +31,7 @@ export const commands = {
 	workspaceTest: (form: WorkspaceForm, secret: SecretInput | null) => typedError<ConnectionView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_test", { form, secret })),
 	/**  Removes the workspace's keys from the keychain. */
 	secretClear: (id: string) => typedError<boolean, ErrorReport_Serialize>(__TAURI_INVOKE("secret_clear", { id })),
-	transferPrefsSave: (prefs: TransferPrefsView) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("transfer_prefs_save", { prefs })),
+	transferPrefsSave: (prefs: TransferPrefs_Deserialize) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("transfer_prefs_save", { prefs })),
 	/**  Opens a folder and returns its first page; `list_more` brings the next ones. */
 	listOpen: (workspace: string, path: string) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_open", { workspace, path })),
 	listMore: (listing: number) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_more", { listing })),
@@ -85,6 +85,25 @@ export type AppInfo = {
 	data_dir: string,
 };
 
+/**  Bytes per second, each way (0: no limit). */
+export type BandwidthLimit = BandwidthLimit_Serialize | BandwidthLimit_Deserialize;
+
+/**  Bytes per second, each way (0: no limit). */
+export type BandwidthLimit_Deserialize = {
+	/**  Uploads: bytes per second sent to servers. */
+	up?: number,
+	/**  Downloads: bytes per second received from servers. */
+	down?: number,
+};
+
+/**  Bytes per second, each way (0: no limit). */
+export type BandwidthLimit_Serialize = {
+	/**  Uploads: bytes per second sent to servers. */
+	up: number,
+	/**  Downloads: bytes per second received from servers. */
+	down: number,
+};
+
 export type CheckView = CheckView_Serialize | CheckView_Deserialize;
 
 export type CheckView_Deserialize = {
@@ -103,7 +122,12 @@ export type CheckView_Serialize = {
 	hint: string | null,
 };
 
-export type ConflictChoice = "ask" | "skip" | "rename" | "overwrite" | "overwrite-if-newer";
+/**  What to do when a transfer meets an existing destination. */
+export type ConflictPolicy = 
+/**  Ask each time (the desktop app prompts; the CLI refuses and reports). */
+"ask" | "skip" | 
+/**  Keep both: the new copy becomes `name (1).ext`. */
+"rename" | "overwrite" | "overwrite-if-newer";
 
 export type ConnectionView = ConnectionView_Serialize | ConnectionView_Deserialize;
 
@@ -554,7 +578,7 @@ export type SettingsView_Deserialize = {
 	path: string,
 	workspaces: WorkspaceView[],
 	default_workspace?: string | null,
-	transfer: TransferPrefsView,
+	transfer: TransferPrefs_Deserialize,
 	/**  Set when settings.json is malformed; the app then shows it and never writes the file. */
 	problem?: SettingsProblem_Deserialize | null,
 	warnings: string[],
@@ -564,7 +588,7 @@ export type SettingsView_Serialize = {
 	path: string,
 	workspaces: WorkspaceView[],
 	default_workspace: string | null,
-	transfer: TransferPrefsView,
+	transfer: TransferPrefs_Serialize,
 	/**  Set when settings.json is malformed; the app then shows it and never writes the file. */
 	problem: SettingsProblem_Serialize | null,
 	warnings: string[],
@@ -577,18 +601,64 @@ export type StorageKind = "local" | "s3";
 
 export type TransferKind = "copy" | "move";
 
-export type TransferPrefsView = {
+export type TransferPrefs = TransferPrefs_Serialize | TransferPrefs_Deserialize;
+
+export type TransferPrefs_Deserialize = {
+	/**  Files in flight at once. */
+	concurrency?: number,
+	/**  Parts of one large file in flight at once. */
+	part_concurrency?: number,
+	/**  Part size for multipart uploads, in MiB (at least 5). */
+	part_size_mib?: number,
+	/**  Files at least this large (MiB) are uploaded in parts. */
+	multipart_threshold_mib?: number,
+	/**  Most MiB of file data held in memory at once across all transfers (part buffers). */
+	memory_budget_mib?: number,
+	/**
+	 *  Seconds a server may stay silent (no answer, or a body that stops flowing) before the
+	 *  request is abandoned and retried.
+	 */
+	silence_timeout_secs?: number,
+	conflict?: ConflictPolicy,
+	/**
+	 *  Copies read through symbolic links (the CLI's `--follow-links`); off, a link is skipped
+	 *  and listed. Deletes and moves never follow a link.
+	 */
+	follow_links?: boolean,
+	/**
+	 *  Most bytes per second sent and received, all transfers together (0: no limit). A
+	 *  change applies at once, to transfers already running too.
+	 */
+	bandwidth_limit?: BandwidthLimit_Deserialize,
+};
+
+export type TransferPrefs_Serialize = {
+	/**  Files in flight at once. */
 	concurrency: number,
+	/**  Parts of one large file in flight at once. */
 	part_concurrency: number,
+	/**  Part size for multipart uploads, in MiB (at least 5). */
 	part_size_mib: number,
+	/**  Files at least this large (MiB) are uploaded in parts. */
 	multipart_threshold_mib: number,
+	/**  Most MiB of file data held in memory at once across all transfers (part buffers). */
 	memory_budget_mib: number,
+	/**
+	 *  Seconds a server may stay silent (no answer, or a body that stops flowing) before the
+	 *  request is abandoned and retried.
+	 */
 	silence_timeout_secs: number,
-	conflict: ConflictChoice,
+	conflict: ConflictPolicy,
+	/**
+	 *  Copies read through symbolic links (the CLI's `--follow-links`); off, a link is skipped
+	 *  and listed. Deletes and moves never follow a link.
+	 */
 	follow_links: boolean,
-	/**  Upload and download limits in KiB/s, all transfers together (0: none). */
-	bandwidth_up_kib: number,
-	bandwidth_down_kib: number,
+	/**
+	 *  Most bytes per second sent and received, all transfers together (0: no limit). A
+	 *  change applies at once, to transfers already running too.
+	 */
+	bandwidth_limit: BandwidthLimit_Serialize,
 };
 
 export type TransferRequest = TransferRequest_Serialize | TransferRequest_Deserialize;
@@ -599,7 +669,7 @@ export type TransferRequest_Deserialize = {
 	/**  The folder they go into. */
 	destination: Place_Deserialize,
 	/**  `None` follows the settings' conflict policy. */
-	conflict?: ConflictChoice | null,
+	conflict?: ConflictPolicy | null,
 };
 
 export type TransferRequest_Serialize = {
@@ -608,7 +678,7 @@ export type TransferRequest_Serialize = {
 	/**  The folder they go into. */
 	destination: Place_Serialize,
 	/**  `None` follows the settings' conflict policy. */
-	conflict: ConflictChoice | null,
+	conflict: ConflictPolicy | null,
 };
 
 /**  A workspace as the settings dialog edits it: every field a string, empty meaning unset. */

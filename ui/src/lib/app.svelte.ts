@@ -4,7 +4,7 @@
 import {
   api,
   FerryError,
-  type ConflictChoice,
+  type ConflictPolicy,
   type ErrorReport_Serialize,
   type JobView,
   type Place,
@@ -365,7 +365,7 @@ export class App {
     }
   }
 
-  resolveConflict(choice: ConflictChoice | null): void {
+  resolveConflict(choice: ConflictPolicy | null): void {
     const d = this.dialog;
     this.dialog = null;
     if (d?.kind !== "conflict" || choice === null) return;

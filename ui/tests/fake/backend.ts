@@ -5,7 +5,7 @@
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
-  ConflictChoice,
+  ConflictPolicy,
   EntryView,
   FieldProblem,
   JobView,
@@ -13,6 +13,7 @@ import type {
   Remedy,
   SecretInput,
   Shift,
+  TransferPrefs_Serialize,
   SettingsView,
   TransferRequest,
   WorkspaceForm,
@@ -29,7 +30,7 @@ interface Channel {
 export interface FakeSeed {
   /** settings.json is malformed: settings_get reports this, engine commands fail. */
   problem?: SettingsView["problem"];
-  conflict?: ConflictChoice;
+  conflict?: ConflictPolicy;
   holdJobs?: boolean;
   /** Extra entries: [workspace, key, size]. */
   files?: [string, string, number][];
@@ -257,8 +258,7 @@ export class Fake {
         multipart_threshold_mib: 16,
         memory_budget_mib: 64,
         silence_timeout_secs: 60,
-        bandwidth_up_kib: 0,
-        bandwidth_down_kib: 0,
+        bandwidth_limit: { up: 0, down: 0 },
         conflict: this.conflict,
         follow_links: this.followLinks,
       },
@@ -570,8 +570,8 @@ export class Fake {
         });
       }
       case "transfer_prefs_save":
-        this.conflict = (a.prefs as SettingsView["transfer"]).conflict;
-        this.followLinks = (a.prefs as SettingsView["transfer"]).follow_links;
+        this.conflict = (a.prefs as TransferPrefs_Serialize).conflict;
+        this.followLinks = (a.prefs as TransferPrefs_Serialize).follow_links;
         return this.ok(null);
       case "list_open": {
         const all = this.children(a.workspace as string, a.path as string);

@@ -175,6 +175,7 @@ impl Sse {
 
 /// What to do when a transfer meets an existing destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
 pub enum ConflictPolicy {
     /// Ask each time (the desktop app prompts; the CLI refuses and reports).
@@ -188,6 +189,7 @@ pub enum ConflictPolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct TransferPrefs {
     /// Files in flight at once.
@@ -214,11 +216,15 @@ pub struct TransferPrefs {
 
 /// Bytes per second, each way (0: no limit).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct BandwidthLimit {
     /// Uploads: bytes per second sent to servers.
+    // A number in TypeScript, exact up to 2^53 bytes per second.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub up: u64,
     /// Downloads: bytes per second received from servers.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub down: u64,
 }
 
