@@ -113,6 +113,8 @@ async fn one_store_per_workspace_until_its_keys_change() {
     assert_eq!(read(), 2);
 
     assert!(engine.clear_secret(&ws).await.unwrap());
-    let refused = engine.open(&ws).await.err().expect("no keys, no store");
+    let Err(refused) = engine.open(&ws).await else {
+        panic!("no keys, no store");
+    };
     assert_eq!(refused.code(), ferry_engine::ErrorCode::Config, "{refused}");
 }
