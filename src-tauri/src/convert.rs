@@ -2,14 +2,15 @@
 
 use std::path::PathBuf;
 
+use ferry_engine::actions::FieldProblem;
 use ferry_engine::settings::{
     Checksums, CredentialSource, LocalStorage, S3Storage, SettingsError, Sse, Storage, Workspace,
 };
 use ferry_storage::{Entry, ObjectMeta};
 
 use crate::dto::{
-    CredentialKind, EntryView, FieldProblem, MetaPair, Properties, Provider, SettingsProblem,
-    StorageKind, WorkspaceForm,
+    CredentialKind, EntryView, MetaPair, Properties, Provider, SettingsProblem, StorageKind,
+    WorkspaceForm,
 };
 
 fn opt(s: &str) -> Option<String> {
@@ -151,11 +152,7 @@ pub fn workspace_of(form: &WorkspaceForm) -> Result<Workspace, Vec<FieldProblem>
 }
 
 fn problem(field: &str, message: &str) -> FieldProblem {
-    FieldProblem {
-        field: field.into(),
-        message: message.into(),
-        warning: false,
-    }
+    FieldProblem::error(field, message)
 }
 
 pub fn provider_of(ws: &Workspace) -> Provider {

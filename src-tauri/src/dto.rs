@@ -108,15 +108,6 @@ pub struct SettingsView {
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
-pub struct FieldProblem {
-    /// `name`, `storage.bucket`, `storage.endpoint_url`…
-    pub field: String,
-    pub message: String,
-    /// Saving is allowed; the person should know (plain `http://` to another host…).
-    pub warning: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
 pub struct CheckView {
     /// connect, list, write or cleanup.
     pub name: String,
@@ -231,11 +222,4 @@ pub struct AppInfo {
     pub version: String,
     pub settings_path: String,
     pub data_dir: String,
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct DeleteReport {
-    #[specta(type = u32)]
-    pub deleted: u64,
-    pub failed: Vec<ferry_engine::transfer::ItemNote>,
 }

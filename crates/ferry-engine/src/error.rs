@@ -155,6 +155,9 @@ pub enum Error {
         missing: bool,
         remedy: Remedy,
     },
+    /// A new name (rename, new folder) that something already has.
+    #[error("{0}")]
+    NameTaken(String),
     /// Source and destination overlap: one contains the other (or they are one place).
     #[error("{0}")]
     Overlap(String),
@@ -190,6 +193,7 @@ impl Error {
             | Error::Repointed { .. } => ErrorCode::Config,
             Error::Secret(_) | Error::KeysElsewhere { .. } => ErrorCode::Credentials,
             Error::NotFound(_) => ErrorCode::NotFound,
+            Error::NameTaken(_) => ErrorCode::Conflict,
             Error::Journal(_) => ErrorCode::Failed,
             Error::Job { missing: true, .. } => ErrorCode::NotFound,
             Error::Job { .. } => ErrorCode::Config,
@@ -226,6 +230,7 @@ impl Error {
             }
             Error::Invalid(_) => "Correct the value and try again.".into(),
             Error::NotFound(_) => "Check the name and where it was looked for.".into(),
+            Error::NameTaken(_) => "Choose another name, or delete or rename the other one first.".into(),
             Error::Overlap(_) => {
                 "Choose a destination outside the source, and a source outside the destination.".into()
             }

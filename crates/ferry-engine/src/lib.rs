@@ -1,6 +1,7 @@
 //! Ferry's use cases, shared by every front end: settings, credentials, workspaces, browsing,
 //! copying. No user-interface code lives here.
 
+pub mod actions;
 pub mod browse;
 pub mod error;
 pub mod logs;

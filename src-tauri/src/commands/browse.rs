@@ -5,22 +5,19 @@ use std::time::Duration;
 use ferry_engine::Engine;
 use ferry_engine::browse;
 use ferry_engine::settings::Storage;
-use ferry_engine::workspace::{Location, Place, Resolved};
-use ferry_storage::{ObjectKey, PresignMethod};
+use ferry_engine::workspace::{Location, Resolved};
+use ferry_storage::PresignMethod;
 use futures::StreamExt;
 use tauri::State;
 
 use crate::convert::{entry_of, properties_of};
-use crate::dto::{DeleteReport, LinkView, ListingPage, Properties};
-use crate::error::{IpcError, IpcResult};
+use crate::dto::{LinkView, ListingPage, Properties};
+use crate::error::IpcResult;
 use crate::state::AppState;
-use ferry_engine::transfer::ItemNote;
+use ferry_engine::actions::DeleteReport;
 
 pub fn location(workspace: &str, path: &str) -> Location {
-    Location {
-        place: Place::Workspace(workspace.to_string()),
-        key: ObjectKey::new(path.trim_start_matches('/')),
-    }
+    Location::in_workspace(workspace, path)
 }
 
 async fn resolve(engine: &Engine, workspace: &str, path: &str) -> IpcResult<Resolved> {
@@ -102,32 +99,7 @@ pub async fn folder_create(
     workspace: String,
     path: String,
 ) -> IpcResult<()> {
-    let name = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
-    if name.is_empty() || name == "." || name == ".." {
-        return Err(crate::error::invalid(format!(
-            "{name:?} cannot be a folder name"
-        )));
-    }
-    let engine = state.engine()?;
-    let at = resolve(&engine, &workspace, &path).await?;
-    let mut existing = at.clone();
-    existing.key = at.key.parent();
-    let folder = format!("{name}/");
-    if !browse::existing(&existing, std::slice::from_ref(&folder))
-        .await?
-        .is_empty()
-    {
-        return Err(IpcError::new(
-            crate::error::ErrorCode::Conflict,
-            format!("a folder called {name:?} is already here"),
-            "Choose another name.",
-        ));
-    }
-    Ok(browse::make_folder(&at).await?)
+    Ok(state.engine()?.create_folder(&workspace, &path).await?)
 }
 
 /// Deletes files and whole folders. The UI confirms first, listing what will go.
@@ -139,28 +111,7 @@ pub async fn delete_paths(
     paths: Vec<String>,
 ) -> IpcResult<DeleteReport> {
     crate::limits::items("paths", &paths)?;
-    let engine = state.engine()?;
-    let mut report = DeleteReport {
-        deleted: 0,
-        failed: Vec::new(),
-    };
-    for path in paths {
-        if path.trim_matches('/').is_empty() {
-            return Err(crate::error::invalid(
-                "deleting a whole workspace is not offered here; select what is in it instead",
-            ));
-        }
-        let at = resolve(&engine, &workspace, &path).await?;
-        let removed = browse::remove(&at, path.ends_with('/'), false).await?;
-        report.deleted += removed.deleted;
-        report.failed.extend(
-            removed
-                .failed
-                .into_iter()
-                .map(|(item, message)| ItemNote { item, message }),
-        );
-    }
-    Ok(report)
+    Ok(state.engine()?.delete(&workspace, &paths).await?)
 }
 
 /// Which of `names` already exist in the folder (names of folders end with `/`).

@@ -1,20 +1,18 @@
 //! Settings dialog: workspaces, keys (write-only), transfer preferences, connection tests.
 
-use std::sync::Arc;
-
 use ferry_engine::Engine;
-use ferry_engine::secrets::{S3Secret, SecretError, SecretStore, binding};
+use ferry_engine::secrets::S3Secret;
 use ferry_engine::settings::{Storage, TransferPrefs, Workspace};
 use tauri::{AppHandle, State};
 
 use crate::consent;
 use crate::convert::{describe, form_of, provider_of, workspace_of};
 use crate::dto::{
-    CheckView, ConnectionView, FieldProblem, SecretInput, SettingsView, WorkspaceForm,
-    WorkspaceView,
+    CheckView, ConnectionView, SecretInput, SettingsView, WorkspaceForm, WorkspaceView,
 };
-use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+use ferry_engine::actions::FieldProblem;
 
 async fn view_of(engine: &Engine, ws: &Workspace) -> IpcResult<WorkspaceView> {
     let secret_set = match &ws.storage {
@@ -83,46 +81,14 @@ pub async fn settings_get(state: State<'_, AppState>) -> IpcResult<SettingsView>
     })
 }
 
-/// A new workspace gets its id from its name, as the CLI does.
+/// The workspace a form describes, checked as a save would check it.
 fn draft(engine: &Engine, form: &WorkspaceForm) -> Result<Workspace, Vec<FieldProblem>> {
-    let mut ws = workspace_of(form)?;
-    if ws.id.is_empty() {
-        ws.id = ferry_engine::unique_id(&ws.name, engine.settings());
-    }
-    let mut problems: Vec<FieldProblem> =
-        ferry_engine::settings::check_workspace(engine.settings(), &ws)
-            .into_iter()
-            .map(|(field, message)| FieldProblem {
-                field,
-                message,
-                warning: false,
-            })
-            .collect();
-    let except = (!form.id.is_empty()).then_some(form.id.as_str());
-    if let Err(e) = ferry_engine::check_unambiguous(engine.settings(), &ws, except) {
-        problems.push(FieldProblem {
-            field: "name".into(),
-            message: e.to_string(),
-            warning: false,
-        });
-    }
-    if problems.is_empty() {
-        Ok(ws)
-    } else {
-        Err(problems)
-    }
+    let editing = (!form.id.is_empty()).then_some(form.id.as_str());
+    engine.check_draft(workspace_of(form)?, editing)
 }
 
 fn rejected(problems: Vec<FieldProblem>) -> IpcError {
-    let list: Vec<String> = problems
-        .iter()
-        .map(|p| format!("{}: {}", p.field, p.message))
-        .collect();
-    IpcError::new(
-        ErrorCode::Config,
-        format!("the workspace was not saved: {}", list.join("; ")),
-        "Correct the fields marked in the form.",
-    )
+    ferry_engine::Error::from(problems).into()
 }
 
 /// Problems with a form as it stands, for inline validation, then what saving allows but the
@@ -139,9 +105,8 @@ pub async fn workspace_check(
         Ok(ws) => ferry_engine::settings::workspace_warnings(&ws)
             .into_iter()
             .map(|(field, message)| FieldProblem {
-                field,
-                message,
                 warning: true,
+                ..FieldProblem::error(field, message)
             })
             .collect(),
     })
@@ -249,34 +214,6 @@ pub async fn transfer_prefs_save(
     })
 }
 
-/// Keys from the form for the draft being tested, else the keychain's — but only while the
-/// draft still points at the endpoint they were saved for: stored keys (and a session token)
-/// are not sent to a host someone just typed in.
-struct DraftSecrets {
-    id: String,
-    secret: Option<S3Secret>,
-    keychain: Arc<dyn SecretStore>,
-    keychain_allowed: bool,
-}
-
-impl SecretStore for DraftSecrets {
-    fn get(&self, workspace_id: &str) -> Result<Option<S3Secret>, SecretError> {
-        match &self.secret {
-            Some(secret) if workspace_id == self.id => Ok(Some(secret.clone())),
-            None if workspace_id == self.id && !self.keychain_allowed => Ok(None),
-            _ => self.keychain.get(workspace_id),
-        }
-    }
-    /// A test stores nothing: typed keys are kept only by Save, and keys an older Ferry stored
-    /// unbound are not bound to a draft.
-    fn set(&self, _: &str, _: &S3Secret) -> Result<(), SecretError> {
-        Ok(())
-    }
-    fn delete(&self, _: &str) -> Result<bool, SecretError> {
-        Ok(false)
-    }
-}
-
 /// Tests the form as it stands (saved or not): connect, list, write, clean up.
 #[tauri::command]
 #[specta::specta]
@@ -290,21 +227,7 @@ pub async fn workspace_test(
     let ws = draft(&engine, &form).map_err(rejected)?;
     // A test lists and writes a probe file: only where a save could point, and never asking.
     let (ws, _) = consent::allowed(None, &state, &engine, ws).await?;
-    let bound = |w: &Workspace| match &w.storage {
-        Storage::S3(s3) => Some(binding(s3.endpoint_url.as_deref(), &s3.bucket)),
-        _ => None,
-    };
-    let keychain_allowed = engine
-        .workspace(&ws.id)
-        .is_ok_and(|saved| saved.id == ws.id && bound(saved) == bound(&ws));
-    let secrets = Arc::new(DraftSecrets {
-        id: ws.id.clone(),
-        secret,
-        keychain: state.secrets.clone(),
-        keychain_allowed,
-    });
-    let backend = ferry_engine::workspace::open(&ws, &engine.settings().transfer, secrets).await?;
-    let report = backend.test_connection().await;
+    let report = engine.test_draft(&ws, secret).await?;
     Ok(ConnectionView {
         ok: report.ok(),
         target: report.target.clone(),

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use ferry_engine::transfer::{JobKind, JobOptions, JobView, Shift};
+use ferry_engine::actions::Planned;
+use ferry_engine::transfer::{JobKind, JobView, Shift};
 use ferry_engine::workspace::{Location, Place};
 use ferry_storage::ObjectKey;
 use tauri::ipc::Channel;
@@ -145,14 +146,8 @@ pub async fn transfer_start(
     state: State<'_, AppState>,
     request: TransferRequest,
 ) -> IpcResult<Vec<String>> {
-    if request.sources.is_empty() {
-        return Err(crate::error::invalid("nothing to transfer"));
-    }
     crate::limits::items("sources", &request.sources)?;
     let engine = state.engine()?;
-    let conflict = request
-        .conflict
-        .unwrap_or(engine.settings().transfer.conflict);
     let kind = match request.kind {
         TransferKind::Copy => JobKind::Copy,
         TransferKind::Move => JobKind::Move,
@@ -172,27 +167,18 @@ pub async fn transfer_start(
         }
         let (from, name, is_folder) = source_of(&state, source)?;
         let to = destination_of(&state, &request.destination, &name, is_folder)?;
-        if from == to {
-            return Err(crate::error::invalid(format!("{name:?} is already there")));
-        }
-        planned.push((from, to, is_folder));
+        planned.push(Planned {
+            from,
+            to,
+            is_folder,
+        });
     }
-    // Every job is checked (overlap, missing sources) before any starts: one refused source
-    // leaves the others unstarted rather than half the drop done.
-    let mut ids = Vec::new();
-    // Copies follow links when the settings say so; a move never does (it would delete what
-    // they point to): it moves a link as a link. Nor does an upload of chosen files: a link in a
-    // chosen folder would lead past what was chosen (it is skipped, with a notice).
-    let chosen = |l: &Location| matches!(l.place, Place::Local(_));
-    let follow_links = kind == JobKind::Copy
-        && engine.settings().transfer.follow_links
-        && !planned.iter().any(|(from, _, _)| chosen(from));
     let used = |l: &Location| match &l.place {
         Place::Local(path) => Some(path.clone()),
         Place::Workspace(_) => None,
     };
-    let read: Vec<PathBuf> = planned.iter().filter_map(|(f, _, _)| used(f)).collect();
-    let written: Vec<PathBuf> = planned.iter().filter_map(|(_, t, _)| used(t)).collect();
+    let read: Vec<PathBuf> = planned.iter().filter_map(|p| used(&p.from)).collect();
+    let written: Vec<PathBuf> = planned.iter().filter_map(|p| used(&p.to)).collect();
     // The grants serve these jobs (which keep their places in the journal, to resume) and end;
     // taken before the jobs are made, so that two requests cannot both use one.
     let taken_read = state.grants.take(&read, Purpose::Read)?;
@@ -203,26 +189,14 @@ pub async fn transfer_start(
             return Err(e);
         }
     };
-    for (from, to, is_folder) in planned {
-        let options = JobOptions {
-            recursive: is_folder,
-            conflict,
-            follow_links,
-            ..JobOptions::default()
-        };
-        match engine.create_job(kind, &from, &to, &options).await {
-            Ok(id) => ids.push(id),
-            Err(e) => {
-                state.grants.give_back(taken_read);
-                state.grants.give_back(taken_written);
-                let journal = engine.journal()?;
-                for id in &ids {
-                    let _ = journal.remove_job(id);
-                }
-                return Err(e.into());
-            }
+    let ids = match engine.create_jobs(kind, &planned, request.conflict).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            state.grants.give_back(taken_read);
+            state.grants.give_back(taken_written);
+            return Err(e.into());
         }
-    }
+    };
     for id in &ids {
         engine.runner().start(engine.clone(), id)?;
     }
@@ -238,46 +212,8 @@ pub async fn rename(
     path: String,
     new_name: String,
 ) -> IpcResult<String> {
-    let new_name = new_name.trim();
-    if new_name.is_empty() || new_name.contains('/') || new_name == "." || new_name == ".." {
-        return Err(crate::error::invalid(format!(
-            "{new_name:?} cannot be a name (no slashes, not empty, not . or ..)"
-        )));
-    }
     let engine = state.engine()?;
-    let key = ObjectKey::new(path.trim_start_matches('/'));
-    let is_folder = key.is_folder();
-    let target = if is_folder {
-        format!("{new_name}/")
-    } else {
-        new_name.to_string()
-    };
-    let parent = key.parent();
-    let at = engine
-        .resolve(&location(&workspace, parent.as_str()))
-        .await?;
-    if !ferry_engine::browse::existing(&at, std::slice::from_ref(&target))
-        .await?
-        .is_empty()
-    {
-        return Err(IpcError::new(
-            ErrorCode::Conflict,
-            format!("{new_name:?} is already here"),
-            "Choose another name, or delete the other one first.",
-        ));
-    }
-    let folder = dto::Place {
-        workspace: Some(workspace.clone()),
-        path: parent.into_string(),
-    };
-    let to = destination_of(&state, &folder, new_name, is_folder)?;
-    let options = JobOptions {
-        recursive: is_folder,
-        ..JobOptions::default()
-    };
-    let id = engine
-        .create_job(JobKind::Move, &location(&workspace, &path), &to, &options)
-        .await?;
+    let id = engine.rename(&workspace, &path, &new_name).await?;
     engine.runner().start(engine.clone(), &id)?;
     Ok(id)
 }

@@ -149,6 +149,7 @@ export type CredentialKind =
 /**  The AWS chain (environment, ~/.aws, SSO), optionally a named profile. */
 "aws";
 
+/**  What a delete of several paths did. */
 export type DeleteReport = {
 	deleted: number,
 	failed: ItemNote[],
@@ -234,11 +235,14 @@ export type ErrorReport_Serialize = {
 	remedy: Remedy_Serialize | null,
 };
 
+/**
+ *  A field of a workspace that cannot be saved as it is, or (`warning`) that can but that the
+ *  person should know about (plain `http://` to another host…).
+ */
 export type FieldProblem = {
 	/**  `name`, `storage.bucket`, `storage.endpoint_url`… */
 	field: string,
 	message: string,
-	/**  Saving is allowed; the person should know (plain `http://` to another host…). */
 	warning: boolean,
 };
 

@@ -1,0 +1,203 @@
+//! The use cases front ends call on the engine (the app's commands translate to these):
+//! new folder, delete, rename, a drop of several sources, a draft workspace's test.
+
+use std::sync::Arc;
+
+use ferry_engine::actions::Planned;
+use ferry_engine::secrets::{MemoryStore, S3Secret, SecretStore};
+use ferry_engine::settings::{CredentialSource, S3Storage, Storage, Workspace};
+use ferry_engine::transfer::JobKind;
+use ferry_engine::workspace::Location;
+use ferry_engine::{Engine, ErrorCode};
+use ferry_tests::read_tree;
+
+/// An engine whose default workspace `local` is `root/Ferry`, holding `files`.
+fn engine(root: &std::path::Path, files: &[&str]) -> Engine {
+    let home = root.join("Ferry");
+    for file in files {
+        let path = home.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, file.as_bytes()).unwrap();
+    }
+    Engine::load_with(
+        &root.join("config"),
+        &home,
+        Arc::new(MemoryStore::default()),
+    )
+    .unwrap()
+    .with_data_dir(root.join("data"))
+}
+
+#[tokio::test]
+async fn a_rename_onto_a_name_already_there_is_refused_and_records_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = engine(root.path(), &["docs/a.txt", "docs/b.txt"]);
+    let before = read_tree(&root.path().join("Ferry"));
+    let refused = engine
+        .rename("local", "docs/a.txt", "b.txt")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Conflict, "{refused}");
+    assert!(refused.remedy().is_none(), "no conflict rule to choose");
+    for bad in ["", "x/y", ".", ".."] {
+        let refused = engine.rename("local", "docs/a.txt", bad).await.unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::Config, "{bad:?}: {refused}");
+    }
+    assert!(engine.jobs().unwrap().is_empty(), "no job recorded");
+    assert_eq!(read_tree(&root.path().join("Ferry")), before);
+
+    let id = engine.rename("local", "docs/", "papers").await.unwrap();
+    let job = engine.journal().unwrap().job(&id).unwrap().unwrap();
+    assert_eq!(job.kind, JobKind::Move);
+    assert_eq!(job.destination.display(), "local:papers/");
+    assert!(job.options.recursive, "a folder moves with what it holds");
+}
+
+#[tokio::test]
+async fn a_new_folder_needs_a_name_nothing_has() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = engine(root.path(), &["docs/a.txt"]);
+    let refused = engine.create_folder("local", "docs/").await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Conflict, "{refused}");
+    assert!(engine.create_folder("local", "..").await.is_err());
+    engine.create_folder("local", "docs/new/").await.unwrap();
+    assert!(root.path().join("Ferry/docs/new").is_dir());
+}
+
+#[tokio::test]
+async fn a_delete_never_takes_a_whole_workspace_and_lists_what_it_removed() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = engine(root.path(), &["a.txt", "docs/b.txt", "docs/c/d.txt"]);
+    for whole in ["", "/", "//"] {
+        let refused = engine.delete("local", &[whole.into()]).await.unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::Config, "{whole:?}");
+    }
+    let refused = engine
+        .delete("local", &["a.txt".into(), "/".into()])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Config);
+    assert!(
+        root.path().join("Ferry/a.txt").exists(),
+        "refused before anything went"
+    );
+    let report = engine
+        .delete("local", &["a.txt".into(), "docs/".into()])
+        .await
+        .unwrap();
+    assert_eq!(report.deleted, 5, "three files and the two folders");
+    assert!(report.failed.is_empty());
+    assert!(read_tree(&root.path().join("Ferry")).is_empty());
+}
+
+/// A drop of several sources records all its jobs or none: one refused source (here one that
+/// would land inside itself) leaves no job of the others behind.
+#[tokio::test]
+async fn a_drop_with_one_refused_source_records_no_job() {
+    let root = tempfile::tempdir().unwrap();
+    let engine = engine(root.path(), &["a.txt", "docs/b.txt"]);
+    let at = |path: &str| Location::in_workspace("local", path);
+    let planned = [
+        Planned {
+            from: at("a.txt"),
+            to: at("docs/a.txt"),
+            is_folder: false,
+        },
+        Planned {
+            from: at("docs/"),
+            to: at("docs/docs/"),
+            is_folder: true,
+        },
+    ];
+    let refused = engine
+        .create_jobs(JobKind::Copy, &planned, None)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Config, "{refused}");
+    assert!(
+        engine.jobs().unwrap().is_empty(),
+        "the first was taken back"
+    );
+
+    let same = [Planned {
+        from: at("a.txt"),
+        to: at("a.txt"),
+        is_folder: false,
+    }];
+    assert!(
+        engine
+            .create_jobs(JobKind::Copy, &same, None)
+            .await
+            .is_err()
+    );
+    assert!(engine.create_jobs(JobKind::Copy, &[], None).await.is_err());
+
+    let ids = engine
+        .create_jobs(JobKind::Copy, &planned[..1], None)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 1);
+}
+
+/// A draft's test sends stored keys only where they were entered for: a draft pointed at
+/// another endpoint is tested without them (the server sees no request signed with them),
+/// and keys typed into the form are used for the test and stored nowhere.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_draft_pointed_elsewhere_is_tested_without_the_stored_keys() {
+    use ferry_tests::proxy::{Action, Proxy};
+    let server = ferry_tests::moto();
+    let elsewhere = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+    let root = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let mut engine = Engine::load_with(&root.path().join("config"), root.path(), secrets.clone())
+        .unwrap()
+        .with_data_dir(root.path().join("data"));
+    let bucket = ferry_tests::unique_bucket("draft");
+    let saved = Workspace {
+        id: "shop".into(),
+        name: "Shop".into(),
+        storage: Storage::S3(S3Storage {
+            bucket: bucket.clone(),
+            endpoint_url: Some(server.endpoint.clone()),
+            path_style: true,
+            credentials: CredentialSource::Keychain,
+            ..S3Storage::default()
+        }),
+        extra: Default::default(),
+    };
+    engine.add_workspace(saved.clone(), false).unwrap();
+    let stored = S3Secret::new("AKIDSTOREDKEYS".into(), "stored-secret".into());
+    engine.set_secret("shop", stored).await.unwrap();
+
+    let mut draft = saved.clone();
+    if let Storage::S3(s3) = &mut draft.storage {
+        s3.endpoint_url = Some(elsewhere.url.clone());
+    }
+    let refused = engine.test_draft(&draft, None).await.unwrap_err();
+    assert!(
+        matches!(refused, ferry_engine::Error::NoSecret { .. }),
+        "no keys to test with: {refused}"
+    );
+    assert!(
+        !elsewhere.seen().iter().any(|s| s
+            .authorization
+            .as_deref()
+            .is_some_and(|a| a.contains("AKIDSTOREDKEYS"))),
+        "the stored keys never reached the other endpoint"
+    );
+
+    let typed = S3Secret::new("AKIDTYPEDKEYS".into(), "typed-secret".into());
+    let _ = engine.test_draft(&draft, Some(typed)).await.unwrap();
+    assert!(
+        elsewhere.seen().iter().any(|s| s
+            .authorization
+            .as_deref()
+            .is_some_and(|a| a.contains("AKIDTYPEDKEYS"))),
+        "typed keys are what the test signs with"
+    );
+    let kept = secrets.get("shop").unwrap().unwrap();
+    assert_eq!(
+        kept.access_key_id, "AKIDSTOREDKEYS",
+        "the test stored nothing"
+    );
+}
