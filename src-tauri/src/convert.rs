@@ -9,8 +9,7 @@ use ferry_engine::settings::{
 use ferry_storage::{Entry, ObjectMeta};
 
 use crate::dto::{
-    CredentialKind, EntryView, MetaPair, Properties, Provider, SettingsProblem, StorageKind,
-    WorkspaceForm,
+    CredentialKind, EntryView, MetaPair, Properties, SettingsProblem, StorageKind, WorkspaceForm,
 };
 
 fn opt(s: &str) -> Option<String> {
@@ -153,53 +152,6 @@ pub fn workspace_of(form: &WorkspaceForm) -> Result<Workspace, Vec<FieldProblem>
 
 fn problem(field: &str, message: &str) -> FieldProblem {
     FieldProblem::error(field, message)
-}
-
-pub fn provider_of(ws: &Workspace) -> Provider {
-    let Storage::S3(s3) = &ws.storage else {
-        return Provider::Local;
-    };
-    let Some(endpoint) = &s3.endpoint_url else {
-        return Provider::Aws;
-    };
-    let host = url_host(endpoint);
-    let ends = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
-    if ends("amazonaws.com") {
-        Provider::Aws
-    } else if ends("digitaloceanspaces.com") {
-        Provider::Digitalocean
-    } else if ends("r2.cloudflarestorage.com") {
-        Provider::R2
-    } else if ends("wasabisys.com") {
-        Provider::Wasabi
-    } else if ends("backblazeb2.com") {
-        Provider::B2
-    } else if host.contains("minio") {
-        Provider::Minio
-    } else {
-        Provider::Custom
-    }
-}
-
-fn url_host(endpoint: &str) -> String {
-    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
-    let host = rest.split(['/', '?']).next().unwrap_or_default();
-    host.rsplit_once(':')
-        .map_or(host, |(h, _)| h)
-        .to_ascii_lowercase()
-}
-
-pub fn describe(ws: &Workspace) -> String {
-    match &ws.storage {
-        Storage::Local(local) => local.base_path.to_string_lossy().into_owned(),
-        Storage::S3(s3) => {
-            let at = s3
-                .endpoint_url
-                .clone()
-                .unwrap_or_else(|| format!("AWS {}", s3.region.as_deref().unwrap_or("us-east-1")));
-            format!("s3://{}/{} at {at}", s3.bucket, s3.prefix)
-        }
-    }
 }
 
 /// Keys come from the workspace's backend, so paths are already workspace-relative.

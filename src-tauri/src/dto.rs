@@ -14,20 +14,6 @@ pub enum StorageKind {
     S3,
 }
 
-/// Where an S3 endpoint belongs; derived from the endpoint, never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    Local,
-    Aws,
-    Digitalocean,
-    R2,
-    Wasabi,
-    B2,
-    Minio,
-    Custom,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
@@ -79,7 +65,7 @@ impl std::fmt::Debug for SecretInput {
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct WorkspaceView {
     pub form: WorkspaceForm,
-    pub provider: Provider,
+    pub provider: ferry_engine::settings::Provider,
     /// "s3://bucket/prefix at endpoint" or the folder.
     pub description: String,
     pub is_default: bool,
@@ -105,22 +91,6 @@ pub struct SettingsView {
     /// Set when settings.json is malformed; the app then shows it and never writes the file.
     pub problem: Option<SettingsProblem>,
     pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct CheckView {
-    /// connect, list, write or cleanup.
-    pub name: String,
-    pub ok: bool,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct ConnectionView {
-    pub ok: bool,
-    pub target: String,
-    pub checks: Vec<CheckView>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]

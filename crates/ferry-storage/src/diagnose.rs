@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::error::{ErrorKind, StorageError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum CheckName {
     /// The endpoint answers, the credentials are accepted and the bucket (or folder) exists.
@@ -18,6 +19,7 @@ pub enum CheckName {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Check {
     pub name: CheckName,
     pub ok: bool,
@@ -29,6 +31,7 @@ pub struct Check {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ConnectionReport {
     pub target: String,
     pub checks: Vec<Check>,

@@ -6,6 +6,7 @@ use crate::key::KeyError;
 
 /// What went wrong, in the user's terms. Each kind has a fixed hint (see [`ErrorKind::hint`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The object or folder does not exist.

@@ -6,10 +6,8 @@ use ferry_engine::settings::{Storage, TransferPrefs, Workspace};
 use tauri::{AppHandle, State};
 
 use crate::consent;
-use crate::convert::{describe, form_of, provider_of, workspace_of};
-use crate::dto::{
-    CheckView, ConnectionView, SecretInput, SettingsView, WorkspaceForm, WorkspaceView,
-};
+use crate::convert::{form_of, workspace_of};
+use crate::dto::{SecretInput, SettingsView, WorkspaceForm, WorkspaceView};
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
 use ferry_engine::actions::FieldProblem;
@@ -21,8 +19,8 @@ async fn view_of(engine: &Engine, ws: &Workspace) -> IpcResult<WorkspaceView> {
     };
     Ok(WorkspaceView {
         form: form_of(ws),
-        provider: provider_of(ws),
-        description: describe(ws),
+        provider: ws.provider(),
+        description: ws.describe(),
         is_default: engine.settings().default_workspace.as_deref() == Some(ws.id.as_str()),
         secret_set,
     })
@@ -62,8 +60,8 @@ pub async fn settings_get(state: State<'_, AppState>) -> IpcResult<SettingsView>
                 }
                 workspaces.push(WorkspaceView {
                     form: form_of(ws),
-                    provider: provider_of(ws),
-                    description: describe(ws),
+                    provider: ws.provider(),
+                    description: ws.describe(),
                     is_default: engine.settings().default_workspace.as_deref()
                         == Some(ws.id.as_str()),
                     secret_set: false,
@@ -221,25 +219,11 @@ pub async fn workspace_test(
     state: State<'_, AppState>,
     form: WorkspaceForm,
     secret: Option<SecretInput>,
-) -> IpcResult<ConnectionView> {
+) -> IpcResult<ferry_storage::ConnectionReport> {
     let secret = secret.as_ref().map(secret_of).transpose()?;
     let engine = state.engine()?;
     let ws = draft(&engine, &form).map_err(rejected)?;
     // A test lists and writes a probe file: only where a save could point, and never asking.
     let (ws, _) = consent::allowed(None, &state, &engine, ws).await?;
-    let report = engine.test_draft(&ws, secret).await?;
-    Ok(ConnectionView {
-        ok: report.ok(),
-        target: report.target.clone(),
-        checks: report
-            .checks
-            .iter()
-            .map(|c| CheckView {
-                name: format!("{:?}", c.name).to_lowercase(),
-                ok: c.ok,
-                message: c.message.clone(),
-                hint: c.hint.clone(),
-            })
-            .collect(),
-    })
+    Ok(engine.test_draft(&ws, secret).await?)
 }

@@ -28,7 +28,7 @@ export const commands = {
 	workspaceRemove: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_remove", { id })),
 	workspaceSetDefault: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_set_default", { id })),
 	/**  Tests the form as it stands (saved or not): connect, list, write, clean up. */
-	workspaceTest: (form: WorkspaceForm, secret: SecretInput | null) => typedError<ConnectionView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_test", { form, secret })),
+	workspaceTest: (form: WorkspaceForm, secret: SecretInput | null) => typedError<ConnectionReport_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_test", { form, secret })),
 	/**  Removes the workspace's keys from the keychain. */
 	secretClear: (id: string) => typedError<boolean, ErrorReport_Serialize>(__TAURI_INVOKE("secret_clear", { id })),
 	transferPrefsSave: (prefs: TransferPrefs_Deserialize) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("transfer_prefs_save", { prefs })),
@@ -104,21 +104,35 @@ export type BandwidthLimit_Serialize = {
 	down: number,
 };
 
-export type CheckView = CheckView_Serialize | CheckView_Deserialize;
+export type Check = Check_Serialize | Check_Deserialize;
 
-export type CheckView_Deserialize = {
-	/**  connect, list, write or cleanup. */
-	name: string,
+export type CheckName = 
+/**  The endpoint answers, the credentials are accepted and the bucket (or folder) exists. */
+"connect" | 
+/**  The prefix can be listed. */
+"list" | 
+/**  A probe object can be written under the prefix. */
+"write" | 
+/**  The probe object can be removed again. */
+"cleanup";
+
+export type Check_Deserialize = {
+	name: CheckName,
 	ok: boolean,
+	/**  What was checked, or what went wrong. */
 	message: string,
+	/**  Why it failed, for callers that branch on it. */
+	kind?: ErrorKind | null,
 	hint?: string | null,
 };
 
-export type CheckView_Serialize = {
-	/**  connect, list, write or cleanup. */
-	name: string,
+export type Check_Serialize = {
+	name: CheckName,
 	ok: boolean,
+	/**  What was checked, or what went wrong. */
 	message: string,
+	/**  Why it failed, for callers that branch on it. */
+	kind: ErrorKind | null,
 	hint: string | null,
 };
 
@@ -129,18 +143,16 @@ export type ConflictPolicy =
 /**  Keep both: the new copy becomes `name (1).ext`. */
 "rename" | "overwrite" | "overwrite-if-newer";
 
-export type ConnectionView = ConnectionView_Serialize | ConnectionView_Deserialize;
+export type ConnectionReport = ConnectionReport_Serialize | ConnectionReport_Deserialize;
 
-export type ConnectionView_Deserialize = {
-	ok: boolean,
+export type ConnectionReport_Deserialize = {
 	target: string,
-	checks: CheckView_Deserialize[],
+	checks: Check_Deserialize[],
 };
 
-export type ConnectionView_Serialize = {
-	ok: boolean,
+export type ConnectionReport_Serialize = {
 	target: string,
-	checks: CheckView_Serialize[],
+	checks: Check_Serialize[],
 };
 
 export type CredentialKind = 
@@ -204,6 +216,43 @@ export type ErrorCode =
  *  picked (the app: file chooser, drop, a confirmation it drew) refuses others.
  */
 "not_granted";
+
+/**  What went wrong, in the user's terms. Each kind has a fixed hint (see [`ErrorKind::hint`]). */
+export type ErrorKind = 
+/**  The object or folder does not exist. */
+"not_found" | 
+/**  The destination already exists and the operation will not replace it. */
+"already_exists" | 
+/**  The bucket does not exist. */
+"bucket_missing" | 
+/**  The bucket lives in another region than the one configured. */
+"wrong_region" | 
+/**  The server does not know this access key id. */
+"unknown_access_key" | 
+/**  The access key is known but the secret does not match (signature mismatch). */
+"wrong_secret" | 
+/**  The local clock differs too much from the server's. */
+"clock_skew" | 
+/**  The credentials are valid but lack permission for this action. */
+"access_denied" | 
+/**  No credentials could be found or loaded. */
+"no_credentials" | 
+/**  The endpoint could not be reached (connection refused, DNS, TLS, timeout). */
+"unreachable" | 
+/**  The server asked us to slow down or failed temporarily. */
+"throttled" | 
+/**  The server failed (5xx) or answered something we cannot understand. */
+"server" | 
+/**  A key cannot be mapped to a local file or is not a valid key. */
+"invalid_key" | 
+/**  A local filesystem problem (permissions, disk full, not a directory…). */
+"local_io" | 
+/**  What arrived is not what was sent (size or checksum mismatch). */
+"corrupt" | 
+/**  The operation is not something this kind of storage can do. */
+"unsupported" | 
+/**  The request was invalid (bad range, bad argument). */
+"invalid_request";
 
 /**
  *  An error as it crosses to a front end that is not Rust (the app's web view, `--json`):
@@ -472,7 +521,6 @@ export type Properties_Serialize = {
 	link_target: string | null,
 };
 
-/**  Where an S3 endpoint belongs; derived from the endpoint, never stored. */
 export type Provider = "local" | "aws" | "digitalocean" | "r2" | "wasabi" | "b2" | "minio" | "custom";
 
 /**

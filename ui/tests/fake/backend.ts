@@ -5,7 +5,9 @@
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
+  commands,
   ConflictPolicy,
+  ConnectionReport_Serialize,
   EntryView,
   FieldProblem,
   JobView,
@@ -41,6 +43,13 @@ export interface FakeSeed {
   /** Jobs the journal already holds (e.g. `interrupted` ones from a previous run). */
   jobs?: (Partial<JobView> & { id: string })[];
 }
+
+/** `jobShift` → `job_shift`: a generated command's name as it crosses IPC. */
+type Snake<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
+  : S;
+/** Every command the app can invoke, from the generated bindings. */
+type Command = Snake<keyof typeof commands & string>;
 
 /** The engine's page: S3's max-keys and the local store's default are both 1,000. */
 const PAGE = 1000;
@@ -474,7 +483,8 @@ export class Fake {
       // AppState::engine(): every command that needs the engine names the settings problem.
       this.err("config", this.problem.message, this.problem.hint);
     }
-    switch (cmd) {
+    const command = cmd as Command;
+    switch (command) {
       case "app_info":
         return this.ok({
           version: "0.1.0",
@@ -549,25 +559,32 @@ export class Fake {
             "Correct the fields marked in the form.",
           );
         const ok = f.endpoint_url.includes("127.0.0.1") || f.kind === "local";
-        return this.ok({
-          ok,
+        const report: ConnectionReport_Serialize = {
           target: f.endpoint_url,
           checks: ok
             ? [
-                { name: "connect", ok: true, message: "connected", hint: null },
-                { name: "list", ok: true, message: "listed", hint: null },
-                { name: "write", ok: true, message: "wrote a probe", hint: null },
-                { name: "cleanup", ok: true, message: "removed the probe", hint: null },
+                { name: "connect", ok: true, message: "connected", kind: null, hint: null },
+                { name: "list", ok: true, message: "listed", kind: null, hint: null },
+                { name: "write", ok: true, message: "wrote a probe", kind: null, hint: null },
+                {
+                  name: "cleanup",
+                  ok: true,
+                  message: "removed the probe",
+                  kind: null,
+                  hint: null,
+                },
               ]
             : [
                 {
                   name: "connect",
                   ok: false,
                   message: "nothing answers at that address",
+                  kind: "unreachable",
                   hint: "Check the endpoint.",
                 },
               ],
-        });
+        };
+        return this.ok(report);
       }
       case "transfer_prefs_save":
         this.conflict = (a.prefs as TransferPrefs_Serialize).conflict;
@@ -794,8 +811,11 @@ export class Fake {
         this.schedule(j.id);
         return this.ok(null);
       }
-      default:
-        return this.err("failed", `the fake has no command ${cmd}`);
+      default: {
+        // Every generated command has a case above: a new one fails `npm run check` here.
+        const missing: never = command;
+        return this.err("failed", `the fake has no command ${String(missing)}`);
+      }
     }
   }
 

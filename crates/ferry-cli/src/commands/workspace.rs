@@ -29,14 +29,13 @@ pub async fn run(engine: &mut Engine, cmd: WorkspaceCmd) -> Result<ExitCode, Err
     }
 }
 
+/// The storage type, then where it points (as the app's sidebar says it).
 fn describe(ws: &Workspace) -> String {
-    match &ws.storage {
-        Storage::Local(l) => format!("local  {}", l.base_path.display()),
-        Storage::S3(s3) => {
-            let at = s3.endpoint_url.as_deref().unwrap_or("AWS");
-            format!("s3     s3://{}/{} ({at})", s3.bucket, s3.prefix)
-        }
-    }
+    let kind = match ws.storage {
+        Storage::Local(_) => "local",
+        Storage::S3(_) => "s3   ",
+    };
+    format!("{kind}  {}", ws.describe())
 }
 
 fn list(engine: &Engine, json: bool) -> Result<ExitCode, Error> {

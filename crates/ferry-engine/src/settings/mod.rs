@@ -4,6 +4,7 @@
 mod file;
 mod model;
 mod parse;
+mod provider;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ pub use model::{
     S3Storage, Settings, Sse, Storage, TransferPrefs, Workspace, json_schema,
 };
 pub use parse::{Parsed, Problem, parse};
+pub use provider::Provider;
 pub use validate::{
     check_bucket, check_endpoint, check_id, check_region, check_workspace, endpoint_warning,
     workspace_warnings,
