@@ -40,7 +40,12 @@ class Jobs {
     if (!ended) return;
     onEnded(job);
     if (job.status === "failed" && job.error)
-      messages.toast("error", `${job.title} failed: ${job.error.message}`, advice(job.error));
+      messages.toast(
+        "error",
+        `${job.title} failed: ${job.error.message}`,
+        advice(job.error),
+        job.error.remedy,
+      );
   }
 
   async act(action: "pause" | "resume" | "cancel" | "retry" | Shift, id: string): Promise<void> {
