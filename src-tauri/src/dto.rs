@@ -145,13 +145,6 @@ pub struct Properties {
     pub link_target: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct LinkView {
-    pub url: String,
-    pub public: bool,
-    pub expires_at: Option<String>,
-}
-
 /// A place: a workspace and a path in it, or (no workspace) an absolute path on this computer.
 #[derive(Debug, Clone, Serialize, Deserialize, Type)]
 pub struct Place {

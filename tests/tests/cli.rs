@@ -52,6 +52,26 @@ fn an_error_carries_its_remedy_as_data_and_as_a_command() {
     );
 }
 
+/// A public link needs the workspace's public address: without one the error says which
+/// workspace and the command that sets it; with one, the link is that address and the key.
+#[test]
+fn a_public_link_without_a_public_address_names_the_command_that_sets_it() {
+    let user = User::new();
+    let run = user.run(&["presign", "--public", "local:report.pdf"]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains("no public or CDN address"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("try: `ferry workspace edit local --public-base-url URL`"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A folder holding every portable tricky name, some nested, one empty file, one big enough
 /// for multipart.
 fn tricky_tree(root: &Path) {

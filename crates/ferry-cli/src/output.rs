@@ -31,6 +31,9 @@ pub fn remedy_text(remedy: &Remedy) -> String {
             "`ferry workspace edit WORKSPACE --region {}`",
             region.as_deref().unwrap_or("REGION")
         ),
+        Remedy::SetPublicUrl { workspace } => {
+            format!("`ferry workspace edit {workspace} --public-base-url URL`")
+        }
         Remedy::ListWorkspaces => "`ferry workspace list` shows the workspaces".into(),
         Remedy::ListFolder => "`ferry ls` shows what is there".into(),
         Remedy::ListJobs => "`ferry jobs` lists them".into(),

@@ -9,7 +9,7 @@ use ferry_storage::{ConnectionReport, ObjectKey};
 use serde::Serialize;
 
 use crate::browse;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Remedy, Result};
 use crate::secrets::{S3Secret, SecretError, SecretStore, binding};
 use crate::settings::{ConflictPolicy, Storage, Workspace};
 use crate::transfer::{ItemNote, JobKind, JobOptions};
@@ -74,7 +74,64 @@ impl Location {
     }
 }
 
+/// A link to an object.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Link {
+    pub url: String,
+    /// Through the workspace's public (CDN) address, for anyone, for good; else pre-signed.
+    pub public: bool,
+    /// When a pre-signed link stops working (RFC 3339).
+    pub expires_at: Option<String>,
+}
+
 impl Engine {
+    /// The object's address under its workspace's public (CDN) address.
+    pub fn public_link(&self, at: &Location) -> Result<String> {
+        let Place::Workspace(id) = &at.place else {
+            return Err(Error::Invalid(
+                "public links exist only for workspaces".into(),
+            ));
+        };
+        let ws = self.workspace(id)?;
+        match &ws.storage {
+            Storage::S3(s3) if s3.public_base_url.is_some() => Ok(browse::public_url(
+                s3.public_base_url.as_deref().unwrap_or_default(),
+                &at.key,
+            )),
+            _ => Err(Error::Refused {
+                message: format!("workspace {:?} has no public or CDN address", ws.name),
+                code: ErrorCode::Config,
+                hint: "Add the address its objects are served from, or make a pre-signed link.",
+                remedy: Remedy::SetPublicUrl {
+                    workspace: ws.id.clone(),
+                },
+            }),
+        }
+    }
+
+    /// A link to the object at `at`: pre-signed for `expires`, or (with none) its public one.
+    pub async fn link(&self, at: &Location, expires: Option<std::time::Duration>) -> Result<Link> {
+        let Some(expires) = expires else {
+            return Ok(Link {
+                url: self.public_link(at)?,
+                public: true,
+                expires_at: None,
+            });
+        };
+        let resolved = self.resolve(at).await?;
+        let url = browse::presign(&resolved, expires, ferry_storage::PresignMethod::Get).await?;
+        let expires_at = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::try_from(expires).unwrap_or_default())
+            .ok()
+            .map(|t| t.to_string());
+        Ok(Link {
+            url,
+            public: false,
+            expires_at,
+        })
+    }
+
     /// Creates folder `path` (its last part the new name) unless something of that name is
     /// there already.
     pub async fn create_folder(&self, workspace: &str, path: &str) -> Result<()> {

@@ -50,6 +50,8 @@ pub enum Remedy {
     ChooseCredentials { workspace: String },
     /// Set the workspace's region to `region` (the bucket's, when the server said it).
     FixRegion { region: Option<String> },
+    /// Give the workspace a public (CDN) address for its objects.
+    SetPublicUrl { workspace: String },
     /// Look at the workspaces there are.
     ListWorkspaces,
     /// Look at what the folder holds.
@@ -147,12 +149,13 @@ pub enum Error {
     NotFound(String),
     #[error("the transfer journal failed: {0}")]
     Journal(String),
-    /// About a job: there is no such job (`missing`), or it is not in a state for what was
-    /// asked; the remedy says what it is ready for.
+    /// A request the engine will not carry out as asked (no such job, a job not in a state
+    /// for it, a workspace without what it needs), with what to do instead.
     #[error("{message}")]
-    Job {
+    Refused {
         message: String,
-        missing: bool,
+        code: ErrorCode,
+        hint: &'static str,
         remedy: Remedy,
     },
     /// A new name (rename, new folder) that something already has.
@@ -195,8 +198,7 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::NameTaken(_) => ErrorCode::Conflict,
             Error::Journal(_) => ErrorCode::Failed,
-            Error::Job { missing: true, .. } => ErrorCode::NotFound,
-            Error::Job { .. } => ErrorCode::Config,
+            Error::Refused { code, .. } => *code,
             Error::Storage(e) => match e.kind {
                 ErrorKind::NotFound | ErrorKind::BucketMissing => ErrorCode::NotFound,
                 ErrorKind::AlreadyExists => ErrorCode::Conflict,
@@ -237,8 +239,7 @@ impl Error {
             Error::Repointed { .. } => {
                 "Point the workspace back to where it was, or give the job up.".into()
             }
-            Error::Job { missing: true, .. } => "Check the job's id.".into(),
-            Error::Job { .. } => "The job is not in a state for that.".into(),
+            Error::Refused { hint, .. } => (*hint).into(),
             Error::Journal(_) => {
                 "Check free space and permissions of Ferry's data folder (FERRY_DATA_DIR, else ~/.local/share/ferry).".into()
             }
@@ -261,7 +262,7 @@ impl Error {
                 workspace: workspace.clone(),
             },
             Error::Repointed { job, .. } => Remedy::CancelJob { job: job.clone() },
-            Error::Job { remedy, .. } => remedy.clone(),
+            Error::Refused { remedy, .. } => remedy.clone(),
             Error::Invalid(_) => Remedy::CheckArguments,
             Error::NotFound(_) => Remedy::ListFolder,
             Error::Secret(SecretError::Corrupt { workspace, .. }) => Remedy::EnterKeys {
@@ -284,9 +285,10 @@ impl Error {
 impl Error {
     /// There is no job `id`.
     pub fn no_job(id: &str) -> Self {
-        Error::Job {
+        Error::Refused {
             message: format!("no job {id:?}"),
-            missing: true,
+            code: ErrorCode::NotFound,
+            hint: "Check the job's id.",
             remedy: Remedy::ListJobs,
         }
     }

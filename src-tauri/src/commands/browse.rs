@@ -4,17 +4,15 @@ use std::time::Duration;
 
 use ferry_engine::Engine;
 use ferry_engine::browse;
-use ferry_engine::settings::Storage;
 use ferry_engine::workspace::{Location, Resolved};
-use ferry_storage::PresignMethod;
 use futures::StreamExt;
 use tauri::State;
 
 use crate::convert::{entry_of, properties_of};
-use crate::dto::{LinkView, ListingPage, Properties};
+use crate::dto::{ListingPage, Properties};
 use crate::error::IpcResult;
 use crate::state::AppState;
-use ferry_engine::actions::DeleteReport;
+use ferry_engine::actions::{DeleteReport, Link};
 
 pub fn location(workspace: &str, path: &str) -> Location {
     Location::in_workspace(workspace, path)
@@ -138,40 +136,10 @@ pub async fn link(
     workspace: String,
     path: String,
     expires_seconds: Option<u32>,
-) -> IpcResult<LinkView> {
-    let engine = state.engine()?;
-    let at = resolve(&engine, &workspace, &path).await?;
-    match expires_seconds {
-        Some(seconds) => {
-            let url = browse::presign(&at, Duration::from_secs(seconds.into()), PresignMethod::Get)
-                .await?;
-            let expires_at = jiff::Timestamp::now()
-                .checked_add(jiff::SignedDuration::from_secs(seconds.into()))
-                .ok()
-                .map(|t| t.to_string());
-            Ok(LinkView {
-                url,
-                public: false,
-                expires_at,
-            })
-        }
-        None => {
-            let ws = engine.workspace(&workspace)?;
-            let base = match &ws.storage {
-                Storage::S3(s3) => s3.public_base_url.clone(),
-                Storage::Local(_) => None,
-            };
-            let base = base.ok_or_else(|| {
-                crate::error::invalid(format!(
-                    "workspace {:?} has no public or CDN address; add one in Settings, or make a pre-signed link",
-                    ws.name
-                ))
-            })?;
-            Ok(LinkView {
-                url: browse::public_url(&base, &at.key),
-                public: true,
-                expires_at: None,
-            })
-        }
-    }
+) -> IpcResult<Link> {
+    let expires = expires_seconds.map(|s| Duration::from_secs(s.into()));
+    Ok(state
+        .engine()?
+        .link(&location(&workspace, &path), expires)
+        .await?)
 }

@@ -46,7 +46,7 @@ export const commands = {
 	 *  A link to an object: pre-signed for `expires_seconds`, or (with none) the workspace's
 	 *  public/CDN address.
 	 */
-	link: (workspace: string, path: string, expiresSeconds: number | null) => typedError<LinkView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("link", { workspace, path, expiresSeconds })),
+	link: (workspace: string, path: string, expiresSeconds: number | null) => typedError<Link_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("link", { workspace, path, expiresSeconds })),
 	/**
 	 *  Subscribes the transfer panel to job updates and returns every job known, newest first
 	 *  (jobs a crash interrupted show as `interrupted`, ready to resume).
@@ -423,17 +423,24 @@ export type JobView_Serialize = {
 	kept_uploads: number,
 };
 
-export type LinkView = LinkView_Serialize | LinkView_Deserialize;
+/**  A link to an object. */
+export type Link = Link_Serialize | Link_Deserialize;
 
-export type LinkView_Deserialize = {
+/**  A link to an object. */
+export type Link_Deserialize = {
 	url: string,
+	/**  Through the workspace's public (CDN) address, for anyone, for good; else pre-signed. */
 	public: boolean,
+	/**  When a pre-signed link stops working (RFC 3339). */
 	expires_at?: string | null,
 };
 
-export type LinkView_Serialize = {
+/**  A link to an object. */
+export type Link_Serialize = {
 	url: string,
+	/**  Through the workspace's public (CDN) address, for anyone, for good; else pre-signed. */
 	public: boolean,
+	/**  When a pre-signed link stops working (RFC 3339). */
 	expires_at: string | null,
 };
 
@@ -547,6 +554,8 @@ export type Remedy_Deserialize =
 { kind: "choose_credentials"; workspace: string } | 
 /**  Set the workspace's region to `region` (the bucket's, when the server said it). */
 { kind: "fix_region"; region?: string | null } | 
+/**  Give the workspace a public (CDN) address for its objects. */
+{ kind: "set_public_url"; workspace: string } | 
 /**  Look at the workspaces there are. */
 { kind: "list_workspaces" } | 
 /**  Look at what the folder holds. */
@@ -579,6 +588,8 @@ export type Remedy_Serialize =
 { kind: "choose_credentials"; workspace: string } | 
 /**  Set the workspace's region to `region` (the bucket's, when the server said it). */
 { kind: "fix_region"; region: string | null } | 
+/**  Give the workspace a public (CDN) address for its objects. */
+{ kind: "set_public_url"; workspace: string } | 
 /**  Look at the workspaces there are. */
 { kind: "list_workspaces" } | 
 /**  Look at what the folder holds. */

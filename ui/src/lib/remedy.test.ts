@@ -10,6 +10,7 @@ const ALL: Remedy[] = [
   { kind: "choose_credentials", workspace: "photos" },
   { kind: "fix_region", region: "eu-west-1" },
   { kind: "fix_region", region: null },
+  { kind: "set_public_url", workspace: "photos" },
   { kind: "list_workspaces" },
   { kind: "list_folder" },
   { kind: "list_jobs" },

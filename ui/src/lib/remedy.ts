@@ -18,6 +18,8 @@ export function remedyText(remedy: Remedy | null | undefined): string {
       return remedy.region
         ? `Open Settings and set the workspace's region to ${remedy.region}.`
         : "Open Settings and set the workspace's region to the bucket's.";
+    case "set_public_url":
+      return `Open Settings and add workspace “${remedy.workspace}”'s public or CDN address.`;
     case "list_workspaces":
       return "The sidebar lists your workspaces.";
     case "list_folder":

@@ -795,9 +795,9 @@ export class Fake {
         });
         if (refused)
           return this.err(
-            "config",
+            "failed",
             `${j.kept_uploads} multipart upload(s) of job ${j.id} could not be aborted and still hold their parts on the server (AccessDenied); cancelling the job again tries again`,
-            "The job is not in a state for that.",
+            "Their parts take space (and cost) on the server until they are aborted; try again once the server allows it.",
             { kind: "cancel_job", job: j.id },
           );
         return this.ok(null);

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use ferry_engine::browse;
-use ferry_engine::settings::Storage;
 use ferry_engine::workspace::Links;
 use ferry_engine::{Engine, Error};
 use ferry_storage::{Entry, PresignMethod};
@@ -160,21 +159,7 @@ pub async fn presign(
 ) -> Result<ExitCode, Error> {
     let loc = engine.parse_location(location)?;
     if public {
-        let ferry_engine::workspace::Place::Workspace(id) = &loc.place else {
-            return Err(Error::Invalid(
-                "public links exist only for workspaces".into(),
-            ));
-        };
-        let base = match &engine.workspace(id)?.storage {
-            Storage::S3(s3) => s3.public_base_url.clone(),
-            Storage::Local(_) => None,
-        };
-        let base = base.ok_or_else(|| {
-            Error::Invalid(format!(
-                "workspace {id:?} has no public_base_url; set one with `ferry workspace edit {id} --public-base-url URL`"
-            ))
-        })?;
-        println!("{}", browse::public_url(&base, &loc.key));
+        println!("{}", engine.public_link(&loc)?);
         return Ok(ExitCode::SUCCESS);
     }
     let duration = browse::parse_duration(expires)?;

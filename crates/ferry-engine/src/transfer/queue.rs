@@ -12,7 +12,7 @@ use super::progress::Accounting;
 use super::runner::{Runner, lock};
 use super::view::{self, JobStatus, JobView};
 use crate::Engine;
-use crate::error::{Error, ErrorReport, Remedy, Result};
+use crate::error::{Error, ErrorCode, ErrorReport, Remedy, Result};
 
 const TICK: Duration = Duration::from_millis(100);
 
@@ -49,9 +49,10 @@ pub enum Shift {
 }
 
 fn not_running(id: &str) -> Error {
-    Error::Job {
+    Error::Refused {
         message: format!("job {id} is not running"),
-        missing: false,
+        code: ErrorCode::Config,
+        hint: "The job is not in a state for that.",
         remedy: Remedy::ResumeJob { job: id.into() },
     }
 }
@@ -139,9 +140,10 @@ impl Runner {
         {
             let mut all = lock(&self.running);
             if all.contains_key(id) {
-                return Err(Error::Job {
+                return Err(Error::Refused {
                     message: format!("job {id} is already running"),
-                    missing: false,
+                    code: ErrorCode::Config,
+                    hint: "The job is not in a state for that.",
                     remedy: Remedy::ListJobs,
                 });
             }
@@ -227,9 +229,10 @@ impl Runner {
     /// Runs the failed items of an ended job again.
     pub fn retry(self: &Arc<Self>, engine: Arc<Engine>, id: &str) -> Result<()> {
         if self.control(id).is_some() {
-            return Err(Error::Job {
+            return Err(Error::Refused {
                 message: format!("job {id} is still running"),
-                missing: false,
+                code: ErrorCode::Config,
+                hint: "The job is not in a state for that.",
                 remedy: Remedy::ListJobs,
             });
         }

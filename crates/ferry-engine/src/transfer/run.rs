@@ -18,7 +18,7 @@ use super::plan::{self, PlanSummary, PlannedAction, Sink};
 use super::progress::{Accounting, End};
 use super::{ItemAction, ItemState, JobKind, JobState};
 use crate::Engine;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct JobReport {
@@ -82,9 +82,10 @@ pub async fn run_job(
     let journal = engine.journal()?;
     let job = journal.job(id)?.ok_or_else(|| Error::no_job(id))?;
     if job.state.is_finished() {
-        return Err(Error::Job {
+        return Err(Error::Refused {
             message: format!("job {id} already ended ({:?})", job.state),
-            missing: false,
+            code: ErrorCode::Config,
+            hint: "The job is not in a state for that.",
             remedy: crate::error::Remedy::RetryJob { job: id.into() },
         });
     }
@@ -539,13 +540,14 @@ async fn cancel_uploads(
     }
     match refused.first() {
         None => Ok(()),
-        Some(first) => Err(Error::Job {
+        Some(first) => Err(Error::Refused {
             message: format!(
                 "{} multipart upload(s) of job {id} could not be aborted and still hold their \
                  parts on the server ({first}); cancelling the job again tries again",
                 refused.len()
             ),
-            missing: false,
+            code: ErrorCode::Failed,
+            hint: "Their parts take space (and cost) on the server until they are aborted; try again once the server allows it.",
             remedy: crate::error::Remedy::CancelJob { job: id.into() },
         }),
     }
@@ -595,9 +597,10 @@ pub fn requeue_job(engine: &Engine, id: &str) -> Result<u64> {
         .ok_or_else(|| Error::Invalid(format!("job {id} is running in another Ferry process")))?;
     let job = journal.job(id)?.ok_or_else(|| Error::no_job(id))?;
     if !job.state.is_finished() {
-        return Err(Error::Job {
+        return Err(Error::Refused {
             message: format!("job {id} has not ended"),
-            missing: false,
+            code: ErrorCode::Config,
+            hint: "The job is not in a state for that.",
             remedy: crate::error::Remedy::ResumeJob { job: id.into() },
         });
     }
