@@ -77,6 +77,9 @@ pub enum Command {
         /// Required (with -r) to empty a whole workspace
         #[arg(long)]
         all: bool,
+        /// Delete this one version of the object, for good (S3 workspaces with versioning; see `ferry versions`)
+        #[arg(long, value_name = "ID", conflicts_with_all = ["recursive", "all"])]
+        version: Option<String>,
     },
     /// Create a folder
     Mkdir { location: String },
@@ -103,6 +106,43 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the versions and delete markers of an object, or of everything in a folder
+    Versions {
+        /// WORKSPACE:path in an S3 workspace
+        location: String,
+        /// Only what reads as deleted (its latest version is a delete marker)
+        #[arg(long)]
+        deleted: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an earlier version of an object current again (a new version; none is lost)
+    Restore {
+        /// WORKSPACE:path of the object
+        location: String,
+        /// The version to bring back (`ferry versions` lists them)
+        #[arg(long, value_name = "ID")]
+        version: String,
+    },
+    /// Bring back deleted objects: remove the delete marker that hides each
+    Undelete {
+        /// WORKSPACE:path of an object, or of a folder (everything deleted in it)
+        location: String,
+    },
+    /// Show a bucket's versioning, or turn it on or suspend it
+    Versioning {
+        workspace: String,
+        state: Option<VersioningChange>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum VersioningChange {
+    /// Keep every version of every object from now on
+    On,
+    /// Make no new versions; those kept so far stay
+    Suspend,
 }
 
 #[derive(Debug, Args)]

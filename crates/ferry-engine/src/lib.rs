@@ -8,6 +8,7 @@ pub mod logs;
 pub mod secrets;
 pub mod settings;
 pub mod transfer;
+mod versions;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};

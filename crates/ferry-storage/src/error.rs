@@ -82,7 +82,9 @@ impl ErrorKind {
             ErrorKind::Corrupt => {
                 "The damaged copy was not kept and the source is untouched; retry, and check the network or server if it repeats."
             }
-            ErrorKind::Unsupported => "This storage type cannot do that.",
+            ErrorKind::Unsupported => {
+                "This storage or server cannot do that; another S3 service (or AWS) may."
+            }
             ErrorKind::InvalidRequest => "Check the arguments.",
         }
     }

@@ -3,6 +3,7 @@
 mod files;
 mod secret;
 mod transfer;
+mod versions;
 mod workspace;
 
 use std::process::ExitCode;
@@ -38,8 +39,14 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
         Command::Jobs { command } => transfer::jobs(engine, command).await,
         Command::Rm {
             location,
+            version: Some(version),
+            ..
+        } => versions::delete(engine, &location, &version).await,
+        Command::Rm {
+            location,
             recursive,
             all,
+            version: None,
         } => files::rm(engine, &location, recursive, all).await,
         Command::Mkdir { location } => files::mkdir(engine, &location).await,
         Command::Presign {
@@ -53,5 +60,17 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
             create,
             json,
         } => files::buckets(engine, &workspace, create, json).await,
+        Command::Versions {
+            location,
+            deleted,
+            json,
+        } => versions::list(engine, &location, deleted, json).await,
+        Command::Restore { location, version } => {
+            versions::restore(engine, &location, &version).await
+        }
+        Command::Undelete { location } => versions::undelete(engine, &location).await,
+        Command::Versioning { workspace, state } => {
+            versions::versioning(engine, &workspace, state).await
+        }
     }
 }

@@ -29,9 +29,28 @@ pub(super) fn create_only(mode: WriteMode) -> Option<String> {
     (mode == WriteMode::Create).then(|| "*".to_string())
 }
 
-/// `bucket/key` as `x-amz-copy-source`.
-fn source_path(bucket: &str, key: &str) -> String {
-    utf8_percent_encode(&format!("{bucket}/{key}"), COPY_SOURCE).to_string()
+/// What a server-side copy reads: a key of a bucket on the same endpoint, at its current
+/// version or at `version`.
+#[derive(Clone, Copy)]
+pub(super) struct CopySource<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub version: Option<&'a str>,
+}
+
+impl CopySource<'_> {
+    /// As `x-amz-copy-source`: `bucket/key`, with `?versionId=` when a version is named.
+    fn header(&self) -> String {
+        let path = format!("{}/{}", self.bucket, self.key);
+        let path = utf8_percent_encode(&path, COPY_SOURCE);
+        match self.version {
+            Some(v) => format!(
+                "{path}?versionId={}",
+                utf8_percent_encode(v, NON_ALPHANUMERIC)
+            ),
+            None => path.to_string(),
+        }
+    }
 }
 
 /// `x-amz-copy-source` is a URL path: everything but unreserved characters and `/` is escaped.
@@ -53,7 +72,11 @@ pub(super) async fn copy(
     let source = backend.stat(from).await?;
     copy_object(
         backend,
-        (backend.bucket(), &backend.full_key(from)),
+        CopySource {
+            bucket: backend.bucket(),
+            key: &backend.full_key(from),
+            version: None,
+        },
         source.size,
         to,
         None,
@@ -66,14 +89,14 @@ pub(super) async fn copy(
 /// a copy in parts keeps its upload in `log` while it is open.
 pub(super) async fn copy_object(
     backend: &S3Backend,
-    (bucket, key): (&str, &str),
+    source: CopySource<'_>,
     size: u64,
     to: &ObjectKey,
     log: Option<&dyn MultipartLog>,
     mode: WriteMode,
 ) -> Result<()> {
-    let copy_source = source_path(bucket, key);
-    let from = key;
+    let copy_source = source.header();
+    let from = source.key;
     let h = Headers::new(backend, to, &PutOptions::default());
     let action = format!("copy {from:?} to {to:?}");
     if size <= backend.config().max_single_copy {
@@ -97,12 +120,12 @@ pub(super) async fn copy_object(
     {
         end_recorded(backend, &backend.full_key(to), &earlier.upload_id, log).await?;
     }
-    copy_multipart(backend, (bucket, key), to, size, h, log, mode).await
+    copy_multipart(backend, source, to, size, h, log, mode).await
 }
 
 async fn copy_multipart(
     backend: &S3Backend,
-    (bucket, key): (&str, &str),
+    from: CopySource<'_>,
     to: &ObjectKey,
     size: u64,
     h: Headers,
@@ -110,7 +133,8 @@ async fn copy_multipart(
     mode: WriteMode,
 ) -> Result<()> {
     let action = format!("copy to {to:?}");
-    let copy_source = &source_path(bucket, key);
+    let copy_source = &from.header();
+    let key = from.key;
     let full = backend.full_key(to);
     // Large copies use large parts: fewer requests, and the server does the work.
     let part_size = backend.config().part_size_for(size).max(512 * 1024 * 1024);
@@ -119,8 +143,9 @@ async fn copy_multipart(
     let source = backend
         .client()
         .head_object()
-        .bucket(bucket)
+        .bucket(from.bucket)
         .key(key)
+        .set_version_id(from.version.map(str::to_string))
         .send()
         .await
         .map_err(|e| backend.fail(&format!("read the headers of {key:?}"), e))?;

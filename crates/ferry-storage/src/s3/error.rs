@@ -189,6 +189,14 @@ fn classify(
                 ctx.endpoint
             ),
         ),
+        // A server that lacks a feature (s3s-fs: versions, tags) says so; retrying will not help.
+        "NotImplemented" => (
+            ErrorKind::Unsupported,
+            format!(
+                "{} cannot {}: the server does not implement it (NotImplemented)",
+                ctx.endpoint, ctx.action
+            ),
+        ),
         "PermanentRedirect"
         | "AuthorizationHeaderMalformed"
         | "IllegalLocationConstraintException" => wrong_region(region_header, server_message, ctx),

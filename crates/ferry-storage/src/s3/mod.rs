@@ -27,6 +27,7 @@ use futures::stream::BoxStream;
 pub use buckets::BucketInfo;
 pub use config::{ChecksumMode, MAX_PARTS, MIN_PART_SIZE, S3Config, S3Credentials, UploadDefaults};
 pub use guard::forbidden_address;
+pub use versions::{ObjectVersion, VersionPage, Versioning};
 
 use crate::backend::{
     Backend, ByteRange, Capabilities, DeleteFailure, GetObject, ListOptions, ListPage, ObjectMeta,
@@ -192,7 +193,10 @@ macro_rules! object_meta {
 
 /// The CRC the server keeps for an object, from the headers it answered with: the cheapest
 /// to check first (all are far cheaper than MD5).
-fn server_checksum(
+// After `object_meta!`, which it uses.
+mod versions;
+
+pub(crate) fn server_checksum(
     crc64nvme: Option<&str>,
     crc32c: Option<&str>,
     crc32: Option<&str>,
@@ -517,7 +521,11 @@ impl Backend for S3Backend {
         to.check_length()?;
         copy::copy_object(
             self,
-            (&source.bucket, &source.key),
+            copy::CopySource {
+                bucket: &source.bucket,
+                key: &source.key,
+                version: None,
+            },
             size,
             to,
             log.as_deref(),

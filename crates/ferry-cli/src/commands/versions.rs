@@ -1,0 +1,104 @@
+//! versions, restore, undelete, versioning, and rm --version: object versions in S3 workspaces.
+
+use std::process::ExitCode;
+
+use ferry_engine::{Engine, Error};
+use ferry_storage::s3::Versioning;
+
+use crate::cli::VersioningChange;
+use crate::output;
+
+fn state_text(v: Versioning) -> &'static str {
+    match v {
+        Versioning::Off => "off (never turned on): a delete or an overwrite cannot be undone",
+        Versioning::Enabled => "on: every overwrite and delete keeps the earlier version",
+        Versioning::Suspended => {
+            "suspended: versions kept so far stay; new overwrites and deletes keep nothing"
+        }
+    }
+}
+
+pub async fn list(
+    engine: &Engine,
+    location: &str,
+    deleted: bool,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let at = engine.parse_location(location)?;
+    let versions = if deleted {
+        engine.deleted(&at).await?
+    } else {
+        engine.versions(&at).await?
+    };
+    if json {
+        output::json(&versions);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if versions.is_empty() {
+        println!("no versions at {}", at.display());
+    }
+    for v in &versions {
+        let what = if v.delete_marker {
+            "(deleted)".to_string()
+        } else {
+            output::size(v.size)
+        };
+        let when = v.last_modified.map(|t| t.to_string()).unwrap_or_default();
+        println!(
+            "{} {:>12}  {:25}  {}  {}",
+            if v.is_latest { "*" } else { " " },
+            what,
+            when,
+            v.version_id,
+            output::plain(v.key.as_str())
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn restore(engine: &Engine, location: &str, version: &str) -> Result<ExitCode, Error> {
+    let at = engine.parse_location(location)?;
+    let now = engine.restore_version(&at, version).await?;
+    println!(
+        "restored version {version} of {} ({}, verified); the versions there were are kept",
+        at.display(),
+        output::size(now.size)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn undelete(engine: &Engine, location: &str) -> Result<ExitCode, Error> {
+    let at = engine.parse_location(location)?;
+    let keys = engine.undelete(&at).await?;
+    for key in &keys {
+        println!("undeleted {}", output::plain(key.as_str()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn delete(engine: &Engine, location: &str, version: &str) -> Result<ExitCode, Error> {
+    let at = engine.parse_location(location)?;
+    engine.delete_version(&at, version).await?;
+    println!(
+        "deleted version {version} of {} for good (the other versions stay)",
+        at.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn versioning(
+    engine: &Engine,
+    workspace: &str,
+    change: Option<VersioningChange>,
+) -> Result<ExitCode, Error> {
+    let state = match change {
+        None => engine.versioning(workspace).await?,
+        Some(change) => {
+            engine
+                .set_versioning(workspace, matches!(change, VersioningChange::On))
+                .await?
+        }
+    };
+    println!("versioning of {workspace}: {}", state_text(state));
+    Ok(ExitCode::SUCCESS)
+}

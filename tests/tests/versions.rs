@@ -1,0 +1,181 @@
+//! Versions on a real server: moto keeps them (ListObjectVersions, versioned GET/HEAD/DELETE,
+//! CopyObject from a version). What a person does — overwrite, restore, delete, undelete,
+//! delete one version — through the `ferry` CLI, and the copy-in-parts restore at the store.
+
+use ferry_storage::s3::{ObjectVersion, S3Backend};
+use ferry_storage::{Backend, BackendExt, ObjectKey, PutBody, PutOptions};
+use ferry_tests::{User, moto, unique_bucket};
+
+fn versions(user: &User, at: &str, extra: &[&str]) -> Vec<ObjectVersion> {
+    let mut args = vec!["versions", "--json", at];
+    args.extend_from_slice(extra);
+    let run = user.run(&args);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let parsed: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    parsed
+        .into_iter()
+        .map(|v| ObjectVersion {
+            key: ObjectKey::new(v["key"].as_str().unwrap()),
+            version_id: v["version_id"].as_str().unwrap().to_string(),
+            is_latest: v["is_latest"].as_bool().unwrap(),
+            delete_marker: v["delete_marker"].as_bool().unwrap(),
+            size: v["size"].as_u64().unwrap(),
+            last_modified: None,
+            etag: v["etag"].as_str().map(str::to_string),
+            storage_class: None,
+        })
+        .collect()
+}
+
+/// Overwrite, restore the old version, delete, undelete, delete one version for good — and at
+/// each step the object reads as it should and no other key is touched.
+#[test]
+fn an_overwritten_and_deleted_file_comes_back_from_its_versions_on_moto() {
+    let server = moto();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("versions"));
+    let at = |path: &str| format!("{ws}:{path}");
+
+    let off = user.run(&["versioning", &ws]);
+    assert!(off.stdout.contains("off"), "{}", off.output());
+    let deleted_without = user.run(&["undelete", &at("doc.txt")]);
+    assert_ne!(deleted_without.code, 0, "nothing to undelete yet");
+    let on = user.run(&["versioning", &ws, "on"]);
+    assert_eq!(on.code, 0, "{}", on.output());
+    assert!(on.stdout.contains("on:"), "{}", on.output());
+
+    let local = user.home.path();
+    let first = local.join("v1.txt");
+    let second = local.join("v2.txt");
+    std::fs::write(&first, b"the first words").unwrap();
+    std::fs::write(&second, b"second, and longer, words").unwrap();
+    let up = |file: &std::path::Path, to: &str| {
+        let run = user.run(&["cp", "--overwrite", file.to_str().unwrap(), &at(to)]);
+        assert_eq!(run.code, 0, "{}", run.output());
+    };
+    let read = |path: &str| {
+        let back = local.join("back.bin");
+        let _ = std::fs::remove_file(&back);
+        let run = user.run(&["cp", &at(path), back.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        std::fs::read(&back).unwrap()
+    };
+    up(&first, "doc.txt");
+    up(&second, "doc.txt");
+    // A key that shares the prefix is another object: never among doc.txt's versions.
+    up(&first, "doc.txt.bak");
+
+    let listed = versions(&user, &at("doc.txt"), &[]);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|v| v.key.as_str() == "doc.txt"));
+    assert!(listed[0].is_latest && listed[0].size == 25, "newest first");
+    let old = listed[1].version_id.clone();
+
+    let restored = user.run(&["restore", &at("doc.txt"), "--version", &old]);
+    assert_eq!(restored.code, 0, "{}", restored.output());
+    assert_eq!(read("doc.txt"), b"the first words");
+    assert_eq!(
+        versions(&user, &at("doc.txt"), &[]).len(),
+        3,
+        "a new version"
+    );
+
+    let rm = user.run(&["rm", &at("doc.txt")]);
+    assert_eq!(rm.code, 0, "{}", rm.output());
+    let hidden = versions(&user, &at(""), &["--deleted"]);
+    assert_eq!(hidden.len(), 1, "{hidden:?}");
+    assert_eq!(hidden[0].key.as_str(), "doc.txt");
+    assert!(hidden[0].delete_marker);
+    let back = user.run(&["undelete", &at("")]);
+    assert_eq!(back.code, 0, "{}", back.output());
+    assert!(
+        back.stdout.contains("undeleted doc.txt"),
+        "{}",
+        back.output()
+    );
+    assert_eq!(
+        read("doc.txt"),
+        b"the first words",
+        "the latest version again"
+    );
+    assert!(versions(&user, &at(""), &["--deleted"]).is_empty());
+
+    let gone = user.run(&["rm", &at("doc.txt"), "--version", &old]);
+    assert_eq!(gone.code, 0, "{}", gone.output());
+    let left = versions(&user, &at("doc.txt"), &[]);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.iter().all(|v| v.version_id != old));
+    let unknown = user.run(&["rm", &at("doc.txt"), "--version", &old]);
+    assert_eq!(unknown.code, 1, "{}", unknown.output());
+    assert!(
+        unknown.stderr.contains("has no version"),
+        "{}",
+        unknown.output()
+    );
+    assert_eq!(read("doc.txt"), b"the first words");
+    assert_eq!(
+        read("doc.txt.bak"),
+        b"the first words",
+        "the other key untouched"
+    );
+
+    let suspended = user.run(&["versioning", &ws, "suspend"]);
+    assert!(
+        suspended.stdout.contains("suspended"),
+        "{}",
+        suspended.output()
+    );
+}
+
+/// A version above the single-copy limit comes back through a copy in parts, byte for byte.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_version_is_restored_by_a_copy_in_parts() {
+    let server = moto();
+    let mut config = server.config(&unique_bucket("bigversion"));
+    config.max_single_copy = 5 * 1024 * 1024;
+    let store = S3Backend::connect(config).await;
+    store.create_bucket().await.unwrap();
+    store.set_versioning(true).await.unwrap();
+    let key = ObjectKey::new("big.bin");
+    let big: Vec<u8> = (0..6 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let put = |body: Vec<u8>| {
+        let store = store.clone();
+        let key = key.clone();
+        async move {
+            store
+                .put(&key, PutBody::from_bytes(body), &PutOptions::default())
+                .await
+                .unwrap()
+        }
+    };
+    put(big.clone()).await;
+    put(b"small".to_vec()).await;
+    let all = store.all_versions(&key).await.unwrap();
+    let old = all.iter().find(|v| !v.is_latest).unwrap();
+    let now = store.restore_version(&key, &old.version_id).await.unwrap();
+    assert_eq!(now.size, big.len() as u64);
+    assert_eq!(store.get_bytes(&key).await.unwrap(), big);
+}
+
+/// A server that keeps no versions (s3s-fs answers NotImplemented) says so, in words a person
+/// can act on, and nothing changes.
+#[test]
+fn a_server_without_versions_says_so_on_s3s() {
+    let server = ferry_tests::s3s();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("noversions"));
+    for args in [
+        vec!["versioning", ws.as_str()],
+        vec!["versioning", ws.as_str(), "on"],
+    ] {
+        let run = user.run(&args);
+        assert_eq!(run.code, 2, "{}", run.output());
+        assert!(
+            run.stderr.contains("does not implement it"),
+            "{}",
+            run.output()
+        );
+    }
+    let listed = user.run(&["versions", &format!("{ws}:")]);
+    assert_eq!(listed.code, 2, "{}", listed.output());
+}
