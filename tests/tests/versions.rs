@@ -38,6 +38,16 @@ fn an_overwritten_and_deleted_file_comes_back_from_its_versions_on_moto() {
 
     let off = user.run(&["versioning", &ws]);
     assert!(off.stdout.contains("off"), "{}", off.output());
+    std::fs::write(user.home.path().join("scrap.txt"), b"scrap").unwrap();
+    let scrap = user.home.path().join("scrap.txt");
+    let run = user.run(&["cp", scrap.to_str().unwrap(), &at("scrap.txt")]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let rm = user.run(&["rm", &at("scrap.txt")]);
+    assert!(
+        rm.stdout.contains("cannot be undone"),
+        "a bucket that keeps no versions says so: {}",
+        rm.output()
+    );
     let deleted_without = user.run(&["undelete", &at("doc.txt")]);
     assert_ne!(deleted_without.code, 0, "nothing to undelete yet");
     let on = user.run(&["versioning", &ws, "on"]);
@@ -82,6 +92,11 @@ fn an_overwritten_and_deleted_file_comes_back_from_its_versions_on_moto() {
 
     let rm = user.run(&["rm", &at("doc.txt")]);
     assert_eq!(rm.code, 0, "{}", rm.output());
+    assert!(
+        rm.stdout.contains("`ferry undelete"),
+        "says how to bring it back: {}",
+        rm.output()
+    );
     let hidden = versions(&user, &at(""), &["--deleted"]);
     assert_eq!(hidden.len(), 1, "{hidden:?}");
     assert_eq!(hidden[0].key.as_str(), "doc.txt");

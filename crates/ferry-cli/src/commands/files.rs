@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use ferry_engine::browse;
 use ferry_engine::workspace::Links;
 use ferry_engine::{Engine, Error};
+use ferry_storage::s3::Versioning;
 use ferry_storage::{Entry, PresignMethod};
 use futures::StreamExt;
 
@@ -129,6 +130,21 @@ pub async fn rm(
         .await?;
     let report = browse::remove(&at, recursive, all).await?;
     println!("deleted {} object(s)", report.deleted);
+    // Whether it can be undone, when the server can tell (local disks and servers without
+    // versions say nothing).
+    if let Some(id) = &at.workspace
+        && let Ok(versioning) = engine.versioning(id).await
+    {
+        match versioning {
+            Versioning::Enabled => {
+                println!("the bucket keeps versions: `ferry undelete {location}` brings it back")
+            }
+            Versioning::Suspended => println!(
+                "the bucket's versioning is suspended: only versions kept before that can be brought back (`ferry versions {location}`)"
+            ),
+            Versioning::Off => println!("the bucket keeps no versions: this cannot be undone"),
+        }
+    }
     for (key, message) in &report.failed {
         eprintln!(
             "failed: {}: {}",
