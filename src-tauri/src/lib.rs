@@ -17,7 +17,7 @@ use std::sync::Arc;
 use ferry_engine::secrets::{Keychain, SecretStore};
 use tauri::{Manager, Wry};
 
-use commands::{browse, settings, system, transfer};
+use commands::{browse, settings, system, transfer, versions};
 pub use state::AppState;
 
 /// Every command and event, for the invoke handler and the TypeScript bindings alike.
@@ -55,6 +55,13 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             transfer::job_retry,
             transfer::job_shift,
             transfer::jobs_pause_all,
+            versions::versions_list,
+            versions::deleted_list,
+            versions::version_restore,
+            versions::version_delete,
+            versions::undelete,
+            versions::versioning_get,
+            versions::versioning_set,
         ])
         .events(tauri_specta::collect_events![watch::SettingsChanged])
 }

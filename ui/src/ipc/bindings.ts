@@ -71,6 +71,19 @@ export const commands = {
 	jobShift: (id: string, shift: Shift) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("job_shift", { id, shift })),
 	/**  Pauses (`true`) or resumes every running job. */
 	jobsPauseAll: (paused: boolean) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("jobs_pause_all", { paused })),
+	/**  The versions and delete markers of an object (of everything below a folder), newest first. */
+	versionsList: (workspace: string, path: string) => typedError<ObjectVersion_Serialize[], ErrorReport_Serialize>(__TAURI_INVOKE("versions_list", { workspace, path })),
+	/**  What reads as deleted below a folder: objects whose latest version is a delete marker. */
+	deletedList: (workspace: string, folder: string) => typedError<ObjectVersion_Serialize[], ErrorReport_Serialize>(__TAURI_INVOKE("deleted_list", { workspace, folder })),
+	/**  Makes an earlier version current again (a new, verified version; none is lost). */
+	versionRestore: (workspace: string, path: string, version: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("version_restore", { workspace, path, version })),
+	/**  Deletes one version for good. The UI confirms first, naming it. */
+	versionDelete: (workspace: string, path: string, version: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("version_delete", { workspace, path, version })),
+	/**  Removes the delete marker hiding each path (objects, or everything deleted in a folder). */
+	undelete: (workspace: string, paths: string[]) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("undelete", { workspace, paths })),
+	versioningGet: (workspace: string) => typedError<Versioning, ErrorReport_Serialize>(__TAURI_INVOKE("versioning_get", { workspace })),
+	/**  Turns the bucket's versioning on, or suspends it; the UI confirms first. */
+	versioningSet: (workspace: string, on: boolean) => typedError<Versioning, ErrorReport_Serialize>(__TAURI_INVOKE("versioning_set", { workspace, on })),
 };
 
 /** Events */
@@ -465,6 +478,35 @@ export type MetaPair = {
 	value: string,
 };
 
+/**  One version of a key, or a delete marker (the key reads as deleted while it is the latest). */
+export type ObjectVersion = ObjectVersion_Serialize | ObjectVersion_Deserialize;
+
+/**  One version of a key, or a delete marker (the key reads as deleted while it is the latest). */
+export type ObjectVersion_Deserialize = {
+	key: string,
+	/**  `null` for what was written while versioning was off. */
+	version_id: string,
+	is_latest: boolean,
+	delete_marker: boolean,
+	size: number,
+	last_modified?: string | null,
+	etag?: string | null,
+	storage_class?: string | null,
+};
+
+/**  One version of a key, or a delete marker (the key reads as deleted while it is the latest). */
+export type ObjectVersion_Serialize = {
+	key: string,
+	/**  `null` for what was written while versioning was off. */
+	version_id: string,
+	is_latest: boolean,
+	delete_marker: boolean,
+	size: number,
+	last_modified: string | null,
+	etag: string | null,
+	storage_class: string | null,
+};
+
 export type PickKind = "files" | "folder" | 
 /**  A folder to download into. */
 "destination" | 
@@ -743,6 +785,9 @@ export type TransferRequest_Serialize = {
 	/**  `None` follows the settings' conflict policy. */
 	conflict: ConflictPolicy | null,
 };
+
+/**  A bucket's versioning: never turned on, on, or suspended (versions kept so far stay). */
+export type Versioning = "off" | "enabled" | "suspended";
 
 /**  A workspace as the settings dialog edits it: every field a string, empty meaning unset. */
 export type WorkspaceForm = {

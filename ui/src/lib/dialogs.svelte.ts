@@ -16,7 +16,8 @@ export type Dialog =
       total: number;
       answer: (choice: ConflictPolicy | null) => void;
     }
-  | { kind: "target"; mode: TransferKind; paths: string[] };
+  | { kind: "target"; mode: TransferKind; paths: string[] }
+  | { kind: "deleted" };
 
 class Dialogs {
   current = $state<Dialog | null>(null);

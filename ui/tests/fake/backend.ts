@@ -16,6 +16,8 @@ import type {
   SecretInput,
   Shift,
   TransferPrefs_Serialize,
+  ObjectVersion_Serialize,
+  Versioning,
   SettingsView,
   TransferRequest,
   WorkspaceForm,
@@ -40,6 +42,8 @@ export interface FakeSeed {
   links?: [string, string, string][];
   /** `count` files in one folder, generated here rather than sent over the wire. */
   fill?: { workspace: string; folder: string; count: number };
+  /** Buckets' versioning, by workspace, set before `files` are written. */
+  versioning?: Record<string, Versioning>;
   /** Jobs the journal already holds (e.g. `interrupted` ones from a previous run). */
   jobs?: (Partial<JobView> & { id: string })[];
 }
@@ -192,6 +196,7 @@ export class Fake {
     if (s.problem !== undefined) this.problem = s.problem;
     if (s.conflict) this.conflict = s.conflict;
     if (s.holdJobs !== undefined) this.holdJobs = s.holdJobs;
+    for (const [ws, state] of Object.entries(s.versioning ?? {})) this.versioning.set(ws, state);
     for (const [ws, key, size] of s.files ?? []) this.put(ws, key, size);
     for (const [ws, key, target] of s.links ?? []) {
       this.put(ws, key, 0);
@@ -203,6 +208,7 @@ export class Fake {
 
   put(ws: string, key: string, size: number, modified = "2026-11-01T10:00:00Z"): void {
     if (!this.files.has(ws)) this.files.set(ws, new Map());
+    if (this.versioning.get(ws) === "enabled" && !key.endsWith("/")) this.addVersion(ws, key, size);
     this.files.get(ws)!.set(key, {
       name: baseName(key),
       path: key,
@@ -212,6 +218,58 @@ export class Fake {
       storage_class: ws === "local" || key.endsWith("/") ? null : "STANDARD",
       link_target: null,
     });
+  }
+
+  /** Buckets' versioning, by workspace (unset: never turned on). */
+  versioning = new Map<string, Versioning>();
+  /** Versions and delete markers by `workspace:key`, newest first. */
+  versions = new Map<string, ObjectVersion_Serialize[]>();
+  private nextVersion = 1;
+
+  versionsOf(ws: string, key: string): ObjectVersion_Serialize[] {
+    const id = `${ws}:${key}`;
+    if (!this.versions.has(id)) this.versions.set(id, []);
+    return this.versions.get(id)!;
+  }
+
+  /** A new latest version (or delete marker) of `key`. */
+  addVersion(ws: string, key: string, size: number, marker = false): void {
+    const list = this.versionsOf(ws, key);
+    for (const v of list) v.is_latest = false;
+    const t = new Date(Date.UTC(2026, 10, 1, 10, 0, this.nextVersion)).toISOString();
+    list.unshift({
+      key,
+      version_id: `v${this.nextVersion++}`,
+      is_latest: true,
+      delete_marker: marker,
+      size: marker ? 0 : size,
+      last_modified: t,
+      etag: marker ? null : `etag-${size}`,
+      storage_class: marker ? null : "STANDARD",
+    });
+  }
+
+  /** After a version goes: the newest left is the latest, and the file is what it says. */
+  settle(ws: string, key: string): void {
+    const list = this.versionsOf(ws, key);
+    list.forEach((v, i) => (v.is_latest = i === 0));
+    const top = list[0];
+    const files = this.files.get(ws)!;
+    if (!top || top.delete_marker) files.delete(key);
+    else {
+      const saved = this.versioning.get(ws);
+      this.versioning.set(ws, "suspended");
+      this.put(ws, key, top.size);
+      if (saved) this.versioning.set(ws, saved);
+    }
+  }
+
+  /** Versions exist only in S3 workspaces, on servers that keep them. */
+  versioned(ws: string): void {
+    if (this.workspaces.find((w) => w.form.id === ws)?.form.kind !== "s3")
+      this.invalid(
+        `workspace ${JSON.stringify(ws)} is a local folder; versions exist only in S3 workspaces`,
+      );
   }
 
   /** `count` files named item-000000.dat… in `folder` (which ends with "/"). */
@@ -658,6 +716,8 @@ export class Fake {
             if (key === p || (p.endsWith("/") && key.startsWith(p))) {
               files.delete(key);
               deleted++;
+              if (this.versioning.get(a.workspace as string) === "enabled" && !key.endsWith("/"))
+                this.addVersion(a.workspace as string, key, 0, true);
             }
           }
         }
@@ -810,6 +870,62 @@ export class Fake {
         this.job(j.id, { status: "running", files_failed: 0, failures: [], error: null });
         this.schedule(j.id);
         return this.ok(null);
+      }
+      case "versioning_get":
+        this.versioned(a.workspace as string);
+        return this.ok(this.versioning.get(a.workspace as string) ?? "off");
+      case "versioning_set":
+        this.versioned(a.workspace as string);
+        this.versioning.set(a.workspace as string, a.on ? "enabled" : "suspended");
+        return this.ok(this.versioning.get(a.workspace as string));
+      case "versions_list":
+        this.versioned(a.workspace as string);
+        return this.ok(this.versionsOf(a.workspace as string, a.path as string));
+      case "deleted_list": {
+        const ws = a.workspace as string;
+        this.versioned(ws);
+        const hidden = [...this.versions.entries()]
+          .filter(
+            ([id, list]) => id.startsWith(`${ws}:${a.folder as string}`) && list[0]?.delete_marker,
+          )
+          .map(([, list]) => list[0]!);
+        return this.ok(hidden);
+      }
+      case "version_restore": {
+        const ws = a.workspace as string;
+        const v = this.versionsOf(ws, a.path as string).find((x) => x.version_id === a.version);
+        if (!v || v.delete_marker) return this.err("not_found", `no version ${String(a.version)}`);
+        this.put(ws, a.path as string, v.size);
+        return this.ok(null);
+      }
+      case "version_delete": {
+        const ws = a.workspace as string;
+        const list = this.versionsOf(ws, a.path as string);
+        const at = list.findIndex((x) => x.version_id === a.version);
+        if (at < 0)
+          return this.err(
+            "not_found",
+            `${ws}:${a.path as string} has no version ${String(a.version)}`,
+          );
+        list.splice(at, 1);
+        this.settle(ws, a.path as string);
+        return this.ok(null);
+      }
+      case "undelete": {
+        const ws = a.workspace as string;
+        const back: string[] = [];
+        for (const [id, list] of this.versions) {
+          const key = id.slice(ws.length + 1);
+          const wanted = (a.paths as string[]).some(
+            (p) => key === p || (p.endsWith("/") && key.startsWith(p)) || p === "",
+          );
+          if (!id.startsWith(`${ws}:`) || !wanted || !list[0]?.delete_marker) continue;
+          list.shift();
+          this.settle(ws, key);
+          back.push(key);
+        }
+        if (back.length === 0) return this.err("not_found", "nothing there is deleted");
+        return this.ok(back);
       }
       default: {
         // Every generated command has a case above: a new one fails `npm run check` here.

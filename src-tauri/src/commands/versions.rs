@@ -1,0 +1,104 @@
+//! Versions of objects in S3 workspaces: list, restore, delete one, undelete, and the bucket's
+//! versioning. The engine decides; these translate.
+
+use ferry_engine::workspace::Location;
+use ferry_storage::s3::{ObjectVersion, Versioning};
+use tauri::State;
+
+use crate::error::IpcResult;
+use crate::state::AppState;
+
+/// The versions and delete markers of an object (of everything below a folder), newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn versions_list(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+) -> IpcResult<Vec<ObjectVersion>> {
+    let at = Location::in_workspace(&workspace, &path);
+    Ok(state.engine()?.versions(&at).await?)
+}
+
+/// What reads as deleted below a folder: objects whose latest version is a delete marker.
+#[tauri::command]
+#[specta::specta]
+pub async fn deleted_list(
+    state: State<'_, AppState>,
+    workspace: String,
+    folder: String,
+) -> IpcResult<Vec<ObjectVersion>> {
+    let at = Location::in_workspace(&workspace, &folder);
+    Ok(state.engine()?.deleted(&at).await?)
+}
+
+/// Makes an earlier version current again (a new, verified version; none is lost).
+#[tauri::command]
+#[specta::specta]
+pub async fn version_restore(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+    version: String,
+) -> IpcResult<()> {
+    let at = Location::in_workspace(&workspace, &path);
+    state.engine()?.restore_version(&at, &version).await?;
+    Ok(())
+}
+
+/// Deletes one version for good. The UI confirms first, naming it.
+#[tauri::command]
+#[specta::specta]
+pub async fn version_delete(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+    version: String,
+) -> IpcResult<()> {
+    let at = Location::in_workspace(&workspace, &path);
+    Ok(state.engine()?.delete_version(&at, &version).await?)
+}
+
+/// Removes the delete marker hiding each path (objects, or everything deleted in a folder).
+#[tauri::command]
+#[specta::specta]
+pub async fn undelete(
+    state: State<'_, AppState>,
+    workspace: String,
+    paths: Vec<String>,
+) -> IpcResult<Vec<String>> {
+    crate::limits::items("paths", &paths)?;
+    let engine = state.engine()?;
+    let mut back = Vec::new();
+    for path in &paths {
+        let at = Location::in_workspace(&workspace, path);
+        back.extend(
+            engine
+                .undelete(&at)
+                .await?
+                .into_iter()
+                .map(|k| k.into_string()),
+        );
+    }
+    Ok(back)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn versioning_get(
+    state: State<'_, AppState>,
+    workspace: String,
+) -> IpcResult<Versioning> {
+    Ok(state.engine()?.versioning(&workspace).await?)
+}
+
+/// Turns the bucket's versioning on, or suspends it; the UI confirms first.
+#[tauri::command]
+#[specta::specta]
+pub async fn versioning_set(
+    state: State<'_, AppState>,
+    workspace: String,
+    on: bool,
+) -> IpcResult<Versioning> {
+    Ok(state.engine()?.set_versioning(&workspace, on).await?)
+}

@@ -1,0 +1,91 @@
+// Versions in an S3 workspace whose bucket keeps them: the Versions tab of Properties (restore,
+// delete one with a confirmation naming it), the delete dialog saying what can be undone, and
+// bringing deleted files back.
+
+import { expect, test } from "@playwright/test";
+import { argsOf, row, start } from "./helpers";
+
+async function openDemo(page: import("@playwright/test").Page): Promise<void> {
+  await page.locator("[data-testid=workspace][data-workspace=demo-s3]").click();
+  await expect(row(page, "report.txt")).toBeVisible();
+}
+
+test("an earlier version is restored from the Versions tab; one is deleted after naming it", async ({
+  page,
+}) => {
+  await start(page, {
+    versioning: { "demo-s3": "enabled" },
+    files: [
+      ["demo-s3", "report.txt", 100],
+      ["demo-s3", "report.txt", 250],
+    ],
+  });
+  await openDemo(page);
+  await row(page, "report.txt").dblclick();
+  const dialog = page.getByTestId("properties-dialog");
+  await dialog.getByTestId("versions-tab").click();
+  const versions = dialog.getByTestId("version");
+  await expect(versions).toHaveCount(2);
+  await expect(versions.nth(0)).toContainText("Current");
+  await expect(versions.nth(0)).toContainText("250 B");
+  await expect(versions.nth(0).getByRole("button", { name: "Restore" })).toHaveCount(0);
+
+  const older = versions.nth(1);
+  const id = await older.getAttribute("data-version");
+  await older.getByRole("button", { name: "Restore" }).click();
+  await expect(versions).toHaveCount(3);
+  expect(await argsOf(page, "version_restore")).toEqual([
+    { workspace: "demo-s3", path: "report.txt", version: id },
+  ]);
+  await expect(versions.nth(0)).toContainText("100 B");
+  await expect(row(page, "report.txt")).toContainText("100 B");
+
+  // Deleting one version asks first, naming it; Keep leaves it.
+  const last = versions.nth(2);
+  await last.getByRole("button", { name: "Delete version" }).click();
+  await expect(last).toContainText("for good?");
+  await expect(dialog).toContainText(
+    `id ${await last.getAttribute("data-version")}) goes for good`,
+  );
+  await last.getByRole("button", { name: "Keep" }).click();
+  expect(await argsOf(page, "version_delete")).toEqual([]);
+  await last.getByRole("button", { name: "Delete version" }).click();
+  await last.getByRole("button", { name: "Delete version" }).click();
+  await expect(versions).toHaveCount(2);
+  expect((await argsOf(page, "version_delete")).length).toBe(1);
+});
+
+test("a delete in a versioned bucket says it stays recoverable, and Deleted… brings it back", async ({
+  page,
+}) => {
+  await start(page, {
+    versioning: { "demo-s3": "enabled" },
+    files: [["demo-s3", "report.txt", 100]],
+  });
+  await openDemo(page);
+  await row(page, "report.txt").click();
+  await page.getByTestId("delete").click();
+  const confirm = page.getByTestId("delete-dialog");
+  await expect(confirm.getByTestId("delete-recoverable")).toBeVisible();
+  await confirm.getByTestId("confirm-delete").click();
+  await expect(row(page, "report.txt")).toHaveCount(0);
+
+  await page.getByTestId("show-deleted").click();
+  const deleted = page.getByTestId("deleted-dialog");
+  await expect(deleted.getByTestId("deleted-item")).toHaveCount(1);
+  await deleted.getByRole("button", { name: "Undelete" }).click();
+  await expect(deleted.getByTestId("nothing-deleted")).toBeVisible();
+  expect(await argsOf(page, "undelete")).toEqual([{ workspace: "demo-s3", paths: ["report.txt"] }]);
+  await expect(row(page, "report.txt")).toBeVisible();
+});
+
+test("a delete where the bucket keeps no versions says it cannot be undone", async ({ page }) => {
+  await start(page, { files: [["demo-s3", "report.txt", 100]] });
+  await openDemo(page);
+  await row(page, "report.txt").click();
+  await page.getByTestId("delete").click();
+  await expect(page.getByTestId("delete-dialog").getByTestId("delete-permanent")).toHaveText(
+    "This cannot be undone.",
+  );
+  expect(await argsOf(page, "versioning_get")).toEqual([{ workspace: "demo-s3" }]);
+});
