@@ -89,3 +89,19 @@ test("a delete where the bucket keeps no versions says it cannot be undone", asy
   );
   expect(await argsOf(page, "versioning_get")).toEqual([{ workspace: "demo-s3" }]);
 });
+
+test("the workspace editor shows the bucket's versioning and turns it on after saying what it means", async ({
+  page,
+}) => {
+  await start(page);
+  await page.getByTestId("open-settings").click();
+  await page.locator("[data-testid=settings-ws][data-workspace=demo-s3]").click();
+  const row = page.getByTestId("versioning");
+  await expect(row.getByTestId("versioning-state")).toContainText("Off");
+  await row.getByRole("button", { name: "Turn on…" }).click();
+  await expect(row.getByTestId("versioning-confirm")).toContainText("take space");
+  expect(await argsOf(page, "versioning_set")).toEqual([]);
+  await row.getByRole("button", { name: "Turn on", exact: true }).click();
+  await expect(row.getByTestId("versioning-state")).toContainText("On:");
+  expect(await argsOf(page, "versioning_set")).toEqual([{ workspace: "demo-s3", on: true }]);
+});

@@ -30,8 +30,11 @@ export function formatEta(seconds: number | null | undefined): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** An RFC 3339 time in the person's locale, or "" when unknown. */
-export function formatDate(iso: string | null | undefined): string {
+/**
+ * An RFC 3339 time in the person's locale, or "" when unknown; with `seconds`, to the second
+ * (versions of one object are often minutes apart at most).
+ */
+export function formatDate(iso: string | null | undefined, seconds = false): string {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
@@ -41,6 +44,7 @@ export function formatDate(iso: string | null | undefined): string {
     day: "numeric",
     hour: "2-digit",
     minute: "2-digit",
+    ...(seconds ? { second: "2-digit" } : {}),
   });
 }
 
