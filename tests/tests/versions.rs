@@ -134,6 +134,9 @@ fn an_overwritten_and_deleted_file_comes_back_from_its_versions_on_moto() {
         "the other key untouched"
     );
 
+    let state = user.run(&["versioning", "--json", &ws]);
+    let parsed: serde_json::Value = serde_json::from_str(&state.stdout).unwrap();
+    assert_eq!(parsed["versioning"], "enabled", "{}", state.output());
     let suspended = user.run(&["versioning", &ws, "suspend"]);
     assert!(
         suspended.stdout.contains("suspended"),

@@ -124,16 +124,25 @@ pub enum Command {
         /// The version to bring back (`ferry versions` lists them)
         #[arg(long, value_name = "ID")]
         version: String,
+        /// Print the object now current as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Bring back deleted objects: remove the delete marker that hides each
     Undelete {
         /// WORKSPACE:path of an object, or of a folder (everything deleted in it)
         location: String,
+        /// Print the keys brought back as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Show a bucket's versioning, or turn it on or suspend it
     Versioning {
         workspace: String,
         state: Option<VersioningChange>,
+        /// Print the state as JSON (`off`, `enabled` or `suspended`)
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -65,12 +65,16 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
             deleted,
             json,
         } => versions::list(engine, &location, deleted, json).await,
-        Command::Restore { location, version } => {
-            versions::restore(engine, &location, &version).await
-        }
-        Command::Undelete { location } => versions::undelete(engine, &location).await,
-        Command::Versioning { workspace, state } => {
-            versions::versioning(engine, &workspace, state).await
-        }
+        Command::Restore {
+            location,
+            version,
+            json,
+        } => versions::restore(engine, &location, &version, json).await,
+        Command::Undelete { location, json } => versions::undelete(engine, &location, json).await,
+        Command::Versioning {
+            workspace,
+            state,
+            json,
+        } => versions::versioning(engine, &workspace, state, json).await,
     }
 }

@@ -56,9 +56,18 @@ pub async fn list(
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn restore(engine: &Engine, location: &str, version: &str) -> Result<ExitCode, Error> {
+pub async fn restore(
+    engine: &Engine,
+    location: &str,
+    version: &str,
+    json: bool,
+) -> Result<ExitCode, Error> {
     let at = engine.parse_location(location)?;
     let now = engine.restore_version(&at, version).await?;
+    if json {
+        output::json(&now);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "restored version {version} of {} ({}, verified); the versions there were are kept",
         at.display(),
@@ -67,9 +76,13 @@ pub async fn restore(engine: &Engine, location: &str, version: &str) -> Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn undelete(engine: &Engine, location: &str) -> Result<ExitCode, Error> {
+pub async fn undelete(engine: &Engine, location: &str, json: bool) -> Result<ExitCode, Error> {
     let at = engine.parse_location(location)?;
     let keys = engine.undelete(&at).await?;
+    if json {
+        output::json(&keys);
+        return Ok(ExitCode::SUCCESS);
+    }
     for key in &keys {
         println!("undeleted {}", output::plain(key.as_str()));
     }
@@ -90,6 +103,7 @@ pub async fn versioning(
     engine: &Engine,
     workspace: &str,
     change: Option<VersioningChange>,
+    json: bool,
 ) -> Result<ExitCode, Error> {
     let state = match change {
         None => engine.versioning(workspace).await?,
@@ -99,6 +113,10 @@ pub async fn versioning(
                 .await?
         }
     };
+    if json {
+        output::json(&serde_json::json!({ "workspace": workspace, "versioning": state }));
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("versioning of {workspace}: {}", state_text(state));
     Ok(ExitCode::SUCCESS)
 }
