@@ -62,6 +62,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             versions::undelete,
             versions::versioning_get,
             versions::versioning_set,
+            versions::archive_state,
+            versions::archive_restore,
         ])
         .events(tauri_specta::collect_events![watch::SettingsChanged])
 }

@@ -197,3 +197,64 @@ fn a_server_without_versions_says_so_on_s3s() {
     let listed = user.run(&["versions", &format!("{ws}:")]);
     assert_eq!(listed.code, 2, "{}", listed.output());
 }
+
+/// An archived object (GLACIER) is not read as if it were there: the download says it is
+/// archived and how to restore it; `restore --archive` asks for a copy and says how it stands;
+/// once restored it downloads byte for byte. (moto restores at once.)
+#[test]
+fn an_archived_object_is_restored_before_it_is_read_on_moto() {
+    let server = moto();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("archive"));
+    let cold = user.home.path().join("cold.txt");
+    std::fs::write(&cold, b"kept in the cold").unwrap();
+    let at = format!("{ws}:cold.txt");
+    let up = user.run(&[
+        "cp",
+        "--storage-class",
+        "GLACIER",
+        cold.to_str().unwrap(),
+        &at,
+    ]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    let back = user.home.path().join("back.txt");
+
+    let refused = user.run(&["cp", &at, back.to_str().unwrap()]);
+    assert_ne!(refused.code, 0, "{}", refused.output());
+    assert!(
+        refused.output().contains("archived"),
+        "{}",
+        refused.output()
+    );
+    assert!(
+        refused.output().contains("restored from the archive"),
+        "{}",
+        refused.output()
+    );
+    assert!(!back.exists(), "nothing half-written");
+
+    let asked = user.run(&["restore", &at, "--archive", "--days", "1", "--json"]);
+    assert_eq!(asked.code, 0, "{}", asked.output());
+    let state: serde_json::Value = serde_json::from_str(&asked.stdout).unwrap();
+    assert!(
+        ["restoring", "restored"].contains(&state["state"].as_str().unwrap()),
+        "{}",
+        asked.stdout
+    );
+    assert_eq!(state["class"], "GLACIER");
+
+    let got = user.run(&["cp", &at, back.to_str().unwrap()]);
+    assert_eq!(got.code, 0, "{}", got.output());
+    assert_eq!(std::fs::read(&back).unwrap(), b"kept in the cold");
+
+    let plain = user.home.path().join("plain.txt");
+    std::fs::write(&plain, b"warm").unwrap();
+    let warm = format!("{ws}:plain.txt");
+    assert_eq!(user.run(&["cp", plain.to_str().unwrap(), &warm]).code, 0);
+    let not_archived = user.run(&["restore", &warm, "--archive"]);
+    assert!(
+        not_archived.stdout.contains("is not archived"),
+        "{}",
+        not_archived.output()
+    );
+}

@@ -105,3 +105,24 @@ test("the workspace editor shows the bucket's versioning and turns it on after s
   await expect(row.getByTestId("versioning-state")).toContainText("On:");
   expect(await argsOf(page, "versioning_set")).toEqual([{ workspace: "demo-s3", on: true }]);
 });
+
+test("an archived object says so in Properties and is restored for the days and speed chosen", async ({
+  page,
+}) => {
+  await start(page, {
+    files: [["demo-s3", "report.txt", 100]],
+    archived: [["demo-s3", "report.txt"]],
+  });
+  await openDemo(page);
+  await expect(row(page, "report.txt")).toContainText("GLACIER");
+  await row(page, "report.txt").dblclick();
+  const archive = page.getByTestId("properties-dialog").getByTestId("archive");
+  await expect(archive).toHaveAttribute("data-state", "archived");
+  await archive.getByTestId("archive-days").fill("3");
+  await archive.getByTestId("archive-tier").selectOption("bulk");
+  await archive.getByRole("button", { name: "Restore from archive" }).click();
+  await expect(archive).toHaveAttribute("data-state", "restoring");
+  expect(await argsOf(page, "archive_restore")).toEqual([
+    { workspace: "demo-s3", path: "report.txt", days: 3, tier: "bulk" },
+  ]);
+});

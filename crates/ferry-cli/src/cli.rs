@@ -117,13 +117,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Make an earlier version of an object current again (a new version; none is lost)
+    /// Make an earlier version of an object current again (a new version; none is lost), or
+    /// bring an archived (Glacier, Deep Archive) object back for reading
     Restore {
         /// WORKSPACE:path of the object
         location: String,
         /// The version to bring back (`ferry versions` lists them)
-        #[arg(long, value_name = "ID")]
-        version: String,
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "archive",
+            conflicts_with = "archive"
+        )]
+        version: Option<String>,
+        /// Ask for a readable copy of an archived object; run it again to see how it stands
+        #[arg(long)]
+        archive: bool,
+        /// Days the restored copy stays readable (with --archive)
+        #[arg(long, default_value_t = 7, requires = "archive")]
+        days: u32,
+        /// How fast, and at what price (with --archive)
+        #[arg(long, value_enum, default_value = "standard", requires = "archive")]
+        tier: Tier,
         /// Print the object now current as JSON
         #[arg(long)]
         json: bool,
@@ -144,6 +159,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Tier {
+    /// Minutes (Glacier Flexible Retrieval only); the dearest
+    Expedited,
+    /// Hours
+    Standard,
+    /// Up to two days; the cheapest
+    Bulk,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

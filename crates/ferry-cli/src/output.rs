@@ -34,6 +34,9 @@ pub fn remedy_text(remedy: &Remedy) -> String {
         Remedy::SetPublicUrl { workspace } => {
             format!("`ferry workspace edit {workspace} --public-base-url URL`")
         }
+        Remedy::RestoreArchive => {
+            "`ferry restore LOCATION --archive` (then again once it is restored)".into()
+        }
         Remedy::ListWorkspaces => "`ferry workspace list` shows the workspaces".into(),
         Remedy::ListFolder => "`ferry ls` shows what is there".into(),
         Remedy::ListJobs => "`ferry jobs` lists them".into(),

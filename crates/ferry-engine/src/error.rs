@@ -52,6 +52,8 @@ pub enum Remedy {
     FixRegion { region: Option<String> },
     /// Give the workspace a public (CDN) address for its objects.
     SetPublicUrl { workspace: String },
+    /// Ask for the archived object to be restored (then read it once the copy is there).
+    RestoreArchive,
     /// Look at the workspaces there are.
     ListWorkspaces,
     /// Look at what the folder holds.
@@ -209,7 +211,7 @@ impl Error {
                 | ErrorKind::WrongRegion => ErrorCode::Auth,
                 ErrorKind::NoCredentials => ErrorCode::Credentials,
                 ErrorKind::Unreachable => ErrorCode::Unreachable,
-                ErrorKind::Unsupported => ErrorCode::Config,
+                ErrorKind::Unsupported | ErrorKind::Archived => ErrorCode::Config,
                 _ => ErrorCode::Failed,
             },
         }
@@ -275,6 +277,7 @@ impl Error {
                     region: e.bucket_region.clone(),
                 },
                 K::WrongSecret | K::NoCredentials => Remedy::EnterKeys { workspace: None },
+                K::Archived => Remedy::RestoreArchive,
                 _ => return None,
             },
             _ => return None,

@@ -2,6 +2,7 @@
 //! copying. No user-interface code lives here.
 
 pub mod actions;
+mod archive;
 pub mod browse;
 pub mod error;
 pub mod logs;

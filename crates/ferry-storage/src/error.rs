@@ -43,6 +43,8 @@ pub enum ErrorKind {
     Unsupported,
     /// The request was invalid (bad range, bad argument).
     InvalidRequest,
+    /// The object is archived (Glacier, Deep Archive): it must be restored before it is read.
+    Archived,
 }
 
 impl ErrorKind {
@@ -86,6 +88,9 @@ impl ErrorKind {
                 "This storage or server cannot do that; another S3 service (or AWS) may."
             }
             ErrorKind::InvalidRequest => "Check the arguments.",
+            ErrorKind::Archived => {
+                "Ask for it to be restored from the archive, then read it once the copy is there (minutes to two days, by tier)."
+            }
         }
     }
 

@@ -1,8 +1,8 @@
-//! Versions of objects in S3 workspaces: list, restore, delete one, undelete, and the bucket's
-//! versioning. The engine decides; these translate.
+//! Versions of objects in S3 workspaces (list, restore, delete one, undelete, the bucket's
+//! versioning) and archived objects (state, restore). The engine decides; these translate.
 
 use ferry_engine::workspace::Location;
-use ferry_storage::s3::{ObjectVersion, Versioning};
+use ferry_storage::s3::{ArchiveState, ObjectVersion, RestoreTier, Versioning};
 use tauri::State;
 
 use crate::error::IpcResult;
@@ -101,4 +101,30 @@ pub async fn versioning_set(
     on: bool,
 ) -> IpcResult<Versioning> {
     Ok(state.engine()?.set_versioning(&workspace, on).await?)
+}
+
+/// Whether an object can be read now, or is archived (and how its restore stands).
+#[tauri::command]
+#[specta::specta]
+pub async fn archive_state(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+) -> IpcResult<ArchiveState> {
+    let at = Location::in_workspace(&workspace, &path);
+    Ok(state.engine()?.archive_state(&at).await?)
+}
+
+/// Asks for a readable copy of an archived object, kept `days` days, restored at `tier`'s speed.
+#[tauri::command]
+#[specta::specta]
+pub async fn archive_restore(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+    days: u32,
+    tier: RestoreTier,
+) -> IpcResult<ArchiveState> {
+    let at = Location::in_workspace(&workspace, &path);
+    Ok(state.engine()?.restore_archive(&at, days, tier).await?)
 }

@@ -84,6 +84,10 @@ export const commands = {
 	versioningGet: (workspace: string) => typedError<Versioning, ErrorReport_Serialize>(__TAURI_INVOKE("versioning_get", { workspace })),
 	/**  Turns the bucket's versioning on, or suspends it; the UI confirms first. */
 	versioningSet: (workspace: string, on: boolean) => typedError<Versioning, ErrorReport_Serialize>(__TAURI_INVOKE("versioning_set", { workspace, on })),
+	/**  Whether an object can be read now, or is archived (and how its restore stands). */
+	archiveState: (workspace: string, path: string) => typedError<ArchiveState_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("archive_state", { workspace, path })),
+	/**  Asks for a readable copy of an archived object, kept `days` days, restored at `tier`'s speed. */
+	archiveRestore: (workspace: string, path: string, days: number, tier: RestoreTier) => typedError<ArchiveState_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("archive_restore", { workspace, path, days, tier })),
 };
 
 /** Events */
@@ -97,6 +101,31 @@ export type AppInfo = {
 	settings_path: string,
 	data_dir: string,
 };
+
+/**  Whether an object can be read now. */
+export type ArchiveState = ArchiveState_Serialize | ArchiveState_Deserialize;
+
+/**  Whether an object can be read now. */
+export type ArchiveState_Deserialize = 
+/**  Readable (GLACIER_IR is instant and counts here). */
+{ state: "readable" } | 
+/**  In an archive tier: it must be restored before it can be read. */
+{ state: "archived"; class: string } | 
+/**  A restore was asked for and is under way. */
+{ state: "restoring"; class: string } | 
+/**  A restored copy can be read until `until` (RFC 1123, as the server says it). */
+{ state: "restored"; class: string; until?: string | null };
+
+/**  Whether an object can be read now. */
+export type ArchiveState_Serialize = 
+/**  Readable (GLACIER_IR is instant and counts here). */
+{ state: "readable" } | 
+/**  In an archive tier: it must be restored before it can be read. */
+{ state: "archived"; class: string } | 
+/**  A restore was asked for and is under way. */
+{ state: "restoring"; class: string } | 
+/**  A restored copy can be read until `until` (RFC 1123, as the server says it). */
+{ state: "restored"; class: string; until: string | null };
 
 /**  Bytes per second, each way (0: no limit). */
 export type BandwidthLimit = BandwidthLimit_Serialize | BandwidthLimit_Deserialize;
@@ -265,7 +294,9 @@ export type ErrorKind =
 /**  The operation is not something this kind of storage can do. */
 "unsupported" | 
 /**  The request was invalid (bad range, bad argument). */
-"invalid_request";
+"invalid_request" | 
+/**  The object is archived (Glacier, Deep Archive): it must be restored before it is read. */
+"archived";
 
 /**
  *  An error as it crosses to a front end that is not Rust (the app's web view, `--json`):
@@ -598,6 +629,8 @@ export type Remedy_Deserialize =
 { kind: "fix_region"; region?: string | null } | 
 /**  Give the workspace a public (CDN) address for its objects. */
 { kind: "set_public_url"; workspace: string } | 
+/**  Ask for the archived object to be restored (then read it once the copy is there). */
+{ kind: "restore_archive" } | 
 /**  Look at the workspaces there are. */
 { kind: "list_workspaces" } | 
 /**  Look at what the folder holds. */
@@ -632,6 +665,8 @@ export type Remedy_Serialize =
 { kind: "fix_region"; region: string | null } | 
 /**  Give the workspace a public (CDN) address for its objects. */
 { kind: "set_public_url"; workspace: string } | 
+/**  Ask for the archived object to be restored (then read it once the copy is there). */
+{ kind: "restore_archive" } | 
 /**  Look at the workspaces there are. */
 { kind: "list_workspaces" } | 
 /**  Look at what the folder holds. */
@@ -646,6 +681,15 @@ export type Remedy_Serialize =
 { kind: "resume_job"; job: string } | 
 /**  Look at how the command or dialog is used. */
 { kind: "check_arguments" };
+
+/**  How fast (and at what price) an archived object comes back. */
+export type RestoreTier = 
+/**  Minutes (Glacier Flexible Retrieval only); the dearest. */
+"expedited" | 
+/**  Hours. */
+"standard" | 
+/**  Up to two days; the cheapest. */
+"bulk";
 
 /**  Keys typed into the dialog. They travel in only; nothing sends them back. */
 export type SecretInput = {

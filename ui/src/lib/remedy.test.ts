@@ -11,6 +11,7 @@ const ALL: Remedy[] = [
   { kind: "fix_region", region: "eu-west-1" },
   { kind: "fix_region", region: null },
   { kind: "set_public_url", workspace: "photos" },
+  { kind: "restore_archive" },
   { kind: "list_workspaces" },
   { kind: "list_folder" },
   { kind: "list_jobs" },

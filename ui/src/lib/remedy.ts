@@ -20,6 +20,8 @@ export function remedyText(remedy: Remedy | null | undefined): string {
         : "Open Settings and set the workspace's region to the bucket's.";
     case "set_public_url":
       return `Open Settings and add workspace “${remedy.workspace}”'s public or CDN address.`;
+    case "restore_archive":
+      return "Open its Properties and choose Restore from archive; read it once the copy is there.";
     case "list_workspaces":
       return "The sidebar lists your workspaces.";
     case "list_folder":

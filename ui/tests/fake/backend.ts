@@ -18,6 +18,7 @@ import type {
   TransferPrefs_Serialize,
   ObjectVersion_Serialize,
   Versioning,
+  ArchiveState_Serialize,
   SettingsView,
   TransferRequest,
   WorkspaceForm,
@@ -42,6 +43,8 @@ export interface FakeSeed {
   links?: [string, string, string][];
   /** `count` files in one folder, generated here rather than sent over the wire. */
   fill?: { workspace: string; folder: string; count: number };
+  /** Objects stored in GLACIER (after `files`): [workspace, key]. */
+  archived?: [string, string][];
   /** Buckets' versioning, by workspace, set before `files` are written. */
   versioning?: Record<string, Versioning>;
   /** Jobs the journal already holds (e.g. `interrupted` ones from a previous run). */
@@ -203,6 +206,8 @@ export class Fake {
       this.files.get(ws)!.get(key)!.link_target = target;
     }
     if (s.fill) this.fill(s.fill.workspace, s.fill.folder, s.fill.count);
+    for (const [ws, key] of s.archived ?? [])
+      this.files.get(ws)!.get(key)!.storage_class = "GLACIER";
     for (const j of s.jobs ?? []) this.jobs.set(j.id, this.jobView(j));
   }
 
@@ -262,6 +267,16 @@ export class Fake {
       this.put(ws, key, top.size);
       if (saved) this.versioning.set(ws, saved);
     }
+  }
+
+  /** Restores asked for, by `workspace:key`: the server is still restoring them. */
+  restoring = new Set<string>();
+
+  archiveState(ws: string, key: string): ArchiveState_Serialize {
+    const cls = this.files.get(ws)?.get(key)?.storage_class ?? "";
+    if (cls !== "GLACIER" && cls !== "DEEP_ARCHIVE") return { state: "readable" };
+    if (this.restoring.has(`${ws}:${key}`)) return { state: "restoring", class: cls };
+    return { state: "archived", class: cls };
   }
 
   /** Versions exist only in S3 workspaces, on servers that keep them. */
@@ -870,6 +885,16 @@ export class Fake {
         this.job(j.id, { status: "running", files_failed: 0, failures: [], error: null });
         this.schedule(j.id);
         return this.ok(null);
+      }
+      case "archive_state":
+        this.versioned(a.workspace as string);
+        return this.ok(this.archiveState(a.workspace as string, a.path as string));
+      case "archive_restore": {
+        const ws = a.workspace as string;
+        this.versioned(ws);
+        if (this.archiveState(ws, a.path as string).state === "archived")
+          this.restoring.add(`${ws}:${a.path as string}`);
+        return this.ok(this.archiveState(ws, a.path as string));
       }
       case "versioning_get":
         this.versioned(a.workspace as string);

@@ -67,9 +67,17 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
         } => versions::list(engine, &location, deleted, json).await,
         Command::Restore {
             location,
-            version,
+            version: Some(version),
             json,
+            ..
         } => versions::restore(engine, &location, &version, json).await,
+        Command::Restore {
+            location,
+            days,
+            tier,
+            json,
+            ..
+        } => versions::restore_archive(engine, &location, days, tier, json).await,
         Command::Undelete { location, json } => versions::undelete(engine, &location, json).await,
         Command::Versioning {
             workspace,

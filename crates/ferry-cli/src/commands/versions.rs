@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use ferry_engine::{Engine, Error};
-use ferry_storage::s3::Versioning;
+use ferry_storage::s3::{ArchiveState, RestoreTier, Versioning};
 
-use crate::cli::VersioningChange;
+use crate::cli::{Tier, VersioningChange};
 use crate::output;
 
 fn state_text(v: Versioning) -> &'static str {
@@ -73,6 +73,41 @@ pub async fn restore(
         at.display(),
         output::size(now.size)
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn restore_archive(
+    engine: &Engine,
+    location: &str,
+    days: u32,
+    tier: Tier,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let at = engine.parse_location(location)?;
+    let tier = match tier {
+        Tier::Expedited => RestoreTier::Expedited,
+        Tier::Standard => RestoreTier::Standard,
+        Tier::Bulk => RestoreTier::Bulk,
+    };
+    let state = engine.restore_archive(&at, days, tier).await?;
+    if json {
+        output::json(&state);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let shown = at.display();
+    match state {
+        ArchiveState::Readable => println!("{shown} is not archived: it can be read as it is"),
+        ArchiveState::Archived { class } => {
+            println!("{shown} ({class}) is archived; the restore was not taken up, try again")
+        }
+        ArchiveState::Restoring { class } => println!(
+            "{shown} ({class}) is being restored; run this again to see how it stands, and read it once it is restored"
+        ),
+        ArchiveState::Restored { class, until } => println!(
+            "{shown} ({class}) is restored and can be read{}",
+            until.map(|u| format!(" until {u}")).unwrap_or_default()
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

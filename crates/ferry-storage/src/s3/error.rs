@@ -189,6 +189,14 @@ fn classify(
                 ctx.endpoint
             ),
         ),
+        // Glacier and Deep Archive objects are read only once a restored copy is there.
+        "InvalidObjectState" => (
+            ErrorKind::Archived,
+            format!(
+                "{} cannot {}: the object is archived (Glacier or Deep Archive) and must be restored before it can be read",
+                ctx.endpoint, ctx.action
+            ),
+        ),
         // A server that lacks a feature (s3s-fs: versions, tags) says so; retrying will not help.
         "NotImplemented" => (
             ErrorKind::Unsupported,

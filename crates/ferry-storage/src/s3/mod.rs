@@ -4,6 +4,7 @@
 //! [`S3Backend::full_key`] and removed in [`S3Backend::relative_key`], nowhere else.
 
 mod abort;
+mod archive;
 mod buckets;
 mod config;
 mod copy;
@@ -24,6 +25,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::stream::BoxStream;
 
+pub use archive::{ArchiveState, RestoreTier};
 pub use buckets::BucketInfo;
 pub use config::{ChecksumMode, MAX_PARTS, MIN_PART_SIZE, S3Config, S3Credentials, UploadDefaults};
 pub use guard::forbidden_address;
