@@ -258,3 +258,68 @@ fn an_archived_object_is_restored_before_it_is_read_on_moto() {
         not_archived.output()
     );
 }
+
+/// Tags are read and changed with `ferry tag`, refused when S3 would refuse them, and kept by a
+/// copy and a move within a server — a copy in parts too.
+#[tokio::test(flavor = "multi_thread")]
+async fn tags_are_edited_and_kept_by_copies_on_moto() {
+    let server = moto();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("tags"));
+    let file = user.home.path().join("a.txt");
+    std::fs::write(&file, b"tagged").unwrap();
+    let at = |p: &str| format!("{ws}:{p}");
+    assert_eq!(
+        user.run(&["cp", file.to_str().unwrap(), &at("a.txt")]).code,
+        0
+    );
+    let tags = |p: &str| -> serde_json::Value {
+        let run = user.run(&["tag", "--json", &at(p)]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    assert_eq!(tags("a.txt"), serde_json::json!({}));
+    let set = user.run(&["tag", &at("a.txt"), "team=ops", "kept=until 2030"]);
+    assert_eq!(set.code, 0, "{}", set.output());
+    assert_eq!(
+        tags("a.txt"),
+        serde_json::json!({"team": "ops", "kept": "until 2030"})
+    );
+    for bad in ["aws:x=y", "k=a&b"] {
+        let refused = user.run(&["tag", &at("a.txt"), bad]);
+        assert_eq!(refused.code, 2, "{bad}: {}", refused.output());
+    }
+    assert_eq!(tags("a.txt")["team"], "ops", "nothing changed");
+
+    assert_eq!(user.run(&["cp", &at("a.txt"), &at("b.txt")]).code, 0);
+    assert_eq!(tags("b.txt"), tags("a.txt"), "a copy keeps the tags");
+    assert_eq!(user.run(&["mv", &at("b.txt"), &at("c.txt")]).code, 0);
+    assert_eq!(tags("c.txt")["kept"], "until 2030", "a move keeps the tags");
+    let removed = user.run(&["tag", &at("c.txt"), "--remove", "team"]);
+    assert_eq!(removed.code, 0, "{}", removed.output());
+    assert_eq!(tags("c.txt"), serde_json::json!({"kept": "until 2030"}));
+
+    // A copy in parts (above the single-copy limit) is given the source's tags.
+    let mut config = server.config(&unique_bucket("bigtags"));
+    config.max_single_copy = 5 * 1024 * 1024;
+    let store = S3Backend::connect(config).await;
+    store.create_bucket().await.unwrap();
+    let big = ObjectKey::new("big.bin");
+    store
+        .put(
+            &big,
+            PutBody::from_bytes(vec![7u8; 6 * 1024 * 1024]),
+            &PutOptions::default(),
+        )
+        .await
+        .unwrap();
+    let wanted: std::collections::BTreeMap<String, String> =
+        [("a b".to_string(), "x y=z+1/2".to_string())].into();
+    store.set_tags(&big, &wanted).await.unwrap();
+    let copy = ObjectKey::new("copy.bin");
+    store
+        .copy(&big, &copy, ferry_storage::WriteMode::Overwrite)
+        .await
+        .unwrap();
+    assert_eq!(store.tags(&copy).await.unwrap(), wanted);
+}

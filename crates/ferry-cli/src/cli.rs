@@ -151,6 +151,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show an object's tags, or change them: KEY=VALUE sets one, --remove KEY drops one
+    Tag {
+        /// WORKSPACE:path of the object
+        location: String,
+        /// Tags to set (or change), as KEY=VALUE
+        #[arg(value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Tags to remove
+        #[arg(long, value_name = "KEY")]
+        remove: Vec<String>,
+        /// Remove every tag (before setting the ones given)
+        #[arg(long)]
+        clear: bool,
+        /// Print the tags as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a bucket's versioning, or turn it on or suspend it
     Versioning {
         workspace: String,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod logs;
 pub mod secrets;
 pub mod settings;
+mod tags;
 pub mod transfer;
 mod versions;
 pub mod workspace;

@@ -15,14 +15,14 @@ impl Engine {
     pub(crate) async fn versioned_store(&self, at: &Location) -> Result<(S3Backend, ObjectKey)> {
         let Place::Workspace(id) = &at.place else {
             return Err(Error::Invalid(format!(
-                "{} is on this computer; versions and archives exist only in S3 workspaces",
+                "{} is on this computer; versions, tags and archives exist only in S3 workspaces",
                 at.display()
             )));
         };
         let ws = self.workspace(id)?;
         if !matches!(ws.storage, Storage::S3(_)) {
             return Err(Error::Invalid(format!(
-                "workspace {:?} is a local folder; versions and archives exist only in S3 workspaces",
+                "workspace {:?} is a local folder; versions, tags and archives exist only in S3 workspaces",
                 ws.name
             )));
         }

@@ -78,6 +78,13 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
             json,
             ..
         } => versions::restore_archive(engine, &location, days, tier, json).await,
+        Command::Tag {
+            location,
+            set,
+            remove,
+            clear,
+            json,
+        } => versions::tag(engine, &location, &set, &remove, clear, json).await,
         Command::Undelete { location, json } => versions::undelete(engine, &location, json).await,
         Command::Versioning {
             workspace,

@@ -111,6 +111,45 @@ pub async fn restore_archive(
     Ok(ExitCode::SUCCESS)
 }
 
+pub async fn tag(
+    engine: &Engine,
+    location: &str,
+    set: &[String],
+    remove: &[String],
+    clear: bool,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let at = engine.parse_location(location)?;
+    let mut tags = if clear {
+        Default::default()
+    } else {
+        engine.tags(&at).await?
+    };
+    let changes = clear || !set.is_empty() || !remove.is_empty();
+    for pair in set {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| Error::Invalid(format!("{pair:?} is not KEY=VALUE")))?;
+        tags.insert(key.to_string(), value.to_string());
+    }
+    for key in remove {
+        tags.remove(key);
+    }
+    if changes {
+        engine.set_tags(&at, &tags).await?;
+    }
+    if json {
+        output::json(&tags);
+    } else if tags.is_empty() {
+        println!("{} has no tags", at.display());
+    } else {
+        for (key, value) in &tags {
+            println!("{}={}", output::plain(key), output::plain(value));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn undelete(engine: &Engine, location: &str, json: bool) -> Result<ExitCode, Error> {
     let at = engine.parse_location(location)?;
     let keys = engine.undelete(&at).await?;

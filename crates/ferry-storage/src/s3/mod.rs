@@ -15,6 +15,7 @@ mod headers;
 mod list;
 mod probe;
 mod resume;
+mod tags;
 mod upload;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use archive::{ArchiveState, RestoreTier};
 pub use buckets::BucketInfo;
 pub use config::{ChecksumMode, MAX_PARTS, MIN_PART_SIZE, S3Config, S3Credentials, UploadDefaults};
 pub use guard::forbidden_address;
+pub use tags::{MAX_TAGS, check_tags};
 pub use versions::{ObjectVersion, VersionPage, Versioning};
 
 use crate::backend::{
