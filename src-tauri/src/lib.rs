@@ -17,7 +17,7 @@ use std::sync::Arc;
 use ferry_engine::secrets::{Keychain, SecretStore};
 use tauri::{Manager, Wry};
 
-use commands::{browse, settings, system, transfer, versions};
+use commands::{browse, objects, settings, system, transfer};
 pub use state::AppState;
 
 /// Every command and event, for the invoke handler and the TypeScript bindings alike.
@@ -55,15 +55,17 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             transfer::job_retry,
             transfer::job_shift,
             transfer::jobs_pause_all,
-            versions::versions_list,
-            versions::deleted_list,
-            versions::version_restore,
-            versions::version_delete,
-            versions::undelete,
-            versions::versioning_get,
-            versions::versioning_set,
-            versions::archive_state,
-            versions::archive_restore,
+            objects::versions_list,
+            objects::deleted_list,
+            objects::version_restore,
+            objects::version_delete,
+            objects::undelete,
+            objects::versioning_get,
+            objects::versioning_set,
+            objects::archive_state,
+            objects::archive_restore,
+            objects::tags_get,
+            objects::tags_set,
         ])
         .events(tauri_specta::collect_events![watch::SettingsChanged])
 }

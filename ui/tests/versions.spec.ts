@@ -126,3 +126,28 @@ test("an archived object says so in Properties and is restored for the days and 
     { workspace: "demo-s3", path: "report.txt", days: 3, tier: "bulk" },
   ]);
 });
+
+test("an object's tags are edited in Properties and saved all at once", async ({ page }) => {
+  await start(page, { files: [["demo-s3", "report.txt", 100]] });
+  await openDemo(page);
+  await row(page, "report.txt").dblclick();
+  const dialog = page.getByTestId("properties-dialog");
+  await dialog.getByTestId("tags-tab").click();
+  const tags = dialog.getByTestId("tags");
+  await expect(tags).toContainText("No tags.");
+  await tags.getByRole("button", { name: "Add tag" }).click();
+  await tags.getByLabel("Tag key").fill("team");
+  await tags.getByLabel("Tag value").fill("ops");
+  await tags.getByRole("button", { name: "Add tag" }).click();
+  await tags.getByLabel("Tag key").nth(1).fill("aws:nope");
+  await tags.getByTestId("save-tags").click();
+  await expect(page.getByTestId("toast")).toContainText("AWS's own");
+  await tags.getByRole("button", { name: "Remove tag" }).nth(1).click();
+  await tags.getByTestId("save-tags").click();
+  await expect(page.getByTestId("toast").last()).toContainText("Tags saved");
+  expect((await argsOf(page, "tags_set")).at(-1)).toEqual({
+    workspace: "demo-s3",
+    path: "report.txt",
+    tags: { team: "ops" },
+  });
+});

@@ -4,4 +4,4 @@ pub mod browse;
 pub mod settings;
 pub mod system;
 pub mod transfer;
-pub mod versions;
+pub mod objects;

@@ -88,6 +88,10 @@ export const commands = {
 	archiveState: (workspace: string, path: string) => typedError<ArchiveState_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("archive_state", { workspace, path })),
 	/**  Asks for a readable copy of an archived object, kept `days` days, restored at `tier`'s speed. */
 	archiveRestore: (workspace: string, path: string, days: number, tier: RestoreTier) => typedError<ArchiveState_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("archive_restore", { workspace, path, days, tier })),
+	/**  An object's tags. */
+	tagsGet: (workspace: string, path: string) => typedError<{ [key in string]: string }, ErrorReport_Serialize>(__TAURI_INVOKE("tags_get", { workspace, path })),
+	/**  Replaces an object's tags (checked as S3 checks them, before anything is sent). */
+	tagsSet: (workspace: string, path: string, tags: { [key in string]: string }) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("tags_set", { workspace, path, tags })),
 };
 
 /** Events */

@@ -269,6 +269,8 @@ export class Fake {
     }
   }
 
+  /** Object tags by `workspace:key`. */
+  tags = new Map<string, Record<string, string>>();
   /** Restores asked for, by `workspace:key`: the server is still restoring them. */
   restoring = new Set<string>();
 
@@ -884,6 +886,16 @@ export class Fake {
         this.order.push(j.id);
         this.job(j.id, { status: "running", files_failed: 0, failures: [], error: null });
         this.schedule(j.id);
+        return this.ok(null);
+      }
+      case "tags_get":
+        this.versioned(a.workspace as string);
+        return this.ok(this.tags.get(`${a.workspace as string}:${a.path as string}`) ?? {});
+      case "tags_set": {
+        const tags = a.tags as Record<string, string>;
+        if (Object.keys(tags).some((k) => k.startsWith("aws:")))
+          return this.invalid("tag keys starting aws: are AWS's own");
+        this.tags.set(`${a.workspace as string}:${a.path as string}`, tags);
         return this.ok(null);
       }
       case "archive_state":

@@ -1,5 +1,7 @@
-//! Versions of objects in S3 workspaces (list, restore, delete one, undelete, the bucket's
-//! versioning) and archived objects (state, restore). The engine decides; these translate.
+//! What S3 keeps about objects: versions (list, restore, delete one, undelete, the bucket's
+//! versioning), archived objects (state, restore) and tags. The engine decides; these translate.
+
+use std::collections::BTreeMap;
 
 use ferry_engine::workspace::Location;
 use ferry_storage::s3::{ArchiveState, ObjectVersion, RestoreTier, Versioning};
@@ -127,4 +129,29 @@ pub async fn archive_restore(
 ) -> IpcResult<ArchiveState> {
     let at = Location::in_workspace(&workspace, &path);
     Ok(state.engine()?.restore_archive(&at, days, tier).await?)
+}
+
+/// An object's tags.
+#[tauri::command]
+#[specta::specta]
+pub async fn tags_get(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+) -> IpcResult<BTreeMap<String, String>> {
+    let at = Location::in_workspace(&workspace, &path);
+    Ok(state.engine()?.tags(&at).await?)
+}
+
+/// Replaces an object's tags (checked as S3 checks them, before anything is sent).
+#[tauri::command]
+#[specta::specta]
+pub async fn tags_set(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+    tags: BTreeMap<String, String>,
+) -> IpcResult<()> {
+    let at = Location::in_workspace(&workspace, &path);
+    Ok(state.engine()?.set_tags(&at, &tags).await?)
 }
