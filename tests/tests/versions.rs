@@ -323,3 +323,94 @@ async fn tags_are_edited_and_kept_by_copies_on_moto() {
         .unwrap();
     assert_eq!(store.tags(&copy).await.unwrap(), wanted);
 }
+
+/// Properties change after upload and keep what the edit does not name: the bytes, the other
+/// headers, the other metadata — for one object, a folder of them, and a copy in parts.
+#[tokio::test(flavor = "multi_thread")]
+async fn properties_change_after_upload_keeping_the_rest_on_moto() {
+    let server = moto();
+    let user = User::new();
+    let ws = user.add_s3(&server, &unique_bucket("setmeta"));
+    let at = |p: &str| format!("{ws}:{p}");
+    let file = user.home.path().join("page.html");
+    std::fs::write(&file, b"<p>hello</p>").unwrap();
+    for key in ["site/page.html", "site/deep/other.html"] {
+        let up = user.run(&[
+            "cp",
+            "--meta",
+            "owner=web",
+            file.to_str().unwrap(),
+            &at(key),
+        ]);
+        assert_eq!(up.code, 0, "{}", up.output());
+    }
+    let stat = |p: &str| -> serde_json::Value {
+        let run = user.run(&["stat", "--json", &at(p)]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    let before = stat("site/page.html");
+    assert_eq!(before["content_type"], "text/html");
+
+    let one = user.run(&[
+        "set-meta",
+        &at("site/page.html"),
+        "--cache-control",
+        "max-age=60",
+        "--meta",
+        "reviewed=yes",
+    ]);
+    assert_eq!(one.code, 0, "{}", one.output());
+    let after = stat("site/page.html");
+    assert_eq!(after["cache_control"], "max-age=60");
+    assert_eq!(after["content_type"], "text/html", "kept");
+    assert_eq!(after["metadata"]["owner"], "web", "kept");
+    assert_eq!(after["metadata"]["reviewed"], "yes");
+    assert_eq!(after["size"], before["size"]);
+    assert_eq!(after["etag"], before["etag"], "the same bytes");
+
+    let folder = user.run(&[
+        "set-meta",
+        "--json",
+        &at("site/"),
+        "--content-type",
+        "text/plain",
+        "--remove-meta",
+        "owner",
+    ]);
+    assert_eq!(folder.code, 0, "{}", folder.output());
+    let report: serde_json::Value = serde_json::from_str(&folder.stdout).unwrap();
+    assert_eq!(report["edited"], 2, "{}", folder.stdout);
+    let deep = stat("site/deep/other.html");
+    assert_eq!(deep["content_type"], "text/plain");
+    assert!(deep["metadata"].get("owner").is_none(), "{deep}");
+    assert_eq!(
+        stat("site/page.html")["cache_control"],
+        "max-age=60",
+        "kept"
+    );
+    let nothing = user.run(&["set-meta", &at("site/page.html")]);
+    assert_eq!(nothing.code, 2, "{}", nothing.output());
+
+    // Above the single-copy limit the copy onto itself goes in parts, with the edited headers.
+    let mut config = server.config(&unique_bucket("bigmeta"));
+    config.max_single_copy = 5 * 1024 * 1024;
+    let store = S3Backend::connect(config).await;
+    store.create_bucket().await.unwrap();
+    let big = ObjectKey::new("big.bin");
+    let bytes: Vec<u8> = (0..6 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
+    let mut options = PutOptions::default();
+    options.metadata.insert("owner".into(), "data".into());
+    store
+        .put(&big, PutBody::from_bytes(bytes.clone()), &options)
+        .await
+        .unwrap();
+    let edit = ferry_storage::s3::PropertyEdit {
+        content_type: Some("application/x-archive".into()),
+        ..Default::default()
+    };
+    let now = store.edit_properties(&big, &edit).await.unwrap();
+    assert_eq!(now.content_type.as_deref(), Some("application/x-archive"));
+    assert_eq!(now.metadata.get("owner").map(String::as_str), Some("data"));
+    assert_eq!(store.get_bytes(&big).await.unwrap(), bytes);
+}

@@ -168,6 +168,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Change an object's properties after upload (or every object's below a folder), keeping
+    /// what is not named; an empty value removes a header
+    SetMeta {
+        /// WORKSPACE:path of an object, or of a folder (everything below it)
+        location: String,
+        #[arg(long, value_name = "TYPE")]
+        content_type: Option<String>,
+        #[arg(long, value_name = "VALUE")]
+        cache_control: Option<String>,
+        #[arg(long, value_name = "VALUE")]
+        content_disposition: Option<String>,
+        /// STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE…
+        #[arg(long, value_name = "CLASS")]
+        storage_class: Option<String>,
+        /// AES256 or aws:kms
+        #[arg(long, value_name = "SSE")]
+        sse: Option<String>,
+        /// User metadata to set, as KEY=VALUE (repeat for more)
+        #[arg(long = "meta", value_name = "KEY=VALUE")]
+        meta: Vec<String>,
+        /// User metadata to remove (repeat for more)
+        #[arg(long, value_name = "KEY")]
+        remove_meta: Vec<String>,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a bucket's versioning, or turn it on or suspend it
     Versioning {
         workspace: String,

@@ -6,6 +6,7 @@ mod archive;
 pub mod browse;
 pub mod error;
 pub mod logs;
+pub mod properties;
 pub mod secrets;
 pub mod settings;
 mod tags;

@@ -1,7 +1,7 @@
 //! The commands the UI calls. Each translates arguments, calls the engine, and translates back.
 
 pub mod browse;
+pub mod objects;
 pub mod settings;
 pub mod system;
 pub mod transfer;
-pub mod objects;

@@ -85,6 +85,35 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
             clear,
             json,
         } => versions::tag(engine, &location, &set, &remove, clear, json).await,
+        Command::SetMeta {
+            location,
+            content_type,
+            cache_control,
+            content_disposition,
+            storage_class,
+            sse,
+            meta,
+            remove_meta,
+            json,
+        } => {
+            let mut metadata = std::collections::BTreeMap::new();
+            for pair in &meta {
+                let (k, v) = pair
+                    .split_once('=')
+                    .ok_or_else(|| Error::Invalid(format!("{pair:?} is not KEY=VALUE")))?;
+                metadata.insert(k.to_string(), v.to_string());
+            }
+            let edit = ferry_storage::s3::PropertyEdit {
+                content_type,
+                cache_control,
+                content_disposition,
+                storage_class,
+                sse,
+                metadata,
+                remove_metadata: remove_meta,
+            };
+            versions::set_meta(engine, &location, &edit, json).await
+        }
         Command::Undelete { location, json } => versions::undelete(engine, &location, json).await,
         Command::Versioning {
             workspace,

@@ -150,6 +150,33 @@ pub async fn tag(
     Ok(ExitCode::SUCCESS)
 }
 
+pub async fn set_meta(
+    engine: &Engine,
+    location: &str,
+    edit: &ferry_storage::s3::PropertyEdit,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let at = engine.parse_location(location)?;
+    let report = engine.edit_properties(&at, edit).await?;
+    if json {
+        output::json(&report);
+    } else {
+        println!("changed {} object(s), each verified", report.edited);
+        for failed in &report.failed {
+            eprintln!(
+                "failed: {}: {}",
+                output::plain(&failed.item),
+                output::lines(&failed.message)
+            );
+        }
+    }
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 pub async fn undelete(engine: &Engine, location: &str, json: bool) -> Result<ExitCode, Error> {
     let at = engine.parse_location(location)?;
     let keys = engine.undelete(&at).await?;

@@ -40,7 +40,7 @@ pub(super) struct CopySource<'a> {
 
 impl CopySource<'_> {
     /// As `x-amz-copy-source`: `bucket/key`, with `?versionId=` when a version is named.
-    fn header(&self) -> String {
+    pub(super) fn header(&self) -> String {
         let path = format!("{}/{}", self.bucket, self.key);
         let path = utf8_percent_encode(&path, COPY_SOURCE);
         match self.version {
@@ -120,15 +120,30 @@ pub(super) async fn copy_object(
     {
         end_recorded(backend, &backend.full_key(to), &earlier.upload_id, log).await?;
     }
-    copy_multipart(backend, source, to, size, h, log, mode).await
+    copy_multipart(backend, source, to, size, h, None, log, mode).await
 }
 
-async fn copy_multipart(
+/// The headers an object is written with, beyond encryption, storage class and ACL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Props {
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_language: Option<String>,
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+/// A copy in parts. Its headers are `props`, or (none) the source's: a multipart upload starts
+/// from nothing, unlike CopyObject.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn copy_multipart(
     backend: &S3Backend,
     from: CopySource<'_>,
     to: &ObjectKey,
     size: u64,
     h: Headers,
+    props: Option<Props>,
     log: Option<&dyn MultipartLog>,
     mode: WriteMode,
 ) -> Result<()> {
@@ -165,20 +180,30 @@ async fn copy_multipart(
     }
     // CopyObject keeps the source's tags by itself; a multipart upload is given them.
     let tagging = source_tagging(backend, from).await?;
-    let mut metadata = source.metadata().cloned().unwrap_or_default();
-    metadata.insert(PART_SIZE_METADATA.into(), part_size.to_string());
+    let text = |v: Option<&str>| v.map(str::to_string);
+    let mut props = props.unwrap_or_else(|| Props {
+        content_type: text(source.content_type()).or(h.content_type.clone()),
+        cache_control: text(source.cache_control()),
+        content_disposition: text(source.content_disposition()),
+        content_encoding: text(source.content_encoding()),
+        content_language: text(source.content_language()),
+        metadata: source.metadata().cloned().unwrap_or_default(),
+    });
+    props
+        .metadata
+        .insert(PART_SIZE_METADATA.into(), part_size.to_string());
     let request = backend
         .client()
         .create_multipart_upload()
         .bucket(backend.bucket())
         .key(&full)
-        .set_content_type(source.content_type().map(str::to_string).or(h.content_type))
-        .set_cache_control(source.cache_control().map(str::to_string))
-        .set_content_disposition(source.content_disposition().map(str::to_string))
-        .set_content_encoding(source.content_encoding().map(str::to_string))
-        .set_content_language(source.content_language().map(str::to_string))
+        .set_content_type(props.content_type)
+        .set_cache_control(props.cache_control)
+        .set_content_disposition(props.content_disposition)
+        .set_content_encoding(props.content_encoding)
+        .set_content_language(props.content_language)
         .set_tagging(tagging)
-        .set_metadata(Some(metadata));
+        .set_metadata(Some(props.metadata));
     let upload_id =
         super::create::create_upload(backend, copy_headers!(request, h), &full, &action).await?;
     if let Some(log) = log {
