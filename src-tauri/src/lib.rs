@@ -66,6 +66,7 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             objects::archive_restore,
             objects::tags_get,
             objects::tags_set,
+            objects::properties_edit,
         ])
         .events(tauri_specta::collect_events![watch::SettingsChanged])
 }

@@ -151,3 +151,37 @@ test("an object's tags are edited in Properties and saved all at once", async ({
     tags: { team: "ops" },
   });
 });
+
+test("Edit properties changes the selection, sending only what was filled in", async ({ page }) => {
+  await start(page, {
+    files: [
+      ["demo-s3", "report.txt", 100],
+      ["demo-s3", "site/index.html", 100],
+    ],
+  });
+  await openDemo(page);
+  await row(page, "report.txt").click();
+  await row(page, "site/").click({ modifiers: ["Control"] });
+  await row(page, "report.txt").click({ button: "right" });
+  await page.getByTestId("menu-edit-props").click();
+  const dialog = page.getByTestId("edit-props-dialog");
+  await dialog.getByLabel("Cache-Control").fill("max-age=60");
+  await dialog.getByLabel("Storage class").selectOption("STANDARD_IA");
+  await dialog.getByTestId("apply-props").click();
+  await expect(page.getByTestId("toast").last()).toContainText("Changed 2 objects");
+  expect(await argsOf(page, "properties_edit")).toEqual([
+    {
+      workspace: "demo-s3",
+      paths: ["site/", "report.txt"],
+      edit: {
+        content_type: null,
+        cache_control: "max-age=60",
+        content_disposition: null,
+        storage_class: "STANDARD_IA",
+        sse: null,
+        metadata: {},
+        remove_metadata: [],
+      },
+    },
+  ]);
+});

@@ -1,10 +1,11 @@
 //! What S3 keeps about objects: versions (list, restore, delete one, undelete, the bucket's
-//! versioning), archived objects (state, restore) and tags. The engine decides; these translate.
+//! versioning), archived objects (state, restore), tags and properties. The engine decides; these translate.
 
 use std::collections::BTreeMap;
 
+use ferry_engine::properties::EditReport;
 use ferry_engine::workspace::Location;
-use ferry_storage::s3::{ArchiveState, ObjectVersion, RestoreTier, Versioning};
+use ferry_storage::s3::{ArchiveState, ObjectVersion, PropertyEdit, RestoreTier, Versioning};
 use tauri::State;
 
 use crate::error::IpcResult;
@@ -154,4 +155,27 @@ pub async fn tags_set(
 ) -> IpcResult<()> {
     let at = Location::in_workspace(&workspace, &path);
     Ok(state.engine()?.set_tags(&at, &tags).await?)
+}
+
+/// Changes the properties of objects (folders: everything below them), each keeping what the
+/// edit leaves out; what fails is listed and the others go on.
+#[tauri::command]
+#[specta::specta]
+pub async fn properties_edit(
+    state: State<'_, AppState>,
+    workspace: String,
+    paths: Vec<String>,
+    edit: PropertyEdit,
+) -> IpcResult<EditReport> {
+    crate::limits::items("paths", &paths)?;
+    let engine = state.engine()?;
+    let mut report = EditReport::default();
+    for path in &paths {
+        let done = engine
+            .edit_properties(&Location::in_workspace(&workspace, path), &edit)
+            .await?;
+        report.edited += done.edited;
+        report.failed.extend(done.failed);
+    }
+    Ok(report)
 }

@@ -92,6 +92,11 @@ export const commands = {
 	tagsGet: (workspace: string, path: string) => typedError<{ [key in string]: string }, ErrorReport_Serialize>(__TAURI_INVOKE("tags_get", { workspace, path })),
 	/**  Replaces an object's tags (checked as S3 checks them, before anything is sent). */
 	tagsSet: (workspace: string, path: string, tags: { [key in string]: string }) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("tags_set", { workspace, path, tags })),
+	/**
+	 *  Changes the properties of objects (folders: everything below them), each keeping what the
+	 *  edit leaves out; what fails is listed and the others go on.
+	 */
+	propertiesEdit: (workspace: string, paths: string[], edit: PropertyEdit_Deserialize) => typedError<EditReport, ErrorReport_Serialize>(__TAURI_INVOKE("properties_edit", { workspace, paths, edit })),
 };
 
 /** Events */
@@ -210,6 +215,12 @@ export type CredentialKind =
 /**  What a delete of several paths did. */
 export type DeleteReport = {
 	deleted: number,
+	failed: ItemNote[],
+};
+
+/**  What an edit of several objects did. */
+export type EditReport = {
+	edited: number,
 	failed: ItemNote[],
 };
 
@@ -603,6 +614,39 @@ export type Properties_Serialize = {
 	location: string,
 	/**  A symbolic link: where it points. */
 	link_target: string | null,
+};
+
+/**  What to change; `None` keeps what the object has. An empty text removes that header. */
+export type PropertyEdit = PropertyEdit_Serialize | PropertyEdit_Deserialize;
+
+/**  What to change; `None` keeps what the object has. An empty text removes that header. */
+export type PropertyEdit_Deserialize = {
+	content_type?: string | null,
+	cache_control?: string | null,
+	content_disposition?: string | null,
+	/**  STANDARD, STANDARD_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE… */
+	storage_class?: string | null,
+	/**  AES256 or aws:kms. */
+	sse?: string | null,
+	/**  User metadata to set (`x-amz-meta-KEY`). */
+	metadata?: { [key in string]: string },
+	/**  User metadata to remove. */
+	remove_metadata?: string[],
+};
+
+/**  What to change; `None` keeps what the object has. An empty text removes that header. */
+export type PropertyEdit_Serialize = {
+	content_type: string | null,
+	cache_control: string | null,
+	content_disposition: string | null,
+	/**  STANDARD, STANDARD_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE… */
+	storage_class: string | null,
+	/**  AES256 or aws:kms. */
+	sse: string | null,
+	/**  User metadata to set (`x-amz-meta-KEY`). */
+	metadata: { [key in string]: string },
+	/**  User metadata to remove. */
+	remove_metadata: string[],
 };
 
 export type Provider = "local" | "aws" | "digitalocean" | "r2" | "wasabi" | "b2" | "minio" | "custom";

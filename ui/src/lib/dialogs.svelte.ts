@@ -17,7 +17,8 @@ export type Dialog =
       answer: (choice: ConflictPolicy | null) => void;
     }
   | { kind: "target"; mode: TransferKind; paths: string[] }
-  | { kind: "deleted" };
+  | { kind: "deleted" }
+  | { kind: "edit-props"; paths: string[] };
 
 class Dialogs {
   current = $state<Dialog | null>(null);

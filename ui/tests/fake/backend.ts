@@ -888,6 +888,11 @@ export class Fake {
         this.schedule(j.id);
         return this.ok(null);
       }
+      case "properties_edit": {
+        this.versioned(a.workspace as string);
+        const paths = a.paths as string[];
+        return this.ok({ edited: paths.length, failed: [] });
+      }
       case "tags_get":
         this.versioned(a.workspace as string);
         return this.ok(this.tags.get(`${a.workspace as string}:${a.path as string}`) ?? {});
