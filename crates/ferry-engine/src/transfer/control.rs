@@ -66,6 +66,10 @@ impl JobControl {
         *self.paused.borrow()
     }
 
+    pub(super) fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
     pub(super) async fn cancelled(&self) {
         self.cancel.cancelled().await
     }

@@ -214,6 +214,12 @@ async fn run_item(
 ) -> Result<()> {
     let slot = loop {
         control.wait_while_paused().await;
+        // A job cancelled while paused wakes its waiting items: they stop here, pending in the
+        // journal as an aborted item is, never taking a slot they would only give back (taking
+        // a free slot does not yield, so that loop would spin and keep the task from its abort).
+        if control.is_cancelled() {
+            return Ok(());
+        }
         let slot = tokio::select! {
             slot = runner.file_slot(&ctx.job) => Some(slot),
             () = control.item_cancelled(item.seq) => None,
