@@ -119,29 +119,39 @@ impl Slots {
 
     /// Waits for a slot for an item of `job`.
     pub(super) async fn take(&self, job: &str) -> Slot {
-        let rx = {
+        let waiting = {
             let mut state = self.lock();
             if state.in_flight < state.limit && state.waiting_count() == 0 {
                 state.in_flight += 1;
-                return Slot(self.clone());
+                None
+            } else {
+                let (tx, rx) = oneshot::channel();
+                let ticket = state.next_ticket;
+                state.next_ticket += 1;
+                state
+                    .waiting
+                    .entry(job.to_string())
+                    .or_default()
+                    .push_back((ticket, tx));
+                Some((
+                    rx,
+                    Ticket {
+                        slots: self.clone(),
+                        job: job.to_string(),
+                        ticket,
+                        taken: false,
+                    },
+                ))
             }
-            let (tx, rx) = oneshot::channel();
-            let ticket = state.next_ticket;
-            state.next_ticket += 1;
-            state
-                .waiting
-                .entry(job.to_string())
-                .or_default()
-                .push_back((ticket, tx));
-            (
-                rx,
-                Ticket {
-                    slots: self.clone(),
-                    job: job.to_string(),
-                    ticket,
-                    taken: false,
-                },
-            )
+        };
+        let Some(rx) = waiting else {
+            // Held by the guard while it yields: dropped there, it is given back.
+            let slot = Slot(self.clone());
+            // A free slot is taken without waiting; this keeps it a point where a busy task
+            // yields (as a semaphore's acquire is), so a loop around it cannot starve the
+            // runtime or outlive an abort.
+            tokio::task::coop::consume_budget().await;
+            return slot;
         };
         let (rx, mut ticket) = rx;
         // The sender stays in the queue until it wakes this item: only the ticket takes it out.

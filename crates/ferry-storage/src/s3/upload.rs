@@ -65,8 +65,18 @@ fn mismatch(key: &ObjectKey, what: &str) -> StorageError {
 }
 
 /// A body sent at no more than the upload limit (which may change while it is sent).
+///
+/// With no limit now, the body goes as it is: wrapped, a body in memory is sent as a stream
+/// after the headers instead of with them, and a server that answers before reading it (s3s-fs
+/// refusing a create-only write with 412, then closing) then cuts the connection under the
+/// write — the answer is lost and the refusal reads as "could not reach" (seen in 1 of 4 runs
+/// of the conformance suite's create_only). A limit set meanwhile applies from the next body
+/// (a part is at most the part size).
 fn limit_up(backend: &S3Backend, body: ByteStream) -> ByteStream {
     let up = &backend.config().bandwidth.up;
+    if up.rate() == 0 {
+        return body;
+    }
     ByteStream::new(crate::bandwidth::throttle_body(body.into_inner(), up))
 }
 
