@@ -51,6 +51,8 @@ pub enum Action {
     /// by default): an `x-amz-server-side-encryption: aws:kms` header and ETags (in the head and
     /// in a CompleteMultipartUpload body) that are not the MD5s of the bytes.
     ForwardAsKms,
+    /// Answer 200 with this XML body without forwarding (a hostile or broken server's answer).
+    Answer(String),
 }
 
 impl Action {
@@ -177,6 +179,11 @@ async fn serve(
         let response = match action {
             Action::SlowDown => error_answer(SLOW_DOWN),
             Action::InternalError => error_answer(INTERNAL),
+            Action::Answer(body) => format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/xml\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
             Action::Stall => {
                 // Hold the connection until the client gives up on it.
                 let mut sink = Vec::new();

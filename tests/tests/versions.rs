@@ -414,3 +414,27 @@ async fn properties_change_after_upload_keeping_the_rest_on_moto() {
     assert_eq!(now.metadata.get("owner").map(String::as_str), Some("data"));
     assert_eq!(store.get_bytes(&big).await.unwrap(), bytes);
 }
+
+/// A server that lists versions outside the asked prefix (hostile, or broken) is not believed:
+/// nothing outside the workspace's prefix is listed as deleted, so an undelete cannot remove a
+/// delete marker elsewhere in the bucket.
+#[tokio::test(flavor = "multi_thread")]
+async fn versions_listed_outside_the_prefix_are_ignored() {
+    use ferry_tests::proxy::{Action, Proxy};
+    let server = moto();
+    let listing = r#"<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult><Name>b</Name><Prefix>inner/</Prefix><IsTruncated>false</IsTruncated><DeleteMarker><Key>elsewhere/secret.txt</Key><VersionId>m1</VersionId><IsLatest>true</IsLatest><LastModified>2026-12-01T00:00:00.000Z</LastModified></DeleteMarker><DeleteMarker><Key>inner/mine.txt</Key><VersionId>m2</VersionId><IsLatest>true</IsLatest><LastModified>2026-12-01T00:00:00.000Z</LastModified></DeleteMarker></ListVersionsResult>"#;
+    let proxy = Proxy::start(&server.endpoint, move |_, method, target| {
+        if method == "GET" && target.contains("versions") {
+            Action::Answer(listing.to_string())
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let mut config = server.through(&proxy).config(&unique_bucket("hostile"));
+    config.prefix = "inner/".into();
+    let store = S3Backend::connect(config).await;
+    let listed = store.all_versions(&ObjectKey::root()).await.unwrap();
+    let keys: Vec<&str> = listed.iter().map(|v| v.key.as_str()).collect();
+    assert_eq!(keys, ["mine.txt"], "only what is below the prefix");
+}

@@ -126,7 +126,15 @@ impl S3Backend {
             .await
             .map_err(|e| self.fail(&format!("list the versions of {key:?}"), e))?;
         // A prefix also matches longer keys (`a.txt` and `a.txt.bak`): a file is its key only.
-        let wanted = |k: &str| key.is_folder() || key.is_root() || k == full;
+        // And only what is below the asked prefix, whatever the server answers: a version
+        // listed from elsewhere in the bucket (outside the workspace) must never be acted on.
+        let wanted = |k: &str| {
+            if key.is_folder() || key.is_root() {
+                k.starts_with(&full)
+            } else {
+                k == full
+            }
+        };
         let mut versions = Vec::new();
         for v in out.versions() {
             let Some(k) = v.key().filter(|k| wanted(k)) else {
