@@ -167,6 +167,8 @@ pub struct TransferRequest {
     pub destination: Place,
     /// `None` follows the settings' conflict policy.
     pub conflict: Option<ferry_engine::settings::ConflictPolicy>,
+    /// Copy this version of the one source (an S3 object) instead of its current content.
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Type)]

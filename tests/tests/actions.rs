@@ -102,11 +102,13 @@ async fn a_drop_with_one_refused_source_records_no_job() {
             from: at("a.txt"),
             to: at("docs/a.txt"),
             is_folder: false,
+            version: None,
         },
         Planned {
             from: at("docs/"),
             to: at("docs/docs/"),
             is_folder: true,
+            version: None,
         },
     ];
     let refused = engine
@@ -123,6 +125,7 @@ async fn a_drop_with_one_refused_source_records_no_job() {
         from: at("a.txt"),
         to: at("a.txt"),
         is_folder: false,
+        version: None,
     }];
     assert!(
         engine

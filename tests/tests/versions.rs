@@ -438,3 +438,127 @@ async fn versions_listed_outside_the_prefix_are_ignored() {
     let keys: Vec<&str> = listed.iter().map(|v| v.key.as_str()).collect();
     assert_eq!(keys, ["mine.txt"], "only what is below the prefix");
 }
+
+/// An earlier version is downloaded as it was — in ranges, each range asked of that version
+/// (never of the current object) — and copied by the server to another key; the current object
+/// and its versions stay as they were. What cannot be a version's copy is refused, naming why.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_earlier_version_is_downloaded_and_copied_as_it_was_on_moto() {
+    use ferry_tests::proxy::{Action, Proxy};
+
+    let server = moto();
+    let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+    let setup = ferry_tests::three_parts(&server, &proxy, "version-cp", &[]);
+    let user = &setup.user;
+    let at = |path: &str| format!("{}:{path}", setup.via);
+    let on = user.run(&["versioning", &setup.direct, "on"]);
+    assert_eq!(on.code, 0, "{}", on.output());
+    let up = user.run(&["cp", setup.src.to_str().unwrap(), &at("big.bin")]);
+    assert_eq!(up.code, 0, "{}", up.output());
+    let later = user.home.path().join("later.txt");
+    std::fs::write(&later, b"what replaced the big file").unwrap();
+    let over = user.run(&["cp", "--overwrite", later.to_str().unwrap(), &at("big.bin")]);
+    assert_eq!(over.code, 0, "{}", over.output());
+    let listed = versions(user, &at("big.bin"), &[]);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let old = listed[1].version_id.clone();
+    assert!(
+        listed[1].etag.as_deref().is_some_and(|e| e.contains("-3")),
+        "{listed:?}"
+    );
+
+    proxy.clear();
+    let back = user.home.path().join("back.bin");
+    let down = user.run(&[
+        "cp",
+        "--version",
+        &old,
+        &at("big.bin"),
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(down.code, 0, "{}", down.output());
+    assert!(ferry_tests::same_file(&setup.src, &back), "the old bytes");
+    let gets: Vec<String> = proxy
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == "GET" && s.target.contains("big.bin?x-id=GetObject"))
+        .map(|s| s.target)
+        .collect();
+    assert!(gets.len() >= 3, "downloaded in ranges: {gets:?}");
+    assert!(
+        gets.iter().all(|t| t.contains(&format!("versionId={old}"))),
+        "every range read the old version: {gets:?}"
+    );
+
+    let copy = user.run(&["cp", "--version", &old, &at("big.bin"), &at("old/big.bin")]);
+    assert_eq!(copy.code, 0, "{}", copy.output());
+    let copied = user.home.path().join("copied.bin");
+    let read = user.run(&["cp", &at("old/big.bin"), copied.to_str().unwrap()]);
+    assert_eq!(read.code, 0, "{}", read.output());
+    assert!(
+        ferry_tests::same_file(&setup.src, &copied),
+        "the server copied the old version"
+    );
+
+    let current = user.home.path().join("current.txt");
+    let read = user.run(&["cp", &at("big.bin"), current.to_str().unwrap()]);
+    assert_eq!(read.code, 0, "{}", read.output());
+    assert_eq!(
+        std::fs::read(&current).unwrap(),
+        std::fs::read(&later).unwrap()
+    );
+    assert_eq!(
+        versions(user, &at("big.bin"), &[]),
+        listed,
+        "no version added or lost"
+    );
+
+    let elsewhere = user.home.path().join("elsewhere.bin");
+    let moved = user.run(&[
+        "mv",
+        "--version",
+        &old,
+        &at("big.bin"),
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert_ne!(moved.code, 0, "{}", moved.output());
+    assert!(
+        moved.output().contains("copied, not moved"),
+        "{}",
+        moved.output()
+    );
+    let unknown = user.run(&[
+        "cp",
+        "--version",
+        "no-such-version",
+        &at("big.bin"),
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert_ne!(unknown.code, 0, "{}", unknown.output());
+    assert!(
+        unknown.output().contains("has no version"),
+        "{}",
+        unknown.output()
+    );
+    let rm = user.run(&["rm", &at("big.bin")]);
+    assert_eq!(rm.code, 0, "{}", rm.output());
+    let marker = versions(user, &at("big.bin"), &[]).remove(0);
+    assert!(marker.delete_marker, "{marker:?}");
+    let of_marker = user.run(&[
+        "cp",
+        "--version",
+        &marker.version_id,
+        &at("big.bin"),
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert_ne!(of_marker.code, 0, "{}", of_marker.output());
+    assert!(
+        of_marker.output().contains("delete marker"),
+        "{}",
+        of_marker.output()
+    );
+    assert!(
+        !elsewhere.exists(),
+        "nothing was written by what was refused"
+    );
+}

@@ -55,6 +55,7 @@ test("files dropped on the list upload into the folder shown, or into the folder
     sources: [{ workspace: null, path: "/home/me/Desktop/a.txt" }],
     destination: { workspace: "local", path: "" },
     conflict: null,
+    version: null,
   });
   await expect(page.getByTestId("toast")).toContainText("Started: a.txt");
   // The upload completes and the folder shows it.

@@ -1,5 +1,5 @@
-// Versions in an S3 workspace whose bucket keeps them: the Versions tab of Properties (restore,
-// delete one with a confirmation naming it), the delete dialog saying what can be undone, and
+// Versions in an S3 workspace whose bucket keeps them: the Versions tab of Properties (download
+// one, restore, delete one with a confirmation naming it), the delete dialog saying what can be undone, and
 // bringing deleted files back.
 
 import { expect, test } from "@playwright/test";
@@ -32,6 +32,19 @@ test("an earlier version is restored from the Versions tab; one is deleted after
 
   const older = versions.nth(1);
   const id = await older.getAttribute("data-version");
+  // Download… takes that version, not the current object, into the chosen folder.
+  await older.getByRole("button", { name: "Download…" }).click();
+  expect((await argsOf(page, "transfer_start")).map((a) => a.request)).toEqual([
+    {
+      kind: "copy",
+      sources: [{ workspace: "demo-s3", path: "report.txt" }],
+      destination: { workspace: null, path: "/home/me/Downloads" },
+      conflict: null,
+      version: id,
+    },
+  ]);
+  await expect(page.getByTestId("job").first()).toContainText("Download report.txt (version");
+
   await older.getByRole("button", { name: "Restore" }).click();
   await expect(versions).toHaveCount(3);
   expect(await argsOf(page, "version_restore")).toEqual([

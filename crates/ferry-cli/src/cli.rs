@@ -241,6 +241,9 @@ pub struct CopyArgs {
     /// Copy what symbolic links point to (by default a link is skipped, with a notice)
     #[arg(short = 'L', long)]
     pub follow_links: bool,
+    /// Copy this earlier version of the object instead of its current content (cp of one object in an S3 workspace; `ferry versions` lists them)
+    #[arg(long, value_name = "ID", conflicts_with_all = ["recursive", "follow_links"])]
+    pub version: Option<String>,
     /// List every action (copy, skip, conflict…) and change nothing
     #[arg(long)]
     pub dry_run: bool,

@@ -52,6 +52,8 @@ pub struct Planned {
     pub from: Location,
     pub to: Location,
     pub is_folder: bool,
+    /// A version of the (S3 object) source to copy instead of its current content.
+    pub version: Option<String>,
 }
 
 /// `name` as one file or folder name: not empty, no slash, not `.` or `..`.
@@ -243,6 +245,7 @@ impl Engine {
                 recursive: p.is_folder,
                 conflict,
                 follow_links,
+                source_version: p.version.clone(),
                 ..JobOptions::default()
             };
             match self.create_job(kind, &p.from, &p.to, &options).await {

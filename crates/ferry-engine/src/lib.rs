@@ -38,7 +38,7 @@ pub struct Engine {
     /// One store per S3 workspace, opened once and shared by every job and listing of this
     /// engine: one client, one connection pool, one keychain read. Forgotten when the
     /// workspace's keys change; a settings change makes a new engine.
-    s3_stores: tokio::sync::Mutex<std::collections::HashMap<String, Arc<dyn Backend>>>,
+    s3_stores: tokio::sync::Mutex<std::collections::HashMap<String, S3Backend>>,
 }
 
 /// Where jobs, locks and reports live: `FERRY_DATA_DIR`, else the platform data dir
@@ -323,16 +323,27 @@ impl Engine {
 
     /// The store of S3 workspace `ws`, opened on first use and shared from then on.
     async fn s3_store(&self, ws: &Workspace) -> Result<Arc<dyn Backend>> {
+        Ok(Arc::new(self.s3_backend(ws).await?))
+    }
+
+    /// The store of S3 workspace `ws`, opened once and shared (one client, one connection pool).
+    pub(crate) async fn s3_backend(&self, ws: &Workspace) -> Result<S3Backend> {
+        let Storage::S3(s3) = &ws.storage else {
+            return Err(Error::Invalid(format!(
+                "workspace {:?} is a local folder, not an S3 workspace",
+                ws.name
+            )));
+        };
         // Held while opening: two first uses at once open one store, not two.
         let mut stores = self.s3_stores.lock().await;
         if let Some(store) = stores.get(&ws.id) {
             return Ok(store.clone());
         }
-        let store = workspace::open_with(
+        let store = workspace::open_s3(
             ws,
+            s3,
             &self.settings().transfer,
             self.secrets.clone(),
-            Links::Into,
             self.runner.bandwidth(),
         )
         .await?;

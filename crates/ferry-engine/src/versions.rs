@@ -8,7 +8,8 @@ use ferry_storage::{ObjectKey, ObjectMeta};
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::settings::Storage;
-use crate::workspace::{Location, Place};
+use crate::transfer::JobKind;
+use crate::workspace::{Location, Place, Resolved};
 
 impl Engine {
     /// The S3 store of the workspace `at` is in, and the key there; versions exist only there.
@@ -19,14 +20,14 @@ impl Engine {
                 at.display()
             )));
         };
-        let ws = self.workspace(id)?;
+        let ws = self.workspace(id)?.clone();
         if !matches!(ws.storage, Storage::S3(_)) {
             return Err(Error::Invalid(format!(
                 "workspace {:?} is a local folder; versions, tags and archives exist only in S3 workspaces",
                 ws.name
             )));
         }
-        Ok((self.s3(id, None).await?, at.key.clone()))
+        Ok((self.s3_backend(&ws).await?, at.key.clone()))
     }
 
     /// The versioning of workspace `id`'s bucket.
@@ -110,5 +111,58 @@ impl Engine {
             undeleted.push(marker.key);
         }
         Ok(undeleted)
+    }
+
+    /// The source of a copy of version `version` of the object at `at`: its store as a view in
+    /// which the object reads as that version. Refused unless it is a version with content of
+    /// one object, and the job a copy (a move would delete the current object, not the version).
+    pub(crate) async fn version_source(
+        &self,
+        kind: JobKind,
+        at: &Location,
+        version: &str,
+    ) -> Result<Resolved> {
+        if kind != JobKind::Copy {
+            return Err(Error::Invalid(format!(
+                "a version can be copied, not moved or synced; copy version {version:?} of {}, \
+                 then delete it with `ferry rm --version` if it should go",
+                at.display()
+            )));
+        }
+        let (store, key) = self.versioned_store(at).await?;
+        if key.is_folder() || key.is_root() {
+            return Err(Error::Invalid(format!(
+                "{} is a folder; a version belongs to one object",
+                at.display()
+            )));
+        }
+        let known = store.all_versions(&key).await?;
+        let Some(found) = known
+            .iter()
+            .find(|v| v.key == key && v.version_id == version)
+        else {
+            return Err(Error::NotFound(format!(
+                "{} has no version {version:?} (`ferry versions {}` lists them)",
+                at.display(),
+                at.display()
+            )));
+        };
+        if found.delete_marker {
+            return Err(Error::Invalid(format!(
+                "version {version:?} of {} is a delete marker: it records when the object was \
+                 deleted and holds no content; choose an earlier version",
+                at.display()
+            )));
+        }
+        let workspace = match &at.place {
+            Place::Workspace(id) => Some(id.clone()),
+            Place::Local(_) => None,
+        };
+        Ok(Resolved {
+            backend: std::sync::Arc::new(store.at_version(&key, version)),
+            key,
+            workspace,
+            local_root: None,
+        })
     }
 }

@@ -140,19 +140,30 @@ pub async fn open_with(
                 store
             }))
         }
-        Storage::S3(s3) => {
-            let ws = workspace.clone();
-            let s3c = s3.clone();
-            // The keychain is a blocking D-Bus call.
-            let credentials =
-                tokio::task::spawn_blocking(move || s3_credentials(&ws, &s3c, secrets.as_ref()))
-                    .await
-                    .map_err(|e| Error::Invalid(format!("keychain task failed: {e}")))??;
-            let mut config = s3_config(s3, credentials, prefs);
-            config.bandwidth = bandwidth.clone();
-            Ok(Arc::new(S3Backend::connect(config).await))
-        }
+        Storage::S3(s3) => Ok(Arc::new(
+            open_s3(workspace, s3, prefs, secrets, bandwidth).await?,
+        )),
     }
+}
+
+/// The store of an S3 workspace, with its credentials read from where it keeps them.
+pub async fn open_s3(
+    workspace: &Workspace,
+    s3: &S3Storage,
+    prefs: &TransferPrefs,
+    secrets: Arc<dyn SecretStore>,
+    bandwidth: &ferry_storage::BandwidthLimits,
+) -> Result<S3Backend> {
+    let ws = workspace.clone();
+    let s3c = s3.clone();
+    // The keychain is a blocking D-Bus call.
+    let credentials =
+        tokio::task::spawn_blocking(move || s3_credentials(&ws, &s3c, secrets.as_ref()))
+            .await
+            .map_err(|e| Error::Invalid(format!("keychain task failed: {e}")))??;
+    let mut config = s3_config(s3, credentials, prefs);
+    config.bandwidth = bandwidth.clone();
+    Ok(S3Backend::connect(config).await)
 }
 
 /// What a location on the command line points into.

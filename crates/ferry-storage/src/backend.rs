@@ -308,6 +308,8 @@ pub struct CopySource {
     pub bucket: String,
     /// The full key in the bucket.
     pub key: String,
+    /// The version to copy; `None` is the current object.
+    pub version: Option<String>,
 }
 
 /// One key a batched delete could not remove, and why.

@@ -152,6 +152,11 @@ pub async fn transfer_start(
         TransferKind::Copy => JobKind::Copy,
         TransferKind::Move => JobKind::Move,
     };
+    if request.version.is_some() && request.sources.len() != 1 {
+        return Err(crate::error::invalid(
+            "a version belongs to one object: choose one file to copy a version of",
+        ));
+    }
     let mut planned = Vec::new();
     for source in &request.sources {
         // A chosen file was granted to be read, not deleted.
@@ -171,6 +176,7 @@ pub async fn transfer_start(
             from,
             to,
             is_folder,
+            version: request.version.clone(),
         });
     }
     let used = |l: &Location| match &l.place {

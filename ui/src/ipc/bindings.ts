@@ -867,6 +867,8 @@ export type TransferRequest_Deserialize = {
 	destination: Place_Deserialize,
 	/**  `None` follows the settings' conflict policy. */
 	conflict?: ConflictPolicy | null,
+	/**  Copy this version of the one source (an S3 object) instead of its current content. */
+	version?: string | null,
 };
 
 export type TransferRequest_Serialize = {
@@ -876,6 +878,8 @@ export type TransferRequest_Serialize = {
 	destination: Place_Serialize,
 	/**  `None` follows the settings' conflict policy. */
 	conflict: ConflictPolicy | null,
+	/**  Copy this version of the one source (an S3 object) instead of its current content. */
+	version: string | null,
 };
 
 /**  A bucket's versioning: never turned on, on, or suspended (versions kept so far stay). */

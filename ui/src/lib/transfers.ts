@@ -41,6 +41,7 @@ export function upload(paths: string[], folder: string = app.path): Promise<void
     sources: paths.map((p) => ({ workspace: null, path: p })),
     destination: { workspace: app.workspaceId, path: folder },
     conflict: null,
+    version: null,
   });
 }
 
@@ -64,6 +65,26 @@ export async function downloadSelected(): Promise<void> {
       sources: paths.map((path) => ({ workspace: ws, path })),
       destination: { workspace: null, path: dir },
       conflict: null,
+      version: null,
+    });
+  } catch (e) {
+    messages.fail(e);
+  }
+}
+
+/** Downloads version `version` of the object at `path` of the current workspace, under its name. */
+export async function downloadVersion(path: string, version: string): Promise<void> {
+  const ws = app.workspaceId;
+  if (!ws) return;
+  try {
+    const [dir] = await api.pick("destination");
+    if (!dir) return;
+    await transfer({
+      kind: "copy",
+      sources: [{ workspace: ws, path }],
+      destination: { workspace: null, path: dir },
+      conflict: null,
+      version,
     });
   } catch (e) {
     messages.fail(e);
@@ -79,6 +100,7 @@ export function sendTo(mode: TransferKind, paths: string[], destination: Place):
     sources: paths.map((path) => ({ workspace: ws, path })),
     destination,
     conflict: null,
+    version: null,
   });
 }
 
@@ -96,5 +118,6 @@ export function paste(): Promise<void> {
     sources: clip.paths.map((path) => ({ workspace: clip.workspace, path })),
     destination: { workspace: app.workspaceId, path: app.path },
     conflict: null,
+    version: null,
   });
 }

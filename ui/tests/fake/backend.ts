@@ -530,7 +530,7 @@ export class Fake {
       this.jobView({
         id: "",
         kind: request.kind,
-        title: `${verb} ${name}`,
+        title: `${verb} ${name}${request.version ? ` (version ${request.version.slice(0, 12)}…)` : ""}`,
         source: source.workspace ? `${source.workspace}:${source.path}` : source.path,
         destination: to.workspace ? `${to.workspace}:${target}` : `${to.path}/${name}`,
         files_total: 1,

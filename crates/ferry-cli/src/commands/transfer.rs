@@ -53,6 +53,7 @@ pub async fn copy(engine: &Engine, args: CopyArgs, kind: JobKind) -> Result<Exit
         conflict: conflict(engine, args.conflict, args.overwrite),
         upload: upload(&args.upload)?,
         follow_links: args.follow_links,
+        source_version: args.version.clone(),
         ..JobOptions::default()
     };
     let source = engine.parse_location(&args.source)?;
@@ -74,6 +75,7 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
         },
         upload: UploadOptions::default(),
         follow_links: args.follow_links,
+        source_version: None,
     };
     let source = engine.parse_location(&args.source)?;
     let destination = engine.parse_location(&args.destination)?;

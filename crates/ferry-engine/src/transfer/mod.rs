@@ -151,6 +151,10 @@ pub struct JobOptions {
     /// a notice, as rclone does.
     #[serde(default)]
     pub follow_links: bool,
+    /// Copy this version of the (one, S3) source instead of its current content: a download
+    /// or copy of an earlier version (`ferry cp --version`, the Versions tab).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
 }
 
 impl Default for JobOptions {
@@ -162,6 +166,7 @@ impl Default for JobOptions {
             compare: Compare::SizeMtime,
             upload: UploadOptions::default(),
             follow_links: false,
+            source_version: None,
         }
     }
 }

@@ -372,9 +372,14 @@ pub async fn ends(
                 .into(),
         ));
     }
-    let src = engine
-        .resolve_with(source, kind.source_links(options))
-        .await?;
+    let src = match &options.source_version {
+        Some(version) => engine.version_source(kind, source, version).await?,
+        None => {
+            engine
+                .resolve_with(source, kind.source_links(options))
+                .await?
+        }
+    };
     let dst = engine.resolve(destination).await?;
     let from = plan::source(&src, options, kind).await?;
     if kind == JobKind::Move && crate::browse::is_filesystem_root(&src) {

@@ -132,7 +132,19 @@ fn title(row: &JobRow) -> String {
         JobKind::Copy if !local(&row.source) && local(&row.destination) => "Download",
         JobKind::Copy => "Copy",
     };
-    format!("{verb} {}", name_of(&row.source))
+    match &row.options.source_version {
+        // Version ids run to 32 characters or more; the start tells them apart in a list.
+        Some(version) => {
+            let short: String = version.chars().take(12).collect();
+            let more = if short.len() < version.len() {
+                "…"
+            } else {
+                ""
+            };
+            format!("{verb} {} (version {short}{more})", name_of(&row.source))
+        }
+        None => format!("{verb} {}", name_of(&row.source)),
+    }
 }
 
 fn touches(row: &JobRow) -> Vec<String> {

@@ -64,6 +64,7 @@ const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
 pub(super) async fn copy(
     backend: &S3Backend,
     from: &ObjectKey,
+    version: Option<&str>,
     to: &ObjectKey,
     mode: WriteMode,
 ) -> Result<()> {
@@ -75,7 +76,7 @@ pub(super) async fn copy(
         CopySource {
             bucket: backend.bucket(),
             key: &backend.full_key(from),
-            version: None,
+            version,
         },
         source.size,
         to,

@@ -54,6 +54,13 @@ pub const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
 #[derive(Clone)]
 pub struct S3Backend {
     inner: Arc<Inner>,
+    /// A read-only view in which one key reads as one of its versions ([`S3Backend::at_version`]).
+    pin: Option<Arc<Pin>>,
+}
+
+struct Pin {
+    key: ObjectKey,
+    version: String,
 }
 
 struct Inner {
@@ -68,6 +75,7 @@ impl std::fmt::Debug for S3Backend {
             .field("bucket", &self.inner.config.bucket)
             .field("prefix", &self.inner.config.prefix)
             .field("endpoint", &self.inner.endpoint)
+            .field("version", &self.pin.as_ref().map(|p| (&p.key, &p.version)))
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +91,43 @@ impl S3Backend {
                 config,
                 endpoint,
             }),
+            pin: None,
+        }
+    }
+
+    /// This store as a read-only view in which `key` reads (stat, get, server-side copy from it)
+    /// as its version `version`: what a download or copy of an earlier version takes as its
+    /// source. Writing or deleting `key` through the view is refused.
+    pub fn at_version(&self, key: &ObjectKey, version: &str) -> S3Backend {
+        S3Backend {
+            inner: self.inner.clone(),
+            pin: Some(Arc::new(Pin {
+                key: key.clone(),
+                version: version.to_string(),
+            })),
+        }
+    }
+
+    /// The version `key` reads as in this view; `None` is the current object.
+    fn version_of(&self, key: &ObjectKey) -> Option<String> {
+        self.pin
+            .as_ref()
+            .filter(|p| &p.key == key)
+            .map(|p| p.version.clone())
+    }
+
+    /// Refuses to write or delete the key a view is pinned to: the view reads a version, and a
+    /// write there would change the current object instead.
+    fn writable(&self, key: &ObjectKey) -> Result<()> {
+        match &self.pin {
+            Some(pin) if &pin.key == key => Err(StorageError::new(
+                ErrorKind::InvalidRequest,
+                format!(
+                    "{key:?} is read here as its version {:?}, which cannot be written or deleted",
+                    pin.version
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -303,6 +348,7 @@ impl Backend for S3Backend {
             .head_object()
             .bucket(self.bucket())
             .key(self.full_key(key))
+            .set_version_id(self.version_of(key))
             .send()
             .await
             .map_err(|e| self.fail(&action, e))?;
@@ -322,6 +368,7 @@ impl Backend for S3Backend {
             .head_object()
             .bucket(self.bucket())
             .key(self.full_key(key))
+            .set_version_id(self.version_of(key))
             .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
             .send()
             .await
@@ -344,6 +391,7 @@ impl Backend for S3Backend {
             .get_object()
             .bucket(self.bucket())
             .key(self.full_key(key))
+            .set_version_id(self.version_of(key))
             .set_range(range.map(ByteRange::to_header))
             .send()
             .await
@@ -387,6 +435,7 @@ impl Backend for S3Backend {
         options: &PutOptions,
     ) -> Result<ObjectMeta> {
         key.check_length()?;
+        self.writable(key)?;
         let size = body.len;
         // The upload was verified against its MD5s; a HEAD would only cost a round trip.
         let etag = upload::put(self, key, body, options).await?;
@@ -400,7 +449,8 @@ impl Backend for S3Backend {
     }
 
     async fn copy(&self, from: &ObjectKey, to: &ObjectKey, mode: WriteMode) -> Result<ObjectMeta> {
-        copy::copy(self, from, to, mode).await?;
+        self.writable(to)?;
+        copy::copy(self, from, self.version_of(from).as_deref(), to, mode).await?;
         self.stat(to).await
     }
 
@@ -412,6 +462,7 @@ impl Backend for S3Backend {
 
     async fn rename(&self, from: &ObjectKey, to: &ObjectKey) -> Result<()> {
         use crate::backend::BackendExt;
+        self.writable(from)?;
         let source = self.stat(from).await?;
         if self.try_stat(to).await?.is_some() {
             return Err(StorageError::new(
@@ -443,6 +494,9 @@ impl Backend for S3Backend {
     }
 
     async fn delete_many(&self, keys: &[ObjectKey]) -> Result<Vec<DeleteFailure>> {
+        for key in keys {
+            self.writable(key)?;
+        }
         let mut failures = Vec::new();
         for chunk in keys.chunks(DELETE_BATCH) {
             failures.extend(self.delete_batch(chunk).await?);
@@ -451,6 +505,7 @@ impl Backend for S3Backend {
     }
 
     async fn create_folder(&self, key: &ObjectKey) -> Result<()> {
+        self.writable(key)?;
         let key = key.as_folder();
         let action = format!("create folder {key:?}");
         self.client()
@@ -513,6 +568,7 @@ impl Backend for S3Backend {
             identity: format!("{}|{}|{credentials}", self.inner.endpoint, config.region),
             bucket: config.bucket.clone(),
             key: self.full_key(key),
+            version: self.version_of(key),
         })
     }
 
@@ -525,12 +581,13 @@ impl Backend for S3Backend {
         mode: WriteMode,
     ) -> Result<ObjectMeta> {
         to.check_length()?;
+        self.writable(to)?;
         copy::copy_object(
             self,
             copy::CopySource {
                 bucket: &source.bucket,
                 key: &source.key,
-                version: None,
+                version: source.version.as_deref(),
             },
             size,
             to,
@@ -548,6 +605,7 @@ impl Backend for S3Backend {
             .head_object()
             .bucket(self.bucket())
             .key(self.full_key(key))
+            .set_version_id(self.version_of(key))
             .part_number(1)
             .send()
             .await
