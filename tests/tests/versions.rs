@@ -217,6 +217,14 @@ fn an_archived_object_is_restored_before_it_is_read_on_moto() {
         &at,
     ]);
     assert_eq!(up.code, 0, "{}", up.output());
+    let listed = user.run(&["ls", &format!("{ws}:")]);
+    assert!(
+        listed
+            .stdout
+            .contains("cold.txt  [archived in GLACIER: `ferry restore --archive` first]"),
+        "the listing marks it: {}",
+        listed.output()
+    );
     let back = user.home.path().join("back.txt");
 
     let refused = user.run(&["cp", &at, back.to_str().unwrap()]);

@@ -128,6 +128,11 @@ test("an archived object says so in Properties and is restored for the days and 
   });
   await openDemo(page);
   await expect(row(page, "report.txt")).toContainText("GLACIER");
+  // Marked in the list, saying what to do; other objects are not.
+  const mark = row(page, "report.txt").getByTestId("archived");
+  await expect(mark).toHaveText("Archived");
+  await expect(mark).toHaveAttribute("title", /restore it .*before reading it/);
+  await expect(page.getByTestId("archived")).toHaveCount(1);
   await row(page, "report.txt").dblclick();
   const archive = page.getByTestId("properties-dialog").getByTestId("archive");
   await expect(archive).toHaveAttribute("data-state", "archived");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  archiveOf,
   baseName,
   clickRow,
   crumbs,
@@ -96,5 +97,29 @@ describe("paths", () => {
     expect(parentOf("top.txt")).toBe("");
     expect(baseName("/home/me/Desktop/")).toBe("Desktop");
     expect(baseName("C:\\Users\\me\\x.txt")).toBe("x.txt");
+  });
+});
+
+describe("archiveOf", () => {
+  const file = (storage_class: string | null, is_folder = false) => ({
+    name: "a",
+    path: "a",
+    is_folder,
+    size: 1,
+    modified: null,
+    storage_class,
+  });
+  it("marks what must be restored before it is read", () => {
+    expect(archiveOf(file("GLACIER"))).toBe("restore");
+    expect(archiveOf(file("DEEP_ARCHIVE"))).toBe("restore");
+  });
+  it("marks instant-retrieval archives apart", () => {
+    expect(archiveOf(file("GLACIER_IR"))).toBe("instant");
+  });
+  it("leaves other classes, no class and folders unmarked", () => {
+    expect(archiveOf(file("STANDARD"))).toBeNull();
+    expect(archiveOf(file("INTELLIGENT_TIERING"))).toBeNull();
+    expect(archiveOf(file(null))).toBeNull();
+    expect(archiveOf(file("GLACIER", true))).toBeNull();
   });
 });

@@ -16,6 +16,23 @@ export function isLink(r: Row): boolean {
   return typeof r.link_target === "string";
 }
 
+/**
+ * Whether a row's storage class is an archive: `restore` must be restored before it can be read
+ * (Glacier Flexible Retrieval, Deep Archive), `instant` reads at once (Glacier Instant Retrieval).
+ * A listing cannot tell Intelligent-Tiering's archive tiers; Properties asks the object.
+ */
+export function archiveOf(r: Row): "restore" | "instant" | null {
+  switch (r.is_folder ? null : r.storage_class) {
+    case "GLACIER":
+    case "DEEP_ARCHIVE":
+      return "restore";
+    case "GLACIER_IR":
+      return "instant";
+    default:
+      return null;
+  }
+}
+
 export type SortKey = "name" | "size" | "modified" | "type";
 export interface Sort {
   key: SortKey;

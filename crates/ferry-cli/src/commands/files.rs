@@ -52,10 +52,16 @@ pub async fn ls(
                         output::plain(target)
                     ),
                     None => println!(
-                        "{:>10}  {:19}  {}",
+                        "{:>10}  {:19}  {}{}",
                         output::size(meta.size),
                         output::time(meta.last_modified),
-                        output::plain(meta.key.as_str())
+                        output::plain(meta.key.as_str()),
+                        match meta.storage_class.as_deref() {
+                            Some(class) if ferry_storage::s3::needs_restore(class) => {
+                                format!("  [archived in {class}: `ferry restore --archive` first]")
+                            }
+                            _ => String::new(),
+                        }
                     ),
                 },
             }

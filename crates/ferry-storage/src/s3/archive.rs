@@ -51,6 +51,13 @@ fn parse_restore(header: &str) -> (bool, Option<String>) {
     (ongoing, until)
 }
 
+/// Whether objects of storage class `class` must be restored before they can be read (Glacier
+/// Flexible Retrieval, Deep Archive); Glacier Instant Retrieval reads at once. A listing's class
+/// is enough to tell, except for Intelligent-Tiering's archive tiers, which only a HEAD shows.
+pub fn needs_restore(class: &str) -> bool {
+    matches!(class, "GLACIER" | "DEEP_ARCHIVE")
+}
+
 impl S3Backend {
     /// Whether `key` can be read now, or is archived (and how its restore stands).
     pub async fn archive_state(&self, key: &ObjectKey) -> Result<ArchiveState> {
@@ -70,7 +77,7 @@ impl S3Backend {
             out.archive_status(),
             Some(ArchiveStatus::ArchiveAccess | ArchiveStatus::DeepArchiveAccess)
         );
-        let archived = tiered || class == "GLACIER" || class == "DEEP_ARCHIVE";
+        let archived = tiered || needs_restore(&class);
         if !archived {
             return Ok(ArchiveState::Readable);
         }

@@ -27,7 +27,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::stream::BoxStream;
 
-pub use archive::{ArchiveState, RestoreTier};
+pub use archive::{ArchiveState, RestoreTier, needs_restore};
 pub use buckets::BucketInfo;
 pub use config::{ChecksumMode, MAX_PARTS, MIN_PART_SIZE, S3Config, S3Credentials, UploadDefaults};
 pub use edit::PropertyEdit;
