@@ -32,6 +32,8 @@ pub enum Action {
     SlowDown,
     /// Answer 500 InternalError without forwarding.
     InternalError,
+    /// Answer 403 AccessDenied without forwarding (a policy that refuses this request).
+    AccessDenied,
     /// Forward, then replace the ETag header of the answer.
     ForwardWithEtag(String),
     /// Wait, then forward.
@@ -134,6 +136,11 @@ const SLOW_DOWN: (&str, &str) = (
     "503 Slow Down",
     "<Code>SlowDown</Code><Message>Please reduce your request rate.</Message>",
 );
+const DENIED: (&str, &str) = (
+    "403 Forbidden",
+    "<Code>AccessDenied</Code><Message>Access Denied</Message>",
+);
+
 const INTERNAL: (&str, &str) = (
     "500 Internal Server Error",
     "<Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message>",
@@ -171,7 +178,11 @@ async fn serve(
             target: target.clone(),
             refused: matches!(
                 action,
-                Action::SlowDown | Action::InternalError | Action::Stall | Action::Reset
+                Action::SlowDown
+                    | Action::InternalError
+                    | Action::AccessDenied
+                    | Action::Stall
+                    | Action::Reset
             ),
             fault: action.is_fault(),
             authorization: header(&head, "authorization"),
@@ -179,6 +190,7 @@ async fn serve(
         let response = match action {
             Action::SlowDown => error_answer(SLOW_DOWN),
             Action::InternalError => error_answer(INTERNAL),
+            Action::AccessDenied => error_answer(DENIED),
             Action::Answer(body) => format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/xml\r\ncontent-length: {}\r\n\r\n{body}",
                 body.len()

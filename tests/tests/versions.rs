@@ -388,7 +388,9 @@ async fn properties_change_after_upload_keeping_the_rest_on_moto() {
     ]);
     assert_eq!(folder.code, 0, "{}", folder.output());
     let report: serde_json::Value = serde_json::from_str(&folder.stdout).unwrap();
-    assert_eq!(report["edited"], 2, "{}", folder.stdout);
+    assert_eq!(report["kind"], "edit", "{}", folder.stdout);
+    assert_eq!(report["state"], "completed", "{}", folder.stdout);
+    assert_eq!(report["tally"]["done"], 2, "{}", folder.stdout);
     let deep = stat("site/deep/other.html");
     assert_eq!(deep["content_type"], "text/plain");
     assert!(deep["metadata"].get("owner").is_none(), "{deep}");
@@ -568,5 +570,87 @@ async fn an_earlier_version_is_downloaded_and_copied_as_it_was_on_moto() {
     assert!(
         !elsewhere.exists(),
         "nothing was written by what was refused"
+    );
+}
+
+/// An edit is a job: an object the server refuses to change is a failed item, listed with why,
+/// while the others change; `ferry jobs retry` runs only that one again, once it can work.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_that_fails_on_one_object_is_retried_as_a_job() {
+    use ferry_tests::proxy::{Action, Proxy};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = moto();
+    let refuse = Arc::new(AtomicBool::new(true));
+    let refusing = refuse.clone();
+    let proxy = Proxy::start(&server.endpoint, move |_, method, target| {
+        if refusing.load(Ordering::SeqCst)
+            && method == "PUT"
+            && target.contains("docs/b.txt")
+            && target.contains("CopyObject")
+        {
+            Action::AccessDenied
+        } else {
+            Action::Forward
+        }
+    })
+    .await;
+    let user = User::new();
+    let ws = user.add_s3(&server.through(&proxy), &unique_bucket("editjob"));
+    let at = |p: &str| format!("{ws}:{p}");
+    let file = user.home.path().join("f.txt");
+    std::fs::write(&file, b"words").unwrap();
+    for key in ["docs/a.txt", "docs/b.txt"] {
+        let up = user.run(&["cp", file.to_str().unwrap(), &at(key)]);
+        assert_eq!(up.code, 0, "{}", up.output());
+    }
+    let cache = |p: &str| -> serde_json::Value {
+        let run = user.run(&["stat", "--json", &at(p)]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()["cache_control"].clone()
+    };
+
+    let run = user.run(&[
+        "set-meta",
+        "--json",
+        &at("docs/"),
+        "--cache-control",
+        "max-age=5",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["state"], "completed_with_errors", "{}", run.stdout);
+    assert_eq!(report["tally"]["done"], 1, "{}", run.stdout);
+    assert_eq!(
+        report["failures"][0]["dest_key"], "docs/b.txt",
+        "{}",
+        run.stdout
+    );
+    assert!(
+        report["failures"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("denied")),
+        "says why: {}",
+        run.stdout
+    );
+    assert_eq!(cache("docs/a.txt"), "max-age=5");
+    assert!(cache("docs/b.txt").is_null(), "refused, so unchanged");
+
+    refuse.store(false, Ordering::SeqCst);
+    proxy.clear();
+    let id = report["id"].as_str().unwrap();
+    let retry = user.run(&["jobs", "retry", id]);
+    assert_eq!(retry.code, 0, "{}", retry.output());
+    assert_eq!(cache("docs/b.txt"), "max-age=5");
+    let copies: Vec<String> = proxy
+        .seen()
+        .into_iter()
+        .filter(|s| s.target.contains("CopyObject"))
+        .map(|s| s.target)
+        .collect();
+    assert!(
+        copies.len() == 1 && copies[0].contains("docs/b.txt"),
+        "only the failed item ran again: {copies:?}"
     );
 }

@@ -116,6 +116,7 @@ test("a dropped name that is already there asks first; Replace overwrites, Cance
     ],
     destination: { workspace: "local", path: "" },
     conflict: "overwrite",
+    version: null,
   });
 
   // "Keep both" and "Skip existing" pass their choice on the same way.

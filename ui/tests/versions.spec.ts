@@ -170,7 +170,9 @@ test("an object's tags are edited in Properties and saved all at once", async ({
   });
 });
 
-test("Edit properties changes the selection, sending only what was filled in", async ({ page }) => {
+test("Edit properties changes the selection as jobs, sending only what was filled in", async ({
+  page,
+}) => {
   await start(page, {
     files: [
       ["demo-s3", "report.txt", 100],
@@ -186,7 +188,13 @@ test("Edit properties changes the selection, sending only what was filled in", a
   await dialog.getByLabel("Cache-Control").fill("max-age=60");
   await dialog.getByLabel("Storage class").selectOption("STANDARD_IA");
   await dialog.getByTestId("apply-props").click();
-  await expect(page.getByTestId("toast").last()).toContainText("Changed 2 objects");
+  await expect(page.getByTestId("toast").last()).toContainText(
+    "Changing the properties of 2 items",
+  );
+  // Each is a job in the transfer panel, with its progress.
+  const jobs = page.getByTestId("job");
+  await expect(jobs.filter({ hasText: "Edit properties of report.txt" })).toHaveCount(1);
+  await expect(jobs.filter({ hasText: "Edit properties of site" })).toHaveCount(1);
   expect(await argsOf(page, "properties_edit")).toEqual([
     {
       workspace: "demo-s3",

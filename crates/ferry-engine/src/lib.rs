@@ -38,7 +38,7 @@ pub struct Engine {
     /// One store per S3 workspace, opened once and shared by every job and listing of this
     /// engine: one client, one connection pool, one keychain read. Forgotten when the
     /// workspace's keys change; a settings change makes a new engine.
-    s3_stores: tokio::sync::Mutex<std::collections::HashMap<String, S3Backend>>,
+    s3_stores: tokio::sync::Mutex<std::collections::HashMap<String, SharedS3>>,
 }
 
 /// Where jobs, locks and reports live: `FERRY_DATA_DIR`, else the platform data dir
@@ -158,6 +158,7 @@ impl Engine {
             src,
             dst,
             source: from,
+            ..
         } = transfer::run::ends(self, kind, source, destination, options).await?;
         let pins = transfer::Pins::of(&src, &from, &dst);
         self.journal()?.create_job(
@@ -323,11 +324,15 @@ impl Engine {
 
     /// The store of S3 workspace `ws`, opened on first use and shared from then on.
     async fn s3_store(&self, ws: &Workspace) -> Result<Arc<dyn Backend>> {
-        Ok(Arc::new(self.s3_backend(ws).await?))
+        Ok(self.shared_s3(ws).await?.store)
     }
 
     /// The store of S3 workspace `ws`, opened once and shared (one client, one connection pool).
     pub(crate) async fn s3_backend(&self, ws: &Workspace) -> Result<S3Backend> {
+        Ok(self.shared_s3(ws).await?.backend)
+    }
+
+    async fn shared_s3(&self, ws: &Workspace) -> Result<SharedS3> {
         let Storage::S3(s3) = &ws.storage else {
             return Err(Error::Invalid(format!(
                 "workspace {:?} is a local folder, not an S3 workspace",
@@ -336,10 +341,10 @@ impl Engine {
         };
         // Held while opening: two first uses at once open one store, not two.
         let mut stores = self.s3_stores.lock().await;
-        if let Some(store) = stores.get(&ws.id) {
-            return Ok(store.clone());
+        if let Some(shared) = stores.get(&ws.id) {
+            return Ok(shared.clone());
         }
-        let store = workspace::open_s3(
+        let backend = workspace::open_s3(
             ws,
             s3,
             &self.settings().transfer,
@@ -347,8 +352,12 @@ impl Engine {
             self.runner.bandwidth(),
         )
         .await?;
-        stores.insert(ws.id.clone(), store.clone());
-        Ok(store)
+        let shared = SharedS3 {
+            store: Arc::new(backend.clone()),
+            backend,
+        };
+        stores.insert(ws.id.clone(), shared.clone());
+        Ok(shared)
     }
 
     /// Forgets the store of workspace `id`: its keys changed, the next use reads them anew.
@@ -604,4 +613,12 @@ pub fn unique_id(name: &str, settings: &Settings) -> String {
 /// A local folder as a store, for callers that have a path rather than a workspace.
 pub fn local_store(path: impl Into<PathBuf>) -> Arc<dyn Backend> {
     Arc::new(LocalBackend::new(path))
+}
+
+/// One S3 workspace's store, kept both as the concrete backend (for versions and property
+/// edits, which need S3-only calls) and as the one `Arc` every listing and job shares.
+#[derive(Clone)]
+struct SharedS3 {
+    backend: S3Backend,
+    store: Arc<dyn Backend>,
 }

@@ -1,61 +1,71 @@
 //! Changing objects' properties after upload (headers, metadata, storage class, encryption):
 //! one object, or every object below a folder, each by a verified server-side copy onto itself.
+//! An edit is a job ([`JobKind::Edit`]): queued, shown with progress, paused, cancelled,
+//! resumed after a crash and retried like a transfer.
 
+use ferry_storage::S3Backend;
 use ferry_storage::s3::PropertyEdit;
-use futures::StreamExt;
-use serde::Serialize;
 
 use crate::Engine;
 use crate::error::{Error, Result};
-use crate::transfer::ItemNote;
+use crate::transfer::{JobKind, JobOptions};
 use crate::workspace::Location;
 
-/// What an edit of several objects did.
-#[derive(Debug, Clone, Default, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct EditReport {
-    #[cfg_attr(feature = "specta", specta(type = u32))]
-    pub edited: u64,
-    pub failed: Vec<ItemNote>,
-}
-
 impl Engine {
-    /// Applies `edit` to the object at `at`, or (a folder) to every object below it; each keeps
-    /// what the edit leaves out. One that fails is listed and the others go on.
-    pub async fn edit_properties(&self, at: &Location, edit: &PropertyEdit) -> Result<EditReport> {
-        if edit.is_empty() {
+    /// Records a job that applies `edit` to the object at `at`, or (a folder) to every object
+    /// below it; each keeps what the edit leaves out. Answers the job's id, to start or run.
+    pub async fn create_edit_job(&self, at: &Location, edit: &PropertyEdit) -> Result<String> {
+        let options = JobOptions {
+            recursive: at.key.is_folder() || at.key.is_root(),
+            edit: Some(edit.clone()),
+            ..JobOptions::default()
+        };
+        self.create_job(JobKind::Edit, at, at, &options).await
+    }
+
+    /// One edit job per location, all or none: a refused one (a local place, nothing to change)
+    /// takes back those recorded before it.
+    pub async fn create_edit_jobs(
+        &self,
+        places: &[Location],
+        edit: &PropertyEdit,
+    ) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for at in places {
+            match self.create_edit_job(at, edit).await {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    let journal = self.journal()?;
+                    for id in &ids {
+                        let _ = journal.remove_job(id);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The store an edit job changes objects in, once its request is checked: something to
+    /// change, one place (source and destination the same), an S3 workspace.
+    pub(crate) async fn edit_store(
+        &self,
+        source: &Location,
+        destination: &Location,
+        options: &JobOptions,
+    ) -> Result<S3Backend> {
+        if options.edit.as_ref().is_none_or(PropertyEdit::is_empty) {
             return Err(Error::Invalid(
                 "nothing to change: name a property to set".into(),
             ));
         }
-        let (store, key) = self.versioned_store(at).await?;
-        let keys = if key.is_folder() || key.is_root() {
-            let resolved = self.resolve(at).await?;
-            let mut pages = crate::browse::list(&resolved, true).await?;
-            let mut keys = Vec::new();
-            while let Some(page) = pages.next().await {
-                for entry in page?.entries {
-                    if let ferry_storage::Entry::Object(meta) = entry
-                        && !meta.key.is_folder()
-                    {
-                        keys.push(meta.key);
-                    }
-                }
-            }
-            keys
-        } else {
-            vec![key]
-        };
-        let mut report = EditReport::default();
-        for key in keys {
-            match store.edit_properties(&key, edit).await {
-                Ok(_) => report.edited += 1,
-                Err(e) => report.failed.push(ItemNote {
-                    item: key.into_string(),
-                    message: e.to_string(),
-                }),
-            }
+        if source != destination {
+            return Err(Error::Invalid(format!(
+                "an edit changes objects in place: {} and {} must be one place",
+                source.display(),
+                destination.display()
+            )));
         }
-        Ok(report)
+        Ok(self.versioned_store(source).await?.0)
     }
 }

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use ferry_engine::properties::EditReport;
 use ferry_engine::workspace::Location;
 use ferry_storage::s3::{ArchiveState, ObjectVersion, PropertyEdit, RestoreTier, Versioning};
 use tauri::State;
@@ -157,8 +156,9 @@ pub async fn tags_set(
     Ok(state.engine()?.set_tags(&at, &tags).await?)
 }
 
-/// Changes the properties of objects (folders: everything below them), each keeping what the
-/// edit leaves out; what fails is listed and the others go on.
+/// Starts a job changing the properties of each object (folders: everything below them), each
+/// keeping what the edit leaves out; the transfer panel shows their progress. Answers their ids.
+/// Every request is checked before any job starts: a refused one starts none.
 #[tauri::command]
 #[specta::specta]
 pub async fn properties_edit(
@@ -166,16 +166,16 @@ pub async fn properties_edit(
     workspace: String,
     paths: Vec<String>,
     edit: PropertyEdit,
-) -> IpcResult<EditReport> {
+) -> IpcResult<Vec<String>> {
     crate::limits::items("paths", &paths)?;
     let engine = state.engine()?;
-    let mut report = EditReport::default();
-    for path in &paths {
-        let done = engine
-            .edit_properties(&Location::in_workspace(&workspace, path), &edit)
-            .await?;
-        report.edited += done.edited;
-        report.failed.extend(done.failed);
+    let places: Vec<Location> = paths
+        .iter()
+        .map(|path| Location::in_workspace(&workspace, path))
+        .collect();
+    let ids = engine.create_edit_jobs(&places, &edit).await?;
+    for id in &ids {
+        engine.runner().start(engine.clone(), id)?;
     }
-    Ok(report)
+    Ok(ids)
 }

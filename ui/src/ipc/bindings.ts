@@ -93,10 +93,11 @@ export const commands = {
 	/**  Replaces an object's tags (checked as S3 checks them, before anything is sent). */
 	tagsSet: (workspace: string, path: string, tags: { [key in string]: string }) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("tags_set", { workspace, path, tags })),
 	/**
-	 *  Changes the properties of objects (folders: everything below them), each keeping what the
-	 *  edit leaves out; what fails is listed and the others go on.
+	 *  Starts a job changing the properties of each object (folders: everything below them), each
+	 *  keeping what the edit leaves out; the transfer panel shows their progress. Answers their ids.
+	 *  Every request is checked before any job starts: a refused one starts none.
 	 */
-	propertiesEdit: (workspace: string, paths: string[], edit: PropertyEdit_Deserialize) => typedError<EditReport, ErrorReport_Serialize>(__TAURI_INVOKE("properties_edit", { workspace, paths, edit })),
+	propertiesEdit: (workspace: string, paths: string[], edit: PropertyEdit_Deserialize) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("properties_edit", { workspace, paths, edit })),
 };
 
 /** Events */
@@ -215,12 +216,6 @@ export type CredentialKind =
 /**  What a delete of several paths did. */
 export type DeleteReport = {
 	deleted: number,
-	failed: ItemNote[],
-};
-
-/**  What an edit of several objects did. */
-export type EditReport = {
-	edited: number,
 	failed: ItemNote[],
 };
 
@@ -369,7 +364,12 @@ export type JobKind = "copy" |
  */
 "sync" | 
 /**  A whole local workspace into an S3 one, verified, keeping the local copy, with a report. */
-"migrate";
+"migrate" | 
+/**
+ *  Change the properties of objects in place (S3): each a verified server-side copy onto
+ *  itself that keeps what the edit leaves out. Source and destination are the same place.
+ */
+"edit";
 
 /**  What a job is doing now: the journal's state, plus what only the running process knows. */
 export type JobStatus = 

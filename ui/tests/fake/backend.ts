@@ -890,8 +890,26 @@ export class Fake {
       }
       case "properties_edit": {
         this.versioned(a.workspace as string);
+        const ws = a.workspace as string;
         const paths = a.paths as string[];
-        return this.ok({ edited: paths.length, failed: [] });
+        return this.ok(
+          paths.map((path) =>
+            this.spawn(
+              this.jobView({
+                id: "",
+                kind: "edit",
+                title: `Edit properties of ${baseName(path)}`,
+                source: `${ws}:${path}`,
+                destination: `${ws}:${path}`,
+                files_total: 1,
+                bytes_total: 1000,
+                current: [baseName(path)],
+                touches: [ws],
+              }),
+              () => {},
+            ),
+          ),
+        );
       }
       case "tags_get":
         this.versioned(a.workspace as string);

@@ -75,7 +75,7 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
         },
         upload: UploadOptions::default(),
         follow_links: args.follow_links,
-        source_version: None,
+        ..JobOptions::default()
     };
     let source = engine.parse_location(&args.source)?;
     let destination = engine.parse_location(&args.destination)?;
@@ -230,7 +230,7 @@ async fn start(
 }
 
 /// Runs a job to its end; Ctrl-C cancels it cleanly (open multipart uploads are aborted).
-async fn run(engine: &Engine, id: &str, json: bool) -> Result<ExitCode, Error> {
+pub async fn run(engine: &Engine, id: &str, json: bool) -> Result<ExitCode, Error> {
     let accounting = Arc::new(Accounting::default());
     let control = JobControl::default();
     let on_signal = control.clone();
@@ -261,17 +261,18 @@ fn print_report(report: &JobReport, json: bool) {
         output::json(report);
         return;
     }
-    let verb = match report.kind {
-        JobKind::Move => "moved",
-        JobKind::Sync => "synced",
-        JobKind::Migrate => "migrated",
-        JobKind::Copy => "copied",
+    let (verb, what) = match report.kind {
+        JobKind::Move => ("moved", "file(s)"),
+        JobKind::Sync => ("synced", "file(s)"),
+        JobKind::Migrate => ("migrated", "file(s)"),
+        JobKind::Copy => ("copied", "file(s)"),
+        JobKind::Edit => ("changed the properties of", "object(s), each verified,"),
     };
     if matches!(report.kind, JobKind::Sync | JobKind::Migrate) {
         print_plan(&report.plan);
     }
     println!(
-        "{verb} {} file(s), {}; skipped {}; failed {}",
+        "{verb} {} {what} {}; skipped {}; failed {}",
         report.tally.done,
         output::size(report.tally.bytes_done),
         report.tally.skipped,

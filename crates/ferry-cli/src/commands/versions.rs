@@ -157,24 +157,8 @@ pub async fn set_meta(
     json: bool,
 ) -> Result<ExitCode, Error> {
     let at = engine.parse_location(location)?;
-    let report = engine.edit_properties(&at, edit).await?;
-    if json {
-        output::json(&report);
-    } else {
-        println!("changed {} object(s), each verified", report.edited);
-        for failed in &report.failed {
-            eprintln!(
-                "failed: {}: {}",
-                output::plain(&failed.item),
-                output::lines(&failed.message)
-            );
-        }
-    }
-    Ok(if report.failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let id = engine.create_edit_job(&at, edit).await?;
+    super::transfer::run(engine, &id, json).await
 }
 
 pub async fn undelete(engine: &Engine, location: &str, json: bool) -> Result<ExitCode, Error> {

@@ -37,6 +37,8 @@ pub(super) struct Ctx {
     pub date: jiff::civil::Date,
     /// Source and destination are one store (a file could be its own destination).
     pub same_store: bool,
+    /// An edit job's store, which changes objects in place.
+    pub editor: Option<ferry_storage::S3Backend>,
 }
 
 /// The outcome to record: state, bytes carried, error (message and hint).
@@ -69,6 +71,7 @@ pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
                 carry(ctx, item, &mut decided, meter).await
             }
             ItemAction::Delete => delete(ctx, item).await,
+            ItemAction::Edit => edit(ctx, item, meter).await,
             ItemAction::Mkdir => ctx
                 .dst
                 .backend
@@ -167,6 +170,21 @@ async fn delete(ctx: &Ctx, item: &ItemRow) -> Result<(ItemState, u64)> {
         blocking(move || journal.forget_synced(&at)).await?;
     }
     Ok((ItemState::Done, 0))
+}
+
+/// Changes one object's properties in place, as the job's edit says; the store checks the
+/// object reads back as edited, with the bytes it had.
+async fn edit(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Result<(ItemState, u64)> {
+    let (Some(store), Some(edit)) = (&ctx.editor, &ctx.options.edit) else {
+        return Err(Error::Invalid(
+            "an edit job without an edit or an S3 store".into(),
+        ));
+    };
+    store
+        .edit_properties(&ObjectKey::new(&item.dest_key), edit)
+        .await?;
+    meter.advance(item.size);
+    Ok((ItemState::Done, item.size))
 }
 
 /// What an item puts at its destination.

@@ -62,6 +62,9 @@ pub enum JobKind {
     Sync,
     /// A whole local workspace into an S3 one, verified, keeping the local copy, with a report.
     Migrate,
+    /// Change the properties of objects in place (S3): each a verified server-side copy onto
+    /// itself that keeps what the edit leaves out. Source and destination are the same place.
+    Edit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +107,8 @@ pub enum ItemAction {
     /// Make the destination a symbolic link like the source (a move between local folders
     /// moves a link as a link).
     Link,
+    /// Apply the job's property edit to the object (an edit job).
+    Edit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +160,9 @@ pub struct JobOptions {
     /// or copy of an earlier version (`ferry cp --version`, the Versions tab).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
+    /// What an edit job changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<ferry_storage::s3::PropertyEdit>,
 }
 
 impl Default for JobOptions {
@@ -167,6 +175,7 @@ impl Default for JobOptions {
             upload: UploadOptions::default(),
             follow_links: false,
             source_version: None,
+            edit: None,
         }
     }
 }

@@ -92,7 +92,12 @@ pub async fn run_job(
     let _lock = try_lock(&engine.locks_dir(), id)?
         .ok_or_else(|| Error::Invalid(format!("job {id} is running in another process")))?;
     let started = Instant::now();
-    let Ends { src, dst, source } = ends(
+    let Ends {
+        src,
+        dst,
+        source,
+        editor,
+    } = ends(
         engine,
         job.kind,
         &job.source,
@@ -120,6 +125,7 @@ pub async fn run_job(
         memory: runner.memory(),
         date: job_date(&job),
         same_store,
+        editor,
     });
     let (src, dst) = (&ctx.src, &ctx.dst);
     let (tx, rx) = mpsc::channel::<ItemRow>(512);
@@ -342,6 +348,7 @@ async fn plan_into(kind: JobKind, ctx: &Ctx, source: &Source, sink: &mut Sink) -
         (JobKind::Sync | JobKind::Migrate, Source::One(_)) => Err(Error::Invalid(
             "sync and migrate work on folders; use `ferry cp` for one file".into(),
         )),
+        (JobKind::Edit, _) => plan::plan_edit(ctx, source, sink).await,
         _ => plan::plan_copy(ctx, source, sink).await,
     }
 }
@@ -351,6 +358,8 @@ pub struct Ends {
     pub src: crate::workspace::Resolved,
     pub dst: crate::workspace::Resolved,
     pub source: Source,
+    /// An edit job's store, which changes objects in place.
+    pub editor: Option<ferry_storage::S3Backend>,
 }
 
 /// Resolves a job's source and destination as it will take them, and refuses, before anything
@@ -381,6 +390,10 @@ pub async fn ends(
         }
     };
     let dst = engine.resolve(destination).await?;
+    let editor = match kind {
+        JobKind::Edit => Some(engine.edit_store(source, destination, options).await?),
+        _ => None,
+    };
     let from = plan::source(&src, options, kind).await?;
     if kind == JobKind::Move && crate::browse::is_filesystem_root(&src) {
         return Err(Error::Invalid(
@@ -402,6 +415,7 @@ pub async fn ends(
         src,
         dst,
         source: from,
+        editor,
     })
 }
 
@@ -466,7 +480,12 @@ pub struct DryRun {
 /// Plans without recording or sending anything: what a job would do, action by action. The
 /// same checks as a job's refuse first (overlap, key templates).
 pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
-    let Ends { src, dst, source } = ends(
+    let Ends {
+        src,
+        dst,
+        source,
+        editor,
+    } = ends(
         engine,
         job.kind,
         &job.source,
@@ -489,6 +508,7 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
         memory: ferry_storage::MemoryBudget::new(1),
         date: job_date(job),
         same_store,
+        editor,
     };
     // A dry run changes nothing: how names compare is asked without a probe file.
     let folding = ctx.dst.backend.name_folding(&ctx.dst.key, false).await?;

@@ -128,6 +128,7 @@ fn title(row: &JobRow) -> String {
         JobKind::Move => "Move",
         JobKind::Sync => "Sync",
         JobKind::Migrate => "Migrate",
+        JobKind::Edit => "Edit properties of",
         JobKind::Copy if local(&row.source) && !local(&row.destination) => "Upload",
         JobKind::Copy if !local(&row.source) && local(&row.destination) => "Download",
         JobKind::Copy => "Copy",

@@ -5,6 +5,7 @@
 //! before any byte moves.
 
 mod copy;
+mod edit;
 mod sync;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::workspace::Resolved;
 
 pub(super) use copy::plan_copy;
+pub(super) use edit::plan_edit;
 pub(super) use sync::plan_sync;
 
 /// Batches new items into the journal and passes the recorded ones to the executor.
@@ -59,12 +61,14 @@ pub struct PlanSummary {
     pub conflicts: u64,
     /// Sources that would share one destination name: refused.
     pub collisions: u64,
+    /// Objects an edit job changes in place.
+    pub edit: u64,
 }
 
 /// One action of a plan, as `--dry-run` lists it and `--json` gives it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedAction {
-    /// `copy`, `update`, `conflict`, `delete`, `mkdir`, `link`, `skip` or `collision`.
+    /// `copy`, `update`, `conflict`, `delete`, `mkdir`, `link`, `edit`, `skip` or `collision`.
     pub action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -134,6 +138,7 @@ impl Sink {
                 s.conflicts += u64::from(item.note.is_some());
             }
             (_, ItemAction::Delete) => s.delete += 1,
+            (_, ItemAction::Edit) => s.edit += 1,
             (_, ItemAction::Mkdir) => {}
         }
         if self.folding.is_exact()
@@ -239,6 +244,7 @@ impl PlannedAction {
             (_, ItemAction::Delete) => "delete",
             (_, ItemAction::Mkdir) => "mkdir",
             (_, ItemAction::Link) => "link",
+            (_, ItemAction::Edit) => "edit",
         };
         PlannedAction {
             action,
