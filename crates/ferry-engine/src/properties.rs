@@ -54,11 +54,12 @@ impl Engine {
         destination: &Location,
         options: &JobOptions,
     ) -> Result<S3Backend> {
-        if options.edit.as_ref().is_none_or(PropertyEdit::is_empty) {
+        let Some(edit) = options.edit.as_ref().filter(|e| !e.is_empty()) else {
             return Err(Error::Invalid(
                 "nothing to change: name a property to set".into(),
             ));
-        }
+        };
+        edit.check().map_err(|e| Error::Invalid(e.message))?;
         if source != destination {
             return Err(Error::Invalid(format!(
                 "an edit changes objects in place: {} and {} must be one place",

@@ -19,6 +19,7 @@
 //! as a named regression test. `scripts/test` runs a fixed-seed subset, `scripts/reliability`
 //! (FERRY_RELIABILITY_FULL) at least 100,000 cases.
 
+mod edits;
 mod oracle;
 mod s3;
 mod world;

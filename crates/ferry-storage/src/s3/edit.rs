@@ -37,6 +37,31 @@ impl PropertyEdit {
     pub fn is_empty(&self) -> bool {
         self == &PropertyEdit::default()
     }
+
+    /// Refuses what no server can do, before any object is touched: S3 gives every object a
+    /// Content-Type, a storage class and (on AWS) encryption, so "removing" one would only
+    /// swap it for the server's default — and then fail to read back as asked.
+    pub fn check(&self) -> Result<()> {
+        for (value, header, example) in [
+            (
+                &self.content_type,
+                "Content-Type",
+                "application/octet-stream",
+            ),
+            (&self.storage_class, "the storage class", "STANDARD"),
+            (&self.sse, "the encryption", "AES256"),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(StorageError::new(
+                    ErrorKind::InvalidRequest,
+                    format!(
+                        "{header} cannot be removed (every object has one); name another, e.g. {example}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `edit`'s value over what the object has: `None` keeps, `""` removes.
@@ -193,5 +218,30 @@ mod tests {
             Some("image/png".into())
         );
         assert!(PropertyEdit::default().is_empty());
+    }
+
+    #[test]
+    fn what_every_object_has_cannot_be_removed() {
+        let removing = |edit: PropertyEdit| edit.check().unwrap_err().message;
+        assert!(
+            removing(PropertyEdit {
+                content_type: Some(String::new()),
+                ..Default::default()
+            })
+            .contains("Content-Type cannot be removed")
+        );
+        assert!(
+            removing(PropertyEdit {
+                storage_class: Some(" ".into()),
+                ..Default::default()
+            })
+            .contains("storage class")
+        );
+        let clearing = PropertyEdit {
+            cache_control: Some(String::new()),
+            content_disposition: Some(String::new()),
+            ..Default::default()
+        };
+        assert!(clearing.check().is_ok(), "optional headers can be removed");
     }
 }
