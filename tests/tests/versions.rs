@@ -654,3 +654,135 @@ async fn an_edit_that_fails_on_one_object_is_retried_as_a_job() {
         "only the failed item ran again: {copies:?}"
     );
 }
+
+/// A copy to another server (or under other keys) streams the bytes through Ferry; the
+/// object's headers, user metadata and tags travel with them, as a server-side copy keeps
+/// them — Content-Encoding too, so gzip-encoded bytes still say so. A large object in parts
+/// is given them as well, and a move keeps them.
+#[tokio::test(flavor = "multi_thread")]
+async fn headers_metadata_and_tags_travel_with_a_copy_to_another_server_on_moto() {
+    use ferry_tests::proxy::{Action, Proxy};
+
+    let server = moto();
+    let proxy = Proxy::start(&server.endpoint, |_, _, _| Action::Forward).await;
+    let setup = ferry_tests::three_parts(&server, &proxy, "carry", &[]);
+    let user = &setup.user;
+    let client = ferry_tests::sdk_client(&server);
+    client
+        .put_object()
+        .bucket(&setup.bucket)
+        .key("src/table.csv.gz")
+        .body(b"not really gzip, but said to be".to_vec().into())
+        .content_type("text/csv")
+        .content_encoding("gzip")
+        .cache_control("max-age=600")
+        .content_disposition("attachment; filename=\"table.csv\"")
+        .content_language("fr-CA")
+        .metadata("owner", "data")
+        .tagging("team=ops&kept=until%202030")
+        .send()
+        .await
+        .unwrap();
+    let direct = |p: &str| format!("{}:{p}", setup.direct);
+    let big = user.run(&[
+        "cp",
+        "--cache-control",
+        "no-cache",
+        "--meta",
+        "owner=lab",
+        setup.src.to_str().unwrap(),
+        &direct("src/big.bin"),
+    ]);
+    assert_eq!(big.code, 0, "{}", big.output());
+    let tagged = user.run(&["tag", &direct("src/big.bin"), "team=lab"]);
+    assert_eq!(tagged.code, 0, "{}", tagged.output());
+
+    // The source is read through the proxy: another endpoint, so no server-side copy.
+    let other = unique_bucket("carried");
+    let dst = user.add_s3(&server, &other);
+    let via = |p: &str| format!("{}:{p}", setup.via);
+    for (from, to) in [
+        ("src/table.csv.gz", "table.csv.gz"),
+        ("src/big.bin", "big.bin"),
+    ] {
+        let run = user.run(&["cp", &via(from), &format!("{dst}:{to}")]);
+        assert_eq!(run.code, 0, "{}", run.output());
+    }
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .any(|s| s.method == "GET" && s.target.contains("/src/table.csv.gz")),
+        "the bytes were streamed, not copied by the server"
+    );
+    let moved = user.run(&["mv", &format!("{dst}:table.csv.gz"), &via("moved.csv.gz")]);
+    assert_eq!(moved.code, 0, "{}", moved.output());
+
+    let look = |bucket: String, key: &'static str| {
+        let client = client.clone();
+        async move {
+            let head = client
+                .head_object()
+                .bucket(&bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap();
+            let tags = client
+                .get_object_tagging()
+                .bucket(&bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap();
+            let tags: std::collections::BTreeMap<String, String> = tags
+                .tag_set()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            (head, tags)
+        }
+    };
+    // Copied to the other server, then moved back: everything came along both ways.
+    {
+        let key = "moved.csv.gz";
+        let (head, tags) = look(setup.bucket.clone(), key).await;
+        assert_eq!(head.content_type(), Some("text/csv"), "{key}");
+        assert_eq!(head.content_encoding(), Some("gzip"), "{key}");
+        assert_eq!(head.cache_control(), Some("max-age=600"), "{key}");
+        assert_eq!(
+            head.content_disposition(),
+            Some("attachment; filename=\"table.csv\""),
+            "{key}"
+        );
+        assert_eq!(head.content_language(), Some("fr-CA"), "{key}");
+        assert_eq!(
+            head.metadata()
+                .and_then(|m| m.get("owner"))
+                .map(String::as_str),
+            Some("data")
+        );
+        assert_eq!(
+            tags,
+            [
+                ("team".to_string(), "ops".to_string()),
+                ("kept".to_string(), "until 2030".to_string())
+            ]
+            .into()
+        );
+    }
+    let (head, tags) = look(other.clone(), "big.bin").await;
+    assert!(
+        head.e_tag().is_some_and(|e| e.contains('-')),
+        "sent in parts: {:?}",
+        head.e_tag()
+    );
+    assert_eq!(head.cache_control(), Some("no-cache"));
+    assert_eq!(
+        head.metadata()
+            .and_then(|m| m.get("owner"))
+            .map(String::as_str),
+        Some("lab")
+    );
+    assert_eq!(tags, [("team".to_string(), "lab".to_string())].into());
+}

@@ -254,10 +254,28 @@ pub enum WriteMode {
     Create,
 }
 
+/// What a copy into another store keeps of an object besides its bytes: the headers a reader
+/// is given, user metadata and tags. Storage class and encryption are not among them: they are
+/// the destination's (another provider may not have the class at all).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Carried {
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    /// Kept with the bytes as they are: a gzip-encoded object stays encoded, and says so.
+    pub content_encoding: Option<String>,
+    pub content_language: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
 /// Per-upload settings; a store adds its own defaults (SSE, ACL, storage class…) for fields left
 /// empty.
 #[derive(Clone, Default)]
 pub struct PutOptions {
+    /// What the source of a copy had, given where the fields above give nothing (metadata:
+    /// merged under them).
+    pub kept: Option<Carried>,
     pub content_type: Option<String>,
     pub content_encoding: Option<String>,
     pub cache_control: Option<String>,
@@ -278,6 +296,7 @@ pub struct PutOptions {
 impl std::fmt::Debug for PutOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PutOptions")
+            .field("kept", &self.kept)
             .field("content_type", &self.content_type)
             .field("content_encoding", &self.content_encoding)
             .field("cache_control", &self.cache_control)
@@ -439,6 +458,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Checks reachability, credentials, the bucket, and list and write permission, leaving
     /// nothing behind.
     async fn test_connection(&self) -> ConnectionReport;
+
+    /// What a copy of `key` into another store should keep besides its bytes
+    /// ([`PutOptions::kept`]); nothing, for a store that keeps nothing beyond them.
+    async fn carried(&self, _key: &ObjectKey) -> Result<Carried> {
+        Ok(Carried::default())
+    }
 }
 
 /// Conveniences over [`Backend`], for every store alike.

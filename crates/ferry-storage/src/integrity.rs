@@ -57,6 +57,12 @@ pub fn sse_hides_md5(sse: &str) -> bool {
 /// was split (no `partNumber` on HEAD, as on s3s-fs).
 pub const PART_SIZE_METADATA: &str = "ferry-part-size";
 
+/// Whether user metadata `key` is one of Ferry's notes on how an object's bytes were sent: true
+/// of that object only, so a copy written another way does not inherit it.
+pub fn is_ferry_metadata(key: &str) -> bool {
+    key.eq_ignore_ascii_case(PART_SIZE_METADATA) || key.eq_ignore_ascii_case(UPLOAD_METADATA)
+}
+
 pub fn md5_hex(data: &[u8]) -> String {
     hex::encode(Md5::digest(data))
 }

@@ -17,8 +17,8 @@ pub mod testkit;
 pub mod text;
 
 pub use backend::{
-    Backend, BackendExt, ByteRange, Capabilities, CopySource, DeleteFailure, Entry, GetObject,
-    ListOptions, ListPage, MemoryBudget, MemoryLoan, ObjectMeta, PresignMethod, PutBody,
+    Backend, BackendExt, ByteRange, Capabilities, Carried, CopySource, DeleteFailure, Entry,
+    GetObject, ListOptions, ListPage, MemoryBudget, MemoryLoan, ObjectMeta, PresignMethod, PutBody,
     PutOptions, PutSource, Reader, WriteMode,
 };
 pub use bandwidth::{Bandwidth, BandwidthLimits};

@@ -44,6 +44,7 @@ fn put_options(ctx: &Ctx, modified: Option<jiff::Timestamp>, mode: WriteMode) ->
         metadata: upload.metadata.clone(),
         modified,
         multipart_log: None,
+        kept: None,
         memory: Some(ctx.memory.clone()),
         mode,
     }
@@ -144,6 +145,11 @@ pub(super) async fn send(
         && let Some(plan) = ranges::plan(ctx, source, item.size).await
     {
         return ranges::download(ctx, item.size, source, destination, plan, &options, meter).await;
+    }
+    if remote_destination {
+        // Another server, or other keys: the object's headers, metadata and tags travel with
+        // its bytes, as a server-side copy would keep them.
+        options.kept = Some(ctx.src.backend.carried(source).await?);
     }
     let got = ctx.src.backend.get(source, None).await?;
     if got.meta.size != item.size {

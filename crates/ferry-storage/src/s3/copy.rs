@@ -180,7 +180,9 @@ pub(super) async fn copy_multipart(
         ));
     }
     // CopyObject keeps the source's tags by itself; a multipart upload is given them.
-    let tagging = source_tagging(backend, from).await?;
+    let tagging = super::tags::tagging_header(
+        &super::tags::tags_to_keep(backend, from.bucket, from.key, from.version).await?,
+    );
     let text = |v: Option<&str>| v.map(str::to_string);
     let mut props = props.unwrap_or_else(|| Props {
         content_type: text(source.content_type()).or(h.content_type.clone()),
@@ -245,42 +247,6 @@ pub(super) async fn copy_multipart(
         log.finished();
     }
     done
-}
-
-/// The source's tags as `x-amz-tagging` (`k=v&k2=v2`, URL-encoded); none when it has none,
-/// when the server keeps no tags at all (NotImplemented: there are none to lose), or when the
-/// credentials may not read them (logged).
-async fn source_tagging(backend: &S3Backend, from: CopySource<'_>) -> Result<Option<String>> {
-    let answer = backend
-        .client()
-        .get_object_tagging()
-        .bucket(from.bucket)
-        .key(from.key)
-        .set_version_id(from.version.map(str::to_string))
-        .send()
-        .await;
-    let tags = match answer {
-        Ok(out) => out.tag_set().to_vec(),
-        Err(e) => match backend.fail(&format!("read the tags of {:?}", from.key), e) {
-            e if e.kind == ErrorKind::Unsupported => return Ok(None),
-            // Tags are worth keeping, not worth failing a large copy for: go on, and say so.
-            e if e.kind == ErrorKind::AccessDenied => {
-                tracing::warn!(error = %e, "the copy goes on without the source's tags");
-                return Ok(None);
-            }
-            e => return Err(e),
-        },
-    };
-    if tags.is_empty() {
-        return Ok(None);
-    }
-    let encode = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
-    Ok(Some(
-        tags.iter()
-            .map(|t| format!("{}={}", encode(t.key()), encode(t.value())))
-            .collect::<Vec<_>>()
-            .join("&"),
-    ))
 }
 
 /// The parts of one copy: ranges of the source, copied by the server.

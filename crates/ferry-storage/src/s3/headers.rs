@@ -10,6 +10,10 @@ pub(super) struct Headers {
     pub content_type: Option<String>,
     pub content_encoding: Option<String>,
     pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+    /// `x-amz-tagging`: the tags a copy keeps.
+    pub tagging: Option<String>,
     pub sse: Option<ServerSideEncryption>,
     pub kms_key_id: Option<String>,
     pub storage_class: Option<StorageClass>,
@@ -20,17 +24,31 @@ pub(super) struct Headers {
 impl Headers {
     pub fn new(backend: &S3Backend, key: &ObjectKey, options: &PutOptions) -> Self {
         let defaults = &backend.config().upload;
+        let kept = options.kept.clone().unwrap_or_default();
+        // The source's metadata, less Ferry's own notes on how its bytes were sent (this write
+        // makes its own), under what the call sets.
+        let mut metadata = kept.metadata;
+        metadata.retain(|k, _| !crate::integrity::is_ferry_metadata(k));
+        metadata.extend(options.metadata.clone());
         Headers {
-            content_type: options.content_type.clone().or_else(|| {
-                mime_guess::from_path(key.name())
-                    .first()
-                    .map(|m| m.essence_str().to_string())
-            }),
-            content_encoding: options.content_encoding.clone(),
+            content_type: options
+                .content_type
+                .clone()
+                .or(kept.content_type)
+                .or_else(|| {
+                    mime_guess::from_path(key.name())
+                        .first()
+                        .map(|m| m.essence_str().to_string())
+                }),
+            content_encoding: options.content_encoding.clone().or(kept.content_encoding),
             cache_control: options
                 .cache_control
                 .clone()
+                .or(kept.cache_control)
                 .or_else(|| defaults.cache_control.clone()),
+            content_disposition: kept.content_disposition,
+            content_language: kept.content_language,
+            tagging: super::tags::tagging_header(&kept.tags),
             sse: options
                 .sse
                 .as_deref()
@@ -43,8 +61,7 @@ impl Headers {
                 .or(defaults.storage_class.as_deref())
                 .map(StorageClass::from),
             acl: defaults.acl.as_deref().map(ObjectCannedAcl::from),
-            metadata: (!options.metadata.is_empty())
-                .then(|| options.metadata.clone().into_iter().collect()),
+            metadata: (!metadata.is_empty()).then(|| metadata.into_iter().collect()),
         }
     }
 
@@ -64,6 +81,9 @@ macro_rules! with_headers {
             .set_content_type($h.content_type)
             .set_content_encoding($h.content_encoding)
             .set_cache_control($h.cache_control)
+            .set_content_disposition($h.content_disposition)
+            .set_content_language($h.content_language)
+            .set_tagging($h.tagging)
             .set_server_side_encryption($h.sse)
             .set_ssekms_key_id($h.kms_key_id)
             .set_storage_class($h.storage_class)

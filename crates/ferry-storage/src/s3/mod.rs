@@ -641,6 +641,34 @@ impl Backend for S3Backend {
     async fn test_connection(&self) -> ConnectionReport {
         probe::test_connection(self).await
     }
+
+    async fn carried(&self, key: &ObjectKey) -> Result<crate::backend::Carried> {
+        let (full, version) = (self.full_key(key), self.version_of(key));
+        let head = self
+            .client()
+            .head_object()
+            .bucket(self.bucket())
+            .key(&full)
+            .set_version_id(version.clone())
+            .send()
+            .await
+            .map_err(|e| self.fail(&format!("read the headers of {key:?}"), e))?;
+        let text = |v: Option<&str>| v.map(str::to_string);
+        Ok(crate::backend::Carried {
+            content_type: text(head.content_type()),
+            cache_control: text(head.cache_control()),
+            content_disposition: text(head.content_disposition()),
+            content_encoding: text(head.content_encoding()),
+            content_language: text(head.content_language()),
+            metadata: head
+                .metadata()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+            tags: tags::tags_to_keep(self, self.bucket(), &full, version.as_deref()).await?,
+        })
+    }
 }
 
 #[cfg(test)]

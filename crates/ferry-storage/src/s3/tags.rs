@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_s3::types::{Tag, Tagging};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::S3Backend;
 use crate::error::{ErrorKind, Result, StorageError};
@@ -42,6 +43,51 @@ pub fn check_tags(tags: &BTreeMap<String, String>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `tags` as `x-amz-tagging` (`k=v&k2=v2`, URL-encoded); none when there are none.
+pub(super) fn tagging_header(tags: &BTreeMap<String, String>) -> Option<String> {
+    let encode = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    })
+}
+
+/// The tags of `bucket/key` (at `version`) for a copy to keep: none when the server keeps no
+/// tags at all (NotImplemented: there are none to lose), or when the credentials may not read
+/// them — tags are worth keeping, not worth failing a copy for (logged).
+pub(super) async fn tags_to_keep(
+    backend: &S3Backend,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+) -> Result<BTreeMap<String, String>> {
+    let answer = backend
+        .client()
+        .get_object_tagging()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version.map(str::to_string))
+        .send()
+        .await;
+    match answer {
+        Ok(out) => Ok(out
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()),
+        Err(e) => match backend.fail(&format!("read the tags of {key:?}"), e) {
+            e if e.kind == ErrorKind::Unsupported => Ok(BTreeMap::new()),
+            e if e.kind == ErrorKind::AccessDenied => {
+                tracing::warn!(error = %e, "the copy goes on without the source's tags");
+                Ok(BTreeMap::new())
+            }
+            e => Err(e),
+        },
+    }
 }
 
 impl S3Backend {
@@ -122,5 +168,19 @@ mod tests {
         assert!(check_tags(&tags(&[("k", &long)])).is_err());
         let many: Vec<(String, String)> = (0..11).map(|i| (format!("k{i}"), "v".into())).collect();
         assert!(check_tags(&many.into_iter().collect()).is_err());
+    }
+
+    #[test]
+    fn tags_travel_url_encoded() {
+        let tags: BTreeMap<String, String> = [
+            ("a b".to_string(), "x y=z+1/2".to_string()),
+            ("team".to_string(), "ops".to_string()),
+        ]
+        .into();
+        assert_eq!(
+            tagging_header(&tags).as_deref(),
+            Some("a%20b=x%20y%3Dz%2B1%2F2&team=ops")
+        );
+        assert_eq!(tagging_header(&BTreeMap::new()), None);
     }
 }
