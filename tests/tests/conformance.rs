@@ -133,3 +133,96 @@ conformance!(
     S3S_QUIRKS,
     testkit::PORTABLE_TRICKY_KEYS
 );
+
+/// What an S3 server offers beyond the core, as found on the test servers: moto keeps versions
+/// and tags and edits properties; s3s-fs 0.14 answers NotImplemented to versioning and tagging.
+/// Garage (by its documentation, not run here) has neither versions nor tags. Where a server
+/// lacks one, Ferry says so (Unsupported, which the app and CLI explain) and the object is as
+/// it was; where it has one, it works.
+#[derive(Clone, Copy)]
+struct Offers {
+    versions: bool,
+    tags: bool,
+    edits: bool,
+}
+
+async fn beyond_the_core(b: ferry_storage::S3Backend, offers: Offers) {
+    use ferry_storage::{BackendExt, ErrorKind, ObjectKey};
+    let key = ObjectKey::new("feature.txt");
+    b.put_bytes(&key, "first".into()).await.unwrap();
+    let lacks = |what: &str, e: ferry_storage::StorageError| {
+        assert_eq!(e.kind, ErrorKind::Unsupported, "{what}: {e}");
+    };
+    match b.set_versioning(true).await {
+        Ok(()) => {
+            assert!(offers.versions, "versions were not expected to work");
+            b.put_bytes(&key, "second".into()).await.unwrap();
+            let versions = b.all_versions(&key).await.unwrap();
+            assert_eq!(versions.len(), 2, "{versions:?}");
+            let first = &versions[1];
+            b.restore_version(&key, &first.version_id).await.unwrap();
+        }
+        Err(e) => {
+            assert!(!offers.versions, "versions: {e}");
+            lacks("versioning", e);
+            b.put_bytes(&key, "first".into()).await.unwrap();
+        }
+    }
+    let tags: std::collections::BTreeMap<String, String> =
+        [("team".to_string(), "ops".to_string())].into();
+    match b.set_tags(&key, &tags).await {
+        Ok(()) => {
+            assert!(offers.tags, "tags were not expected to work");
+            assert_eq!(b.tags(&key).await.unwrap(), tags);
+        }
+        Err(e) => {
+            assert!(!offers.tags, "tags: {e}");
+            lacks("tags", e);
+        }
+    }
+    let edit = ferry_storage::s3::PropertyEdit {
+        cache_control: Some("max-age=60".into()),
+        ..Default::default()
+    };
+    match b.edit_properties(&key, &edit).await {
+        Ok(meta) => {
+            assert!(offers.edits, "edits were not expected to work");
+            assert_eq!(meta.cache_control.as_deref(), Some("max-age=60"));
+        }
+        Err(e) => {
+            assert!(!offers.edits, "edits: {e}");
+            lacks("edits", e);
+        }
+    }
+    assert_eq!(
+        b.get_bytes(&key).await.unwrap(),
+        "first",
+        "the bytes are as they were"
+    );
+}
+
+#[tokio::test]
+async fn beyond_the_core_on_moto() {
+    let b = ferry_tests::moto()
+        .fresh_backend("offers", ChecksumMode::WhenSupported)
+        .await;
+    let offers = Offers {
+        versions: true,
+        tags: true,
+        edits: true,
+    };
+    beyond_the_core(b, offers).await;
+}
+
+#[tokio::test]
+async fn beyond_the_core_on_s3s() {
+    let b = ferry_tests::s3s()
+        .fresh_backend("offers", ChecksumMode::WhenSupported)
+        .await;
+    let offers = Offers {
+        versions: false,
+        tags: false,
+        edits: true,
+    };
+    beyond_the_core(b, offers).await;
+}
