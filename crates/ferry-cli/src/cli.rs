@@ -47,6 +47,41 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find objects below a folder by name, size, age or storage class, printed as they are found
+    Find {
+        /// WORKSPACE:folder or a local folder
+        location: String,
+        /// Text the name contains, or a glob (*.jpg, report-??.pdf); with a `/` the glob is matched
+        /// against the path below the folder (2024/**/*.csv). Case is ignored
+        #[arg(long, value_name = "PATTERN")]
+        name: Option<String>,
+        /// Only objects larger than SIZE (bytes, or 500K, 10M, 1.5G)
+        #[arg(long, value_name = "SIZE", value_parser = crate::rate::parse_size)]
+        larger_than: Option<u64>,
+        /// Only objects smaller than SIZE
+        #[arg(long, value_name = "SIZE", value_parser = crate::rate::parse_size)]
+        smaller_than: Option<u64>,
+        /// Only objects modified less than AGE ago (90s, 15m, 1h, 7d)
+        #[arg(long, value_name = "AGE")]
+        newer_than: Option<String>,
+        /// Only objects modified more than AGE ago
+        #[arg(long, value_name = "AGE")]
+        older_than: Option<String>,
+        /// Only objects in this storage class (STANDARD, STANDARD_IA, GLACIER…)
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+        /// One JSON object per line, as each is found
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count the objects below a folder and add up their sizes
+    Du {
+        /// WORKSPACE:folder or a local folder
+        location: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Show an object's details
     Stat {
         location: String,

@@ -31,6 +31,19 @@ fn parse_rate(text: &str) -> Result<u64, String> {
         return Ok(0);
     }
     let t = t.strip_suffix("/s").unwrap_or(t);
+    amount(t).ok_or_else(|| {
+        format!("{text:?} is not a rate: write bytes per second such as 500K, 10M or 1.5G (up:down for two), or off")
+    })
+}
+
+/// `SIZE` as `find --larger-than` takes it: `500K`, `10M`, `1.5G`, `2GiB`, or bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    amount(text.trim())
+        .ok_or_else(|| format!("{text:?} is not a size: write bytes, or 500K, 10M, 1.5G"))
+}
+
+/// A number of bytes with an optional K, M or G (powers of 1,024) and `B` or `iB`.
+fn amount(t: &str) -> Option<u64> {
     let t = t
         .strip_suffix("iB")
         .or_else(|| t.strip_suffix('B'))
@@ -41,13 +54,8 @@ fn parse_rate(text: &str) -> Result<u64, String> {
         Some('G') => (&t[..t.len() - 1], 1 << 30),
         _ => (t, 1),
     };
-    let value: f64 = number.trim().parse().map_err(|_| {
-        format!("{text:?} is not a rate: write bytes per second such as 500K, 10M or 1.5G (up:down for two), or off")
-    })?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!("{text:?} is not a rate: it must be 0 or more"));
-    }
-    Ok((value * scale as f64).round() as u64)
+    let value: f64 = number.trim().parse().ok()?;
+    (value.is_finite() && value >= 0.0).then(|| (value * scale as f64).round() as u64)
 }
 
 #[cfg(test)]
@@ -73,6 +81,15 @@ mod tests {
         assert_eq!(parse_rates("1.5GiB/s").unwrap().up, 3 << 29);
         assert_eq!(parse_rates("off").unwrap(), Rates { up: 0, down: 0 });
         assert_eq!(parse_rates("0:1000").unwrap(), Rates { up: 0, down: 1000 });
+    }
+
+    #[test]
+    fn sizes_read_as_rates_do() {
+        assert_eq!(parse_size("500K").unwrap(), 500 << 10);
+        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
+        assert_eq!(parse_size("1234").unwrap(), 1234);
+        assert!(parse_size("big").unwrap_err().contains("not a size"));
+        assert!(parse_size("-1M").is_err());
     }
 
     #[test]

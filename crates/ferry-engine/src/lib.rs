@@ -5,6 +5,7 @@ pub mod actions;
 mod archive;
 pub mod browse;
 pub mod error;
+pub mod find;
 pub mod logs;
 pub mod properties;
 pub mod secrets;

@@ -1,6 +1,7 @@
 //! One function per command: arguments in, engine call, output out.
 
 mod files;
+mod find;
 mod secret;
 mod transfer;
 mod versions;
@@ -32,6 +33,27 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
             json,
         } => files::ls(engine, location, recursive, json).await,
         Command::Stat { location, json } => files::stat(engine, &location, json).await,
+        Command::Find {
+            location,
+            name,
+            larger_than,
+            smaller_than,
+            newer_than,
+            older_than,
+            class,
+            json,
+        } => {
+            let query = find::query(
+                name,
+                larger_than,
+                smaller_than,
+                newer_than.as_deref(),
+                older_than.as_deref(),
+                class,
+            )?;
+            find::find(engine, &location, &query, json).await
+        }
+        Command::Du { location, json } => find::du(engine, &location, json).await,
         Command::Cp(args) => transfer::copy(engine, args, JobKind::Copy).await,
         Command::Mv(args) => transfer::copy(engine, args, JobKind::Move).await,
         Command::Sync(args) => transfer::sync(engine, args).await,
