@@ -117,6 +117,15 @@ pub struct ListingPage {
     pub done: bool,
 }
 
+/// A folder's objects and bytes counted so far; `done` once the count has ended.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FolderSize {
+    /// Pass to `folder_size_more` to count on.
+    pub count: u32,
+    pub usage: ferry_engine::find::Usage,
+    pub done: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct MetaPair {
     pub key: String,

@@ -9,6 +9,7 @@ pub mod error;
 mod grants;
 mod jobs;
 mod limits;
+mod pulls;
 pub mod state;
 mod watch;
 
@@ -40,6 +41,10 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             browse::list_open,
             browse::list_more,
             browse::list_close,
+            browse::search_open,
+            browse::folder_size_open,
+            browse::folder_size_more,
+            browse::folder_size_close,
             browse::properties,
             browse::folder_create,
             browse::delete_paths,

@@ -1,23 +1,20 @@
-//! What the app keeps between commands: the engine for the current settings, open listings
-//! and running jobs.
+//! What the app keeps between commands: the engine for the current settings, open listings,
+//! searches and folder sizes, and running jobs.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use ferry_engine::Engine;
+use ferry_engine::find::Usage;
 use ferry_engine::secrets::SecretStore;
 use ferry_storage::ListPage;
-use futures::stream::BoxStream;
 
 use crate::dto::SettingsProblem;
 use crate::error::{ErrorCode, IpcError, IpcResult};
 
-pub type Pages = BoxStream<'static, ferry_engine::Result<ListPage>>;
+use crate::pulls::{Pull, Pulls};
 
-/// Listings open at once (the window keeps one or two).
-const MAX_OPEN_LISTINGS: usize = 64;
+pub type Pages = Pull<ListPage>;
 
 /// Either an engine for the settings on disk, or why the file cannot be used.
 enum Loaded {
@@ -33,8 +30,10 @@ pub struct Inner {
     pub data_dir: PathBuf,
     pub secrets: Arc<dyn SecretStore>,
     loaded: RwLock<Loaded>,
-    listings: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<Pages>>>>,
-    next_listing: AtomicU32,
+    /// Folder listings and searches (a search is a listing of what it found).
+    pub listings: Pulls<ListPage>,
+    /// Folder sizes being counted: running totals.
+    pub sizes: Pulls<Usage>,
     /// The process's job runner (made with the first engine), kept across reloads and broken
     /// settings files: jobs before and after a change are one queue.
     runner: Mutex<Option<Arc<ferry_engine::transfer::Runner>>>,
@@ -61,9 +60,9 @@ impl AppState {
                 line: None,
                 column: None,
             })),
-            listings: Mutex::new(HashMap::new()),
+            listings: Pulls::default(),
+            sizes: Pulls::default(),
             runner: Mutex::new(None),
-            next_listing: AtomicU32::new(1),
             grants: Default::default(),
         }));
         state.reload();
@@ -148,35 +147,5 @@ impl AppState {
         let out = f(&mut engine).await?;
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Loaded::Ready(Arc::new(engine));
         Ok(out)
-    }
-
-    pub fn add_listing(&self, pages: Pages) -> u32 {
-        let id = self.next_listing.fetch_add(1, Ordering::Relaxed);
-        let mut listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
-        listings.insert(id, Arc::new(tokio::sync::Mutex::new(pages)));
-        // A page that never closes its listings must not keep connections and buffers forever:
-        // past the limit the oldest goes (asking it for more then says it is gone).
-        while listings.len() > MAX_OPEN_LISTINGS {
-            let Some(&oldest) = listings.keys().min() else {
-                break;
-            };
-            listings.remove(&oldest);
-        }
-        id
-    }
-
-    pub fn listing(&self, id: u32) -> Option<Arc<tokio::sync::Mutex<Pages>>> {
-        self.listings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&id)
-            .cloned()
-    }
-
-    pub fn close_listing(&self, id: u32) {
-        self.listings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
     }
 }

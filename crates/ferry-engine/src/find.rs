@@ -172,9 +172,10 @@ pub async fn find(
 }
 
 /// What a folder holds, counted so far (or in all, once the count has ended).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Usage {
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub objects: u64,
     #[cfg_attr(feature = "specta", specta(type = u32))]
     pub bytes: u64,
@@ -263,6 +264,10 @@ mod tests {
             "** crosses folders"
         );
         assert!(query("a/**/*.txt").matches("a/b/c/d.txt", &m));
+        assert!(
+            query("a/**/*.txt").matches("a/d.txt", &m),
+            "**/ can be no folder at all"
+        );
     }
 
     #[test]

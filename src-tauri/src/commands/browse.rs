@@ -4,12 +4,13 @@ use std::time::Duration;
 
 use ferry_engine::Engine;
 use ferry_engine::browse;
+use ferry_engine::find::{self, FindQuery, Usage};
 use ferry_engine::workspace::{Location, Resolved};
 use futures::StreamExt;
 use tauri::State;
 
 use crate::convert::{entry_of, properties_of};
-use crate::dto::{ListingPage, Properties};
+use crate::dto::{FolderSize, ListingPage, Properties};
 use crate::error::IpcResult;
 use crate::state::AppState;
 use ferry_engine::actions::{DeleteReport, Link};
@@ -24,7 +25,8 @@ async fn resolve(engine: &Engine, workspace: &str, path: &str) -> IpcResult<Reso
 
 async fn next_page(state: &AppState, listing: u32) -> IpcResult<ListingPage> {
     let pages = state
-        .listing(listing)
+        .listings
+        .get(listing)
         .ok_or_else(|| crate::error::invalid("that listing was closed; open the folder again"))?;
     let next = pages.lock().await.next().await;
     match next {
@@ -34,11 +36,11 @@ async fn next_page(state: &AppState, listing: u32) -> IpcResult<ListingPage> {
             done: false,
         }),
         Some(Err(e)) => {
-            state.close_listing(listing);
+            state.listings.close(listing);
             Err(e.into())
         }
         None => {
-            state.close_listing(listing);
+            state.listings.close(listing);
             Ok(ListingPage {
                 listing,
                 entries: Vec::new(),
@@ -60,7 +62,7 @@ pub async fn list_open(
     let mut at = resolve(&engine, &workspace, &path).await?;
     at.key = at.key.as_folder();
     let pages = browse::list(&at, false).await?;
-    let listing = state.add_listing(pages);
+    let listing = state.listings.add(pages);
     next_page(&state, listing).await
 }
 
@@ -73,8 +75,87 @@ pub async fn list_more(state: State<'_, AppState>, listing: u32) -> IpcResult<Li
 #[tauri::command]
 #[specta::specta]
 pub async fn list_close(state: State<'_, AppState>, listing: u32) -> IpcResult<()> {
-    state.close_listing(listing);
+    state.listings.close(listing);
     Ok(())
+}
+
+/// Searches below a folder; results come as a listing (`list_more` for more, `list_close` to
+/// stop the search), each page holding what one page of the recursive listing had of them.
+#[tauri::command]
+#[specta::specta]
+pub async fn search_open(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+    query: FindQuery,
+) -> IpcResult<ListingPage> {
+    let engine = state.engine()?;
+    let at = resolve(&engine, &workspace, &path).await?;
+    let found = find::find(&at, &query).await?;
+    let listing = state.listings.add(found);
+    next_page(&state, listing).await
+}
+
+/// What a folder holds, counted so far; `folder_size_more` counts on, `folder_size_close`
+/// stops counting.
+#[tauri::command]
+#[specta::specta]
+pub async fn folder_size_open(
+    state: State<'_, AppState>,
+    workspace: String,
+    path: String,
+) -> IpcResult<FolderSize> {
+    let engine = state.engine()?;
+    let mut at = resolve(&engine, &workspace, &path).await?;
+    at.key = at.key.as_folder();
+    let totals = find::usage(&at).await?;
+    let count = state.sizes.add(totals);
+    next_size(&state, count, Usage::default()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn folder_size_more(
+    state: State<'_, AppState>,
+    count: u32,
+    so_far: Usage,
+) -> IpcResult<FolderSize> {
+    next_size(&state, count, so_far).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn folder_size_close(state: State<'_, AppState>, count: u32) -> IpcResult<()> {
+    state.sizes.close(count);
+    Ok(())
+}
+
+/// The totals after the next page of the count (`so_far` once it has ended).
+async fn next_size(state: &AppState, count: u32, so_far: Usage) -> IpcResult<FolderSize> {
+    let totals = state
+        .sizes
+        .get(count)
+        .ok_or_else(|| crate::error::invalid("that count was stopped; start it again"))?;
+    let next = totals.lock().await.next().await;
+    match next {
+        Some(Ok(usage)) => Ok(FolderSize {
+            count,
+            usage,
+            done: false,
+        }),
+        Some(Err(e)) => {
+            state.sizes.close(count);
+            Err(e.into())
+        }
+        None => {
+            state.sizes.close(count);
+            Ok(FolderSize {
+                count,
+                usage: so_far,
+                done: true,
+            })
+        }
+    }
 }
 
 #[tauri::command]

@@ -36,6 +36,18 @@ export const commands = {
 	listOpen: (workspace: string, path: string) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_open", { workspace, path })),
 	listMore: (listing: number) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_more", { listing })),
 	listClose: (listing: number) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("list_close", { listing })),
+	/**
+	 *  Searches below a folder; results come as a listing (`list_more` for more, `list_close` to
+	 *  stop the search), each page holding what one page of the recursive listing had of them.
+	 */
+	searchOpen: (workspace: string, path: string, query: FindQuery_Deserialize) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("search_open", { workspace, path, query })),
+	/**
+	 *  What a folder holds, counted so far; `folder_size_more` counts on, `folder_size_close`
+	 *  stops counting.
+	 */
+	folderSizeOpen: (workspace: string, path: string) => typedError<FolderSize, ErrorReport_Serialize>(__TAURI_INVOKE("folder_size_open", { workspace, path })),
+	folderSizeMore: (count: number, soFar: Usage) => typedError<FolderSize, ErrorReport_Serialize>(__TAURI_INVOKE("folder_size_more", { count, soFar })),
+	folderSizeClose: (count: number) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("folder_size_close", { count })),
 	properties: (workspace: string, path: string) => typedError<Properties_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("properties", { workspace, path })),
 	folderCreate: (workspace: string, path: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("folder_create", { workspace, path })),
 	/**  Deletes files and whole folders. The UI confirms first, listing what will go. */
@@ -347,6 +359,49 @@ export type FieldProblem = {
 	field: string,
 	message: string,
 	warning: boolean,
+};
+
+/**  What to look for; every filter given must hold. */
+export type FindQuery = FindQuery_Serialize | FindQuery_Deserialize;
+
+/**  What to look for; every filter given must hold. */
+export type FindQuery_Deserialize = {
+	/**  Text the name contains, or a glob (see the module's notes). */
+	name?: string | null,
+	/**  Larger than this many bytes. */
+	larger_than?: number | null,
+	/**  Smaller than this many bytes. */
+	smaller_than?: number | null,
+	/**  Modified after this moment (RFC 3339). */
+	newer_than?: string | null,
+	/**  Modified before this moment (RFC 3339). */
+	older_than?: string | null,
+	/**  Stored in this class (STANDARD also finds objects whose class the server leaves unsaid). */
+	storage_class?: string | null,
+};
+
+/**  What to look for; every filter given must hold. */
+export type FindQuery_Serialize = {
+	/**  Text the name contains, or a glob (see the module's notes). */
+	name: string | null,
+	/**  Larger than this many bytes. */
+	larger_than: number | null,
+	/**  Smaller than this many bytes. */
+	smaller_than: number | null,
+	/**  Modified after this moment (RFC 3339). */
+	newer_than: string | null,
+	/**  Modified before this moment (RFC 3339). */
+	older_than: string | null,
+	/**  Stored in this class (STANDARD also finds objects whose class the server leaves unsaid). */
+	storage_class: string | null,
+};
+
+/**  A folder's objects and bytes counted so far; `done` once the count has ended. */
+export type FolderSize = {
+	/**  Pass to `folder_size_more` to count on. */
+	count: number,
+	usage: Usage,
+	done: boolean,
 };
 
 /**  An item and what happened to it (a failure, or why the plan skipped it). */
@@ -880,6 +935,12 @@ export type TransferRequest_Serialize = {
 	conflict: ConflictPolicy | null,
 	/**  Copy this version of the one source (an S3 object) instead of its current content. */
 	version: string | null,
+};
+
+/**  What a folder holds, counted so far (or in all, once the count has ended). */
+export type Usage = {
+	objects: number,
+	bytes: number,
 };
 
 /**  A bucket's versioning: never turned on, on, or suspended (versions kept so far stay). */

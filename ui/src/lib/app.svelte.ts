@@ -2,7 +2,14 @@
 // sort and selection, and the changes made to it (new folder, delete, rename). Transfers, jobs,
 // dialogs and messages have modules of their own beside this one.
 
-import { api, type FerryError, type JobView, type SettingsView, type WorkspaceView } from "../ipc";
+import {
+  api,
+  type FerryError,
+  type FindQuery_Deserialize,
+  type JobView,
+  type SettingsView,
+  type WorkspaceView,
+} from "../ipc";
 import { dialogs, type Dialog } from "./dialogs.svelte";
 import { jobs } from "./jobs.svelte";
 import {
@@ -10,6 +17,7 @@ import {
   emptySelection,
   filterRows,
   selectAll,
+  selectOnly,
   sortRows,
   type Row,
   type Selection,
@@ -19,6 +27,16 @@ import { asFerryError, messages } from "./messages.svelte";
 
 /** Rows kept in memory while scrolling; pages arrive as the list nears its end. */
 const PAGE_AHEAD = 200;
+/**
+ * Results a search gathers by itself; past them it waits for the list to be scrolled (or
+ * sorted), so a search matching everything in a huge bucket does not fill the window's memory.
+ */
+export const SEARCH_AHEAD = 5000;
+
+/** A search below the folder shown: what was asked, shown instead of the folder's rows. */
+export interface Search {
+  query: FindQuery_Deserialize;
+}
 
 export class App {
   settings = $state<SettingsView | null>(null);
@@ -31,6 +49,8 @@ export class App {
   listError = $state<FerryError | null>(null);
   sort = $state<Sort>({ key: "name", ascending: true });
   filter = $state("");
+  /** Set while search results are shown instead of the folder. */
+  search = $state<Search | null>(null);
   selection = $state<Selection>(emptySelection());
   /** The dialog open ([`dialogs`]), as the components set and read it. */
   get dialog(): Dialog | null {
@@ -102,6 +122,38 @@ export class App {
   // ---- browsing -------------------------------------------------------------------------
 
   async open(workspace: string, path: string): Promise<void> {
+    this.search = null;
+    await this.load(workspace, path, () => api.listOpen(workspace, path));
+  }
+
+  /**
+   * Searches below the folder shown: results replace its rows as they are found, page after
+   * page, until {@link SEARCH_AHEAD} of them (then as the list is scrolled).
+   */
+  async find(query: FindQuery_Deserialize): Promise<void> {
+    const workspace = this.workspaceId;
+    if (!workspace) return;
+    const path = this.path;
+    this.search = { query };
+    const generation = await this.load(workspace, path, () =>
+      api.searchOpen(workspace, path, query),
+    );
+    while (generation === this.generation && !this.done && this.rows.length < SEARCH_AHEAD) {
+      await this.more();
+    }
+  }
+
+  /** Stops a search (its listing is closed) and shows the folder again. */
+  endSearch(): void {
+    if (this.search && this.workspaceId) void this.open(this.workspaceId, this.path);
+  }
+
+  /** Replaces the rows with what `first` opens; answers the generation it started. */
+  private async load(
+    workspace: string,
+    path: string,
+    first: () => Promise<{ listing: number; entries: Row[]; done: boolean }>,
+  ): Promise<number> {
     const generation = ++this.generation;
     if (this.listing !== null) void api.listClose(this.listing).catch(() => {});
     this.listing = null;
@@ -115,21 +167,28 @@ export class App {
     this.done = false;
     this.updateTitle();
     try {
-      const page = await api.listOpen(workspace, path);
-      if (generation !== this.generation) return;
+      const page = await first();
+      if (generation !== this.generation) return generation;
       this.listing = page.listing;
       this.rows = page.entries;
       this.done = page.done;
       this.connection[workspace] = "ok";
-      if (!page.done && page.entries.length === 0) await this.more();
+      if (!page.done && page.entries.length === 0 && !this.search) await this.more();
     } catch (e) {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation) return generation;
       this.listError = asFerryError(e);
       this.done = true;
       if (this.listError.code !== "not_found") this.connection[workspace] = "error";
     } finally {
       if (generation === this.generation) this.loading = false;
     }
+    return generation;
+  }
+
+  /** Every row still to come, for a sort that must order all of them (the count grows meanwhile). */
+  private async loadAll(): Promise<void> {
+    const generation = this.generation;
+    while (generation === this.generation && !this.done) await this.more();
   }
 
   /** The next page, when the list scrolls near the rows loaded so far. */
@@ -156,7 +215,8 @@ export class App {
   }
 
   refresh(): Promise<void> {
-    return this.workspaceId ? this.open(this.workspaceId, this.path) : Promise.resolve();
+    if (!this.workspaceId) return Promise.resolve();
+    return this.search ? this.find(this.search.query) : this.open(this.workspaceId, this.path);
   }
 
   up(): void {
@@ -179,11 +239,22 @@ export class App {
     this.selection = selectAll(this.visible);
   }
 
+  /** Sorts every row of the folder, not only those loaded: the rest are listed first. */
   setSort(key: Sort["key"]): void {
     this.sort =
       this.sort.key === key
         ? { key, ascending: !this.sort.ascending }
         : { key, ascending: key === "name" || key === "type" };
+    void this.loadAll();
+  }
+
+  /** Shows the folder a search result is in, with the result selected. */
+  async reveal(path: string): Promise<void> {
+    if (!this.workspaceId) return;
+    const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
+    await this.open(this.workspaceId, trimmed.slice(0, trimmed.lastIndexOf("/") + 1));
+    while (!this.done && !this.rows.some((r) => r.path === path)) await this.more();
+    this.selection = selectOnly(path);
   }
 
   private updateTitle(): void {

@@ -89,6 +89,11 @@ export function emptySelection(): Selection {
   return { paths: new Set(), anchor: null };
 }
 
+/** Only `path` selected (and where a shift-click range would start). */
+export function selectOnly(path: string): Selection {
+  return { paths: new Set([path]), anchor: path };
+}
+
 /** A click on `rows[index]`: plain selects it alone, ctrl toggles it, shift selects a range. */
 export function clickRow(
   sel: Selection,

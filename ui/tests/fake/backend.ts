@@ -10,6 +10,7 @@ import type {
   ConnectionReport_Serialize,
   EntryView,
   FieldProblem,
+  FindQuery_Deserialize,
   JobView,
   Provider,
   Remedy,
@@ -172,6 +173,7 @@ export class Fake {
   jobs = new Map<string, JobView>();
   channel: Channel | null = null;
   listings = new Map<number, EntryView[]>();
+  sizes = new Map<number, EntryView[]>();
   nextListing = 1;
   nextJob = 1;
   /** The runner's queue: ids of the jobs running, first first. */
@@ -328,6 +330,40 @@ export class Fake {
     }
     // S3 lists in byte order of the keys (and the local store imitates it).
     return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** What a search below `folder` finds, as the engine's find: files only, every filter held. */
+  found(ws: string, folder: string, q: FindQuery_Deserialize): EntryView[] {
+    const name = q.name?.trim() ?? "";
+    const glob = /[*?[{]/.test(name)
+      ? new RegExp(
+          "^" +
+            name
+              .replace(/[.+^$()|\\]/g, "\\$&")
+              .replace(/\*\*\//g, "\u{1F320}")
+              .replace(/\*\*/g, "\u{1F31F}")
+              .replace(/\*/g, "[^/]*")
+              .replace(/\?/g, "[^/]")
+              .replaceAll("\u{1F31F}", ".*")
+              // `**/` is any number of folders, none included, as globset reads it.
+              .replaceAll("\u{1F320}", "(?:.*/)?") +
+            "$",
+          "i",
+        )
+      : null;
+    const out: EntryView[] = [];
+    for (const [key, e] of this.files.get(ws) ?? []) {
+      if (!key.startsWith(folder) || e.is_folder) continue;
+      const below = key.slice(folder.length);
+      const named = glob
+        ? glob.test(name.includes("/") ? below : e.name)
+        : e.name.toLowerCase().includes(name.toLowerCase());
+      const larger = q.larger_than == null || e.size > q.larger_than;
+      const newer = q.newer_than == null || (e.modified ?? "") > q.newer_than;
+      const cls = q.storage_class == null || (e.storage_class ?? "STANDARD") === q.storage_class;
+      if (named && larger && newer && cls) out.push(e);
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   settings(): SettingsView {
@@ -683,6 +719,40 @@ export class Fake {
       }
       case "list_close":
         this.listings.delete(a.listing as number);
+        return this.ok(null);
+      case "search_open": {
+        const all = this.found(
+          a.workspace as string,
+          a.path as string,
+          a.query as FindQuery_Deserialize,
+        );
+        const id = this.nextListing++;
+        this.listings.set(id, all.slice(PAGE));
+        return this.ok({ listing: id, entries: all.slice(0, PAGE), done: all.length <= PAGE });
+      }
+      case "folder_size_open": {
+        // Counted in two steps, as a real count reports progress page by page.
+        const all = this.found(a.workspace as string, a.path as string, {});
+        const half = all.slice(0, Math.ceil(all.length / 2));
+        const id = this.nextListing++;
+        this.sizes.set(id, all);
+        return this.ok({
+          count: id,
+          usage: { objects: half.length, bytes: half.reduce((n, e) => n + e.size, 0) },
+          done: false,
+        });
+      }
+      case "folder_size_more": {
+        const all = this.sizes.get(a.count as number);
+        if (!all) return this.invalid("that count was stopped; start it again");
+        const usage = { objects: all.length, bytes: all.reduce((n, e) => n + e.size, 0) };
+        const so = a.soFar as { objects: number; bytes: number };
+        const done = so.objects === usage.objects;
+        if (done) this.sizes.delete(a.count as number);
+        return this.ok({ count: a.count, usage, done });
+      }
+      case "folder_size_close":
+        this.sizes.delete(a.count as number);
         return this.ok(null);
       case "properties": {
         const e = this.files.get(a.workspace as string)?.get(a.path as string);
