@@ -13,8 +13,8 @@ test("a search finds a file three folders down; its row acts as any; Close goes 
   page,
 }) => {
   await start(page, { files: deep });
-  await page.getByTestId("search").fill("needle");
-  await page.getByTestId("search").press("Enter");
+  await page.getByTestId("filter").fill("needle");
+  await page.getByTestId("filter").press("Enter");
   const bar = page.getByTestId("search-bar");
   await expect(bar).toContainText("Results for needle below Local/");
   await expect(page.getByTestId("search-count")).toHaveText("2 found");
@@ -45,18 +45,18 @@ test("a search finds a file three folders down; its row acts as any; Close goes 
 
   // A glob with a path, from the top again; Escape closes the search.
   await page.getByTestId("pathbar").getByRole("button", { name: "Local" }).click();
-  await page.getByTestId("search").fill("photos/**/*.jpg");
-  await page.getByTestId("search").press("Enter");
+  await page.getByTestId("filter").fill("photos/**/*.jpg");
+  await page.getByTestId("filter").press("Enter");
   await expect(page.getByTestId("search-count")).toHaveText("3 found");
-  await page.getByTestId("search").press("Escape");
+  await page.getByTestId("filter").press("Escape");
   await expect(bar).toHaveCount(0);
   await expect(row(page, "notes.txt")).toBeVisible();
   const listings = await argsOf(page, "list_close");
   expect(listings.length).toBeGreaterThan(0);
 
   // Nothing found says so.
-  await page.getByTestId("search").fill("no such thing");
-  await page.getByTestId("search").press("Enter");
+  await page.getByTestId("filter").fill("no such thing");
+  await page.getByTestId("filter").press("Enter");
   await expect(page.getByTestId("empty")).toHaveText("Nothing below this folder matches.");
   await page.getByTestId("search-close").click();
   await expect(row(page, "notes.txt")).toBeVisible();
@@ -87,8 +87,8 @@ test("a search matching everything gathers 5,000 results by itself, then more as
   page,
 }) => {
   await start(page, { fill: { workspace: "local", folder: "big/", count: 6500 } });
-  await page.getByTestId("search").fill("item-");
-  await page.getByTestId("search").press("Enter");
+  await page.getByTestId("filter").fill("item-");
+  await page.getByTestId("filter").press("Enter");
   await expect(page.getByTestId("search-count")).toHaveText("5000 found, more as you scroll");
   await scroller(page).evaluate((el) => (el.scrollTop = el.scrollHeight));
   await expect(page.getByTestId("search-count")).toHaveText("6000 found, more as you scroll");
@@ -124,4 +124,13 @@ test("a folder's Properties count what it holds, below it too", async ({ page })
     "folder_size_more",
     "folder_size_more",
   ]);
+
+  // Alt+Enter is Properties from the keyboard (Enter opens the folder); Ctrl+F goes to search.
+  await page.getByTestId("properties-dialog").getByRole("button", { name: "Close" }).last().click();
+  await row(page, "photos/").click();
+  await page.keyboard.press("Alt+Enter");
+  await expect(page.getByTestId("folder-size")).toHaveAttribute("data-state", "done");
+  await page.getByTestId("properties-dialog").getByRole("button", { name: "Close" }).last().click();
+  await page.keyboard.press("Control+f");
+  await expect(page.getByTestId("filter")).toBeFocused();
 });

@@ -42,6 +42,18 @@ pub async fn list(at: &Resolved, recursive: bool) -> Result<BoxStream<'static, R
 }
 
 pub async fn stat(at: &Resolved) -> Result<ObjectMeta> {
+    if !at.key.is_root() && at.key.is_folder() && at.backend.folder_exists(&at.key).await? {
+        // A folder: its marker object's details when it has one. A server that cannot answer
+        // a HEAD of a folder's key (s3s-fs answers 500) still has the folder.
+        let folder = ObjectMeta {
+            key: at.key.as_folder(),
+            ..ObjectMeta::default()
+        };
+        return Ok(match at.backend.try_stat(&at.key).await {
+            Ok(Some(marker)) => marker,
+            _ => folder,
+        });
+    }
     let stat = if at.key.is_root() {
         None
     } else {

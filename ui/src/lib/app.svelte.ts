@@ -135,12 +135,8 @@ export class App {
     if (!workspace) return;
     const path = this.path;
     this.search = { query };
-    const generation = await this.load(workspace, path, () =>
-      api.searchOpen(workspace, path, query),
-    );
-    while (generation === this.generation && !this.done && this.rows.length < SEARCH_AHEAD) {
-      await this.more();
-    }
+    await this.load(workspace, path, () => api.searchOpen(workspace, path, query));
+    await this.drain(SEARCH_AHEAD);
   }
 
   /** Stops a search (its listing is closed) and shows the folder again. */
@@ -148,12 +144,12 @@ export class App {
     if (this.search && this.workspaceId) void this.open(this.workspaceId, this.path);
   }
 
-  /** Replaces the rows with what `first` opens; answers the generation it started. */
+  /** Replaces the rows with what `first` opens. */
   private async load(
     workspace: string,
     path: string,
     first: () => Promise<{ listing: number; entries: Row[]; done: boolean }>,
-  ): Promise<number> {
+  ): Promise<void> {
     const generation = ++this.generation;
     if (this.listing !== null) void api.listClose(this.listing).catch(() => {});
     this.listing = null;
@@ -168,32 +164,36 @@ export class App {
     this.updateTitle();
     try {
       const page = await first();
-      if (generation !== this.generation) return generation;
+      if (generation !== this.generation) return;
       this.listing = page.listing;
       this.rows = page.entries;
       this.done = page.done;
       this.connection[workspace] = "ok";
       if (!page.done && page.entries.length === 0 && !this.search) await this.more();
     } catch (e) {
-      if (generation !== this.generation) return generation;
+      if (generation !== this.generation) return;
       this.listError = asFerryError(e);
       this.done = true;
       if (this.listError.code !== "not_found") this.connection[workspace] = "error";
     } finally {
       if (generation === this.generation) this.loading = false;
     }
-    return generation;
   }
 
-  /** Every row still to come, for a sort that must order all of them (the count grows meanwhile). */
-  private async loadAll(): Promise<void> {
-    const generation = this.generation;
-    while (generation === this.generation && !this.done) await this.more();
+  /**
+   * The next page, when the list scrolls near the rows loaded so far. A page already on its
+   * way is the one waited for: callers that loop until `done` (a search, a sort) then wait for
+   * it instead of spinning while the window's own scrolling fetched it.
+   */
+  more(): Promise<void> {
+    if (this.done || this.listing === null) return Promise.resolve();
+    this.pending ??= this.fetchMore().finally(() => (this.pending = null));
+    return this.pending;
   }
+  private pending: Promise<void> | null = null;
 
-  /** The next page, when the list scrolls near the rows loaded so far. */
-  async more(): Promise<void> {
-    if (this.done || this.listing === null || this.loadingMore) return;
+  private async fetchMore(): Promise<void> {
+    if (this.listing === null) return;
     const generation = this.generation;
     this.loadingMore = true;
     try {
@@ -202,6 +202,7 @@ export class App {
       this.rows = this.rows.concat(page.entries);
       this.done = page.done;
     } catch (e) {
+      if (generation !== this.generation) return;
       this.done = true;
       messages.fail(e);
     } finally {
@@ -209,6 +210,19 @@ export class App {
     }
   }
   loadingMore = $state(false);
+
+  /** Pages until `limit` rows (or the end), for as long as the rows shown are these. */
+  private async drain(limit = Infinity): Promise<void> {
+    const generation = this.generation;
+    while (
+      generation === this.generation &&
+      !this.done &&
+      this.listing !== null &&
+      this.rows.length < limit
+    ) {
+      await this.more();
+    }
+  }
 
   nearEnd(lastVisibleIndex: number): void {
     if (lastVisibleIndex + PAGE_AHEAD >= this.visible.length) void this.more();
@@ -245,7 +259,8 @@ export class App {
       this.sort.key === key
         ? { key, ascending: !this.sort.ascending }
         : { key, ascending: key === "name" || key === "type" };
-    void this.loadAll();
+    // Every row still to come first: a sort orders all of them (the count grows meanwhile).
+    void this.drain();
   }
 
   /** Shows the folder a search result is in, with the result selected. */
@@ -253,7 +268,16 @@ export class App {
     if (!this.workspaceId) return;
     const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
     await this.open(this.workspaceId, trimmed.slice(0, trimmed.lastIndexOf("/") + 1));
-    while (!this.done && !this.rows.some((r) => r.path === path)) await this.more();
+    const generation = this.generation;
+    while (
+      generation === this.generation &&
+      !this.done &&
+      this.listing !== null &&
+      !this.rows.some((r) => r.path === path)
+    ) {
+      await this.more();
+    }
+    if (generation !== this.generation) return;
     this.selection = selectOnly(path);
   }
 
