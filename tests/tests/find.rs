@@ -109,7 +109,7 @@ fn searches_and_counts(user: &User, at: &str, root: &str) {
     assert_eq!(usage["objects"], all.len());
     assert_eq!(usage["bytes"], all.values().sum::<u64>());
 
-    let bad = user.run(&["find", at, "--name", "[a-"]);
+    let bad = user.run(&["find", at, "--name", "*[a-"]);
     assert_eq!(bad.code, 2, "{}", bad.output());
     assert!(bad.stderr.contains("not a pattern"), "{}", bad.output());
 }

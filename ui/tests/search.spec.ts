@@ -69,7 +69,7 @@ test("search options send size, age and class; a wrong number is refused before 
   await page.getByTestId("search-options").click();
   await page.getByTestId("search-larger").fill("big");
   await page.getByTestId("search-run").click();
-  await expect(page.getByText("Larger than must be a number, 0 or more")).toBeVisible();
+  await expect(page.getByText("Larger than must be a number from 0 to 100,000")).toBeVisible();
   expect(await argsOf(page, "search_open")).toEqual([]);
 
   await page.getByTestId("search-larger").fill("0.05");

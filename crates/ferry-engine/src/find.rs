@@ -3,11 +3,13 @@
 //! gathered — memory stays that of one page however many objects there are — and dropping the
 //! stream stops the listing (that is how a search or a count is cancelled).
 //!
-//! Names: a pattern without glob characters is text the name contains; with them (`*`, `?`,
-//! `[…]`, `{a,b}`) it is a glob matched against the whole name, or, when it holds a `/`, against
-//! the path below the folder searched (`**` crosses folders: `2024/**/*.csv`). Case is ignored
-//! either way, as file managers' searches do. Only objects (files, links) are found, not
-//! folders: an S3 "folder" is only a part of its objects' keys.
+//! Names: text without `*` or `?` is looked for in the name — or, when it holds a `/`, in the
+//! path below the folder searched (`2024/report`); names are full of brackets and braces
+//! (`[1080p]`), so those alone do not make a pattern. With `*` or `?` it is a glob (`[…]` and
+//! `{a,b}` then work too) matched against the whole name, or, when it holds a `/`, against the
+//! path below the folder (`*` stays in one folder, `**/` crosses any number: `2024/**/*.csv`).
+//! Case is ignored either way, as file managers' searches do. Only objects (files, links) are
+//! found, not folders: an S3 "folder" is only a part of its objects' keys.
 
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use globset::{GlobBuilder, GlobMatcher};
@@ -54,8 +56,15 @@ pub struct Matcher {
 #[derive(Debug, Clone)]
 enum Name {
     Any,
-    Contains(String),
-    Glob { glob: GlobMatcher, path: bool },
+    /// Lowercased text, looked for in the path below the folder (`path`) or in the name.
+    Contains {
+        text: String,
+        path: bool,
+    },
+    Glob {
+        glob: GlobMatcher,
+        path: bool,
+    },
 }
 
 fn moment(text: &Option<String>, what: &str) -> Result<Option<Timestamp>> {
@@ -74,9 +83,10 @@ impl FindQuery {
     pub fn matcher(&self) -> Result<Matcher> {
         let name = match self.name.as_deref().map(str::trim) {
             None | Some("") => Name::Any,
-            Some(text) if !text.contains(['*', '?', '[', '{']) => {
-                Name::Contains(text.to_lowercase())
-            }
+            Some(text) if !text.contains(['*', '?']) => Name::Contains {
+                text: text.to_lowercase(),
+                path: text.contains('/'),
+            },
             Some(text) => {
                 let glob = GlobBuilder::new(text)
                     .case_insensitive(true)
@@ -118,7 +128,8 @@ impl Matcher {
         let name = below.rsplit('/').next().unwrap_or(below);
         let named = match &self.name {
             Name::Any => true,
-            Name::Contains(text) => name.to_lowercase().contains(text.as_str()),
+            Name::Contains { text, path: true } => below.to_lowercase().contains(text.as_str()),
+            Name::Contains { text, path: false } => name.to_lowercase().contains(text.as_str()),
             Name::Glob { glob, path: true } => glob.is_match(below),
             Name::Glob { glob, path: false } => glob.is_match(name),
         };
@@ -234,8 +245,21 @@ mod tests {
             "text, any case"
         );
         assert!(
-            !query("a/b").matches("a/b/c.txt", &m),
-            "text is looked for in names only"
+            query("a/b").matches("x/a/b/c.txt", &m),
+            "text with a / in the path"
+        );
+        assert!(!query("a/b").matches("a/c/b.txt", &m));
+        assert!(
+            query("[1080p]").matches("films/Trip [1080p].mkv", &m),
+            "brackets are text"
+        );
+        assert!(
+            query("{draft}").matches("{draft} notes.txt", &m),
+            "braces are text"
+        );
+        assert!(
+            query("*[0-9].txt").matches("report-7.txt", &m),
+            "classes in a glob"
         );
         assert!(
             query("*.pdf").matches("a/b/Report.PDF", &m),
@@ -246,7 +270,7 @@ mod tests {
             "the whole name"
         );
         assert!(query("report-??.txt").matches("report-07.txt", &m));
-        assert!(query("{a,b}.txt").matches("deep/b.txt", &m));
+        assert!(query("{a,b}.t?t").matches("deep/b.txt", &m));
         assert!(
             query("b/*.txt").matches("b/c.txt", &m),
             "a path below the folder"
@@ -301,7 +325,7 @@ mod tests {
         let bad = |q: FindQuery| q.matcher().unwrap_err().to_string();
         assert!(
             bad(FindQuery {
-                name: Some("[a-".into()),
+                name: Some("*[a-".into()),
                 ..Default::default()
             })
             .contains("not a pattern")

@@ -99,8 +99,12 @@ export class App {
     await jobs.watch((job) => this.jobEnded(job));
   }
 
-  /** A job that changed the folder shown refreshes it. */
+  /**
+   * A job that changed the folder shown refreshes it. Search results stay as they are (running
+   * the search again would list everything below anew and lose the place); F5 does it.
+   */
   private jobEnded(job: JobView): void {
+    if (this.search) return;
     if (this.workspaceId && job.touches.includes(this.workspaceId)) void this.refresh();
   }
 
@@ -159,12 +163,18 @@ export class App {
     this.selection = emptySelection();
     this.filter = "";
     this.listError = null;
+    this.searchFailed = null;
     this.loading = true;
+    this.loadingMore = false;
     this.done = false;
     this.updateTitle();
     try {
       const page = await first();
-      if (generation !== this.generation) return;
+      if (generation !== this.generation) {
+        // Left before it answered: nobody will ask it for more, so it is closed now.
+        void api.listClose(page.listing).catch(() => {});
+        return;
+      }
       this.listing = page.listing;
       this.rows = page.entries;
       this.done = page.done;
@@ -187,29 +197,39 @@ export class App {
    */
   more(): Promise<void> {
     if (this.done || this.listing === null) return Promise.resolve();
-    this.pending ??= this.fetchMore().finally(() => (this.pending = null));
-    return this.pending;
-  }
-  private pending: Promise<void> | null = null;
-
-  private async fetchMore(): Promise<void> {
-    if (this.listing === null) return;
+    // Read (it is reactive) so that a view whose ask was answered by the page already on its
+    // way asks again once that page has landed.
+    if (this.loadingMore && this.pending?.generation === this.generation) {
+      return this.pending.page;
+    }
     const generation = this.generation;
+    this.pending = { generation, page: this.fetchMore(this.listing, generation) };
+    return this.pending.page;
+  }
+  /** The page on its way, and for which rows (a page of a folder left meanwhile is not). */
+  private pending: { generation: number; page: Promise<void> } | null = null;
+
+  private async fetchMore(listing: number, generation: number): Promise<void> {
     this.loadingMore = true;
     try {
-      const page = await api.listMore(this.listing);
+      const page = await api.listMore(listing);
       if (generation !== this.generation) return;
       this.rows = this.rows.concat(page.entries);
       this.done = page.done;
     } catch (e) {
       if (generation !== this.generation) return;
       this.done = true;
+      if (this.search) this.searchFailed = asFerryError(e).message;
       messages.fail(e);
     } finally {
-      this.loadingMore = false;
+      // Cleared before the page's waiters run, so a view asking then starts the next page.
+      if (this.pending?.generation === generation) this.pending = null;
+      if (generation === this.generation) this.loadingMore = false;
     }
   }
   loadingMore = $state(false);
+  /** Why a search stopped before its end (its results are then only part of the answer). */
+  searchFailed = $state<string | null>(null);
 
   /** Pages until `limit` rows (or the end), for as long as the rows shown are these. */
   private async drain(limit = Infinity): Promise<void> {
@@ -260,7 +280,9 @@ export class App {
         ? { key, ascending: !this.sort.ascending }
         : { key, ascending: key === "name" || key === "type" };
     // Every row still to come first: a sort orders all of them (the count grows meanwhile).
-    void this.drain();
+    // A search's results are sorted as gathered: listing all of a bucket's matches could
+    // fill the window's memory.
+    void this.drain(this.search ? SEARCH_AHEAD : Infinity);
   }
 
   /** Shows the folder a search result is in, with the result selected. */

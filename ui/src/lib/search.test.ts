@@ -25,10 +25,11 @@ describe("the search box's query", () => {
 
   it("refuses what is not a number, naming the field", () => {
     expect(queryOf({ ...emptySearch(), largerMb: "big" }, now)).toEqual({
-      error: "Larger than must be a number, 0 or more",
+      error: "Larger than must be a number from 0 to 100,000",
     });
+    expect(queryOf({ ...emptySearch(), withinDays: "1e10" }, now)).toHaveProperty("error");
     expect(queryOf({ ...emptySearch(), withinDays: "-1" }, now)).toEqual({
-      error: "Modified within must be a number, 0 or more",
+      error: "Modified within must be a number from 0 to 100,000",
     });
   });
 

@@ -27,7 +27,10 @@ export function queryOf(form: SearchForm, now: number): FindQuery_Deserialize | 
     const t = text.trim();
     if (t === "") return null;
     const n = Number(t);
-    return Number.isFinite(n) && n >= 0 ? n : { error: `${what} must be a number, 0 or more` };
+    // Past 100,000 (MiB or days) a number is a slip of the keyboard, and dates would overflow.
+    return Number.isFinite(n) && n >= 0 && n <= 100_000
+      ? n
+      : { error: `${what} must be a number from 0 to 100,000` };
   };
   const larger = number(form.largerMb, "Larger than");
   if (larger !== null && typeof larger === "object") return larger;

@@ -335,7 +335,7 @@ export class Fake {
   /** What a search below `folder` finds, as the engine's find: files only, every filter held. */
   found(ws: string, folder: string, q: FindQuery_Deserialize): EntryView[] {
     const name = q.name?.trim() ?? "";
-    const glob = /[*?[{]/.test(name)
+    const glob = /[*?]/.test(name)
       ? new RegExp(
           "^" +
             name
@@ -357,7 +357,7 @@ export class Fake {
       const below = key.slice(folder.length);
       const named = glob
         ? glob.test(name.includes("/") ? below : e.name)
-        : e.name.toLowerCase().includes(name.toLowerCase());
+        : (name.includes("/") ? below : e.name).toLowerCase().includes(name.toLowerCase());
       const larger = q.larger_than == null || e.size > q.larger_than;
       const newer = q.newer_than == null || (e.modified ?? "") > q.newer_than;
       const cls = q.storage_class == null || (e.storage_class ?? "STANDARD") === q.storage_class;
