@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
+use futures::StreamExt;
 use futures::stream::BoxStream;
+
+use crate::error::IpcResult;
 
 pub type Pull<T> = BoxStream<'static, ferry_engine::Result<T>>;
 
@@ -49,6 +52,24 @@ impl<T> Pulls<T> {
             .unwrap_or_else(|p| p.into_inner())
             .get(&id)
             .cloned()
+    }
+
+    /// The next step of stream `id` (`None` once it has ended); its end or an error closes it.
+    /// `gone` says what to do when it was closed already.
+    pub async fn next(&self, id: u32, gone: &str) -> IpcResult<Option<T>> {
+        let stream = self.get(id).ok_or_else(|| crate::error::invalid(gone))?;
+        let next = stream.lock().await.next().await;
+        match next {
+            Some(Ok(step)) => Ok(Some(step)),
+            Some(Err(e)) => {
+                self.close(id);
+                Err(e.into())
+            }
+            None => {
+                self.close(id);
+                Ok(None)
+            }
+        }
     }
 
     pub fn close(&self, id: u32) {

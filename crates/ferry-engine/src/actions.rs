@@ -239,27 +239,20 @@ impl Engine {
             && self.settings().transfer.follow_links
             && !planned.iter().any(|p| chosen(&p.from));
         let conflict = conflict.unwrap_or(self.settings().transfer.conflict);
-        let mut ids = Vec::new();
-        for p in planned {
-            let options = JobOptions {
-                recursive: p.is_folder,
-                conflict,
-                follow_links,
-                source_version: p.version.clone(),
-                ..JobOptions::default()
-            };
-            match self.create_job(kind, &p.from, &p.to, &options).await {
-                Ok(id) => ids.push(id),
-                Err(e) => {
-                    let journal = self.journal()?;
-                    for id in &ids {
-                        let _ = journal.remove_job(id);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        Ok(ids)
+        let requests: Vec<_> = planned
+            .iter()
+            .map(|p| {
+                let options = JobOptions {
+                    recursive: p.is_folder,
+                    conflict,
+                    follow_links,
+                    source_version: p.version.clone(),
+                    ..JobOptions::default()
+                };
+                (&p.from, &p.to, options)
+            })
+            .collect();
+        self.create_jobs_all_or_none(kind, &requests).await
     }
 
     /// A workspace as a form describes it, ready to save: a new one (no id) gets its id from

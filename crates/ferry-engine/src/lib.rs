@@ -171,6 +171,29 @@ impl Engine {
         )
     }
 
+    /// Records one job per request, all or none: a refused one (an overlap, a missing source,
+    /// nothing to change) takes back those recorded before it, so nothing is half started.
+    pub(crate) async fn create_jobs_all_or_none(
+        &self,
+        kind: transfer::JobKind,
+        requests: &[(&Location, &Location, transfer::JobOptions)],
+    ) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for (source, destination, options) in requests {
+            match self.create_job(kind, source, destination, options).await {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    let journal = self.journal()?;
+                    for id in &ids {
+                        let _ = journal.remove_job(id);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(ids)
+    }
+
     /// Jobs with their counts and whether one was interrupted (running, but its process gone).
     pub fn jobs(&self) -> Result<Vec<JobSummary>> {
         let journal = self.journal()?;

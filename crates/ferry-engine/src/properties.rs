@@ -15,12 +15,10 @@ impl Engine {
     /// Records a job that applies `edit` to the object at `at`, or (a folder) to every object
     /// below it; each keeps what the edit leaves out. Answers the job's id, to start or run.
     pub async fn create_edit_job(&self, at: &Location, edit: &PropertyEdit) -> Result<String> {
-        let options = JobOptions {
-            recursive: at.key.is_folder() || at.key.is_root(),
-            edit: Some(edit.clone()),
-            ..JobOptions::default()
-        };
-        self.create_job(JobKind::Edit, at, at, &options).await
+        let mut ids = self
+            .create_edit_jobs(std::slice::from_ref(at), edit)
+            .await?;
+        Ok(ids.remove(0))
     }
 
     /// One edit job per location, all or none: a refused one (a local place, nothing to change)
@@ -30,20 +28,18 @@ impl Engine {
         places: &[Location],
         edit: &PropertyEdit,
     ) -> Result<Vec<String>> {
-        let mut ids = Vec::new();
-        for at in places {
-            match self.create_edit_job(at, edit).await {
-                Ok(id) => ids.push(id),
-                Err(e) => {
-                    let journal = self.journal()?;
-                    for id in &ids {
-                        let _ = journal.remove_job(id);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        Ok(ids)
+        let requests: Vec<_> = places
+            .iter()
+            .map(|at| {
+                let options = JobOptions {
+                    recursive: at.key.is_folder() || at.key.is_root(),
+                    edit: Some(edit.clone()),
+                    ..JobOptions::default()
+                };
+                (at, at, options)
+            })
+            .collect();
+        self.create_jobs_all_or_none(JobKind::Edit, &requests).await
     }
 
     /// The store an edit job changes objects in, once its request is checked: something to

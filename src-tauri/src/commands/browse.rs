@@ -6,7 +6,6 @@ use ferry_engine::Engine;
 use ferry_engine::browse;
 use ferry_engine::find::{self, FindQuery, Usage};
 use ferry_engine::workspace::{Location, Resolved};
-use futures::StreamExt;
 use tauri::State;
 
 use crate::convert::{entry_of, properties_of};
@@ -24,30 +23,15 @@ async fn resolve(engine: &Engine, workspace: &str, path: &str) -> IpcResult<Reso
 }
 
 async fn next_page(state: &AppState, listing: u32) -> IpcResult<ListingPage> {
-    let pages = state
+    let next = state
         .listings
-        .get(listing)
-        .ok_or_else(|| crate::error::invalid("that listing was closed; open the folder again"))?;
-    let next = pages.lock().await.next().await;
-    match next {
-        Some(Ok(page)) => Ok(ListingPage {
-            listing,
-            entries: page.entries.iter().map(entry_of).collect(),
-            done: false,
-        }),
-        Some(Err(e)) => {
-            state.listings.close(listing);
-            Err(e.into())
-        }
-        None => {
-            state.listings.close(listing);
-            Ok(ListingPage {
-                listing,
-                entries: Vec::new(),
-                done: true,
-            })
-        }
-    }
+        .next(listing, "that listing was closed; open the folder again")
+        .await?;
+    Ok(ListingPage {
+        listing,
+        done: next.is_none(),
+        entries: next.iter().flat_map(|p| &p.entries).map(entry_of).collect(),
+    })
 }
 
 /// Opens a folder and returns its first page; `list_more` brings the next ones.
@@ -132,30 +116,15 @@ pub async fn folder_size_close(state: State<'_, AppState>, count: u32) -> IpcRes
 
 /// The totals after the next page of the count (`so_far` once it has ended).
 async fn next_size(state: &AppState, count: u32, so_far: Usage) -> IpcResult<FolderSize> {
-    let totals = state
+    let next = state
         .sizes
-        .get(count)
-        .ok_or_else(|| crate::error::invalid("that count was stopped; start it again"))?;
-    let next = totals.lock().await.next().await;
-    match next {
-        Some(Ok(usage)) => Ok(FolderSize {
-            count,
-            usage,
-            done: false,
-        }),
-        Some(Err(e)) => {
-            state.sizes.close(count);
-            Err(e.into())
-        }
-        None => {
-            state.sizes.close(count);
-            Ok(FolderSize {
-                count,
-                usage: so_far,
-                done: true,
-            })
-        }
-    }
+        .next(count, "that count was stopped; start it again")
+        .await?;
+    Ok(FolderSize {
+        count,
+        usage: next.unwrap_or(so_far),
+        done: next.is_none(),
+    })
 }
 
 #[tauri::command]
