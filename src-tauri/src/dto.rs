@@ -197,3 +197,45 @@ pub struct AppInfo {
     pub settings_path: String,
     pub data_dir: String,
 }
+
+/// What Quick look shows of a file (see `ferry_engine::preview`).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PreviewView {
+    Text {
+        text: String,
+        encoding: String,
+        /// Only the first part is shown.
+        truncated: bool,
+        /// JSON shown pretty-printed.
+        pretty: bool,
+        /// Checked against the server's checksum.
+        verified: bool,
+    },
+    Table {
+        rows: Vec<Vec<String>>,
+        encoding: String,
+        truncated: bool,
+        verified: bool,
+    },
+    Image {
+        /// A PNG made by the app, as a `data:` URL (never the object itself).
+        src: String,
+        width: u32,
+        height: u32,
+        source_width: u32,
+        source_height: u32,
+        verified: bool,
+    },
+    /// Played from `ferry-media:` ranges; `token` names it there and to `preview_close`.
+    Media {
+        media: ferry_engine::preview::Kind,
+        token: String,
+        content_type: String,
+        #[specta(type = u32)]
+        size: u64,
+    },
+    None {
+        reason: String,
+    },
+}

@@ -9,6 +9,7 @@ pub mod error;
 mod grants;
 mod jobs;
 mod limits;
+mod media;
 mod pulls;
 pub mod state;
 mod watch;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use ferry_engine::secrets::{Keychain, SecretStore};
 use tauri::{Manager, Wry};
 
-use commands::{browse, objects, settings, system, transfer};
+use commands::{browse, look, objects, settings, system, transfer};
 pub use state::AppState;
 
 /// Every command and event, for the invoke handler and the TypeScript bindings alike.
@@ -46,6 +47,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             browse::folder_size_more,
             browse::folder_size_close,
             browse::properties,
+            look::preview,
+            look::preview_close,
             browse::folder_create,
             browse::delete_paths,
             browse::names_existing,
@@ -102,6 +105,18 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
         .manage(state.clone())
+        .register_asynchronous_uri_scheme_protocol(media::SCHEME, |ctx, request, responder| {
+            let state = ctx.app_handle().state::<AppState>().inner().clone();
+            let path = request.uri().path().to_string();
+            let range = request
+                .headers()
+                .get(tauri::http::header::RANGE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            tauri::async_runtime::spawn(async move {
+                responder.respond(media::serve(&state, &path, range.as_deref()).await);
+            });
+        })
         .invoke_handler(handler)
         .on_window_event(|window, event| {
             // Files dropped on the window become chosen paths (the web view only hears of them).

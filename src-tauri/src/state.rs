@@ -39,6 +39,8 @@ pub struct Inner {
     runner: Mutex<Option<Arc<ferry_engine::transfer::Runner>>>,
     /// Local paths the person chose outside workspaces.
     pub grants: crate::grants::Grants,
+    /// Audio, video and PDF previews the web view reads through `ferry-media:`.
+    pub media: crate::media::Media,
 }
 
 impl std::ops::Deref for AppState {
@@ -64,6 +66,7 @@ impl AppState {
             sizes: Pulls::default(),
             runner: Mutex::new(None),
             grants: Default::default(),
+            media: Default::default(),
         }));
         state.reload();
         state

@@ -45,8 +45,10 @@ def test_an_overwritten_file_is_restored_from_its_versions_and_downloaded(app, h
     find(driver, f'{tid("workspace")}[data-workspace="archive"]').click()
     wait(driver, "report.txt listed", lambda: row(driver, "report.txt"))
     row(driver, "report.txt")[0].click()
+    # Alt+Enter: Properties (a double-click shows the preview).
     from selenium.webdriver.common.action_chains import ActionChains
-    ActionChains(driver).double_click(row(driver, "report.txt")[0]).perform()
+    from selenium.webdriver.common.keys import Keys
+    ActionChains(driver).key_down(Keys.ALT).send_keys(Keys.ENTER).key_up(Keys.ALT).perform()
     find(driver, tid("versions-tab")).click()
     versions = wait(driver, "two versions", lambda: (lambda v: v if len(v) == 2 else None)(
         driver.find_elements(By.CSS_SELECTOR, tid("version"))))

@@ -32,6 +32,8 @@ test("a search finds a file three folders down; its row acts as any; Close goes 
   // A result is a row like any: Properties, then Show in folder.
   await row(page, "photos/2024/summer/beach/needle.txt").click();
   await row(page, "photos/2024/summer/beach/needle.txt").dblclick();
+  await expect(page.getByTestId("preview-text")).toContainText("Contents of");
+  await page.getByTestId("quick-look").getByRole("button", { name: "Properties" }).click();
   await expect(page.getByTestId("properties-dialog")).toContainText("needle.txt");
   await page.getByTestId("properties-dialog").getByRole("button", { name: "Close" }).last().click();
   await page.getByTestId("reveal").click();

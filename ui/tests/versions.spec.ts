@@ -10,6 +10,12 @@ async function openDemo(page: import("@playwright/test").Page): Promise<void> {
   await expect(row(page, "report.txt")).toBeVisible();
 }
 
+/** Properties of a file (a double-click shows its preview): select, then Alt+Enter. */
+async function properties(page: import("@playwright/test").Page, path: string): Promise<void> {
+  await row(page, path).click();
+  await page.keyboard.press("Alt+Enter");
+}
+
 test("an earlier version is restored from the Versions tab; one is deleted after naming it", async ({
   page,
 }) => {
@@ -21,7 +27,7 @@ test("an earlier version is restored from the Versions tab; one is deleted after
     ],
   });
   await openDemo(page);
-  await row(page, "report.txt").dblclick();
+  await properties(page, "report.txt");
   const dialog = page.getByTestId("properties-dialog");
   await dialog.getByTestId("versions-tab").click();
   const versions = dialog.getByTestId("version");
@@ -133,7 +139,7 @@ test("an archived object says so in Properties and is restored for the days and 
   await expect(mark).toHaveText("Archived");
   await expect(mark).toHaveAttribute("title", /restore it .*before reading it/);
   await expect(page.getByTestId("archived")).toHaveCount(1);
-  await row(page, "report.txt").dblclick();
+  await properties(page, "report.txt");
   const archive = page.getByTestId("properties-dialog").getByTestId("archive");
   await expect(archive).toHaveAttribute("data-state", "archived");
   await archive.getByTestId("archive-days").fill("3");
@@ -148,7 +154,7 @@ test("an archived object says so in Properties and is restored for the days and 
 test("an object's tags are edited in Properties and saved all at once", async ({ page }) => {
   await start(page, { files: [["demo-s3", "report.txt", 100]] });
   await openDemo(page);
-  await row(page, "report.txt").dblclick();
+  await properties(page, "report.txt");
   const dialog = page.getByTestId("properties-dialog");
   await dialog.getByTestId("tags-tab").click();
   const tags = dialog.getByTestId("tags");

@@ -7,6 +7,7 @@ pub mod browse;
 pub mod error;
 pub mod find;
 pub mod logs;
+pub mod preview;
 pub mod properties;
 pub mod secrets;
 pub mod settings;

@@ -49,6 +49,13 @@ export const commands = {
 	folderSizeMore: (count: number, soFar: Usage) => typedError<FolderSize, ErrorReport_Serialize>(__TAURI_INVOKE("folder_size_more", { count, soFar })),
 	folderSizeClose: (count: number) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("folder_size_close", { count })),
 	properties: (workspace: string, path: string) => typedError<Properties_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("properties", { workspace, path })),
+	/**
+	 *  A preview of the file at `path`. Audio, video and PDF answer a token the web view reads
+	 *  through `ferry-media:`; close it with `preview_close`.
+	 */
+	preview: (workspace: string, path: string) => typedError<PreviewView, ErrorReport_Serialize>(__TAURI_INVOKE("preview", { workspace, path })),
+	/**  The web view no longer plays the preview named `token`. */
+	previewClose: (token: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("preview_close", { token })),
 	folderCreate: (workspace: string, path: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("folder_create", { workspace, path })),
 	/**  Deletes files and whole folders. The UI confirms first, listing what will go. */
 	deletePaths: (workspace: string, paths: string[]) => typedError<DeleteReport, ErrorReport_Serialize>(__TAURI_INVOKE("delete_paths", { workspace, paths })),
@@ -537,6 +544,13 @@ export type JobView_Serialize = {
 	kept_uploads: number,
 };
 
+/**  What kind of preview an object gets, from its type and name. */
+export type Kind = "text" | "json" | "csv" | "image" | "audio" | "video" | "pdf" | 
+/**  Unknown: looked at as text when its first bytes are text. */
+"unknown" | 
+/**  Known and not previewable here (archives, office files, executables…). */
+"none";
+
 /**  A link to an object. */
 export type Link = Link_Serialize | Link_Deserialize;
 
@@ -628,6 +642,19 @@ export type Place_Serialize = {
 	workspace: string | null,
 	path: string,
 };
+
+/**  What Quick look shows of a file (see `ferry_engine::preview`). */
+export type PreviewView = { kind: "text"; text: string; encoding: string; 
+/**  Only the first part is shown. */
+truncated: boolean; 
+/**  JSON shown pretty-printed. */
+pretty: boolean; 
+/**  Checked against the server's checksum. */
+verified: boolean } | { kind: "table"; rows: string[][]; encoding: string; truncated: boolean; verified: boolean } | { kind: "image"; 
+/**  A PNG made by the app, as a `data:` URL (never the object itself). */
+src: string; width: number; height: number; source_width: number; source_height: number; verified: boolean } | 
+/**  Played from `ferry-media:` ranges; `token` names it there and to `preview_close`. */
+{ kind: "media"; media: Kind; token: string; content_type: string; size: number } | { kind: "none"; reason: string };
 
 export type Properties = Properties_Serialize | Properties_Deserialize;
 

@@ -1,7 +1,7 @@
 // The only module that talks to Tauri. Everything else imports from here, so the UI can run in
 // a browser with the IPC mocked (tests) and never sees Tauri's shapes.
 
-import { Channel } from "@tauri-apps/api/core";
+import { Channel, convertFileSrc } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, events } from "./bindings";
 import type { ErrorReport_Serialize, JobView } from "./bindings";
@@ -81,4 +81,9 @@ export function onFileDrop(h: DropHandlers): Promise<() => void> {
     else if (p.type === "drop") h.drop(p.paths, p.position.x / scale, p.position.y / scale);
     else h.leave();
   });
+}
+
+/** Where the web view reads a previewed audio, video or PDF: the app's `ferry-media:` protocol. */
+export function mediaUrl(token: string): string {
+  return convertFileSrc(token, "ferry-media");
 }

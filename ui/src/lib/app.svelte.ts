@@ -262,7 +262,7 @@ export class App {
 
   activate(row: Row): void {
     if (row.is_folder && this.workspaceId) void this.open(this.workspaceId, row.path);
-    else this.dialog = { kind: "properties", path: row.path };
+    else this.dialog = { kind: "preview", path: row.path };
   }
 
   click(index: number, mods: { shift: boolean; ctrl: boolean }): void {

@@ -9,7 +9,8 @@ export type Dialog =
   | { kind: "rename"; path: string }
   | { kind: "new-folder" }
   | { kind: "link"; path: string }
-  | { kind: "properties"; path: string }
+  | { kind: "properties"; path: string; note?: string }
+  | { kind: "preview"; path: string }
   | {
       kind: "conflict";
       names: string[];

@@ -2,7 +2,7 @@
 // same commands as src-tauri with the same shapes (typed by the generated bindings), and logs
 // every call and answer so tests can assert on what crossed IPC.
 
-import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import { mockConvertFileSrc, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
   commands,
@@ -18,6 +18,7 @@ import type {
   Shift,
   TransferPrefs_Serialize,
   ObjectVersion_Serialize,
+  PreviewView,
   Versioning,
   ArchiveState_Serialize,
   SettingsView,
@@ -140,6 +141,8 @@ function endpointProblem(endpoint: string, field: string): string | null {
 
 export class Fake {
   calls: { cmd: string; args: unknown; result?: unknown; error?: unknown }[] = [];
+  /** Media previews the UI said it no longer plays. */
+  previewsClosed: string[] = [];
   workspaces: WorkspaceView[] = [
     {
       form: form({ id: "local", name: "Local", kind: "local", base_path: "/home/me/Ferry" }),
@@ -1057,6 +1060,15 @@ export class Fake {
         if (back.length === 0) return this.err("not_found", "nothing there is deleted");
         return this.ok(back);
       }
+      case "preview": {
+        const e = this.files.get(a.workspace as string)?.get(a.path as string);
+        if (!e)
+          return this.err("not_found", `${a.path as string} does not exist`, "Refresh the folder.");
+        return this.ok(previewOf(e.path, e.size));
+      }
+      case "preview_close":
+        this.previewsClosed.push(a.token as string);
+        return this.ok(null);
       default: {
         // Every generated command has a case above: a new one fails `npm run check` here.
         const missing: never = command;
@@ -1101,11 +1113,64 @@ function wire<T>(value: T): T {
   return value === undefined ? (null as T) : (JSON.parse(JSON.stringify(value)) as T);
 }
 
+/** ferry_engine::preview, by extension: what each kind of file shows. */
+function previewOf(path: string, size: number): PreviewView {
+  const ext = (path.split(".").pop() ?? "").toLowerCase();
+  const head = { encoding: "UTF-8", truncated: size > 256 * 1024, verified: size <= 256 * 1024 };
+  switch (ext) {
+    case "txt":
+    case "md":
+    case "log":
+      return { kind: "text", text: `Contents of ${path}\n`.repeat(3), pretty: false, ...head };
+    case "json":
+      return { kind: "text", text: '{\n  "name": "ferry"\n}', pretty: true, ...head };
+    case "csv":
+      return {
+        kind: "table",
+        rows: [
+          ["name", "size"],
+          [baseName(path), String(size)],
+        ],
+        ...head,
+      };
+    case "png":
+    case "jpg":
+      return {
+        kind: "image",
+        src: DOT_PNG,
+        width: 1,
+        height: 1,
+        source_width: 4000,
+        source_height: 3000,
+        verified: true,
+      };
+    case "pdf":
+    case "mp3":
+    case "mp4":
+      return {
+        kind: "media",
+        media: ext === "pdf" ? "pdf" : ext === "mp3" ? "audio" : "video",
+        token: `token-${baseName(path)}`,
+        content_type:
+          ext === "pdf" ? "application/pdf" : ext === "mp3" ? "audio/mpeg" : "video/mp4",
+        size,
+      };
+    default:
+      return { kind: "none", reason: "this kind of file has no preview" };
+  }
+}
+
+/** A 1×1 PNG. */
+const DOT_PNG =
+  "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
 export function installFake(): Fake {
   const fake = new Fake();
   if (window.fakeSeed) fake.seed(window.fakeSeed);
   window.fake = fake;
   mockWindows("main");
+  // Media previews then load from http://ferry-media.localhost/TOKEN, which tests can route.
+  mockConvertFileSrc("windows");
   mockIPC(
     (cmd, args) => {
       // A channel travels as its id and stays live; every other argument arrives as a copy

@@ -1,0 +1,106 @@
+"""Quick look in the real window (s3s-fs): a text file's preview is its text; an image's is the
+small picture the app made (a data: PNG, not a link to the bucket); a PDF's first pages are drawn
+from ranges read through the app's ferry-media: protocol."""
+import math
+import struct
+import zlib
+from pathlib import Path
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+from conftest import add_s3_workspace
+from test_app import find, row, snap, tid, wait
+
+PDF = Path(__file__).resolve().parents[2] / "ui" / "tests" / "fixtures" / "two-pages.pdf"
+
+README = """# Ferry field notes
+
+Ferry keeps workspaces - local folders and S3 buckets - and moves files between them.
+
+    ferry cp -r ~/photos/ media:photos/2024/
+    ferry find media:photos/ --name '*.jpg' --larger-than 2MB
+
+Every transfer is a job: planned into a journal, run a few files at a time, and each file is
+checked against its checksum before it counts as done. Été, naïve, 東京: names in any language.
+"""
+
+
+def landscape_png(width: int, height: int) -> bytes:
+    """A sky, a sun and hills: a picture worth looking at in the screenshot."""
+    rows = []
+    for y in range(height):
+        line = bytearray([0])
+        for x in range(width):
+            hill = height * 0.62 + math.sin(x / width * 6.3) * height * 0.08
+            sun = (x - width * 0.72) ** 2 + (y - height * 0.3) ** 2 < (height * 0.12) ** 2
+            if sun:
+                px = (255, 214, 90)
+            elif y > hill:
+                shade = int(90 + 60 * (y - hill) / height)
+                px = (40, shade + 40, 60)
+            else:
+                t = y / height
+                px = (int(90 + 120 * t), int(150 + 80 * t), 235)
+            line += bytes(px)
+        rows.append(bytes(line))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    head = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+
+
+def look(driver, path: str):
+    row(driver, path)[0].click()
+    ActionChains(driver).send_keys(Keys.SPACE).perform()
+    return find(driver, tid("quick-look"))
+
+
+def test_text_image_and_pdf_previews(app, home, s3s):
+    bucket = add_s3_workspace(home, s3s, "media")
+    root = s3s["root"] / bucket
+    (root / "notes").mkdir(parents=True)
+    (root / "notes" / "README.md").write_text(README)
+    (root / "notes" / "valley.png").write_bytes(landscape_png(2400, 1350))
+    (root / "notes" / "manual.pdf").write_bytes(PDF.read_bytes())
+
+    driver = app.start()
+    find(driver, f'{tid("workspace")}[data-workspace="media"]').click()
+    wait(driver, "notes/ listed", lambda: row(driver, "notes/"))
+    ActionChains(driver).double_click(row(driver, "notes/")[0]).perform()
+    wait(driver, "inside notes/", lambda: row(driver, "notes/README.md"))
+
+    # A double-click shows the preview: the text as written, its encoding, checked.
+    row(driver, "notes/README.md")[0].click()
+    ActionChains(driver).double_click(row(driver, "notes/README.md")[0]).perform()
+    text = wait(driver, "the text preview", lambda: driver.find_elements("css selector", tid("preview-text")))
+    assert text[0].get_attribute("textContent") == README
+    notes = find(driver, tid("preview-notes")).get_attribute("textContent")
+    assert notes == "UTF-8 · checksum verified", notes
+    snap(driver, "preview-text.png")
+    ActionChains(driver).send_keys(Keys.SPACE).perform()
+    wait(driver, "Space closed it", lambda: not driver.find_elements("css selector", tid("quick-look")))
+
+    look(driver, "notes/valley.png")
+    picture = wait(driver, "the picture", lambda: driver.find_elements("css selector", tid("preview-image")))[0]
+    src = picture.get_attribute("src")
+    assert src.startswith("data:image/png;base64,"), src[:60]
+    wait(driver, "the picture drawn", lambda: driver.execute_script(
+        "return arguments[0].complete && arguments[0].naturalWidth", picture) == 1024)
+    notes = find(driver, tid("preview-notes")).get_attribute("textContent")
+    assert "2400 × 1350 px (shown at 1024 × 576)" in notes, notes
+    snap(driver, "preview-image.png")
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+
+    look(driver, "notes/manual.pdf")
+    wait(driver, "two PDF pages drawn",
+         lambda: len(driver.find_elements("css selector", tid("pdf-page"))) == 2)
+    dark = """
+        const c = document.querySelector('[data-testid=pdf-page]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 100) n++; return n;"""
+    wait(driver, "the first page's text drawn", lambda: driver.execute_script(dark) > 50)
+    snap(driver, "preview-pdf.png")

@@ -1,0 +1,119 @@
+// Quick look: Space or a double-click shows a file's contents by kind — text, formatted JSON, a
+// table, the app's small picture of an image, the first pages of a PDF read range by range, a
+// player — and a file with no preview shows its properties saying why.
+
+import { readFileSync } from "node:fs";
+import { expect, test, type Page } from "@playwright/test";
+import { argsOf, row, start } from "./helpers";
+
+const PDF = readFileSync(new URL("./fixtures/two-pages.pdf", import.meta.url));
+
+const files: [string, string, number][] = [
+  ["local", "docs/readme.txt", 120],
+  ["local", "docs/data.json", 40],
+  ["local", "docs/table.csv", 30],
+  ["local", "docs/photo.jpg", 2_000_000],
+  ["local", "docs/manual.pdf", PDF.length],
+  ["local", "docs/song.mp3", 4_000_000],
+  ["local", "docs/bundle.zip", 900],
+];
+
+async function look(page: Page, path: string): Promise<void> {
+  await row(page, path).click();
+  await page.keyboard.press(" ");
+}
+
+test("each kind of file previews as itself; Space closes", async ({ page }) => {
+  await start(page, { files });
+  await row(page, "docs/").dblclick();
+
+  await row(page, "docs/readme.txt").dblclick();
+  const quick = page.getByTestId("quick-look");
+  await expect(quick.getByTestId("preview-text")).toContainText("Contents of docs/readme.txt");
+  await expect(quick.getByTestId("preview-notes")).toHaveText("UTF-8 · checksum verified");
+  await page.keyboard.press(" ");
+  await expect(quick).toHaveCount(0);
+
+  await look(page, "docs/data.json");
+  await expect(quick.getByTestId("preview-text")).toContainText('"name": "ferry"');
+  await expect(quick.getByTestId("preview-notes")).toContainText("formatted JSON");
+  await page.keyboard.press("Escape");
+
+  await look(page, "docs/table.csv");
+  await expect(quick.locator("th")).toHaveText(["name", "size"]);
+  await expect(quick.locator("td").first()).toHaveText("table.csv");
+  await page.keyboard.press("Escape");
+
+  await look(page, "docs/photo.jpg");
+  const picture = quick.getByTestId("preview-image");
+  await expect(picture).toHaveAttribute("src", /^data:image\/png;base64,/);
+  await expect(quick.getByTestId("preview-notes")).toContainText("4000 × 3000 px");
+  await page.keyboard.press("Escape");
+
+  // No preview: the properties, saying why.
+  await look(page, "docs/bundle.zip");
+  await expect(page.getByTestId("properties-dialog")).toContainText(
+    "No preview: this kind of file has no preview.",
+  );
+  expect((await argsOf(page, "preview")).map((a) => a.path)).toEqual([
+    "docs/readme.txt",
+    "docs/data.json",
+    "docs/table.csv",
+    "docs/photo.jpg",
+    "docs/bundle.zip",
+  ]);
+});
+
+test("a PDF's pages are drawn from ranges the app reads; the token is closed after", async ({
+  page,
+}) => {
+  const ranges: string[] = [];
+  await page.route("http://ferry-media.localhost/**", async (route) => {
+    const token = route.request().url().split("/").pop();
+    const range = route.request().headers()["range"] ?? "";
+    ranges.push(range);
+    const m = /bytes=(\d+)-(\d+)/.exec(range);
+    if (token !== "token-manual.pdf" || !m) return route.fulfill({ status: 416 });
+    const [start, end] = [Number(m[1]), Math.min(Number(m[2]), PDF.length - 1)];
+    await route.fulfill({
+      status: 206,
+      headers: {
+        "content-type": "application/pdf",
+        "content-range": `bytes ${start}-${end}/${PDF.length}`,
+        "access-control-allow-origin": "*",
+      },
+      body: PDF.subarray(start, end + 1),
+    });
+  });
+  await start(page, { files });
+  await row(page, "docs/").dblclick();
+  await look(page, "docs/manual.pdf");
+  const pages = page.getByTestId("quick-look").getByTestId("pdf-page");
+  await expect(pages).toHaveCount(2);
+  // Drawn: the canvas holds dark pixels (the text), not only the white page.
+  await expect
+    .poll(() =>
+      pages.first().evaluate((c) => {
+        const canvas = c as HTMLCanvasElement;
+        const data = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data;
+        let dark = 0;
+        for (let i = 0; data && i < data.length; i += 4) if ((data[i] ?? 255) < 100) dark++;
+        return dark;
+      }),
+    )
+    .toBeGreaterThan(50);
+  expect(ranges.length).toBeGreaterThan(0);
+  expect(ranges.every((r) => r.startsWith("bytes="))).toBe(true);
+  await page.keyboard.press("Escape");
+  await expect
+    .poll(() => page.evaluate(() => window.fake.previewsClosed))
+    .toEqual(["token-manual.pdf"]);
+});
+
+test("audio plays from the app's protocol, not from a link to the server", async ({ page }) => {
+  await start(page, { files });
+  await row(page, "docs/").dblclick();
+  await look(page, "docs/song.mp3");
+  const audio = page.getByTestId("quick-look").getByTestId("preview-audio");
+  await expect(audio).toHaveAttribute("src", "http://ferry-media.localhost/token-song.mp3");
+});
