@@ -239,3 +239,12 @@ pub enum PreviewView {
         reason: String,
     },
 }
+
+/// A file opened in another app.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct Opened {
+    /// Being edited: saves are sent back (`EditSaved`, `EditConflict`); `edit_stop` ends it.
+    pub edit: Option<u32>,
+    /// A copy in Ferry's cache was opened (an S3 object), not the file itself.
+    pub cached: bool,
+}

@@ -5,6 +5,7 @@ pub mod commands;
 mod consent;
 mod convert;
 pub mod dto;
+mod edits;
 pub mod error;
 mod grants;
 mod jobs;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use ferry_engine::secrets::{Keychain, SecretStore};
 use tauri::{Manager, Wry};
 
-use commands::{browse, look, objects, settings, system, transfer};
+use commands::{browse, look, objects, open, settings, system, transfer};
 pub use state::AppState;
 
 /// Every command and event, for the invoke handler and the TypeScript bindings alike.
@@ -49,6 +50,9 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             browse::properties,
             look::preview,
             look::preview_close,
+            open::open_file,
+            open::edit_resolve,
+            open::edit_stop,
             browse::folder_create,
             browse::delete_paths,
             browse::names_existing,
@@ -76,7 +80,11 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             objects::tags_set,
             objects::properties_edit,
         ])
-        .events(tauri_specta::collect_events![watch::SettingsChanged])
+        .events(tauri_specta::collect_events![
+            watch::SettingsChanged,
+            edits::EditSaved,
+            edits::EditConflict
+        ])
 }
 
 /// The TypeScript the UI imports (`ui/src/ipc/bindings.ts`).

@@ -41,6 +41,8 @@ pub struct Inner {
     pub grants: crate::grants::Grants,
     /// Audio, video and PDF previews the web view reads through `ferry-media:`.
     pub media: crate::media::Media,
+    /// Files open for editing in other apps.
+    pub edits: crate::edits::Edits,
 }
 
 impl std::ops::Deref for AppState {
@@ -67,6 +69,7 @@ impl AppState {
             runner: Mutex::new(None),
             grants: Default::default(),
             media: Default::default(),
+            edits: Default::default(),
         }));
         state.reload();
         state

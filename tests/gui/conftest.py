@@ -158,6 +158,8 @@ class App:
             FERRY_TEST_SEAM_CONFIRM=self.confirm,
             XDG_CONFIG_HOME=str(home.root / "xdg-config"),
             XDG_CACHE_HOME=str(home.root / "xdg-cache"),
+            # Where "Open in app" finds the apps a test installs (xdg-open reads it).
+            XDG_DATA_HOME=str(home.root / "xdg-data"),
         )
         log = open(home.root / f"tauri-driver-{len(self.sessions)}.log", "w")
         proc = subprocess.Popen(

@@ -72,6 +72,9 @@ def test_text_image_and_pdf_previews(app, home, s3s):
     wait(driver, "notes/ listed", lambda: row(driver, "notes/"))
     ActionChains(driver).double_click(row(driver, "notes/")[0]).perform()
     wait(driver, "inside notes/", lambda: row(driver, "notes/README.md"))
+    # The whole folder listed: rows re-drawn under the pointer would split a double-click.
+    wait(driver, "notes/ listed", lambda: find(driver, tid("count")).get_attribute("textContent")
+         .strip().startswith("3 items"))
 
     # A double-click shows the preview: the text as written, its encoding, checked.
     row(driver, "notes/README.md")[0].click()
@@ -104,3 +107,69 @@ def test_text_image_and_pdf_previews(app, home, s3s):
         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 100) n++; return n;"""
     wait(driver, "the first page's text drawn", lambda: driver.execute_script(dark) > 50)
     snap(driver, "preview-pdf.png")
+
+
+def install_editor(home) -> Path:
+    """A text editor for xdg-open to find, as a desktop would have: it notes the file it was
+    given and saves an edit into it at once. Returns the file where it notes what it opened."""
+    opened = home.root / "editor-opened.txt"
+    editor = home.root / "editor.sh"
+    editor.write_text(f"#!/bin/sh\necho \"$1\" >> '{opened}'\nprintf 'edited in the app\\n' >> \"$1\"\n")
+    editor.chmod(0o755)
+    apps = home.root / "xdg-data" / "applications"
+    apps.mkdir(parents=True)
+    (apps / "ferry-test-editor.desktop").write_text(
+        "[Desktop Entry]\nType=Application\nName=Test editor\n"
+        f"Exec={editor} %f\nMimeType=text/plain;\n")
+    config = home.root / "xdg-config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "mimeapps.list").write_text(
+        "[Default Applications]\ntext/plain=ferry-test-editor.desktop\n")
+    return opened
+
+
+def test_an_edit_in_another_app_goes_back_and_a_change_meanwhile_is_asked_about(app, home, s3s):
+    import os
+    import subprocess
+
+    from conftest import APP
+
+    bucket = add_s3_workspace(home, s3s, "media")
+    root = s3s["root"] / bucket
+    (root / "plan.txt").write_text("first draft\n")
+    opened = install_editor(home)
+    env = dict(os.environ, FERRY_CONFIG_DIR=str(home.config), FERRY_DATA_DIR=str(home.data))
+
+    def cat(key: str) -> str:
+        out = home.root / "cat.out"
+        out.unlink(missing_ok=True)
+        subprocess.run([str(APP.parent / "ferry"), "cp", f"media:{key}", str(out)],
+                       env=env, check=True, capture_output=True)
+        return out.read_text()
+
+    driver = app.start()
+    find(driver, f'{tid("workspace")}[data-workspace="media"]').click()
+    wait(driver, "plan.txt listed", lambda: row(driver, "plan.txt"))
+    look(driver, "plan.txt")
+    find(driver, tid("preview-edit")).click()
+
+    # The editor was handed the cached copy, and its save reached the bucket.
+    wait(driver, "the editor opened", lambda: opened.exists())
+    copy = Path(opened.read_text().strip())
+    assert copy.name == "plan.txt" and str(home.data) in str(copy), copy
+    assert oct(copy.parent.stat().st_mode & 0o777) == "0o700"
+    wait(driver, "the save uploaded", lambda: cat("plan.txt") == "first draft\nedited in the app\n")
+
+    # Someone else writes the object; the next save asks instead of overwriting them.
+    theirs = home.root / "theirs.txt"
+    theirs.write_text("their version\n")
+    subprocess.run([str(APP.parent / "ferry"), "cp", "--overwrite", str(theirs), "media:plan.txt"],
+                   env=env, check=True, capture_output=True)
+    copy.write_text("my second draft\n")
+    asked = wait(driver, "the question", lambda: driver.find_elements("css selector", tid("edit-conflict")))
+    assert "someone else changed it" in asked[0].get_attribute("textContent")
+    snap(driver, "edit-conflict.png")
+    assert cat("plan.txt") == "their version\n", "nothing sent before the answer"
+    find(driver, tid("edit-copy")).click()
+    wait(driver, "mine beside theirs", lambda: cat("plan (1).txt") == "my second draft\n")
+    assert cat("plan.txt") == "their version\n"

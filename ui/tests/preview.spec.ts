@@ -117,3 +117,49 @@ test("audio plays from the app's protocol, not from a link to the server", async
   const audio = page.getByTestId("quick-look").getByTestId("preview-audio");
   await expect(audio).toHaveAttribute("src", "http://ferry-media.localhost/token-song.mp3");
 });
+
+test("Edit in app hands the object over; a save whose object changed meanwhile asks first", async ({
+  page,
+}) => {
+  await start(page, { files: [["demo-s3", "report.txt", 100]] });
+  await page.locator("[data-testid=workspace][data-workspace=demo-s3]").click();
+  await row(page, "report.txt").click({ button: "right" });
+  await page.getByTestId("menu-edit").click();
+  await expect(page.getByTestId("toast").last()).toContainText("Editing report.txt in another app");
+  expect(await page.evaluate(() => window.fake.opened)).toEqual([
+    { workspace: "demo-s3", path: "report.txt", edit: true },
+  ]);
+
+  // The app saw a save, but the object changed meanwhile: nothing is sent until the person says.
+  await page.evaluate(() => window.fake.editConflict(1, "demo-s3", "report.txt"));
+  const asked = page.getByTestId("edit-conflict");
+  await expect(asked).toContainText("someone else changed it in Demo S3 after you opened it");
+  await asked.getByTestId("edit-copy").click();
+  await expect(asked).toHaveCount(0);
+  expect(await page.evaluate(() => window.fake.resolved)).toEqual([
+    { edit: 1, choice: "save_as_copy" },
+  ]);
+
+  // Deleted meanwhile: the upload puts it back, if that is what the person wants.
+  await page.evaluate(() => window.fake.editConflict(1, "demo-s3", "report.txt", true));
+  await expect(asked).toContainText("it was deleted from Demo S3");
+  await asked.getByTestId("edit-overwrite").click();
+  await expect(asked).toHaveCount(0);
+  expect((await page.evaluate(() => window.fake.resolved)).at(-1)).toEqual({
+    edit: 1,
+    choice: "overwrite",
+  });
+
+  // A save that went back says so.
+  await page.evaluate(() => window.fake.editSaved(1, "demo-s3", "report.txt"));
+  await expect(page.getByTestId("toast").last()).toContainText("Saved report.txt back to Demo S3");
+
+  // Open (read only) from Quick look.
+  await row(page, "report.txt").dblclick();
+  await page.getByTestId("preview-open").click();
+  expect((await page.evaluate(() => window.fake.opened)).at(-1)).toEqual({
+    workspace: "demo-s3",
+    path: "report.txt",
+    edit: false,
+  });
+});

@@ -4,6 +4,7 @@
 pub mod actions;
 mod archive;
 pub mod browse;
+pub mod edit;
 pub mod error;
 pub mod find;
 pub mod logs;

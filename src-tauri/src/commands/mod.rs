@@ -3,6 +3,7 @@
 pub mod browse;
 pub mod look;
 pub mod objects;
+pub mod open;
 pub mod settings;
 pub mod system;
 pub mod transfer;

@@ -56,6 +56,16 @@ export const commands = {
 	preview: (workspace: string, path: string) => typedError<PreviewView, ErrorReport_Serialize>(__TAURI_INVOKE("preview", { workspace, path })),
 	/**  The web view no longer plays the preview named `token`. */
 	previewClose: (token: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("preview_close", { token })),
+	/**
+	 *  Opens the file at `path` with the app this computer opens such files with. A local
+	 *  workspace's file is opened where it is; an S3 object is downloaded (a job, verified) into
+	 *  Ferry's private cache first — read-only, unless `edit`: then each save is sent back.
+	 */
+	openFile: (workspace: string, path: string, edit: boolean) => typedError<Opened_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("open_file", { workspace, path, edit })),
+	/**  The person's answer when an edited file's object changed meanwhile. */
+	editResolve: (edit: number, choice: EditChoice) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("edit_resolve", { edit, choice })),
+	/**  Stops sending saves of edit `edit` back. */
+	editStop: (edit: number) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("edit_stop", { edit })),
 	folderCreate: (workspace: string, path: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("folder_create", { workspace, path })),
 	/**  Deletes files and whole folders. The UI confirms first, listing what will go. */
 	deletePaths: (workspace: string, paths: string[]) => typedError<DeleteReport, ErrorReport_Serialize>(__TAURI_INVOKE("delete_paths", { workspace, paths })),
@@ -121,6 +131,8 @@ export const commands = {
 
 /** Events */
 export const events = {
+	editConflict: makeEvent<EditConflict, EditConflict>("edit-conflict"),
+	editSaved: makeEvent<EditSaved, EditSaved>("edit-saved"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
 };
 
@@ -236,6 +248,34 @@ export type CredentialKind =
 export type DeleteReport = {
 	deleted: number,
 	failed: ItemNote[],
+};
+
+/**  What to do with an edit whose object changed meanwhile. */
+export type EditChoice = 
+/**  Upload it over the object as it is now. */
+"overwrite" | 
+/**  Upload it beside the object, as `name (1).ext`, and stop watching. */
+"save_as_copy" | 
+/**  Do not upload it, and stop watching. */
+"discard";
+
+/**
+ *  An edited file was saved, but its object changed (or went) since it was opened: the person
+ *  decides with `edit_resolve`.
+ */
+export type EditConflict = {
+	edit: number,
+	workspace: string,
+	path: string,
+	/**  Deleted rather than changed. */
+	gone: boolean,
+};
+
+/**  A save of an edited file reached its object. */
+export type EditSaved = {
+	edit: number,
+	workspace: string,
+	path: string,
 };
 
 export type EntryView = EntryView_Serialize | EntryView_Deserialize;
@@ -620,6 +660,25 @@ export type ObjectVersion_Serialize = {
 	last_modified: string | null,
 	etag: string | null,
 	storage_class: string | null,
+};
+
+/**  A file opened in another app. */
+export type Opened = Opened_Serialize | Opened_Deserialize;
+
+/**  A file opened in another app. */
+export type Opened_Deserialize = {
+	/**  Being edited: saves are sent back (`EditSaved`, `EditConflict`); `edit_stop` ends it. */
+	edit?: number | null,
+	/**  A copy in Ferry's cache was opened (an S3 object), not the file itself. */
+	cached: boolean,
+};
+
+/**  A file opened in another app. */
+export type Opened_Serialize = {
+	/**  Being edited: saves are sent back (`EditSaved`, `EditConflict`); `edit_stop` ends it. */
+	edit: number | null,
+	/**  A copy in Ferry's cache was opened (an S3 object), not the file itself. */
+	cached: boolean,
 };
 
 export type PickKind = "files" | "folder" | 

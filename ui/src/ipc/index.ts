@@ -4,7 +4,7 @@
 import { Channel, convertFileSrc } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, events } from "./bindings";
-import type { ErrorReport_Serialize, JobView } from "./bindings";
+import type { EditConflict, EditSaved, ErrorReport_Serialize, JobView } from "./bindings";
 import { advice } from "../lib/remedy";
 
 export type * from "./bindings";
@@ -62,6 +62,16 @@ export const api = {
 
   onSettingsChanged(handler: (valid: boolean) => void): Promise<() => void> {
     return events.settingsChanged.listen((e) => handler(e.payload.valid));
+  },
+
+  /** A save of a file edited in another app reached its object. */
+  onEditSaved(handler: (saved: EditSaved) => void): Promise<() => void> {
+    return events.editSaved.listen((e) => handler(e.payload));
+  },
+
+  /** A file edited in another app was saved, but its object changed meanwhile: ask. */
+  onEditConflict(handler: (conflict: EditConflict) => void): Promise<() => void> {
+    return events.editConflict.listen((e) => handler(e.payload));
   },
 };
 

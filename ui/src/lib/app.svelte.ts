@@ -4,6 +4,7 @@
 
 import {
   api,
+  type EditConflict,
   type FerryError,
   type FindQuery_Deserialize,
   type JobView,
@@ -13,6 +14,7 @@ import {
 import { dialogs, type Dialog } from "./dialogs.svelte";
 import { jobs } from "./jobs.svelte";
 import {
+  baseName,
   clickRow,
   emptySelection,
   filterRows,
@@ -63,6 +65,8 @@ export class App {
   /** Copied with Ctrl+C, pasted with Ctrl+V (possibly into another workspace). */
   clipboard = $state<{ workspace: string; paths: string[] } | null>(null);
   connection = $state<Record<string, "ok" | "error" | "unknown">>({});
+  /** Saves of files edited in other apps waiting for the person to say what happens. */
+  editConflicts = $state<EditConflict[]>([]);
 
   private listing: number | null = null;
   private generation = 0;
@@ -79,12 +83,40 @@ export class App {
     await this.loadSettings();
     await this.openDefault();
     await this.watchJobs();
+    void api.onEditConflict((c) => (this.editConflicts = [...this.editConflicts, c]));
+    void api.onEditSaved((saved) => {
+      messages.info(`Saved ${baseName(saved.path)} back to ${this.nameOf(saved.workspace)}`);
+      if (saved.workspace === this.workspaceId && !this.search) void this.refresh();
+    });
     void api.onSettingsChanged(async () => {
       await this.loadSettings();
       // A file that was broken at start-up and is fixed now: catch up on what was skipped.
       if (!this.workspaceId) await this.openDefault();
       if (!jobs.watching) await this.watchJobs();
     });
+  }
+
+  /** A workspace's name as the sidebar shows it. */
+  nameOf(workspace: string): string {
+    return this.settings?.workspaces.find((w) => w.form.id === workspace)?.form.name ?? workspace;
+  }
+
+  /** Opens a file with the app this computer uses for it; `edit` sends each save back. */
+  async openWith(path: string, edit: boolean): Promise<void> {
+    const ws = this.workspaceId;
+    if (!ws) return;
+    const local = this.workspace?.form.kind === "local";
+    if (!local) messages.info(`Downloading ${baseName(path)} to open it…`);
+    try {
+      const opened = await api.openFile(ws, path, edit);
+      if (opened.edit !== null)
+        messages.info(
+          `Editing ${baseName(path)} in another app`,
+          "Each save is uploaded back; if someone changes it meanwhile, Ferry asks first.",
+        );
+    } catch (e) {
+      messages.fail(e);
+    }
   }
 
   private async openDefault(): Promise<void> {

@@ -141,6 +141,10 @@ function endpointProblem(endpoint: string, field: string): string | null {
 
 export class Fake {
   calls: { cmd: string; args: unknown; result?: unknown; error?: unknown }[] = [];
+  /** Files opened in other apps. */
+  opened: { workspace: string; path: string; edit: boolean }[] = [];
+  /** Answers to edit conflicts. */
+  resolved: { edit: number; choice: string }[] = [];
   /** Media previews the UI said it no longer plays. */
   previewsClosed: string[] = [];
   workspaces: WorkspaceView[] = [
@@ -1066,6 +1070,20 @@ export class Fake {
           return this.err("not_found", `${a.path as string} does not exist`, "Refresh the folder.");
         return this.ok(previewOf(e.path, e.size));
       }
+      case "open_file": {
+        const ws = a.workspace as string;
+        const e = this.files.get(ws)?.get(a.path as string);
+        if (!e)
+          return this.err("not_found", `${a.path as string} does not exist`, "Refresh the folder.");
+        this.opened.push({ workspace: ws, path: e.path, edit: a.edit as boolean });
+        const s3 = this.workspaces.find((w) => w.form.id === ws)?.form.kind === "s3";
+        return this.ok({ edit: a.edit && s3 ? this.opened.length : null, cached: s3 });
+      }
+      case "edit_resolve":
+        this.resolved.push({ edit: a.edit as number, choice: a.choice as string });
+        return this.ok(null);
+      case "edit_stop":
+        return this.ok(null);
       case "preview_close":
         this.previewsClosed.push(a.token as string);
         return this.ok(null);
@@ -1094,6 +1112,15 @@ export class Fake {
   /** The drag left the window (or was given up). */
   dragLeave(): Promise<void> {
     return emit("tauri://drag-leave", null);
+  }
+
+  /** Saves of files edited in other apps, as the app reports them. */
+  editConflict(edit: number, workspace: string, path: string, gone = false): Promise<void> {
+    return emit("edit-conflict", { edit, workspace, path, gone });
+  }
+
+  editSaved(edit: number, workspace: string, path: string): Promise<void> {
+    return emit("edit-saved", { edit, workspace, path });
   }
 
   changeSettings(): Promise<void> {

@@ -186,12 +186,39 @@ impl Runner {
                 view.status = JobStatus::Failed;
                 view.error = Some(ErrorReport::from(e));
             }
+            // Nobody waiting is no fault.
+            let _ = runner.ended.send(view.clone());
             runner.send(JobEvent::Ended {
                 view,
                 after: started.elapsed(),
             });
         });
         Ok(())
+    }
+
+    /// Runs job `id` as [`Runner::start`] does and waits for its end: how it ended.
+    pub async fn run_to_end(self: &Arc<Self>, engine: Arc<Engine>, id: &str) -> Result<JobView> {
+        // Listening before it starts: an end cannot slip past.
+        let mut ends = self.ended.subscribe();
+        self.start(engine.clone(), id)?;
+        loop {
+            match ends.recv().await {
+                Ok(view) if view.id == id => return Ok(view),
+                Ok(_) => {}
+                // Many jobs ended at once and this one's end was among those dropped: the
+                // journal has it once the job no longer runs.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    if self.control(id).is_none()
+                        && let Some(view) = self.view(&engine, id)
+                    {
+                        return Ok(view);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    return Err(Error::no_job(id));
+                }
+            }
+        }
     }
 
     /// Pauses a running job: what is in flight finishes, nothing new starts.

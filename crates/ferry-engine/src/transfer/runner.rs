@@ -24,6 +24,8 @@ pub struct Runner {
     /// The jobs running in this process, by id ([`super::queue`]).
     pub(super) running: Mutex<HashMap<String, Running>>,
     pub(super) sink: Mutex<Option<super::queue::Sink>>,
+    /// Every job's end, for whoever waits on one ([`Runner::run_to_end`]).
+    pub(super) ended: tokio::sync::broadcast::Sender<super::view::JobView>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -45,6 +47,7 @@ impl Runner {
             bandwidth: BandwidthLimits::default(),
             running: Mutex::new(HashMap::new()),
             sink: Mutex::new(None),
+            ended: tokio::sync::broadcast::channel(64).0,
         };
         runner.set_bandwidth(transfer);
         runner
