@@ -55,6 +55,8 @@ pub enum EditChoice {
 
 struct Session {
     edit: Edit,
+    /// The window that opened it: the one asked, and told of saves.
+    window: String,
     /// Waiting for the person's answer: nothing is uploaded meanwhile.
     asking: bool,
     /// A save whose upload failed: not tried again until the file changes again.
@@ -85,17 +87,22 @@ impl Edits {
         self.lock().values().map(|s| s.edit.file.clone()).collect()
     }
 
-    pub fn begin(&self, edit: Edit) -> u32 {
+    pub fn begin(&self, edit: Edit, window: &str) -> u32 {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.lock().insert(
             id,
             Session {
                 edit,
+                window: window.to_string(),
                 asking: false,
                 failed: None,
             },
         );
         id
+    }
+
+    fn window(&self, id: u32) -> Option<String> {
+        self.lock().get(&id).map(|s| s.window.clone())
     }
 
     fn end(&self, id: u32) {
@@ -158,9 +165,7 @@ async fn save(
                 path: edit.key.as_str().to_string(),
                 gone: remote == Remote::Gone,
             };
-            if let Err(e) = asked.emit(app) {
-                tracing::debug!("edit-conflict not delivered: {e}");
-            }
+            tell(app, state.edits.window(id), asked);
             Ok(())
         }
     }
@@ -176,6 +181,7 @@ async fn upload(
     to: SaveTo,
 ) -> IpcResult<()> {
     let engine = state.engine()?;
+    let window = state.edits.window(id);
     let job = edit.upload_job(&engine, to).await?;
     let ended = engine.runner().run_to_end(engine.clone(), &job).await?;
     if ended.status != JobStatus::Completed {
@@ -200,10 +206,20 @@ async fn upload(
         workspace: edit.workspace.clone(),
         path: edit.key.as_str().to_string(),
     };
-    if let Err(e) = saved.emit(app) {
-        tracing::debug!("edit-saved not delivered: {e}");
-    }
+    tell(app, window, saved);
     Ok(())
+}
+
+/// Tells the window that opened an edit; every window when it has closed meanwhile.
+fn tell(app: &AppHandle, window: Option<String>, event: impl Event + Serialize + Clone) {
+    use tauri::Manager;
+    let sent = match window.filter(|w| app.get_webview_window(w).is_some()) {
+        Some(w) => event.emit_to(app, w.as_str()),
+        None => event.emit(app),
+    };
+    if let Err(e) = sent {
+        tracing::debug!("an edit's news was not delivered: {e}");
+    }
 }
 
 /// The person's answer to an [`EditConflict`].
@@ -242,8 +258,10 @@ pub async fn resolve(
             sent
         }
         EditChoice::SaveAsCopy => {
+            // Still asking while it uploads: the watcher leaves it alone, then it ends.
+            let sent = upload(app, state, id, edit, now, SaveTo::Copy).await;
             state.edits.end(id);
-            upload(app, state, id, edit, now, SaveTo::Copy).await
+            sent
         }
         EditChoice::Discard => {
             state.edits.end(id);

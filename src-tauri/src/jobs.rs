@@ -1,6 +1,8 @@
 //! Job updates to the window: the engine's runner tells of every change, the transfer panel's
 //! channel hears it, and a long job's end becomes a desktop notification.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ferry_engine::transfer::{JobEvent, JobStatus, JobView, Runner};
@@ -10,9 +12,33 @@ use tauri::ipc::Channel;
 /// Jobs that run longer than this end with a desktop notification.
 const NOTIFY_AFTER: Duration = Duration::from_secs(10);
 
-/// Sends the runner's updates to `channel` (the window that subscribed last).
-pub fn watch(app: &AppHandle, runner: &Runner, channel: Channel<JobView>) {
+/// Every window's channel, by window label: each transfer panel hears every job.
+#[derive(Default, Clone)]
+pub struct Watchers(Arc<Mutex<HashMap<String, Channel<JobView>>>>);
+
+impl Watchers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Channel<JobView>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The window closed: nothing more is sent to it.
+    pub fn forget(&self, window: &str) {
+        self.lock().remove(window);
+    }
+}
+
+/// Sends the runner's updates to `channel`, the transfer panel of `window` (a window that
+/// reloads replaces its earlier channel), and to every other window's.
+pub fn watch(
+    app: &AppHandle,
+    runner: &Runner,
+    watchers: &Watchers,
+    window: &str,
+    channel: Channel<JobView>,
+) {
+    watchers.lock().insert(window.to_string(), channel);
     let app = app.clone();
+    let watchers = watchers.clone();
     runner.set_sink(move |event| {
         let view = match event {
             JobEvent::Changed(view) => view,
@@ -23,8 +49,11 @@ pub fn watch(app: &AppHandle, runner: &Runner, channel: Channel<JobView>) {
                 view
             }
         };
-        // The window may be reloading; the next update or `jobs_watch` catches it up.
-        let _ = channel.send(view);
+        // A window may be reloading; the next update or its `jobs_watch` catches it up.
+        let channels: Vec<Channel<JobView>> = watchers.lock().values().cloned().collect();
+        for channel in channels {
+            let _ = channel.send(view.clone());
+        }
     });
 }
 

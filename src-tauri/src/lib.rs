@@ -14,6 +14,7 @@ mod media;
 mod pulls;
 pub mod state;
 mod watch;
+mod windows;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             system::clipboard_write,
             system::settings_open_file,
             system::window_title,
+            system::window_open,
             settings::settings_get,
             settings::workspace_check,
             settings::workspace_save,
@@ -126,14 +128,18 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
             });
         })
         .invoke_handler(handler)
-        .on_window_event(|window, event| {
+        .on_window_event(|window, event| match event {
             // Files dropped on the window become chosen paths (the web view only hears of them).
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 window
                     .state::<AppState>()
                     .grants
                     .grant_drop(paths.iter().cloned());
             }
+            tauri::WindowEvent::Destroyed => {
+                window.state::<AppState>().watchers.forget(window.label());
+            }
+            _ => {}
         })
         .setup(move |app| {
             specta.mount_events(app);

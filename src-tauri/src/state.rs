@@ -43,6 +43,8 @@ pub struct Inner {
     pub media: crate::media::Media,
     /// Files open for editing in other apps.
     pub edits: crate::edits::Edits,
+    /// Each window's transfer panel.
+    pub watchers: crate::jobs::Watchers,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,6 +72,7 @@ impl AppState {
             grants: Default::default(),
             media: Default::default(),
             edits: Default::default(),
+            watchers: Default::default(),
         }));
         state.reload();
         state

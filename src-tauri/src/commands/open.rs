@@ -22,6 +22,7 @@ use super::browse::location;
 #[specta::specta]
 pub async fn open_file(
     app: AppHandle,
+    window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     workspace: String,
     path: String,
@@ -87,9 +88,10 @@ pub async fn open_file(
     read_only(&file, !edit)?;
     let _ = cache.evict(&state.edits.files());
     let id = edit.then(|| {
-        let id = state
-            .edits
-            .begin(Edit::new(workspace, at.key.clone(), file.clone(), meta));
+        let id = state.edits.begin(
+            Edit::new(workspace, at.key.clone(), file.clone(), meta),
+            window.label(),
+        );
         edits::watch(app.clone(), state.inner().clone(), id);
         id
     });

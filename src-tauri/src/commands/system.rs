@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
@@ -180,12 +180,28 @@ pub async fn settings_open_file(app: AppHandle, state: State<'_, AppState>) -> I
 
 #[tauri::command]
 #[specta::specta]
-pub async fn window_title(app: AppHandle, title: String) -> IpcResult<()> {
+pub async fn window_title(window: tauri::WebviewWindow, title: String) -> IpcResult<()> {
     crate::limits::text("window title", &title, 512)?;
-    if let Some(window) = app.get_webview_window("main") {
-        window
-            .set_title(&title)
-            .map_err(|e| IpcError::new(ErrorCode::Failed, e.to_string(), ""))?;
+    window
+        .set_title(&title)
+        .map_err(|e| IpcError::new(ErrorCode::Failed, e.to_string(), ""))
+}
+
+/// Opens another window on `workspace` at `path` (or the default workspace). Windows share
+/// the engine, the transfer queue and the settings.
+#[tauri::command]
+#[specta::specta]
+pub async fn window_open(
+    app: AppHandle,
+    workspace: Option<String>,
+    path: Option<String>,
+) -> IpcResult<()> {
+    if let Some(w) = &workspace {
+        crate::limits::text("workspace", w, 512)?;
     }
+    if let Some(p) = &path {
+        crate::limits::text("path", p, 4096)?;
+    }
+    crate::windows::open(&app, workspace.as_deref(), path.as_deref())?;
     Ok(())
 }

@@ -21,11 +21,12 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn jobs_watch(
     app: AppHandle,
+    window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     on_update: Channel<JobView>,
 ) -> IpcResult<Vec<JobView>> {
     let runner = state.runner()?;
-    crate::jobs::watch(&app, &runner, on_update);
+    crate::jobs::watch(&app, &runner, &state.watchers, window.label(), on_update);
     Ok(runner.views(&*state.engine()?)?)
 }
 

@@ -16,6 +16,11 @@ export const commands = {
 	/**  Opens settings.json in the system's editor (the app never rewrites a file it cannot read). */
 	settingsOpenFile: () => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("settings_open_file")),
 	windowTitle: (title: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("window_title", { title })),
+	/**
+	 *  Opens another window on `workspace` at `path` (or the default workspace). Windows share
+	 *  the engine, the transfer queue and the settings.
+	 */
+	windowOpen: (workspace: string | null, path: string | null) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("window_open", { workspace, path })),
 	/**  The workspaces, preferences and any problem with settings.json. */
 	settingsGet: () => typedError<SettingsView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("settings_get")),
 	/**

@@ -35,6 +35,25 @@ const PAGE_AHEAD = 200;
  */
 export const SEARCH_AHEAD = 5000;
 
+declare global {
+  interface Window {
+    /** Set by the app for a window opened on a place (`window_open`). */
+    __FERRY_START__?: { workspace: string | null; path: string | null };
+  }
+}
+
+/** Where this window was asked to start, if anywhere; read once. */
+function startPlace(): { workspace: string | null; path: string | null } | undefined {
+  const start = window.__FERRY_START__;
+  window.__FERRY_START__ = undefined;
+  return start;
+}
+
+/** Opens another window on `workspace` at `path`: the same workspaces, jobs and settings. */
+export function newWindow(workspace: string | null, path: string | null): void {
+  api.windowOpen(workspace, path).catch((e: unknown) => messages.fail(e));
+}
+
 /** A search below the folder shown: what was asked, shown instead of the folder's rows. */
 export interface Search {
   query: FindQuery_Deserialize;
@@ -121,6 +140,12 @@ export class App {
 
   private async openDefault(): Promise<void> {
     if (!this.settings || this.settings.problem) return;
+    // A window opened on a workspace or folder (Open in new window) starts there, once.
+    const start = startPlace();
+    if (start?.workspace && this.settings.workspaces.some((w) => w.form.id === start.workspace)) {
+      await this.open(start.workspace, start.path ?? "");
+      return;
+    }
     const first = this.settings.default_workspace ?? this.settings.workspaces[0]?.form.id ?? null;
     if (first) await this.open(first, "");
   }

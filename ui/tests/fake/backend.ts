@@ -71,6 +71,7 @@ const LIVE = ["queued", "running", "paused"];
 /** Commands that work without a usable settings.json (everything else needs the engine). */
 const WITHOUT_ENGINE = new Set([
   "app_info",
+  "window_open",
   "pick",
   "clipboard_write",
   "settings_open_file",
@@ -141,6 +142,8 @@ function endpointProblem(endpoint: string, field: string): string | null {
 
 export class Fake {
   calls: { cmd: string; args: unknown; result?: unknown; error?: unknown }[] = [];
+  /** Windows asked for (Ctrl+N, Open in new window). */
+  windows: { workspace: string | null; path: string | null }[] = [];
   /** Files opened in other apps. */
   opened: { workspace: string; path: string; edit: boolean }[] = [];
   /** Answers to edit conflicts. */
@@ -1081,6 +1084,12 @@ export class Fake {
       }
       case "edit_resolve":
         this.resolved.push({ edit: a.edit as number, choice: a.choice as string });
+        return this.ok(null);
+      case "window_open":
+        this.windows.push({
+          workspace: a.workspace as string | null,
+          path: a.path as string | null,
+        });
         return this.ok(null);
       case "edit_stop":
         return this.ok(null);
