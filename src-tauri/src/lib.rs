@@ -4,6 +4,7 @@
 pub mod commands;
 mod consent;
 mod convert;
+mod drag;
 pub mod dto;
 mod edits;
 pub mod error;
@@ -55,6 +56,7 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             open::open_file,
             open::edit_resolve,
             open::edit_stop,
+            open::drag_out,
             browse::folder_create,
             browse::delete_paths,
             browse::names_existing,

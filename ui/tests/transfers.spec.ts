@@ -401,3 +401,32 @@ test("a job interrupted in an earlier run is offered for resuming at startup", a
   await expect(old).toHaveAttribute("data-status", "completed");
   await expect(old.getByRole("button")).toHaveCount(0);
 });
+
+test("rows dragged out are handed to the app as files; their drop back in uploads nothing", async ({
+  page,
+}) => {
+  await start(page);
+  await row(page, "notes.txt").click();
+  await row(page, "photos/").click({ modifiers: ["Control"] });
+  await row(page, "notes.txt").dispatchEvent("dragstart");
+  await expect
+    .poll(() => page.evaluate(() => window.fake.draggedOut))
+    .toEqual([{ workspace: "local", paths: ["photos/", "notes.txt"] }]);
+
+  // Dropped back onto the window while the drag is ours: not an upload.
+  await dropFiles(page, ["/home/me/Ferry/notes.txt"], await emptyArea(page));
+  await page.evaluate(() => window.fake.endDrag(true));
+  expect(await requests(page)).toEqual([]);
+
+  // A row not selected is dragged alone.
+  await row(page, "notes.txt").click();
+  await row(page, "photos/").dispatchEvent("dragstart");
+  await expect
+    .poll(() => page.evaluate(() => window.fake.draggedOut.at(-1)))
+    .toEqual({ workspace: "local", paths: ["photos/"] });
+  await page.evaluate(() => window.fake.endDrag(false));
+
+  // Once it ended, files dropped from elsewhere upload again.
+  await dropFiles(page, ["/tmp/elsewhere.txt"], await emptyArea(page));
+  await expect.poll(async () => (await requests(page)).length).toBe(1);
+});

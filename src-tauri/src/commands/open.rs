@@ -1,5 +1,8 @@
 //! Opening files with the person's own apps, and editing them there.
 
+use std::path::PathBuf;
+
+use ferry_engine::Engine;
 use ferry_engine::browse;
 use ferry_engine::edit::{CACHE_BYTES, Edit, OpenCache, cache_dir};
 use ferry_engine::transfer::{JobKind, JobStatus};
@@ -8,6 +11,7 @@ use ferry_storage::ObjectKey;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
+use crate::drag::Staged;
 use crate::dto::Opened;
 use crate::edits::{self, EditChoice};
 use crate::error::{ErrorCode, IpcError, IpcResult};
@@ -53,28 +57,8 @@ pub async fn open_file(
             cached: true,
         });
     }
-    let name = ObjectKey::new(meta.key.name())
-        .to_relative_path()
-        .map_err(|e| crate::error::invalid(e.to_string()))?;
     let cache = OpenCache::new(cache_dir(), CACHE_BYTES)?;
-    let file = cache.folder_for(&workspace, &at.key)?.join(name);
-    let planned = ferry_engine::actions::Planned {
-        from: location(&workspace, &path),
-        to: Location {
-            place: Place::Local(file.clone()),
-            key: ObjectKey::root(),
-        },
-        is_folder: false,
-        version: None,
-    };
-    let ids = engine
-        .create_jobs(
-            JobKind::Copy,
-            std::slice::from_ref(&planned),
-            Some(ferry_engine::settings::ConflictPolicy::Overwrite),
-        )
-        .await?;
-    let job = ids.first().cloned().unwrap_or_default();
+    let (file, job) = cache_job(&engine, &cache, &workspace, &path, &meta.key).await?;
     let ended = engine.runner().run_to_end(engine.clone(), &job).await?;
     if ended.status != JobStatus::Completed {
         return Err(ended.error.unwrap_or_else(|| {
@@ -100,6 +84,106 @@ pub async fn open_file(
         edit: id,
         cached: true,
     })
+}
+
+/// Makes the job (not started) that downloads the object at `workspace`/`path` into its cache
+/// folder, over an earlier copy; returns where it will be and the job.
+async fn cache_job(
+    engine: &Engine,
+    cache: &OpenCache,
+    workspace: &str,
+    path: &str,
+    key: &ObjectKey,
+) -> IpcResult<(PathBuf, String)> {
+    let name = ObjectKey::new(key.name())
+        .to_relative_path()
+        .map_err(|e| crate::error::invalid(e.to_string()))?;
+    let file = cache.folder_for(workspace, key)?.join(name);
+    let planned = ferry_engine::actions::Planned {
+        from: location(workspace, path),
+        to: Location {
+            place: Place::Local(file.clone()),
+            key: ObjectKey::root(),
+        },
+        is_folder: false,
+        version: None,
+    };
+    let ids = engine
+        .create_jobs(
+            JobKind::Copy,
+            std::slice::from_ref(&planned),
+            Some(ferry_engine::settings::ConflictPolicy::Overwrite),
+        )
+        .await?;
+    let job = ids.into_iter().next().unwrap_or_default();
+    Ok((file, job))
+}
+
+/// S3 objects dragged out at once may add up to this much: each drop waits for their
+/// downloads, and a larger one is a Download… to a folder.
+const DRAG_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Drags the files at `paths` out of `window` (to a file manager…), while the mouse button is
+/// still down. A local workspace's files go as they are; S3 objects are downloaded into the
+/// cache as the drag starts (jobs in the transfer panel) and handed over when dropped.
+/// Answers once the drag ended: whether they were dropped somewhere.
+#[tauri::command]
+#[specta::specta]
+pub async fn drag_out(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    workspace: String,
+    paths: Vec<String>,
+) -> IpcResult<bool> {
+    crate::limits::items("paths", &paths)?;
+    let engine = state.engine()?;
+    let mut files = Vec::new();
+    let mut jobs = Vec::new();
+    let mut bytes = 0;
+    let cache = OpenCache::new(cache_dir(), CACHE_BYTES)?;
+    for path in &paths {
+        let at = engine.resolve(&location(&workspace, path)).await?;
+        if let Some(file) = at.backend.local_path(&at.key) {
+            files.push(file);
+            continue;
+        }
+        let meta = browse::stat(&at).await?;
+        if meta.key.is_folder() {
+            return Err(crate::error::invalid(format!(
+                "{path} is a folder: drag out files, or use Download… for a folder of an S3 workspace"
+            )));
+        }
+        bytes += meta.size;
+        if bytes > DRAG_BYTES {
+            return Err(crate::error::invalid(format!(
+                "more than {} MiB to drag out of an S3 workspace: use Download… for that much",
+                DRAG_BYTES >> 20
+            )));
+        }
+        let (file, job) = cache_job(&engine, &cache, &workspace, path, &at.key).await?;
+        files.push(file);
+        jobs.push(job);
+    }
+    let staged = if jobs.is_empty() {
+        Staged::ready()
+    } else {
+        let staged = Staged::default();
+        let (engine, done) = (engine.clone(), staged.clone());
+        tauri::async_runtime::spawn(async move {
+            let mut all = true;
+            for job in jobs {
+                let ended = engine.runner().run_to_end(engine.clone(), &job).await;
+                all &= ended.is_ok_and(|v| v.status == JobStatus::Completed);
+            }
+            done.finish(all);
+        });
+        staged
+    };
+    let (tell, told) = tokio::sync::oneshot::channel();
+    crate::drag::start(&window, files, staged, move |dropped| {
+        let _ = tell.send(dropped);
+    })?;
+    Ok(told.await.unwrap_or(false))
 }
 
 /// A copy opened to read is read-only, so that an app's save says so rather than saving

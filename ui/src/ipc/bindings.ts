@@ -71,6 +71,13 @@ export const commands = {
 	editResolve: (edit: number, choice: EditChoice) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("edit_resolve", { edit, choice })),
 	/**  Stops sending saves of edit `edit` back. */
 	editStop: (edit: number) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("edit_stop", { edit })),
+	/**
+	 *  Drags the files at `paths` out of `window` (to a file manager…), while the mouse button is
+	 *  still down. A local workspace's files go as they are; S3 objects are downloaded into the
+	 *  cache as the drag starts (jobs in the transfer panel) and handed over when dropped.
+	 *  Answers once the drag ended: whether they were dropped somewhere.
+	 */
+	dragOut: (workspace: string, paths: string[]) => typedError<boolean, ErrorReport_Serialize>(__TAURI_INVOKE("drag_out", { workspace, paths })),
 	folderCreate: (workspace: string, path: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("folder_create", { workspace, path })),
 	/**  Deletes files and whole folders. The UI confirms first, listing what will go. */
 	deletePaths: (workspace: string, paths: string[]) => typedError<DeleteReport, ErrorReport_Serialize>(__TAURI_INVOKE("delete_paths", { workspace, paths })),

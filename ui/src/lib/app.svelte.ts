@@ -120,6 +120,24 @@ export class App {
     return this.settings?.workspaces.find((w) => w.form.id === workspace)?.form.name ?? workspace;
   }
 
+  /** Rows of this window are being dragged out: their drop is not an upload into it. */
+  draggingOut = $state(false);
+
+  /** Drags the selected rows out of the window, as files, while the mouse button is down. */
+  async dragOut(): Promise<void> {
+    const ws = this.workspaceId;
+    const paths = this.selectedPaths;
+    if (!ws || paths.length === 0 || this.draggingOut) return;
+    this.draggingOut = true;
+    try {
+      await api.dragOut(ws, [...paths]);
+    } catch (e) {
+      messages.fail(e);
+    } finally {
+      this.draggingOut = false;
+    }
+  }
+
   /** Opens a file with the app this computer uses for it; `edit` sends each save back. */
   async openWith(path: string, edit: boolean): Promise<void> {
     const ws = this.workspaceId;

@@ -142,6 +142,10 @@ function endpointProblem(endpoint: string, field: string): string | null {
 
 export class Fake {
   calls: { cmd: string; args: unknown; result?: unknown; error?: unknown }[] = [];
+  /** Rows dragged out of the window. */
+  draggedOut: { workspace: string; paths: string[] }[] = [];
+  /** Ends the drag under way: dropped somewhere, or given up. */
+  endDrag: (dropped: boolean) => void = () => {};
   /** Windows asked for (Ctrl+N, Open in new window). */
   windows: { workspace: string | null; path: string | null }[] = [];
   /** Files opened in other apps. */
@@ -1091,6 +1095,10 @@ export class Fake {
           path: a.path as string | null,
         });
         return this.ok(null);
+      case "drag_out":
+        this.draggedOut.push({ workspace: a.workspace as string, paths: a.paths as string[] });
+        // Held until the test drops them (or not).
+        return new Promise((resolve) => (this.endDrag = (dropped) => resolve(this.ok(dropped))));
       case "edit_stop":
         return this.ok(null);
       case "preview_close":
@@ -1214,11 +1222,17 @@ export function installFake(): Fake {
       const live = cmd === "jobs_watch";
       const entry: Fake["calls"][number] = { cmd, args: live ? null : wire(args) };
       fake.calls.push(entry);
-      try {
-        const received = (live ? args : wire(args)) as Record<string, unknown> | undefined;
-        const result = fake.handle(cmd, received ?? {}) as { data: unknown };
+      const settle = (result: { data: unknown }) => {
         entry.result = wire(result.data);
         return wire(result.data);
+      };
+      try {
+        const received = (live ? args : wire(args)) as Record<string, unknown> | undefined;
+        const result = fake.handle(cmd, received ?? {}) as
+          { data: unknown } | Promise<{ data: unknown }>;
+        // A command the test holds open (a drag under way) answers later.
+        if (result instanceof Promise) return result.then(settle);
+        return settle(result);
       } catch (e) {
         entry.error = e;
         throw e;
