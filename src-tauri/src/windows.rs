@@ -20,8 +20,18 @@ struct Start<'a> {
     path: Option<&'a str>,
 }
 
+/// Windows open at most: more is a page gone bad, not a person.
+const MOST: usize = 16;
+
 /// Opens a window showing `workspace` at `path` (or the default workspace); returns its label.
 pub fn open(app: &AppHandle, workspace: Option<&str>, path: Option<&str>) -> IpcResult<String> {
+    if app.webview_windows().len() >= MOST {
+        return Err(IpcError::new(
+            ErrorCode::Failed,
+            format!("{MOST} windows are open already"),
+            "Close a window first.",
+        ));
+    }
     let label = format!("{LABEL_PREFIX}{}", NEXT.fetch_add(1, Ordering::Relaxed));
     // Handed over as data the page reads at start: JSON is a JavaScript literal.
     let start = serde_json::to_string(&Start { workspace, path })

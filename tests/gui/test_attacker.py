@@ -242,3 +242,28 @@ def test_a_page_cannot_send_stored_keys_to_a_new_endpoint(app, home, s3s):
         assert not attempts.escapes, attempts.escapes
     finally:
         server.shutdown()
+
+
+def test_a_page_cannot_make_the_desktop_run_a_program(app, home):
+    """Open hands files to the desktop's opener, which runs launchers and programs: a page asking
+    to open one (a .desktop file, a file with an execute bit, a link to one) is refused before
+    anything is launched; and it cannot open windows without end."""
+    ran = home.root / "ran"
+    launcher = home.local / "update.desktop"
+    launcher.write_text(f"[Desktop Entry]\nType=Application\nName=Update\nExec=touch {ran}\n")
+    script = home.local / "notes.txt"
+    script.write_text(f"#!/bin/sh\ntouch {ran}\n")
+    script.chmod(0o755)
+    (home.local / "shortcut").symlink_to(launcher)
+    driver = app.start()
+    find(driver, tid("file-list"))
+    attempts = Attempts("open-programs")
+    for path in ["update.desktop", "notes.txt", "shortcut"]:
+        for edit in (False, True):
+            answer = invoke(driver, "open_file", workspace="local", path=path, edit=edit)
+            attempts.refused(answer, f"open {path} (edit={edit})", code="config")
+    windows = [invoke(driver, "window_open", workspace="local", path="") for _ in range(20)]
+    opened = sum(1 for w in windows if "ok" in w)
+    assert opened < 20 and len(driver.window_handles) <= 16, f"{opened} windows opened"
+    assert not ran.exists(), "a program ran"
+    attempts.done()

@@ -131,6 +131,59 @@ fn folder_bytes(folder: &Path) -> u64 {
         .sum()
 }
 
+/// Kinds of file an opener would run rather than show: launchers, programs, scripts, installers.
+const RUNNABLE: &[&str] = &[
+    "desktop",
+    "exe",
+    "msi",
+    "bat",
+    "cmd",
+    "com",
+    "scr",
+    "pif",
+    "ps1",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "wsf",
+    "hta",
+    "jar",
+    "appimage",
+    "run",
+    "sh",
+    "bash",
+    "zsh",
+    "csh",
+    "command",
+    "app",
+    "dmg",
+    "pkg",
+    "deb",
+    "rpm",
+    "flatpakref",
+    "snap",
+    "lnk",
+    "url",
+    "reg",
+    "py",
+    "pl",
+    "rb",
+];
+
+/// Whether Ferry may hand `name` to the desktop's opener: not a kind of file it would run
+/// (`executable`: a local file with an execute bit). Opening is showing, never running: a file
+/// from a bucket — or a page gone bad asking — must not start a program.
+pub fn may_open(name: &str, executable: bool) -> Result<()> {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    if executable || ext.as_deref().is_some_and(|e| RUNNABLE.contains(&e)) {
+        return Err(Error::Invalid(format!(
+            "{name:?} is a program or script: Ferry opens files to show them, never to run them; download it and open it yourself if you trust it"
+        )));
+    }
+    Ok(())
+}
+
 /// What a file looked like: a save changes its size or its time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fingerprint {
@@ -261,5 +314,29 @@ impl Edit {
     pub fn accept(&mut self, remote: ObjectMeta) {
         self.base = remote;
         self.saved = fingerprint(&self.file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_and_scripts_are_not_opened() {
+        assert!(may_open("report.pdf", false).is_ok());
+        assert!(may_open("notes", false).is_ok());
+        for name in [
+            "evil.desktop",
+            "SETUP.EXE",
+            "x.AppImage",
+            "run.sh",
+            "a.tar.deb",
+        ] {
+            assert!(may_open(name, false).is_err(), "{name}");
+        }
+        assert!(
+            may_open("looks-harmless.txt", true).is_err(),
+            "an execute bit"
+        );
     }
 }

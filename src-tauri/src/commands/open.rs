@@ -40,8 +40,14 @@ pub async fn open_file(
             "a folder is opened in Ferry: choose a file to open in another app",
         ));
     }
+    if meta.link_target.is_some() {
+        return Err(crate::error::invalid(format!(
+            "{path} is a link: open what it points to from its own folder"
+        )));
+    }
     if let Some(file) = at.backend.local_path(&at.key) {
         // Saved where it is: there is nothing to send back.
+        ferry_engine::edit::may_open(meta.key.name(), executable(&file))?;
         launch(&app, &file)?;
         return Ok(Opened {
             edit: None,
@@ -57,6 +63,9 @@ pub async fn open_file(
             cached: true,
         });
     }
+    // Before anything is downloaded: the copy is never executable, but a launcher file's
+    // kind alone makes an opener run it.
+    ferry_engine::edit::may_open(meta.key.name(), false)?;
     let cache = OpenCache::new(cache_dir(), CACHE_BYTES)?;
     let (file, job) = cache_job(&engine, &cache, &workspace, &path, &meta.key).await?;
     let ended = engine.runner().run_to_end(engine.clone(), &job).await?;
@@ -198,6 +207,20 @@ fn read_only(file: &std::path::Path, yes: bool) -> IpcResult<()> {
             .map_err(ferry_engine::Error::from)?;
     }
     Ok(())
+}
+
+/// A local file anyone may execute.
+fn executable(file: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(file).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        false
+    }
 }
 
 fn launch(app: &AppHandle, file: &std::path::Path) -> IpcResult<()> {
