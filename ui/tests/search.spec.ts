@@ -1,7 +1,8 @@
 // Searching below a folder, sorting all of a big one, and a folder's size in Properties.
 
 import { expect, test } from "@playwright/test";
-import { allCalls, argsOf, row, rows, scroller, start } from "./helpers";
+import { allCalls, argsOf, row, rows, scroller, shownPaths, start } from "./helpers";
+import { formatBytes } from "../src/lib/format";
 
 const deep: [string, string, number][] = [
   ["local", "photos/2024/summer/beach/needle.txt", 4000],
@@ -135,4 +136,36 @@ test("a folder's Properties count what it holds, below it too", async ({ page })
   await page.getByTestId("properties-dialog").getByRole("button", { name: "Close" }).last().click();
   await page.keyboard.press("Control+f");
   await expect(page.getByTestId("filter")).toBeFocused();
+});
+
+test("Folder sizes counts each folder row below it, and sorting by size uses the counts", async ({
+  page,
+}) => {
+  await start(page, {
+    files: [
+      ["local", "small/a.txt", 100],
+      ["local", "small/deep/b.txt", 200],
+      ["local", "large/big.bin", 50_000],
+    ],
+  });
+  const size = (path: string) => row(page, path).getByTestId("row-size");
+  await expect(size("large/")).toHaveText("");
+  await page.getByTestId("folder-sizes").click();
+  await expect(size("large/")).toHaveText(formatBytes(50_000));
+  await expect(size("small/")).toHaveText(formatBytes(300));
+  await expect(size("small/")).toHaveAttribute("title", "2 objects");
+  const counted = (await argsOf(page, "folder_size_open")).map((a) => a.path);
+  expect(counted).toContain("large/");
+  expect(counted).toContain("small/");
+
+  // By size, either way: the counted folders, not the rows' own zero sizes.
+  const two = async () => (await shownPaths(page)).filter((p) => p === "large/" || p === "small/");
+  await page.getByTestId("sort-size").click();
+  await expect.poll(two).toEqual(["large/", "small/"]);
+  await page.getByTestId("sort-size").click();
+  await expect.poll(two).toEqual(["small/", "large/"]);
+
+  // Off: the column is blank again and nothing more is counted.
+  await page.getByTestId("folder-sizes").click();
+  await expect(size("large/")).toHaveText("");
 });

@@ -26,6 +26,7 @@ import {
   type Sort,
 } from "./listing";
 import { asFerryError, messages } from "./messages.svelte";
+import { folderSizes } from "./sizes.svelte";
 
 /** Rows kept in memory while scrolling; pages arrive as the list nears its end. */
 const PAGE_AHEAD = 200;
@@ -90,7 +91,9 @@ export class App {
   private listing: number | null = null;
   private generation = 0;
 
-  visible = $derived(sortRows(filterRows(this.rows, this.filter), this.sort));
+  visible = $derived(
+    sortRows(filterRows(this.rows, this.filter), this.sort, (p) => folderSizes.bytes(p)),
+  );
   workspace = $derived<WorkspaceView | null>(
     this.settings?.workspaces.find((w) => w.form.id === this.workspaceId) ?? null,
   );
@@ -230,6 +233,7 @@ export class App {
     first: () => Promise<{ listing: number; entries: Row[]; done: boolean }>,
   ): Promise<void> {
     const generation = ++this.generation;
+    folderSizes.reset();
     if (this.listing !== null) void api.listClose(this.listing).catch(() => {});
     this.listing = null;
     this.workspaceId = workspace;

@@ -48,12 +48,18 @@ function typeOf(r: Row): string {
 }
 
 /** Folders first, then by the key; ties by name so the order is stable. */
-export function sortRows(rows: readonly Row[], sort: Sort): Row[] {
+export function sortRows(
+  rows: readonly Row[],
+  sort: Sort,
+  folderBytes: (path: string) => number | undefined = () => undefined,
+): Row[] {
   const dir = sort.ascending ? 1 : -1;
+  // A folder's size, where it was counted (the Size column on demand).
+  const size = (r: Row) => (r.is_folder ? (folderBytes(r.path) ?? 0) : r.size);
   const by = (a: Row, b: Row): number => {
     switch (sort.key) {
       case "size":
-        return a.size - b.size;
+        return size(a) - size(b);
       case "modified":
         return (a.modified ?? "").localeCompare(b.modified ?? "");
       case "type":
