@@ -6,7 +6,9 @@
 //! gives a wrong or broken URI; GLib's `filename_to_uri` escapes them.
 //!
 //! S3 objects are staged: their download jobs start when the drag does, and the drop waits
-//! (up to [`STAGE_WAIT`]) for them before it hands the files over.
+//! for them before it hands the files over — at most [`STAGE_WAIT`], since it waits on GTK's
+//! thread (every window is still meanwhile); files not there by then are not handed over, and
+//! the drag ends saying so.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
@@ -15,7 +17,19 @@ use std::time::Duration;
 use crate::error::{ErrorCode, IpcError, IpcResult};
 
 /// The longest a drop waits for staged downloads.
-pub const STAGE_WAIT: Duration = Duration::from_secs(120);
+pub const STAGE_WAIT: Duration = Duration::from_secs(10);
+
+/// How a drag out ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DragEnd {
+    /// Dropped, and the files handed over.
+    Dropped,
+    /// Given up, or dropped where files are not taken.
+    Cancelled,
+    /// Dropped before the downloads were done (or after they failed): nothing handed over.
+    NotReady,
+}
 
 /// Downloads a drop waits for: `None` while they run, then whether they all completed.
 #[derive(Clone, Default)]
@@ -51,7 +65,7 @@ pub fn start(
     window: &tauri::WebviewWindow,
     files: Vec<PathBuf>,
     staged: Staged,
-    ended: impl FnOnce(bool) + Send + 'static,
+    ended: impl FnOnce(DragEnd) + Send + 'static,
 ) -> IpcResult<()> {
     let tauri_window = window.clone();
     window
@@ -73,7 +87,7 @@ fn begin(
     window: &gtk::ApplicationWindow,
     files: Vec<PathBuf>,
     staged: Staged,
-    ended: impl FnOnce(bool) + Send + 'static,
+    ended: impl FnOnce(DragEnd) + Send + 'static,
 ) -> Result<(), String> {
     use gtk::glib;
     use gtk::prelude::*;
@@ -85,11 +99,18 @@ fn begin(
         .map_err(|e| e.to_string())?;
     let targets = gtk::TargetList::new(&[]);
     targets.add_uri_targets(0);
-    let give = window.connect_drag_data_get(move |_, _, data, _, _| {
-        // The files must be there when the drop takes them: staged downloads end first.
-        if staged.wait() {
-            let refs: Vec<&str> = uris.iter().map(String::as_str).collect();
-            data.set_uris(&refs);
+    // Whether the files were handed over, or the drop came too early for them.
+    let handed = Arc::new(Mutex::new(None::<bool>));
+    let give = window.connect_drag_data_get({
+        let handed = handed.clone();
+        move |_, _, data, _, _| {
+            // The files must be there when the drop takes them: staged downloads end first.
+            let ready = staged.wait();
+            if ready {
+                let refs: Vec<&str> = uris.iter().map(String::as_str).collect();
+                data.set_uris(&refs);
+            }
+            *handed.lock().unwrap_or_else(|p| p.into_inner()) = Some(ready);
         }
     });
     let dropped = Arc::new(Mutex::new(true));
@@ -111,7 +132,13 @@ fn begin(
                 window.disconnect(failed);
             }
             if let Some(ended) = ended.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                ended(*dropped.lock().unwrap_or_else(|p| p.into_inner()));
+                let dropped = *dropped.lock().unwrap_or_else(|p| p.into_inner());
+                let handed = *handed.lock().unwrap_or_else(|p| p.into_inner());
+                ended(match (dropped, handed) {
+                    (_, Some(false)) => DragEnd::NotReady,
+                    (true, _) => DragEnd::Dropped,
+                    (false, _) => DragEnd::Cancelled,
+                });
             }
         }
     });
@@ -133,7 +160,7 @@ pub fn start(
     _window: &tauri::WebviewWindow,
     _files: Vec<PathBuf>,
     _staged: Staged,
-    _ended: impl FnOnce(bool) + Send + 'static,
+    _ended: impl FnOnce(DragEnd) + Send + 'static,
 ) -> IpcResult<()> {
     Err(IpcError::new(
         ErrorCode::Failed,

@@ -1,20 +1,23 @@
 //! Files open for editing in the person's own apps: each is watched, and each save goes back
 //! to its object as an upload job (shown in the transfer panel) once the object is found to
-//! be the one that was opened. Otherwise the window asks (`EditConflict`) and nothing is sent
-//! until `edit_resolve` answers.
+//! be the one that was opened. Otherwise the window that opened it asks (`EditConflict`) and
+//! nothing is sent until `edit_resolve` answers. A save that cannot be sent says so
+//! (`EditFailed`) and is tried again a little later.
 //!
 //! Polling once a second, as for settings.json: editors save by writing a new file and
 //! renaming it over the old one, which a watcher on the file itself misses, and a check of a
-//! few files' size and time a second costs nothing.
+//! few files' size and time a second costs nothing. Edits are watched while Ferry runs: a save
+//! made after it quit is not sent.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ferry_engine::edit::{Edit, Fingerprint, Remote, SaveTo};
 use ferry_engine::transfer::JobStatus;
+use ferry_storage::ObjectKey;
 use serde::{Deserialize, Serialize};
 use tauri::AppHandle;
 use tauri_specta::Event;
@@ -22,12 +25,19 @@ use tauri_specta::Event;
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::state::AppState;
 
-/// A save of an edited file reached its object.
+/// A save that failed is tried again after this long (or at the next save).
+const RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// A save of an edited file reached its object. `window`: the window that opened it (the one
+/// that shows this; "" when it has closed: any window).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct EditSaved {
     pub edit: u32,
+    pub window: String,
     pub workspace: String,
     pub path: String,
+    /// Uploaded beside the object as a copy, not over it.
+    pub as_copy: bool,
 }
 
 /// An edited file was saved, but its object changed (or went) since it was opened: the person
@@ -35,10 +45,21 @@ pub struct EditSaved {
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct EditConflict {
     pub edit: u32,
+    pub window: String,
     pub workspace: String,
     pub path: String,
     /// Deleted rather than changed.
     pub gone: bool,
+}
+
+/// A save of an edited file could not be sent; it is tried again.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct EditFailed {
+    pub edit: u32,
+    pub window: String,
+    pub workspace: String,
+    pub path: String,
+    pub message: String,
 }
 
 /// What to do with an edit whose object changed meanwhile.
@@ -53,20 +74,46 @@ pub enum EditChoice {
     Discard,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Watching,
+    /// A conflict was asked about: nothing is sent until the answer.
+    Asking,
+    /// The answer is being carried out: a second answer is refused.
+    Resolving,
+}
+
 struct Session {
     edit: Edit,
     /// The window that opened it: the one asked, and told of saves.
     window: String,
-    /// Waiting for the person's answer: nothing is uploaded meanwhile.
-    asking: bool,
-    /// A save whose upload failed: not tried again until the file changes again.
-    failed: Option<Fingerprint>,
+    phase: Phase,
+    /// A save whose sending failed, and when: tried again after [`RETRY_AFTER`].
+    failed: Option<(Fingerprint, Instant)>,
 }
 
 #[derive(Default)]
 pub struct Edits {
     next: AtomicU32,
     sessions: Mutex<HashMap<u32, Session>>,
+    /// Objects being downloaded for editing: a second Edit of one waits for the first.
+    opening: Mutex<HashSet<(String, String)>>,
+}
+
+/// An object being opened for editing; dropping it lets another open it.
+pub struct Opening<'a> {
+    edits: &'a Edits,
+    at: (String, String),
+}
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        self.edits
+            .opening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.at);
+    }
 }
 
 impl Edits {
@@ -74,12 +121,30 @@ impl Edits {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The edit of the object at `workspace`/`path` already open, if any.
-    pub fn find(&self, workspace: &str, path: &str) -> Option<(u32, PathBuf)> {
+    /// The edit of the object at `workspace`/`key` already open, if any.
+    pub fn find(&self, workspace: &str, key: &ObjectKey) -> Option<(u32, PathBuf)> {
         self.lock()
             .iter()
-            .find(|(_, s)| s.edit.workspace == workspace && s.edit.key.as_str() == path)
+            .find(|(_, s)| s.edit.workspace == workspace && &s.edit.key == key)
             .map(|(id, s)| (*id, s.edit.file.clone()))
+    }
+
+    /// Claims the object for opening to edit; refused while another opening of it runs.
+    pub fn claim(&self, workspace: &str, key: &ObjectKey) -> IpcResult<Opening<'_>> {
+        let at = (workspace.to_string(), key.as_str().to_string());
+        if !self
+            .opening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(at.clone())
+        {
+            return Err(IpcError::new(
+                ErrorCode::Conflict,
+                format!("{key} is being opened for editing already"),
+                "Wait for it to open.",
+            ));
+        }
+        Ok(Opening { edits: self, at })
     }
 
     /// The copies being edited (the cache must not evict them).
@@ -94,19 +159,31 @@ impl Edits {
             Session {
                 edit,
                 window: window.to_string(),
-                asking: false,
+                phase: Phase::Watching,
                 failed: None,
             },
         );
         id
     }
 
-    fn window(&self, id: u32) -> Option<String> {
-        self.lock().get(&id).map(|s| s.window.clone())
+    /// The window that opened edit `id`, or "" (any window) when it has closed since.
+    fn window(&self, app: &AppHandle, id: u32) -> String {
+        use tauri::Manager;
+        self.lock()
+            .get(&id)
+            .map(|s| s.window.clone())
+            .filter(|w| app.get_webview_window(w).is_some())
+            .unwrap_or_default()
     }
 
     fn end(&self, id: u32) {
         self.lock().remove(&id);
+    }
+
+    fn set(&self, id: u32, change: impl FnOnce(&mut Session)) {
+        if let Some(s) = self.lock().get_mut(&id) {
+            change(s);
+        }
     }
 }
 
@@ -122,7 +199,10 @@ pub fn watch(app: AppHandle, state: AppState, id: u32) {
                     return;
                 };
                 let now = session.edit.changed();
-                if session.asking || now.is_none() || now == session.failed {
+                let waiting = session.failed.is_some_and(|(print, when)| {
+                    Some(print) == now && when.elapsed() < RETRY_AFTER
+                });
+                if session.phase != Phase::Watching || now.is_none() || waiting {
                     last = None;
                     continue;
                 }
@@ -134,11 +214,11 @@ pub fn watch(app: AppHandle, state: AppState, id: u32) {
                 continue;
             }
             last = None;
-            if let Err(e) = save(&app, &state, id, edit, now).await {
-                tracing::warn!("saving an edit back failed: {}", e.message);
-                if let Some(s) = state.edits.lock().get_mut(&id) {
-                    s.failed = now;
-                }
+            if let Err(e) = save(&app, &state, id, edit.clone(), now).await {
+                state
+                    .edits
+                    .set(id, |s| s.failed = now.map(|n| (n, Instant::now())));
+                failed(&app, &state, id, &edit, &e);
             }
         }
     });
@@ -156,16 +236,15 @@ async fn save(
     match edit.remote(&engine).await? {
         Remote::AsOpened => upload(app, state, id, edit, now, SaveTo::Object).await,
         remote => {
-            if let Some(s) = state.edits.lock().get_mut(&id) {
-                s.asking = true;
-            }
+            state.edits.set(id, |s| s.phase = Phase::Asking);
             let asked = EditConflict {
                 edit: id,
+                window: state.edits.window(app, id),
                 workspace: edit.workspace.clone(),
                 path: edit.key.as_str().to_string(),
                 gone: remote == Remote::Gone,
             };
-            tell(app, state.edits.window(id), asked);
+            tell(app, asked);
             Ok(())
         }
     }
@@ -181,7 +260,7 @@ async fn upload(
     to: SaveTo,
 ) -> IpcResult<()> {
     let engine = state.engine()?;
-    let window = state.edits.window(id);
+    let window = state.edits.window(app, id);
     let job = edit.upload_job(&engine, to).await?;
     let ended = engine.runner().run_to_end(engine.clone(), &job).await?;
     if ended.status != JobStatus::Completed {
@@ -195,29 +274,43 @@ async fn upload(
     }
     if to == SaveTo::Object {
         edit.uploaded(&engine, now).await?;
-        if let Some(s) = state.edits.lock().get_mut(&id) {
+        state.edits.set(id, |s| {
             s.edit = edit.clone();
             s.failed = None;
-            s.asking = false;
-        }
+            s.phase = Phase::Watching;
+        });
     }
-    let saved = EditSaved {
-        edit: id,
-        workspace: edit.workspace.clone(),
-        path: edit.key.as_str().to_string(),
-    };
-    tell(app, window, saved);
+    tell(
+        app,
+        EditSaved {
+            edit: id,
+            window,
+            workspace: edit.workspace.clone(),
+            path: edit.key.as_str().to_string(),
+            as_copy: to == SaveTo::Copy,
+        },
+    );
     Ok(())
 }
 
-/// Tells the window that opened an edit; every window when it has closed meanwhile.
-fn tell(app: &AppHandle, window: Option<String>, event: impl Event + Serialize + Clone) {
-    use tauri::Manager;
-    let sent = match window.filter(|w| app.get_webview_window(w).is_some()) {
-        Some(w) => event.emit_to(app, w.as_str()),
-        None => event.emit(app),
-    };
-    if let Err(e) = sent {
+fn failed(app: &AppHandle, state: &AppState, id: u32, edit: &Edit, e: &IpcError) {
+    tracing::warn!("saving an edit back failed: {}", e.message);
+    tell(
+        app,
+        EditFailed {
+            edit: id,
+            window: state.edits.window(app, id),
+            workspace: edit.workspace.clone(),
+            path: edit.key.as_str().to_string(),
+            message: e.message.clone(),
+        },
+    );
+}
+
+/// Every window hears it; the one named in it (the one that opened the edit, or any when that
+/// one closed) acts on it.
+fn tell(app: &AppHandle, event: impl Event + Serialize + Clone) {
+    if let Err(e) = event.emit(app) {
         tracing::debug!("an edit's news was not delivered: {e}");
     }
 }
@@ -229,48 +322,46 @@ pub async fn resolve(
     id: u32,
     choice: EditChoice,
 ) -> IpcResult<()> {
-    let Some((edit, asking)) = state
-        .edits
-        .lock()
-        .get(&id)
-        .map(|s| (s.edit.clone(), s.asking))
-    else {
-        return Err(IpcError::new(
-            ErrorCode::NotFound,
-            "that file is no longer being edited",
-            "Open it for editing again.",
-        ));
-    };
-    if !asking {
-        return Err(crate::error::invalid("that edit has no question open"));
-    }
-    let now = edit.changed();
-    match choice {
-        EditChoice::Overwrite => {
-            let sent = upload(app, state, id, edit, now, SaveTo::Object).await;
-            if sent.is_err()
-                && let Some(s) = state.edits.lock().get_mut(&id)
-            {
-                // Asked again at the next save, rather than never.
-                s.asking = false;
-                s.failed = now;
-            }
-            sent
+    let edit = {
+        let mut sessions = state.edits.lock();
+        let Some(session) = sessions.get_mut(&id) else {
+            return Err(IpcError::new(
+                ErrorCode::NotFound,
+                "that file is no longer being edited",
+                "Open it for editing again.",
+            ));
+        };
+        if session.phase != Phase::Asking {
+            return Err(crate::error::invalid("that edit has no question open"));
         }
+        // One answer: a second (another window, a double click) is refused.
+        session.phase = Phase::Resolving;
+        session.edit.clone()
+    };
+    let now = edit.changed();
+    let sent = match choice {
+        EditChoice::Overwrite => upload(app, state, id, edit.clone(), now, SaveTo::Object).await,
         EditChoice::SaveAsCopy => {
-            // Still asking while it uploads: the watcher leaves it alone, then it ends.
-            let sent = upload(app, state, id, edit, now, SaveTo::Copy).await;
-            state.edits.end(id);
+            let sent = upload(app, state, id, edit.clone(), now, SaveTo::Copy).await;
+            if sent.is_ok() {
+                state.edits.end(id);
+            }
             sent
         }
         EditChoice::Discard => {
             state.edits.end(id);
             Ok(())
         }
+    };
+    if let Err(e) = &sent {
+        // Asked again rather than lost: the question stands until it is answered.
+        state.edits.set(id, |s| s.phase = Phase::Asking);
+        failed(app, state, id, &edit, e);
     }
+    sent
 }
 
-/// Stops watching edit `id` (its copy stays in the cache until evicted).
+/// Stops sending saves of edit `id` back (its copy stays in the cache until evicted).
 pub fn stop(state: &AppState, id: u32) {
     state.edits.end(id);
 }

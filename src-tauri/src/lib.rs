@@ -87,7 +87,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
         .events(tauri_specta::collect_events![
             watch::SettingsChanged,
             edits::EditSaved,
-            edits::EditConflict
+            edits::EditConflict,
+            edits::EditFailed
         ])
 }
 

@@ -45,6 +45,8 @@ pub struct Inner {
     pub edits: crate::edits::Edits,
     /// Each window's transfer panel.
     pub watchers: crate::jobs::Watchers,
+    /// Cache files being downloaded.
+    pub busy: crate::commands::open::Busy,
 }
 
 impl std::ops::Deref for AppState {
@@ -73,6 +75,7 @@ impl AppState {
             media: Default::default(),
             edits: Default::default(),
             watchers: Default::default(),
+            busy: Default::default(),
         }));
         state.reload();
         state

@@ -12,6 +12,8 @@ use crate::error::{ErrorCode, IpcError, IpcResult};
 pub const LABEL_PREFIX: &str = "ferry-";
 
 static NEXT: AtomicU32 = AtomicU32::new(1);
+/// Held from counting the windows to making one: calls at once cannot all pass the count.
+static OPENING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Where a new window starts.
 #[derive(Debug, Serialize)]
@@ -25,6 +27,7 @@ const MOST: usize = 16;
 
 /// Opens a window showing `workspace` at `path` (or the default workspace); returns its label.
 pub fn open(app: &AppHandle, workspace: Option<&str>, path: Option<&str>) -> IpcResult<String> {
+    let _one_at_a_time = OPENING.lock().unwrap_or_else(|p| p.into_inner());
     if app.webview_windows().len() >= MOST {
         return Err(IpcError::new(
             ErrorCode::Failed,

@@ -244,26 +244,44 @@ def test_a_page_cannot_send_stored_keys_to_a_new_endpoint(app, home, s3s):
         server.shutdown()
 
 
-def test_a_page_cannot_make_the_desktop_run_a_program(app, home):
+MANY = """
+const [n, done] = arguments;
+const call = () => window.__TAURI_INTERNALS__.invoke("window_open", { workspace: "local", path: "" })
+  .then((ok) => ({ ok }), (err) => ({ err }));
+Promise.all(Array.from({ length: n }, call)).then(done);
+"""
+
+
+def test_a_page_cannot_make_the_desktop_run_a_program(app, home, s3s):
     """Open hands files to the desktop's opener, which runs launchers and programs: a page asking
-    to open one (a .desktop file, a file with an execute bit, a link to one) is refused before
-    anything is launched; and it cannot open windows without end."""
+    to open one (a .desktop file, a file with an execute bit, a launcher without the name of
+    one, a link to one; in a local workspace or a bucket) is refused before anything is
+    launched — and every answer is a refusal, so no opener was called. Nor can it open windows
+    without end, even asking for all of them at once."""
     ran = home.root / "ran"
-    launcher = home.local / "update.desktop"
-    launcher.write_text(f"[Desktop Entry]\nType=Application\nName=Update\nExec=touch {ran}\n")
+    launcher = f"[Desktop Entry]\nType=Application\nName=Update\nExec=touch {ran}\n"
+    (home.local / "update.desktop").write_text(launcher)
+    (home.local / "README").write_text(launcher)
     script = home.local / "notes.txt"
     script.write_text(f"#!/bin/sh\ntouch {ran}\n")
     script.chmod(0o755)
-    (home.local / "shortcut").symlink_to(launcher)
+    (home.local / "shortcut").symlink_to(home.local / "update.desktop")
+    bucket = add_s3_workspace(home, s3s, "media")
+    (s3s["root"] / bucket / "update.desktop").write_text(launcher)
+    (s3s["root"] / bucket / "README").write_text(launcher)
     driver = app.start()
     find(driver, tid("file-list"))
     attempts = Attempts("open-programs")
-    for path in ["update.desktop", "notes.txt", "shortcut"]:
+    targets = [("local", p) for p in ["update.desktop", "README", "notes.txt", "shortcut"]]
+    targets += [("media", p) for p in ["update.desktop", "README"]]
+    for workspace, path in targets:
         for edit in (False, True):
-            answer = invoke(driver, "open_file", workspace="local", path=path, edit=edit)
-            attempts.refused(answer, f"open {path} (edit={edit})", code="config")
-    windows = [invoke(driver, "window_open", workspace="local", path="") for _ in range(20)]
+            answer = invoke(driver, "open_file", workspace=workspace, path=path, edit=edit)
+            attempts.refused(answer, f"open {workspace}:{path} (edit={edit})", code="config")
+    driver.set_script_timeout(120)
+    windows = driver.execute_async_script(MANY, 24)
     opened = sum(1 for w in windows if "ok" in w)
-    assert opened < 20 and len(driver.window_handles) <= 16, f"{opened} windows opened"
+    assert opened <= 15, f"{opened} windows opened at once"
+    assert len(driver.window_handles) <= 16
     assert not ran.exists(), "a program ran"
     attempts.done()

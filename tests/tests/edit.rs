@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use ferry_engine::Engine;
-use ferry_engine::edit::{Edit, OpenCache, Remote, SaveTo};
+use ferry_engine::edit::{Edit, OpenCache, Remote, SaveTo, Use};
 use ferry_engine::transfer::JobStatus;
 use ferry_storage::ObjectKey;
 use ferry_tests::{Server, User, moto, s3s, unique_bucket};
@@ -64,7 +64,10 @@ async fn saves_go_back_and_changes_meanwhile_are_caught(server: &Server) {
     // Opened: downloaded into the cache, as the app does.
     let cache = OpenCache::new(user.home.path().join("cache"), 1 << 30).unwrap();
     let key = ObjectKey::new("notes/plan.txt");
-    let file = cache.folder_for(&ws, &key).unwrap().join("plan.txt");
+    let file = cache
+        .folder_for(&ws, &key, Use::Edit)
+        .unwrap()
+        .join("plan.txt");
     let run = user.run(&[
         "cp",
         &format!("{ws}:notes/plan.txt"),
@@ -151,7 +154,9 @@ fn the_cache_is_private_and_evicts_the_least_recently_opened_but_never_an_edit()
     assert_eq!(mode(&dir), 0o700);
     let mut files = Vec::new();
     for (i, name) in ["a.bin", "b.bin", "c.bin", "d.bin"].into_iter().enumerate() {
-        let folder = cache.folder_for("ws", &ObjectKey::new(name)).unwrap();
+        let folder = cache
+            .folder_for("ws", &ObjectKey::new(name), Use::View)
+            .unwrap();
         assert_eq!(mode(&folder), 0o700, "each object's folder is private too");
         let file = folder.join(name);
         std::fs::write(&file, vec![b'x'; 1000]).unwrap();
@@ -164,18 +169,32 @@ fn the_cache_is_private_and_evicts_the_least_recently_opened_but_never_an_edit()
             .unwrap();
         files.push(file);
     }
-    // 4000 bytes over a 3000 cap: the oldest goes — unless it is being edited, then the next.
-    let freed = cache.evict(std::slice::from_ref(&files[0])).unwrap();
-    assert_eq!(freed, 1000);
+    // Opening a.bin again makes it the most recently opened.
+    cache
+        .folder_for("ws", &ObjectKey::new("a.bin"), Use::View)
+        .unwrap();
+    // 4000 bytes over a 3000 cap: the least recently opened (b) goes…
+    assert_eq!(cache.evict(&[]).unwrap(), 1000);
     let left: Vec<bool> = files.iter().map(|f| f.exists()).collect();
     assert_eq!(left, [true, false, true, true]);
+    assert_eq!(cache.evict(&[]).unwrap(), 0, "under the cap, nothing goes");
+    // A kept file (being edited, downloading) stays however old: the next ones go instead.
+    let smaller = OpenCache::new(dir.clone(), 1000).unwrap();
+    assert_eq!(
+        smaller.evict(std::slice::from_ref(&files[2])).unwrap(),
+        2000
+    );
+    let left: Vec<bool> = files.iter().map(|f| f.exists()).collect();
+    assert_eq!(left, [false, false, true, false]);
     // Two objects of the same name in two places do not share a folder.
+    let folder = |key: &str, use_: Use| cache.folder_for("ws", &ObjectKey::new(key), use_).unwrap();
     assert_ne!(
-        cache
-            .folder_for("ws", &ObjectKey::new("x/report.pdf"))
-            .unwrap(),
-        cache
-            .folder_for("ws", &ObjectKey::new("y/report.pdf"))
-            .unwrap()
+        folder("x/report.pdf", Use::View),
+        folder("y/report.pdf", Use::View)
+    );
+    // A copy opened to look at is never the copy being edited.
+    assert_ne!(
+        folder("x/report.pdf", Use::View),
+        folder("x/report.pdf", Use::Edit)
     );
 }

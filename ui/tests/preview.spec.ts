@@ -30,7 +30,10 @@ test("each kind of file previews as itself; Space closes", async ({ page }) => {
   await row(page, "docs/readme.txt").dblclick();
   const quick = page.getByTestId("quick-look");
   await expect(quick.getByTestId("preview-text")).toContainText("Contents of docs/readme.txt");
-  await expect(quick.getByTestId("preview-notes")).toHaveText("UTF-8 · checksum verified");
+  // A local file has no checksum to hold it to.
+  await expect(quick.getByTestId("preview-notes")).toHaveText(
+    "UTF-8 · not verified (no checksum to check)",
+  );
   await page.keyboard.press(" ");
   await expect(quick).toHaveCount(0);
 
@@ -130,13 +133,26 @@ test("Edit in app hands the object over; a save whose object changed meanwhile a
     { workspace: "demo-s3", path: "report.txt", edit: true },
   ]);
 
+  // Another window's question is that window's.
+  await page.evaluate(() => window.fake.editConflict(1, "demo-s3", "report.txt", false, "ferry-2"));
   // The app saw a save, but the object changed meanwhile: nothing is sent until the person says.
   await page.evaluate(() => window.fake.editConflict(1, "demo-s3", "report.txt"));
   const asked = page.getByTestId("edit-conflict");
+  await expect(asked).toHaveCount(1);
   await expect(asked).toContainText("someone else changed it in Demo S3 after you opened it");
+  // Escape does not answer for the person (it used to discard the edit).
+  await page.keyboard.press("Escape");
+  await expect(asked).toBeVisible();
+  // An answer that could not be carried out leaves the question standing.
+  await page.evaluate(() => (window.fake.failResolve = true));
+  await asked.getByTestId("edit-copy").click();
+  await expect(page.getByTestId("toast").last()).toContainText("the server is unreachable");
+  await expect(asked).toBeVisible();
+  await page.evaluate(() => (window.fake.failResolve = false));
   await asked.getByTestId("edit-copy").click();
   await expect(asked).toHaveCount(0);
   expect(await page.evaluate(() => window.fake.resolved)).toEqual([
+    { edit: 1, choice: "save_as_copy" },
     { edit: 1, choice: "save_as_copy" },
   ]);
 
@@ -150,9 +166,15 @@ test("Edit in app hands the object over; a save whose object changed meanwhile a
     choice: "overwrite",
   });
 
-  // A save that went back says so.
+  // A save that went back says so; one that could not be sent too.
   await page.evaluate(() => window.fake.editSaved(1, "demo-s3", "report.txt"));
   await expect(page.getByTestId("toast").last()).toContainText("Saved report.txt back to Demo S3");
+  await page.evaluate(() =>
+    window.fake.editFailed(1, "demo-s3", "report.txt", "connection refused"),
+  );
+  await expect(page.getByTestId("toast").last()).toContainText(
+    "Saving report.txt back to Demo S3 failed: connection refused",
+  );
 
   // Open (read only) from Quick look.
   await row(page, "report.txt").dblclick();

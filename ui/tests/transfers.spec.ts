@@ -415,7 +415,7 @@ test("rows dragged out are handed to the app as files; their drop back in upload
 
   // Dropped back onto the window while the drag is ours: not an upload.
   await dropFiles(page, ["/home/me/Ferry/notes.txt"], await emptyArea(page));
-  await page.evaluate(() => window.fake.endDrag(true));
+  await page.evaluate(() => window.fake.endDrag("dropped"));
   expect(await requests(page)).toEqual([]);
 
   // A row not selected is dragged alone.
@@ -424,7 +424,11 @@ test("rows dragged out are handed to the app as files; their drop back in upload
   await expect
     .poll(() => page.evaluate(() => window.fake.draggedOut.at(-1)))
     .toEqual({ workspace: "local", paths: ["photos/"] });
-  await page.evaluate(() => window.fake.endDrag(false));
+  // Dropped before an S3 object's download was done: nothing handed over, and said so.
+  await page.evaluate(() => window.fake.endDrag("not_ready"));
+  await expect(page.getByTestId("toast").last()).toContainText(
+    "Dropped before the download was done",
+  );
 
   // Once it ended, files dropped from elsewhere upload again.
   await dropFiles(page, ["/tmp/elsewhere.txt"], await emptyArea(page));

@@ -56,6 +56,15 @@ fn local(path: &Path, action: &str, e: std::io::Error) -> Error {
     ferry_storage::StorageError::io(action, path, e).into()
 }
 
+/// What a cached copy is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Opened to look at, or dragged out: replaced by each new download.
+    View,
+    /// Being edited: holds the person's saves.
+    Edit,
+}
+
 /// The cache of opened files.
 #[derive(Debug, Clone)]
 pub struct OpenCache {
@@ -73,10 +82,13 @@ impl OpenCache {
         &self.dir
     }
 
-    /// The folder the object at `workspace`/`key` is downloaded into: its own, named by a hash
-    /// of where it comes from (two `report.pdf`s of two buckets do not meet), made private.
-    pub fn folder_for(&self, workspace: &str, key: &ObjectKey) -> Result<PathBuf> {
-        let id = ferry_storage::integrity::md5_hex(format!("{workspace}\0{key}").as_bytes());
+    /// The folder the object at `workspace`/`key` is downloaded into for `use_`: its own, named
+    /// by a hash of where it comes from (two `report.pdf`s of two buckets do not meet) and what
+    /// for (a copy to look at is never downloaded over a copy being edited), made private.
+    pub fn folder_for(&self, workspace: &str, key: &ObjectKey, use_: Use) -> Result<PathBuf> {
+        let id = ferry_storage::integrity::md5_hex(
+            format!("{workspace}\0{key}\0{}", use_ as u8).as_bytes(),
+        );
         let folder = self.dir.join(&id[..16]);
         private_folder(&folder)?;
         // Opened now: the last to be evicted.
@@ -175,10 +187,37 @@ const RUNNABLE: &[&str] = &[
 /// (`executable`: a local file with an execute bit). Opening is showing, never running: a file
 /// from a bucket — or a page gone bad asking — must not start a program.
 pub fn may_open(name: &str, executable: bool) -> Result<()> {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    // `evil.desktop ` and `evil.desktop.` are still launchers to some desktops.
+    let trimmed = name.trim_end_matches(|c: char| c.is_whitespace() || c == '.');
+    let ext = trimmed
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase());
     if executable || ext.as_deref().is_some_and(|e| RUNNABLE.contains(&e)) {
         return Err(Error::Invalid(format!(
             "{name:?} is a program or script: Ferry opens files to show them, never to run them; download it and open it yourself if you trust it"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the file's first bytes make it a program whatever its name says: a desktop names a
+/// file by its content when its name does not (`README` holding `[Desktop Entry]`).
+pub fn may_open_content(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| local(path, "read", e))?;
+    let head = &head[..n];
+    let text = String::from_utf8_lossy(head);
+    let runnable = head.starts_with(b"#!")
+        || head.starts_with(b"\x7fELF")
+        || head.starts_with(b"MZ")
+        || text.trim_start().starts_with("[Desktop Entry]");
+    if runnable {
+        return Err(Error::Invalid(format!(
+            "{} holds a program or launcher: Ferry opens files to show them, never to run them",
+            path.file_name().unwrap_or_default().to_string_lossy()
         )));
     }
     Ok(())

@@ -29,6 +29,10 @@ pub const MEDIA_CHUNK: u64 = 2 * 1024 * 1024;
 pub const TABLE_ROWS: usize = 500;
 /// Pictures wider or taller than this are refused before decoding (a decompression bomb).
 const MAX_SIDE: u32 = 30_000;
+/// The most one picture may take while decoded.
+const MAX_DECODED: u64 = 256 * 1024 * 1024;
+/// Pictures decoded at once (each may hold [`MAX_DECODED`]), however many windows ask.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// What kind of preview an object gets, from its type and name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -232,6 +236,10 @@ pub fn decode(bytes: &[u8], truncated: bool) -> Option<(String, &'static str)> {
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
         return Some((text.into_owned(), encoding.name()));
     }
+    if let Some(encoding) = utf16_without_mark(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(bytes);
+        return looks_like_text(&text).then(|| (text.into_owned(), encoding.name()));
+    }
     if bytes.contains(&0) {
         return None;
     }
@@ -251,6 +259,32 @@ pub fn decode(bytes: &[u8], truncated: bool) -> Option<(String, &'static str)> {
         (text.into_owned(), encoding.name())
     });
     looks_like_text(&text).then_some((text, encoding))
+}
+
+/// UTF-16 written without a byte-order mark: mostly Latin text has a zero in every other byte
+/// (odd ones for little-endian), almost never in the others.
+fn utf16_without_mark(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let zeros = |offset: usize| {
+        sample
+            .iter()
+            .skip(offset)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros(0), zeros(1));
+    if odd * 10 >= pairs * 7 && even * 20 <= pairs {
+        Some(encoding_rs::UTF_16LE)
+    } else if even * 10 >= pairs * 7 && odd * 20 <= pairs {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// Few control characters besides tab, line breaks, form feed and escape: a text, not a binary
@@ -294,6 +328,10 @@ fn table(text: &str, name: &str, truncated: bool) -> Option<Vec<Vec<String>>> {
 
 async fn image(at: &Resolved, meta: &ObjectMeta) -> Result<Preview> {
     let (bytes, verified) = read_verified(at, meta).await?;
+    let _turn = DECODING
+        .acquire()
+        .await
+        .map_err(|e| Error::Storage(StorageError::new(ErrorKind::Server, e.to_string())))?;
     let made = tokio::task::spawn_blocking(move || thumbnail(&bytes))
         .await
         .map_err(|e| Error::Storage(StorageError::new(ErrorKind::Server, e.to_string())))?;
@@ -321,6 +359,7 @@ pub fn thumbnail(bytes: &[u8]) -> std::result::Result<(Vec<u8>, Sides, Sides), S
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODED);
     reader.limits(limits);
     let picture = reader.decode().map_err(cannot)?;
     let source = (picture.width(), picture.height());
@@ -343,6 +382,9 @@ async fn read(at: &Resolved, meta: &ObjectMeta, limit: Option<u64>) -> Result<Ve
         _ => None,
     };
     let got = at.backend.get(&at.key, range).await?;
+    if !same_object(&got.meta, meta) {
+        return Err(changed(at));
+    }
     let cap = limit.unwrap_or(meta.size).min(meta.size);
     let mut bytes = Vec::with_capacity(cap as usize);
     got.body
@@ -377,6 +419,17 @@ async fn read_verified(at: &Resolved, meta: &ObjectMeta) -> Result<(Vec<u8>, boo
         Some(false) => Err(corrupt(at, "content that does not match its ETag")),
         checked => Ok((bytes, checked.is_some())),
     }
+}
+
+/// The object is not the one the preview began with (replaced meanwhile): not corruption.
+fn changed(at: &Resolved) -> Error {
+    Error::Storage(StorageError::new(
+        ErrorKind::AlreadyExists,
+        format!(
+            "{:?} changed since its preview opened; open the preview again",
+            at.key.as_str()
+        ),
+    ))
 }
 
 fn corrupt(at: &Resolved, what: &str) -> Error {
@@ -423,13 +476,7 @@ pub async fn read_range(
         .get(&at.key, Some(ByteRange::new(start, Some(end + 1))?))
         .await?;
     if !same_object(&got.meta, pinned) {
-        return Err(Error::Storage(StorageError::new(
-            ErrorKind::AlreadyExists,
-            format!(
-                "{:?} changed since its preview opened; open the preview again",
-                at.key.as_str()
-            ),
-        )));
+        return Err(changed(at));
     }
     let mut bytes = Vec::with_capacity((end - start + 1) as usize);
     got.body
@@ -523,6 +570,14 @@ mod tests {
             .chain("hi".encode_utf16().flat_map(u16::to_le_bytes))
             .collect();
         assert_eq!(decode(&utf16, false).unwrap(), ("hi".into(), "UTF-16LE"));
+        let bare: Vec<u8> = "no mark here"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(
+            decode(&bare, false).unwrap(),
+            ("no mark here".into(), "UTF-16BE")
+        );
         assert!(decode(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", false).is_none());
         // A read cut inside a character keeps what came before it.
         let cut = &"añb".as_bytes()[..2];

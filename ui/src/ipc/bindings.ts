@@ -72,12 +72,12 @@ export const commands = {
 	/**  Stops sending saves of edit `edit` back. */
 	editStop: (edit: number) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("edit_stop", { edit })),
 	/**
-	 *  Drags the files at `paths` out of `window` (to a file manager…), while the mouse button is
-	 *  still down. A local workspace's files go as they are; S3 objects are downloaded into the
-	 *  cache as the drag starts (jobs in the transfer panel) and handed over when dropped.
-	 *  Answers once the drag ended: whether they were dropped somewhere.
+	 *  Drags the files and folders at `paths` out of `window` (to a file manager…), while the
+	 *  mouse button is still down. A local workspace's go as they are; S3 objects are downloaded
+	 *  into the cache as the drag starts (jobs in the transfer panel) and handed over when
+	 *  dropped, if they are there by then. Answers once the drag ended.
 	 */
-	dragOut: (workspace: string, paths: string[]) => typedError<boolean, ErrorReport_Serialize>(__TAURI_INVOKE("drag_out", { workspace, paths })),
+	dragOut: (workspace: string, paths: string[]) => typedError<DragEnd, ErrorReport_Serialize>(__TAURI_INVOKE("drag_out", { workspace, paths })),
 	folderCreate: (workspace: string, path: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("folder_create", { workspace, path })),
 	/**  Deletes files and whole folders. The UI confirms first, listing what will go. */
 	deletePaths: (workspace: string, paths: string[]) => typedError<DeleteReport, ErrorReport_Serialize>(__TAURI_INVOKE("delete_paths", { workspace, paths })),
@@ -144,6 +144,7 @@ export const commands = {
 /** Events */
 export const events = {
 	editConflict: makeEvent<EditConflict, EditConflict>("edit-conflict"),
+	editFailed: makeEvent<EditFailed, EditFailed>("edit-failed"),
 	editSaved: makeEvent<EditSaved, EditSaved>("edit-saved"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
 };
@@ -262,6 +263,15 @@ export type DeleteReport = {
 	failed: ItemNote[],
 };
 
+/**  How a drag out ended. */
+export type DragEnd = 
+/**  Dropped, and the files handed over. */
+"dropped" | 
+/**  Given up, or dropped where files are not taken. */
+"cancelled" | 
+/**  Dropped before the downloads were done (or after they failed): nothing handed over. */
+"not_ready";
+
 /**  What to do with an edit whose object changed meanwhile. */
 export type EditChoice = 
 /**  Upload it over the object as it is now. */
@@ -277,17 +287,30 @@ export type EditChoice =
  */
 export type EditConflict = {
 	edit: number,
+	window: string,
 	workspace: string,
 	path: string,
 	/**  Deleted rather than changed. */
 	gone: boolean,
 };
 
-/**  A save of an edited file reached its object. */
-export type EditSaved = {
+/**  A save of an edited file could not be sent; it is tried again. */
+export type EditFailed = {
 	edit: number,
+	window: string,
 	workspace: string,
 	path: string,
+	message: string,
+};
+
+/**  A save of an edited file reached its object. `window`: the window that opened it. */
+export type EditSaved = {
+	edit: number,
+	window: string,
+	workspace: string,
+	path: string,
+	/**  Uploaded beside the object as a copy, not over it. */
+	as_copy: boolean,
 };
 
 export type EntryView = EntryView_Serialize | EntryView_Deserialize;

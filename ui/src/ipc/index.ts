@@ -4,7 +4,13 @@
 import { Channel, convertFileSrc } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, events } from "./bindings";
-import type { EditConflict, EditSaved, ErrorReport_Serialize, JobView } from "./bindings";
+import type {
+  EditConflict,
+  EditFailed,
+  EditSaved,
+  ErrorReport_Serialize,
+  JobView,
+} from "./bindings";
 import { advice } from "../lib/remedy";
 
 export type * from "./bindings";
@@ -64,14 +70,19 @@ export const api = {
     return events.settingsChanged.listen((e) => handler(e.payload.valid));
   },
 
-  /** A save of a file edited in another app reached its object. */
+  /** A save of a file this window opened for editing reached its object. */
   onEditSaved(handler: (saved: EditSaved) => void): Promise<() => void> {
-    return events.editSaved.listen((e) => handler(e.payload));
+    return events.editSaved.listen((e) => mine(e.payload.window) && handler(e.payload));
   },
 
-  /** A file edited in another app was saved, but its object changed meanwhile: ask. */
+  /** A file this window opened for editing was saved, but its object changed meanwhile: ask. */
   onEditConflict(handler: (conflict: EditConflict) => void): Promise<() => void> {
-    return events.editConflict.listen((e) => handler(e.payload));
+    return events.editConflict.listen((e) => mine(e.payload.window) && handler(e.payload));
+  },
+
+  /** A save of a file this window opened for editing could not be sent (it is tried again). */
+  onEditFailed(handler: (failed: EditFailed) => void): Promise<() => void> {
+    return events.editFailed.listen((e) => mine(e.payload.window) && handler(e.payload));
   },
 };
 
@@ -91,6 +102,14 @@ export function onFileDrop(h: DropHandlers): Promise<() => void> {
     else if (p.type === "drop") h.drop(p.paths, p.position.x / scale, p.position.y / scale);
     else h.leave();
   });
+}
+
+/**
+ * Whether news of an edit is this window's: the window that opened it, or any window when that
+ * one has closed ("").
+ */
+function mine(window: string): boolean {
+  return window === "" || window === getCurrentWebview().label;
 }
 
 /** Where the web view reads a previewed audio, video or PDF: the app's `ferry-media:` protocol. */

@@ -107,9 +107,23 @@ export class App {
     await this.watchJobs();
     void api.onEditConflict((c) => (this.editConflicts = [...this.editConflicts, c]));
     void api.onEditSaved((saved) => {
-      messages.info(`Saved ${baseName(saved.path)} back to ${this.nameOf(saved.workspace)}`);
+      const name = baseName(saved.path);
+      const where = this.nameOf(saved.workspace);
+      messages.info(
+        saved.as_copy
+          ? `Saved your ${name} beside theirs in ${where}`
+          : `Saved ${name} back to ${where}`,
+        saved.as_copy ? "Later saves of it are not uploaded." : undefined,
+      );
       if (saved.workspace === this.workspaceId && !this.search) void this.refresh();
     });
+    void api.onEditFailed((f) =>
+      messages.toast(
+        "error",
+        `Saving ${baseName(f.path)} back to ${this.nameOf(f.workspace)} failed: ${f.message}`,
+        "Ferry tries again in half a minute, or when you save again.",
+      ),
+    );
     void api.onSettingsChanged(async () => {
       await this.loadSettings();
       // A file that was broken at start-up and is fixed now: catch up on what was skipped.
@@ -133,7 +147,13 @@ export class App {
     if (!ws || paths.length === 0 || this.draggingOut) return;
     this.draggingOut = true;
     try {
-      await api.dragOut(ws, [...paths]);
+      const end = await api.dragOut(ws, [...paths]);
+      if (end === "not_ready")
+        messages.toast(
+          "error",
+          "Dropped before the download was done: nothing was handed over",
+          "Drag it again once its download in the transfer panel has finished.",
+        );
     } catch (e) {
       messages.fail(e);
     } finally {

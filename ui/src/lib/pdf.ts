@@ -26,6 +26,8 @@ export async function readPdf(
 
   let fail: (e: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => (fail = reject));
+  // A range that fails after the document loaded fails the drawing that waits for it.
+  failed.catch(() => {});
   const transport = new pdfjs.PDFDataRangeTransport(size, null);
   transport.requestDataRange = (begin: number, end: number) => {
     readRange(url, begin, end).then((bytes) => transport.onDataRange(begin, bytes), fail);
@@ -51,7 +53,8 @@ export async function readPdf(
         canvas.height = viewport.height;
         canvas.style.width = `${viewport.width / ratio}px`;
         const context = canvas.getContext("2d");
-        if (context) await page.render({ canvasContext: context, viewport }).promise;
+        if (context)
+          await Promise.race([page.render({ canvasContext: context, viewport }).promise, failed]);
       },
     });
   }

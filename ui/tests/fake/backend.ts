@@ -145,11 +145,13 @@ export class Fake {
   /** Rows dragged out of the window. */
   draggedOut: { workspace: string; paths: string[] }[] = [];
   /** Ends the drag under way: dropped somewhere, or given up. */
-  endDrag: (dropped: boolean) => void = () => {};
+  endDrag: (end: "dropped" | "cancelled" | "not_ready") => void = () => {};
   /** Windows asked for (Ctrl+N, Open in new window). */
   windows: { workspace: string | null; path: string | null }[] = [];
   /** Files opened in other apps. */
   opened: { workspace: string; path: string; edit: boolean }[] = [];
+  /** Answering an edit conflict fails (the upload it makes could not be sent). */
+  failResolve = false;
   /** Answers to edit conflicts. */
   resolved: { edit: number; choice: string }[] = [];
   /** Media previews the UI said it no longer plays. */
@@ -1075,7 +1077,8 @@ export class Fake {
         const e = this.files.get(a.workspace as string)?.get(a.path as string);
         if (!e)
           return this.err("not_found", `${a.path as string} does not exist`, "Refresh the folder.");
-        return this.ok(previewOf(e.path, e.size));
+        const s3 = this.workspaces.find((w) => w.form.id === a.workspace)?.form.kind === "s3";
+        return this.ok(previewOf(e.path, e.size, s3));
       }
       case "open_file": {
         const ws = a.workspace as string;
@@ -1088,6 +1091,7 @@ export class Fake {
       }
       case "edit_resolve":
         this.resolved.push({ edit: a.edit as number, choice: a.choice as string });
+        if (this.failResolve) return this.err("failed", "the server is unreachable", "Retry.");
         return this.ok(null);
       case "window_open":
         this.windows.push({
@@ -1098,7 +1102,7 @@ export class Fake {
       case "drag_out":
         this.draggedOut.push({ workspace: a.workspace as string, paths: a.paths as string[] });
         // Held until the test drops them (or not).
-        return new Promise((resolve) => (this.endDrag = (dropped) => resolve(this.ok(dropped))));
+        return new Promise((resolve) => (this.endDrag = (end) => resolve(this.ok(end))));
       case "edit_stop":
         return this.ok(null);
       case "preview_close":
@@ -1132,12 +1136,22 @@ export class Fake {
   }
 
   /** Saves of files edited in other apps, as the app reports them. */
-  editConflict(edit: number, workspace: string, path: string, gone = false): Promise<void> {
-    return emit("edit-conflict", { edit, workspace, path, gone });
+  editConflict(
+    edit: number,
+    workspace: string,
+    path: string,
+    gone = false,
+    window = "main",
+  ): Promise<void> {
+    return emit("edit-conflict", { edit, window, workspace, path, gone });
   }
 
-  editSaved(edit: number, workspace: string, path: string): Promise<void> {
-    return emit("edit-saved", { edit, workspace, path });
+  editSaved(edit: number, workspace: string, path: string, asCopy = false): Promise<void> {
+    return emit("edit-saved", { edit, window: "main", workspace, path, as_copy: asCopy });
+  }
+
+  editFailed(edit: number, workspace: string, path: string, message: string): Promise<void> {
+    return emit("edit-failed", { edit, window: "main", workspace, path, message });
   }
 
   changeSettings(): Promise<void> {
@@ -1158,10 +1172,17 @@ function wire<T>(value: T): T {
 }
 
 /** ferry_engine::preview, by extension: what each kind of file shows. */
-function previewOf(path: string, size: number): PreviewView {
-  const ext = (path.split(".").pop() ?? "").toLowerCase();
-  const head = { encoding: "UTF-8", truncated: size > 256 * 1024, verified: size <= 256 * 1024 };
+function previewOf(path: string, size: number, s3: boolean): PreviewView {
+  const name = baseName(path);
+  const ext = name.includes(".") ? (name.split(".").pop() ?? "").toLowerCase() : "";
+  // Checked against an ETag: read whole, and only S3 gives one.
+  const head = {
+    encoding: "UTF-8",
+    truncated: size > 256 * 1024,
+    verified: s3 && size <= 256 * 1024,
+  };
   switch (ext) {
+    case "":
     case "txt":
     case "md":
     case "log":
@@ -1186,7 +1207,7 @@ function previewOf(path: string, size: number): PreviewView {
         height: 1,
         source_width: 4000,
         source_height: 3000,
-        verified: true,
+        verified: s3,
       };
     case "pdf":
     case "mp3":
