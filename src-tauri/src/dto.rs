@@ -234,6 +234,9 @@ pub enum PreviewView {
         content_type: String,
         #[specta(type = u32)]
         size: u64,
+        /// Where an audio or video player reads it instead, when players cannot use
+        /// `ferry-media:` (Linux: a loopback address of the app's).
+        stream_url: Option<String>,
     },
     None {
         reason: String,

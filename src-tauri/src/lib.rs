@@ -14,6 +14,7 @@ mod limits;
 mod media;
 mod pulls;
 pub mod state;
+mod stream;
 mod watch;
 mod windows;
 
@@ -146,6 +147,11 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
         })
         .setup(move |app| {
             specta.mount_events(app);
+            let state = app.state::<AppState>().inner().clone();
+            tauri::async_runtime::spawn(async move {
+                let address = stream::start(state.clone()).await;
+                state.media.set_stream(address);
+            });
             watch::spawn(
                 app.handle().clone(),
                 app.state::<AppState>().inner().clone(),

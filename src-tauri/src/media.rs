@@ -24,7 +24,7 @@ struct Source {
 }
 
 #[derive(Default)]
-pub struct Media(Mutex<VecDeque<Source>>);
+pub struct Media(Mutex<VecDeque<Source>>, Mutex<Option<std::net::SocketAddr>>);
 
 impl Media {
     /// A token for the object; its ranges are served until it is closed (or pushed out).
@@ -41,6 +41,20 @@ impl Media {
             content_type,
         });
         token
+    }
+
+    /// Where the loopback server for players listens (Linux: see `stream.rs`).
+    pub fn set_stream(&self, address: Option<std::net::SocketAddr>) {
+        *self.1.lock().unwrap_or_else(|p| p.into_inner()) = address;
+    }
+
+    /// The address a player reads `token` from, where players cannot use `ferry-media:`.
+    pub fn stream_url(&self, token: &str) -> Option<String> {
+        if !cfg!(target_os = "linux") {
+            return None;
+        }
+        let address = (*self.1.lock().unwrap_or_else(|p| p.into_inner()))?;
+        Some(format!("http://{address}/{token}"))
     }
 
     pub fn close(&self, token: &str) {

@@ -1,6 +1,6 @@
 """Quick look in the real window (s3s-fs): a text file's preview is its text; an image's is the
-small picture the app made (a data: PNG, not a link to the bucket); a PDF's first pages are drawn
-from ranges read through the app's ferry-media: protocol."""
+small picture the app made (a data: PNG, not a link to the bucket); a PDF's first pages are drawn,
+and an audio file's player reads it, from ranges read through the app's ferry-media: protocol."""
 import math
 import struct
 import zlib
@@ -53,19 +53,35 @@ def landscape_png(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
 
 
+def chime_wav(seconds: float) -> bytes:
+    """A sine tone as a WAV file (the standard library's wave module)."""
+    import io
+    import wave
+    rate = 8000
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i * 2 * math.pi * 440 / rate)))
+                               for i in range(int(rate * seconds))))
+    return out.getvalue()
+
+
 def look(driver, path: str):
     row(driver, path)[0].click()
     ActionChains(driver).send_keys(Keys.SPACE).perform()
     return find(driver, tid("quick-look"))
 
 
-def test_text_image_and_pdf_previews(app, home, s3s):
+def test_text_image_pdf_and_audio_previews(app, home, s3s):
     bucket = add_s3_workspace(home, s3s, "media")
     root = s3s["root"] / bucket
     (root / "notes").mkdir(parents=True)
     (root / "notes" / "README.md").write_text(README)
     (root / "notes" / "valley.png").write_bytes(landscape_png(2400, 1350))
     (root / "notes" / "manual.pdf").write_bytes(PDF.read_bytes())
+    (root / "notes" / "chime.wav").write_bytes(chime_wav(2.0))
 
     driver = app.start()
     find(driver, f'{tid("workspace")}[data-workspace="media"]').click()
@@ -74,7 +90,7 @@ def test_text_image_and_pdf_previews(app, home, s3s):
     wait(driver, "inside notes/", lambda: row(driver, "notes/README.md"))
     # The whole folder listed: rows re-drawn under the pointer would split a double-click.
     wait(driver, "notes/ listed", lambda: find(driver, tid("count")).get_attribute("textContent")
-         .strip().startswith("3 items"))
+         .strip().startswith("4 items"))
 
     # A double-click shows the preview: the text as written, its encoding, checked.
     row(driver, "notes/README.md")[0].click()
@@ -107,6 +123,31 @@ def test_text_image_and_pdf_previews(app, home, s3s):
         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 100) n++; return n;"""
     wait(driver, "the first page's text drawn", lambda: driver.execute_script(dark) > 50)
     snap(driver, "preview-pdf.png")
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+
+    # Audio: the player reads the object, range by range, far enough to know its length.
+    look(driver, "notes/chime.wav")
+    player = wait(driver, "the player", lambda: driver.find_elements("css selector", tid("preview-audio")))[0]
+    # On Linux from the app's loopback server (GStreamer cannot read an app's scheme).
+    assert player.get_attribute("src").startswith("http://127.0.0.1:"), player.get_attribute("src")
+    wait(driver, "the audio's length known", lambda: abs(
+        (driver.execute_script("return arguments[0].duration", player) or 0) - 2.0) < 0.05)
+    # The loopback server answers its own address and open previews' tokens only.
+    import urllib.error
+    import urllib.request
+    src = player.get_attribute("src")
+    host = src.split("/")[2]
+
+    def status(url: str, host_header: str) -> int:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers={"Host": host_header})) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    assert status(src, "evil.example") == 403, "a rebound name is refused"
+    assert status(f"http://{host}/not-a-token", host) == 404
+    assert status(src, host) in (200, 206)
 
 
 def install_editor(home) -> Path:

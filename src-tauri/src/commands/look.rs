@@ -66,12 +66,19 @@ pub async fn preview(
             source_height,
             verified,
         },
-        Preview::Media { kind, content_type } => PreviewView::Media {
-            media: kind,
-            size: meta.size,
-            token: state.media.open(at, meta, content_type.clone()),
-            content_type,
-        },
+        Preview::Media { kind, content_type } => {
+            let size = meta.size;
+            let token = state.media.open(at, meta, content_type.clone());
+            PreviewView::Media {
+                media: kind,
+                size,
+                stream_url: (kind != preview::Kind::Pdf)
+                    .then(|| state.media.stream_url(&token))
+                    .flatten(),
+                token,
+                content_type,
+            }
+        }
         Preview::None { reason } => PreviewView::None { reason },
     })
 }

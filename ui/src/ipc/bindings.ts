@@ -58,7 +58,7 @@ export const commands = {
 	 *  A preview of the file at `path`. Audio, video and PDF answer a token the web view reads
 	 *  through `ferry-media:`; close it with `preview_close`.
 	 */
-	preview: (workspace: string, path: string) => typedError<PreviewView, ErrorReport_Serialize>(__TAURI_INVOKE("preview", { workspace, path })),
+	preview: (workspace: string, path: string) => typedError<PreviewView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("preview", { workspace, path })),
 	/**  The web view no longer plays the preview named `token`. */
 	previewClose: (token: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("preview_close", { token })),
 	/**
@@ -303,7 +303,10 @@ export type EditFailed = {
 	message: string,
 };
 
-/**  A save of an edited file reached its object. `window`: the window that opened it. */
+/**
+ *  A save of an edited file reached its object. `window`: the window that opened it (the one
+ *  that shows this; "" when it has closed: any window).
+ */
 export type EditSaved = {
 	edit: number,
 	window: string,
@@ -738,7 +741,10 @@ export type Place_Serialize = {
 };
 
 /**  What Quick look shows of a file (see `ferry_engine::preview`). */
-export type PreviewView = { kind: "text"; text: string; encoding: string; 
+export type PreviewView = PreviewView_Serialize | PreviewView_Deserialize;
+
+/**  What Quick look shows of a file (see `ferry_engine::preview`). */
+export type PreviewView_Deserialize = { kind: "text"; text: string; encoding: string; 
 /**  Only the first part is shown. */
 truncated: boolean; 
 /**  JSON shown pretty-printed. */
@@ -748,7 +754,30 @@ verified: boolean } | { kind: "table"; rows: string[][]; encoding: string; trunc
 /**  A PNG made by the app, as a `data:` URL (never the object itself). */
 src: string; width: number; height: number; source_width: number; source_height: number; verified: boolean } | 
 /**  Played from `ferry-media:` ranges; `token` names it there and to `preview_close`. */
-{ kind: "media"; media: Kind; token: string; content_type: string; size: number } | { kind: "none"; reason: string };
+{ kind: "media"; media: Kind; token: string; content_type: string; size: number; 
+/**
+ *  Where an audio or video player reads it instead, when players cannot use
+ *  `ferry-media:` (Linux: a loopback address of the app's).
+ */
+stream_url?: string | null } | { kind: "none"; reason: string };
+
+/**  What Quick look shows of a file (see `ferry_engine::preview`). */
+export type PreviewView_Serialize = { kind: "text"; text: string; encoding: string; 
+/**  Only the first part is shown. */
+truncated: boolean; 
+/**  JSON shown pretty-printed. */
+pretty: boolean; 
+/**  Checked against the server's checksum. */
+verified: boolean } | { kind: "table"; rows: string[][]; encoding: string; truncated: boolean; verified: boolean } | { kind: "image"; 
+/**  A PNG made by the app, as a `data:` URL (never the object itself). */
+src: string; width: number; height: number; source_width: number; source_height: number; verified: boolean } | 
+/**  Played from `ferry-media:` ranges; `token` names it there and to `preview_close`. */
+{ kind: "media"; media: Kind; token: string; content_type: string; size: number; 
+/**
+ *  Where an audio or video player reads it instead, when players cannot use
+ *  `ferry-media:` (Linux: a loopback address of the app's).
+ */
+stream_url: string | null } | { kind: "none"; reason: string };
 
 export type Properties = Properties_Serialize | Properties_Deserialize;
 
