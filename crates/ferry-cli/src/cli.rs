@@ -286,7 +286,20 @@ pub struct CopyArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
     pub upload: UploadArgs,
+}
+
+/// Which files below the folder are carried (see the README's "Filters").
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
+    /// Carry only files matching GLOB (repeatable): a name at any depth (`*.jpg`), or with a `/` a path below the folder (`photos/2024/**`)
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave out files matching GLOB (repeatable; wins over --include); a sync neither copies nor deletes them
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -307,6 +320,8 @@ pub struct MigrateArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 }
 
 /// How uploads are written (beyond the workspace's defaults).
@@ -359,6 +374,8 @@ pub struct SyncArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

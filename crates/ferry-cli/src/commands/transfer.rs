@@ -10,7 +10,9 @@ use ferry_engine::transfer::{
 use ferry_engine::workspace::{Location, Place};
 use ferry_engine::{Engine, Error};
 
-use crate::cli::{CompareArg, Conflict, CopyArgs, JobsCmd, MigrateArgs, SyncArgs, UploadArgs};
+use crate::cli::{
+    CompareArg, Conflict, CopyArgs, FilterArgs, JobsCmd, MigrateArgs, SyncArgs, UploadArgs,
+};
 use crate::output;
 use crate::progress::Bar;
 
@@ -47,8 +49,23 @@ fn upload(args: &UploadArgs) -> Result<UploadOptions, Error> {
     })
 }
 
+/// The filters given, as the engine keeps them.
+fn filters(args: &FilterArgs) -> transfer::Filters {
+    transfer::Filters {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+    }
+}
+
 pub async fn copy(engine: &Engine, args: CopyArgs, kind: JobKind) -> Result<ExitCode, Error> {
+    let filters = filters(&args.filters);
+    if !filters.is_empty() && !args.recursive {
+        return Err(Error::Invalid(
+            "--include and --exclude choose files below a folder: add -r".into(),
+        ));
+    }
     let options = JobOptions {
+        filters,
         recursive: args.recursive,
         conflict: conflict(engine, args.conflict, args.overwrite),
         upload: upload(&args.upload)?,
@@ -75,6 +92,7 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
         },
         upload: UploadOptions::default(),
         follow_links: args.follow_links,
+        filters: filters(&args.filters),
         ..JobOptions::default()
     };
     let source = engine.parse_location(&args.source)?;
@@ -199,6 +217,7 @@ pub async fn migrate(engine: &Engine, args: MigrateArgs) -> Result<ExitCode, Err
         recursive: true,
         conflict: conflict(engine, args.conflict, false),
         follow_links: args.follow_links,
+        filters: filters(&args.filters),
         ..JobOptions::default()
     };
     let (from, to) = (at(&local.id), at(&s3.id));

@@ -3,6 +3,7 @@
 
 mod conflict;
 mod control;
+pub mod filters;
 mod item;
 pub mod journal;
 pub mod overlap;
@@ -21,6 +22,7 @@ pub mod view;
 use serde::{Deserialize, Serialize};
 
 pub use control::JobControl;
+pub use filters::{FilterSet, Filters};
 pub use journal::{ItemRow, JobRow, Journal, SyncRecord, Tally};
 pub use overlap::Pins;
 pub use plan::{PlanSummary, PlannedAction};
@@ -163,6 +165,9 @@ pub struct JobOptions {
     /// What an edit job changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edit: Option<ferry_storage::s3::PropertyEdit>,
+    /// Which files below the source are carried (`--include`, `--exclude`).
+    #[serde(default, skip_serializing_if = "Filters::is_empty")]
+    pub filters: Filters,
 }
 
 impl Default for JobOptions {
@@ -176,6 +181,7 @@ impl Default for JobOptions {
             follow_links: false,
             source_version: None,
             edit: None,
+            filters: Filters::default(),
         }
     }
 }

@@ -381,6 +381,8 @@ pub async fn ends(
                 .into(),
         ));
     }
+    // A bad pattern is named before anything is listed.
+    options.filters.compile()?;
     let src = match &options.source_version {
         Some(version) => engine.version_source(kind, source, version).await?,
         None => {

@@ -57,6 +57,8 @@ pub(in crate::transfer) async fn plan_copy(
             let reach = Reach::new(ctx, &target);
             // A copy into a folder holding its source: nothing may land inside the source.
             let inside = overlap::lands_in_source(src, folder, dst);
+            let filters = options.filters.compile()?;
+            let filtered = !options.filters.is_empty();
             let mut pages = objects(src.backend.as_ref(), folder);
             while let Some(page) = pages.next().await {
                 for entry in page? {
@@ -65,6 +67,15 @@ pub(in crate::transfer) async fn plan_copy(
                         .strip_prefix(folder)
                         .unwrap_or(entry.key().as_str())
                         .to_string();
+                    // Left out by the filters: not carried. With filters, folders come with
+                    // the files written into them (an empty one is not made).
+                    let left_out = match &entry {
+                        Entry::Folder { .. } => filtered,
+                        Entry::Object(_) => !filters.keeps(&relative),
+                    };
+                    if left_out {
+                        continue;
+                    }
                     reach.check(entry.key())?;
                     let dest = target.concat(&relative);
                     let dest = match &entry {

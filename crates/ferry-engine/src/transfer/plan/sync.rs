@@ -20,15 +20,23 @@ pub(in crate::transfer) async fn plan_sync(
     let (src, dst, options) = (&ctx.src, &ctx.dst, &ctx.options);
     let target = dst.key.as_folder();
     let reach = Reach::new(ctx, &target);
+    // What the filters leave out is left alone on both sides: neither copied nor deleted.
+    let filters = options.filters.compile()?;
     // Folders are not compared, but one reached through a link is looked at (`reach`).
     let files = |b: &dyn Backend, f: &ObjectKey, reach: Option<Reach>| {
+        let base = f.clone();
+        let filters = filters.clone();
         objects(b, f)
             .map(move |page| {
                 futures::stream::iter(match page {
                     Ok(entries) => entries
                         .into_iter()
                         .filter_map(|e| match e {
-                            Entry::Object(meta) => Some(Ok(meta)),
+                            Entry::Object(meta) => {
+                                let relative =
+                                    meta.key.strip_prefix(&base).unwrap_or(meta.key.as_str());
+                                filters.keeps(relative).then_some(Ok(meta))
+                            }
                             Entry::Folder { key } => reach.as_ref()?.check(&key).err().map(Err),
                         })
                         .collect::<Vec<_>>(),
