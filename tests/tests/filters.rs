@@ -23,8 +23,11 @@ const PATHS: &[&str] = &[
     "x/cache/i.bin",
 ];
 
+/// Whether a path matches, as the README's rules say.
+type Means = fn(&str) -> bool;
+
 /// Each pattern with what it means, written from the README's rules, not from the engine.
-const PATTERNS: &[(&str, fn(&str) -> bool)] = &[
+const PATTERNS: &[(&str, Means)] = &[
     ("*.tmp", |p| p.ends_with(".tmp")),
     ("*.jpg", |p| p.ends_with(".jpg")),
     ("*.txt", |p| p.ends_with(".txt")),
