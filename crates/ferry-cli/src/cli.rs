@@ -352,10 +352,18 @@ pub struct UploadArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// WORKSPACE:folder or a local folder
-    pub source: String,
+    /// WORKSPACE:folder or a local folder (not with --plan: the plan names it)
+    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    pub source: Option<String>,
     /// WORKSPACE:folder or a local folder, made to match the source
-    pub destination: String,
+    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    pub destination: Option<String>,
+    /// Plan, change nothing, and write the plan as JSON to FILE for review (take out an action and it is not run)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "plan"])]
+    pub plan_out: Option<std::path::PathBuf>,
+    /// Run a reviewed plan from FILE: only its actions whose files are still as planned; others are reported
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<std::path::PathBuf>,
     /// List every action (copy, update, delete, conflict, skip) with counts and bytes, and change nothing
     #[arg(long)]
     pub dry_run: bool,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ferry_engine::settings::ConflictPolicy;
 use ferry_engine::transfer::{
-    self, Accounting, JobControl, JobKind, JobOptions, JobReport, JobState, UploadOptions,
+    self, Accounting, JobControl, JobKind, JobOptions, JobReport, JobState, UploadOptions, reviewed,
 };
 use ferry_engine::workspace::{Location, Place};
 use ferry_engine::{Engine, Error};
@@ -82,6 +82,9 @@ pub async fn copy(engine: &Engine, args: CopyArgs, kind: JobKind) -> Result<Exit
 }
 
 pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
+    if let Some(file) = &args.plan {
+        return run_reviewed(engine, file, args.json).await;
+    }
     let options = JobOptions {
         recursive: true,
         conflict: conflict(engine, args.conflict, false),
@@ -95,8 +98,12 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
         filters: filters(&args.filters),
         ..JobOptions::default()
     };
-    let source = engine.parse_location(&args.source)?;
-    let destination = engine.parse_location(&args.destination)?;
+    // clap requires both unless --plan, which returned above.
+    let source = engine.parse_location(args.source.as_deref().unwrap_or_default())?;
+    let destination = engine.parse_location(args.destination.as_deref().unwrap_or_default())?;
+    if let Some(file) = &args.plan_out {
+        return write_plan(engine, &source, &destination, &options, file, args.json).await;
+    }
     if args.dry_run {
         return dry_run(
             engine,
@@ -117,6 +124,92 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
         args.json,
     )
     .await
+}
+
+/// `--plan-out`: plans, changes nothing, and writes the plan for review.
+async fn write_plan(
+    engine: &Engine,
+    source: &Location,
+    destination: &Location,
+    options: &JobOptions,
+    file: &std::path::Path,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let plan = reviewed::make(engine, JobKind::Sync, source, destination, options).await?;
+    let text = serde_json::to_string_pretty(&plan)
+        .map_err(|e| Error::Invalid(format!("the plan could not be written: {e}")))?;
+    std::fs::write(file, text + "\n")
+        .map_err(|e| ferry_storage::StorageError::io("write", file, e))?;
+    if json {
+        output::json(&plan.summary);
+    } else {
+        print_plan(&plan.summary);
+        println!(
+            "plan written to {}: review it (an action taken out is not run), then: ferry sync --plan {}",
+            output::plain(&file.display().to_string()),
+            output::plain(&file.display().to_string())
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--plan`: runs what of a reviewed plan still holds; says what it left out and why.
+async fn run_reviewed(
+    engine: &Engine,
+    file: &std::path::Path,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| ferry_storage::StorageError::io("read", file, e))?;
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    let plan: reviewed::ReviewedPlan =
+        serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+            Error::Invalid(format!(
+                "{} is not a plan Ferry wrote (at {}): {}",
+                file.display(),
+                e.path(),
+                e.inner()
+            ))
+        })?;
+    let outcome = reviewed::create_job(engine, &plan).await?;
+    if json {
+        output::json(&outcome);
+    } else {
+        for r in &outcome.refused {
+            println!(
+                "not done  {:9} {}: {}",
+                r.action.action,
+                output::plain(&r.action.destination),
+                r.why
+            );
+        }
+        for a in &outcome.unreviewed {
+            println!(
+                "not in the plan  {:9} {}",
+                a.action,
+                output::plain(&a.destination)
+            );
+        }
+        println!(
+            "reviewed plan: {} action(s) still as planned, {} not done, {} not in the reviewed plan (not done)",
+            outcome.carried,
+            outcome.refused.len(),
+            outcome.unreviewed.len()
+        );
+    }
+    let Some(id) = outcome.job else {
+        return Ok(if outcome.refused.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    };
+    let code = run(engine, &id, json).await?;
+    Ok(if outcome.refused.is_empty() {
+        code
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Prints what a job would do, action by action, and changes nothing.
@@ -140,7 +233,7 @@ async fn dry_run(
             .as_deref()
             .map(|s| format!("{s} -> "))
             .unwrap_or_default();
-        let size = if matches!(action.action, "copy" | "update" | "conflict") {
+        let size = if matches!(action.action.as_str(), "copy" | "update" | "conflict") {
             format!(" ({})", output::size(action.size))
         } else {
             String::new()
@@ -287,7 +380,10 @@ fn print_report(report: &JobReport, json: bool) {
         JobKind::Copy => ("copied", "file(s)"),
         JobKind::Edit => ("changed the properties of", "object(s), each verified,"),
     };
-    if matches!(report.kind, JobKind::Sync | JobKind::Migrate) {
+    // A reviewed plan's job plans nothing itself (its plan was shown before it ran).
+    if matches!(report.kind, JobKind::Sync | JobKind::Migrate)
+        && report.plan != transfer::PlanSummary::default()
+    {
         print_plan(&report.plan);
     }
     println!(

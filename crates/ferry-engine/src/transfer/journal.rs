@@ -170,6 +170,9 @@ pub struct NewItem {
     pub state: ItemState,
     pub note: Option<String>,
     pub version: Option<String>,
+    /// What the destination holds there now (its version), for an update or a delete: a
+    /// reviewed plan carries it, so that a run can tell that it changed since. Not recorded.
+    pub expected: Option<String>,
 }
 
 /// What the last sync wrote to a destination file.

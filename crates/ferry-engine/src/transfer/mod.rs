@@ -11,6 +11,7 @@ mod plan;
 mod progress;
 mod queue;
 mod ranges;
+pub mod reviewed;
 pub mod run;
 mod runner;
 mod send;

@@ -477,6 +477,9 @@ pub struct DryRun {
     #[serde(flatten)]
     pub summary: PlanSummary,
     pub actions: Vec<PlannedAction>,
+    /// The items behind the actions (collisions, refused, have none).
+    #[serde(skip)]
+    pub items: Vec<super::journal::NewItem>,
 }
 
 /// Plans without recording or sending anything: what a job would do, action by action. The
@@ -519,6 +522,7 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
     Ok(DryRun {
         summary: sink.summary,
         actions: sink.actions,
+        items: sink.items,
     })
 }
 

@@ -100,6 +100,7 @@ pub(in crate::transfer) async fn plan_copy(
                                 state: ItemState::Pending,
                                 note: None,
                                 version: None,
+                                expected: None,
                             })
                             .await?
                         }

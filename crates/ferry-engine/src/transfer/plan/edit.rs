@@ -43,5 +43,6 @@ fn edit_item(meta: &ferry_storage::ObjectMeta) -> NewItem {
         state: ItemState::Pending,
         note: None,
         version: None,
+        expected: None,
     }
 }

@@ -37,6 +37,8 @@ pub(super) struct Sink {
     pub summary: PlanSummary,
     /// Every action, for a dry run.
     pub actions: Vec<PlannedAction>,
+    /// The items behind them (a dry run's), for a reviewed plan to run.
+    pub items: Vec<NewItem>,
     /// How the destination compares names; where it folds, which source each folded name
     /// was planned for.
     folding: NameFolding,
@@ -45,7 +47,7 @@ pub(super) struct Sink {
     pub collisions: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct PlanSummary {
     pub copy: u64,
     pub copy_bytes: u64,
@@ -66,16 +68,23 @@ pub struct PlanSummary {
 }
 
 /// One action of a plan, as `--dry-run` lists it and `--json` gives it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PlannedAction {
     /// `copy`, `update`, `conflict`, `delete`, `mkdir`, `link`, `edit`, `skip` or `collision`.
-    pub action: &'static str,
+    pub action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     pub destination: String,
     pub size: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The source's version when planned (`etag:…`, or `size@mtime`): a reviewed plan runs the
+    /// action only while it still is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    /// The destination's version when planned, for an update or a delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_version: Option<String>,
 }
 
 /// Flush often enough that the executor never waits long on a slow listing.
@@ -94,6 +103,7 @@ impl Sink {
             batch: Vec::new(),
             summary: PlanSummary::default(),
             actions: Vec::new(),
+            items: Vec::new(),
             folding: NameFolding::EXACT,
             folded: HashMap::new(),
             collisions: Vec::new(),
@@ -115,6 +125,7 @@ impl Sink {
         self.count(&item);
         if self.journal.is_none() {
             self.actions.push(PlannedAction::of(&item));
+            self.items.push(item);
             return Ok(());
         }
         self.batch.push(item);
@@ -154,13 +165,11 @@ impl Sink {
                 self.collisions.push((first.clone(), item.dest_key.clone()));
                 if self.journal.is_none() {
                     self.actions.push(PlannedAction {
-                        action: "collision",
-                        source: Some(item.source_key.clone()),
-                        destination: item.dest_key.clone(),
-                        size: item.size,
+                        action: "collision".into(),
                         note: Some(format!(
                             "would be the same file as {first} at the destination"
                         )),
+                        ..PlannedAction::of(item)
                     });
                 }
             }
@@ -235,7 +244,7 @@ impl Sink {
 }
 
 impl PlannedAction {
-    fn of(item: &NewItem) -> Self {
+    pub(crate) fn of(item: &NewItem) -> Self {
         let action = match (item.state, item.action) {
             (ItemState::Skipped | ItemState::Failed, _) => "skip",
             (_, ItemAction::Copy) => "copy",
@@ -247,11 +256,13 @@ impl PlannedAction {
             (_, ItemAction::Edit) => "edit",
         };
         PlannedAction {
-            action,
+            action: action.to_string(),
             source: (!item.source_key.is_empty()).then(|| item.source_key.clone()),
             destination: item.dest_key.clone(),
             size: item.size,
             note: item.note.clone(),
+            source_version: item.version.clone(),
+            destination_version: item.expected.clone(),
         }
     }
 }
@@ -361,6 +372,7 @@ fn copy_item(meta: &ObjectMeta, dest: ObjectKey) -> NewItem {
         state: ItemState::Pending,
         note: None,
         version: None,
+        expected: None,
     }
 }
 

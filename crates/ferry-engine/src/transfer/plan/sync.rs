@@ -87,6 +87,7 @@ pub(in crate::transfer) async fn plan_sync(
                 if options.delete_extraneous && ctx.kind == JobKind::Sync && !shadowed {
                     sink.push(NewItem {
                         action: ItemAction::Delete,
+                        expected: Some(rule::version(&meta)),
                         source_key: String::new(),
                         dest_key: meta.key.into_string(),
                         size: meta.size,
@@ -127,6 +128,7 @@ pub(in crate::transfer) async fn plan_sync(
                         action: ItemAction::Update,
                         note,
                         version: Some(rule::version(&a)),
+                        expected: Some(rule::version(&b)),
                         ..copy_item(&a, b.key)
                     })
                     .await?;

@@ -1,0 +1,160 @@
+//! A plan a person looked at before anything changed, run as reviewed.
+//!
+//! `make` plans a job without changing anything and keeps every action with the versions it
+//! was planned from (the source's ETag or size and time, and for an update or a delete the
+//! destination's). The plan can be saved (`ferry sync --plan-out`), read, edited (an action
+//! taken out is not run) and then run (`ferry sync --plan`): the job is planned again and only
+//! the reviewed actions that still hold — same action, same source, same versions on both
+//! sides — are carried out. One whose file changed since is reported and left alone; what the
+//! new plan has that the reviewed one did not (a file added since) is reported and not done.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::journal::{JobRow, NewItem};
+use super::plan::{PlanSummary, PlannedAction};
+use super::{JobKind, JobOptions};
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::workspace::Location;
+
+/// This file format's number: a later Ferry refuses a plan it reads differently.
+pub const FORMAT: u32 = 1;
+
+/// A plan as saved for review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewedPlan {
+    pub ferry_plan: u32,
+    pub kind: JobKind,
+    pub source: Location,
+    pub destination: Location,
+    pub options: JobOptions,
+    /// When it was planned (RFC 3339).
+    pub made: String,
+    pub summary: PlanSummary,
+    pub actions: Vec<PlannedAction>,
+}
+
+/// A reviewed action not carried out, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refused {
+    #[serde(flatten)]
+    pub action: PlannedAction,
+    pub why: String,
+}
+
+/// What running a reviewed plan made of it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reviewed {
+    /// The job carrying out the actions that still hold (none when no action does).
+    pub job: Option<String>,
+    /// Reviewed actions still holding, carried out by the job.
+    pub carried: usize,
+    /// Reviewed actions whose files changed since, or that are no longer needed.
+    pub refused: Vec<Refused>,
+    /// What a plan made now would do that the reviewed one did not: not done.
+    pub unreviewed: Vec<PlannedAction>,
+}
+
+/// Plans the job, changing nothing, for review.
+pub async fn make(
+    engine: &Engine,
+    kind: JobKind,
+    source: &Location,
+    destination: &Location,
+    options: &JobOptions,
+) -> Result<ReviewedPlan> {
+    let draft = JobRow::draft(kind, source, destination, options);
+    let plan = super::dry_run(engine, &draft).await?;
+    Ok(ReviewedPlan {
+        ferry_plan: FORMAT,
+        kind,
+        source: draft.source,
+        destination: draft.destination,
+        options: options.clone(),
+        made: jiff::Timestamp::now().to_string(),
+        summary: plan.summary,
+        actions: plan.actions,
+    })
+}
+
+/// Whether an action changes something (what a plan only notes — skips, collisions — does not).
+fn acts(action: &str) -> bool {
+    matches!(
+        action,
+        "copy" | "update" | "conflict" | "delete" | "mkdir" | "link" | "edit"
+    )
+}
+
+/// Records the job that carries out what of `plan` still holds (not started).
+pub async fn create_job(engine: &Engine, plan: &ReviewedPlan) -> Result<Reviewed> {
+    if plan.ferry_plan != FORMAT {
+        return Err(Error::Invalid(format!(
+            "this plan's format is {}; this Ferry reads format {FORMAT}: make the plan again",
+            plan.ferry_plan
+        )));
+    }
+    let draft = JobRow::draft(plan.kind, &plan.source, &plan.destination, &plan.options);
+    let now = super::dry_run(engine, &draft).await?;
+    let mut fresh: HashMap<(String, String), (PlannedAction, NewItem)> = now
+        .items
+        .into_iter()
+        .map(|item| {
+            let action = PlannedAction::of(&item);
+            (
+                (action.action.clone(), action.destination.clone()),
+                (action, item),
+            )
+        })
+        .collect();
+    let mut out = Reviewed::default();
+    let mut carried: Vec<NewItem> = Vec::new();
+    for reviewed in plan.actions.iter().filter(|a| acts(&a.action)) {
+        let key = (reviewed.action.clone(), reviewed.destination.clone());
+        let why = match fresh.remove(&key) {
+            Some((action, item)) if same(&action, reviewed) => {
+                carried.push(item);
+                continue;
+            }
+            Some(_) => "changed since the plan was made: review it again",
+            None => "no longer to be done (its file changed, went, or already matches)",
+        };
+        out.refused.push(Refused {
+            action: reviewed.clone(),
+            why: why.into(),
+        });
+    }
+    out.unreviewed = fresh
+        .into_values()
+        .map(|(action, _)| action)
+        .filter(|a| acts(&a.action))
+        .collect();
+    out.unreviewed
+        .sort_by(|a, b| a.destination.cmp(&b.destination));
+    out.carried = carried.len();
+    if carried.is_empty() {
+        return Ok(out);
+    }
+    let id = engine
+        .create_job(plan.kind, &plan.source, &plan.destination, &plan.options)
+        .await?;
+    let journal = engine.journal()?;
+    let recorded = journal
+        .add_items(&id, carried)
+        .and_then(|_| journal.set_listed(&id));
+    if let Err(e) = recorded {
+        let _ = journal.remove_job(&id);
+        return Err(e);
+    }
+    out.job = Some(id);
+    Ok(out)
+}
+
+/// The same action on the same files as when reviewed.
+fn same(now: &PlannedAction, reviewed: &PlannedAction) -> bool {
+    now.source == reviewed.source
+        && now.source_version == reviewed.source_version
+        && now.destination_version == reviewed.destination_version
+        && now.size == reviewed.size
+}

@@ -1,0 +1,167 @@
+//! A sync planned, reviewed and run later (`ferry sync --plan-out`, `--plan`), on the real test
+//! servers: the run carries out exactly the reviewed actions whose files are still as planned;
+//! an action taken out of the plan is not done; one whose file changed since — at the source or
+//! at the destination — is reported and left alone; what the tree gained since is reported and
+//! not done.
+
+use ferry_tests::{Server, User, moto, s3s, unique_bucket};
+
+fn cat(user: &User, location: &str) -> Option<String> {
+    let out = user.home.path().join("cat.out");
+    let _ = std::fs::remove_file(&out);
+    let run = user.run(&["cp", location, out.to_str().unwrap()]);
+    (run.code == 0).then(|| std::fs::read_to_string(out).unwrap())
+}
+
+fn put(user: &User, text: &str, location: &str) {
+    let file = user.home.path().join("put.in");
+    std::fs::write(&file, text).unwrap();
+    let run = user.run(&["cp", "--overwrite", file.to_str().unwrap(), location]);
+    assert_eq!(run.code, 0, "{}", run.output());
+}
+
+fn plan_then_run(server: &Server) {
+    let user = User::new();
+    let ws = user.add_s3(server, &unique_bucket("plan"));
+    let src = user.home.path().join("site");
+    std::fs::create_dir_all(&src).unwrap();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(src.join(name), format!("{name} first\n")).unwrap();
+    }
+    let from = format!("{}/", src.display());
+    let to = format!("{ws}:");
+    let first = user.run(&["sync", &from, &to]);
+    assert_eq!(first.code, 0, "{}", first.output());
+    put(&user, "only at the destination\n", &format!("{ws}:x.txt"));
+
+    // Changes to plan for: a changed, d new, c deleted here, x only there.
+    std::fs::write(src.join("a.txt"), "a.txt second, longer\n").unwrap();
+    std::fs::write(src.join("d.txt"), "d.txt new\n").unwrap();
+    std::fs::remove_file(src.join("c.txt")).unwrap();
+    let file = user.home.path().join("plan.json");
+    let planned = user.run(&[
+        "sync",
+        &from,
+        &to,
+        "--delete",
+        "--conflict=overwrite",
+        "--plan-out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(planned.code, 0, "{}", planned.output());
+    assert_eq!(
+        cat(&user, &format!("{ws}:a.txt")).as_deref(),
+        Some("a.txt first\n"),
+        "nothing changed yet"
+    );
+    let mut plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let actions = |plan: &serde_json::Value| -> Vec<(String, String)> {
+        plan["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["action"].as_str().unwrap().to_string(),
+                    a["destination"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let mut listed = actions(&plan);
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            ("copy".into(), "d.txt".into()),
+            ("delete".into(), "c.txt".into()),
+            ("delete".into(), "x.txt".into()),
+            ("update".into(), "a.txt".into()),
+        ]
+    );
+    // The reviewer takes the delete of c.txt out.
+    plan["actions"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|a| a["destination"] != "c.txt");
+    std::fs::write(&file, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+
+    // Meanwhile: d.txt changes again here, x.txt is rewritten there, b.txt changes (unplanned).
+    std::fs::write(src.join("d.txt"), "d.txt rewritten after the review\n").unwrap();
+    put(
+        &user,
+        "rewritten at the destination after the review\n",
+        &format!("{ws}:x.txt"),
+    );
+    std::fs::write(src.join("b.txt"), "b.txt changed after the plan\n").unwrap();
+
+    let run = user.run(&["sync", "--plan", file.to_str().unwrap()]);
+    assert_eq!(
+        run.code,
+        1,
+        "some reviewed actions were not done: {}",
+        run.output()
+    );
+    let out = run.stdout.clone();
+    assert!(
+        out.contains("not done  copy      d.txt: changed since the plan was made"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not done  delete    x.txt: changed since the plan was made"),
+        "{out}"
+    );
+    assert!(out.contains("not in the plan  update    b.txt"), "{out}");
+    assert!(out.contains("not in the plan  delete    c.txt"), "{out}");
+    assert!(
+        out.contains("1 action(s) still as planned, 2 not done, 2 not in the reviewed plan"),
+        "{out}"
+    );
+
+    assert_eq!(
+        cat(&user, &format!("{ws}:a.txt")).as_deref(),
+        Some("a.txt second, longer\n"),
+        "reviewed and unchanged: done"
+    );
+    assert_eq!(
+        cat(&user, &format!("{ws}:c.txt")).as_deref(),
+        Some("c.txt first\n"),
+        "taken out of the plan: kept"
+    );
+    assert_eq!(
+        cat(&user, &format!("{ws}:d.txt")),
+        None,
+        "changed since: not copied"
+    );
+    assert_eq!(
+        cat(&user, &format!("{ws}:x.txt")).as_deref(),
+        Some("rewritten at the destination after the review\n"),
+        "changed there since: not deleted"
+    );
+    assert_eq!(
+        cat(&user, &format!("{ws}:b.txt")).as_deref(),
+        Some("b.txt first\n"),
+        "not reviewed: not done"
+    );
+
+    // A file that is not a plan is named, and nothing runs.
+    std::fs::write(&file, r#"{"ferry_plan": 1, "kind": "sync"}"#).unwrap();
+    let bad = user.run(&["sync", "--plan", file.to_str().unwrap()]);
+    assert_eq!(bad.code, 2, "{}", bad.output());
+    assert!(
+        bad.stderr.contains("is not a plan Ferry wrote"),
+        "{}",
+        bad.output()
+    );
+}
+
+#[test]
+fn a_reviewed_plan_runs_as_reviewed_on_moto() {
+    plan_then_run(&moto());
+}
+
+#[test]
+fn a_reviewed_plan_runs_as_reviewed_on_s3s() {
+    plan_then_run(&s3s());
+}
