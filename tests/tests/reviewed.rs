@@ -165,3 +165,87 @@ fn a_reviewed_plan_runs_as_reviewed_on_moto() {
 fn a_reviewed_plan_runs_as_reviewed_on_s3s() {
     plan_then_run(&s3s());
 }
+
+/// Writes `pairs` into the user's settings.json, as a person editing it would.
+fn set_pairs(user: &User, pairs: serde_json::Value) {
+    let path = user.config.path().join("settings.json");
+    if !path.exists() {
+        // A first run writes it.
+        assert_eq!(user.run(&["workspace", "list"]).code, 0);
+    }
+    let mut settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    settings["sync_pairs"] = pairs;
+    std::fs::write(&path, serde_json::to_string_pretty(&settings).unwrap()).unwrap();
+}
+
+/// A saved sync runs by name with its own rules; one that would delete more than its limit
+/// stops for review and changes nothing.
+#[test]
+fn a_saved_sync_pair_runs_by_name_and_stops_before_deleting_too_much() {
+    let user = User::new();
+    let src = user.home.path().join("src");
+    let dst = user.home.path().join("dst");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    for name in ["a.txt", "b.txt", "notes.tmp"] {
+        std::fs::write(src.join(name), name).unwrap();
+    }
+    for i in 0..5 {
+        std::fs::write(dst.join(format!("old-{i}.txt")), "old").unwrap();
+    }
+    std::fs::write(dst.join("keep.tmp"), "excluded: left alone").unwrap();
+    let pair = |max: u64| {
+        serde_json::json!([{
+            "name": "Site",
+            "source": format!("{}/", src.display()),
+            "destination": format!("{}/", dst.display()),
+            "delete": true,
+            "exclude": ["*.tmp"],
+            "max_deletes": max,
+        }])
+    };
+    set_pairs(&user, pair(3));
+    let before = ferry_tests::read_tree(&dst);
+
+    let dry = user.run(&["sync", "--pair", "site", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.output());
+    assert!(dry.stdout.contains("delete 5"), "{}", dry.output());
+    let stopped = user.run(&["sync", "--pair", "site"]);
+    assert_eq!(stopped.code, 2, "{}", stopped.output());
+    assert!(
+        stopped
+            .stderr
+            .contains("would delete 5 files, more than its max_deletes (3)"),
+        "{}",
+        stopped.output()
+    );
+    assert_eq!(ferry_tests::read_tree(&dst), before, "nothing changed");
+
+    set_pairs(&user, pair(10));
+    let ran = user.run(&["sync", "--pair", "site"]);
+    assert_eq!(ran.code, 0, "{}", ran.output());
+    let after: Vec<String> = ferry_tests::read_tree(&dst).into_keys().collect();
+    assert_eq!(after, ["a.txt", "b.txt", "keep.tmp"]);
+
+    let unknown = user.run(&["sync", "--pair", "nope"]);
+    assert_eq!(unknown.code, 2, "{}", unknown.output());
+    assert!(
+        unknown.stderr.contains("(saved: Site)"),
+        "{}",
+        unknown.output()
+    );
+
+    // A malformed pair is a settings problem, named where it is.
+    set_pairs(
+        &user,
+        serde_json::json!([{ "name": "x", "source": "", "destination": "d/", "every_minutes": 0 }]),
+    );
+    let broken = user.run(&["sync", "--pair", "x"]);
+    assert_eq!(broken.code, 2, "{}", broken.output());
+    assert!(
+        broken.stderr.contains("sync_pairs[0]"),
+        "{}",
+        broken.output()
+    );
+}

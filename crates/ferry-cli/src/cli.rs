@@ -352,12 +352,15 @@ pub struct UploadArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// WORKSPACE:folder or a local folder (not with --plan: the plan names it)
-    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    /// WORKSPACE:folder or a local folder (not with --plan or --pair: they name it)
+    #[arg(required_unless_present_any = ["plan", "pair"], conflicts_with_all = ["plan", "pair"])]
     pub source: Option<String>,
     /// WORKSPACE:folder or a local folder, made to match the source
-    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    #[arg(required_unless_present_any = ["plan", "pair"], conflicts_with_all = ["plan", "pair"])]
     pub destination: Option<String>,
+    /// Run the sync saved in settings.json's "sync_pairs" under NAME (its places, filters and rules); one that would delete more than its max_deletes stops for review
+    #[arg(long, value_name = "NAME", conflicts_with = "plan")]
+    pub pair: Option<String>,
     /// Plan, change nothing, and write the plan as JSON to FILE for review (take out an action and it is not run)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "plan"])]
     pub plan_out: Option<std::path::PathBuf>,

@@ -85,6 +85,9 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
     if let Some(file) = &args.plan {
         return run_reviewed(engine, file, args.json).await;
     }
+    if let Some(name) = &args.pair {
+        return run_pair(engine, name, &args).await;
+    }
     let options = JobOptions {
         recursive: true,
         conflict: conflict(engine, args.conflict, false),
@@ -115,6 +118,48 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
         )
         .await;
     }
+    start(
+        engine,
+        JobKind::Sync,
+        &source,
+        &destination,
+        &options,
+        args.json,
+    )
+    .await
+}
+
+/// `--pair NAME`: the saved sync, planned out, dry-run or run (stopping for review when it
+/// would delete more than its limit).
+async fn run_pair(engine: &Engine, name: &str, args: &SyncArgs) -> Result<ExitCode, Error> {
+    let pair = engine.settings().sync_pair(name).cloned().ok_or_else(|| {
+        let saved: Vec<&str> = engine
+            .settings()
+            .sync_pairs
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        Error::Invalid(format!(
+            "no sync pair is called {name:?} (saved: {}); add one to settings.json's \"sync_pairs\"",
+            if saved.is_empty() { "none".to_string() } else { saved.join(", ") }
+        ))
+    })?;
+    let (source, destination, options) = reviewed::pair_job(engine, &pair)?;
+    if let Some(file) = &args.plan_out {
+        return write_plan(engine, &source, &destination, &options, file, args.json).await;
+    }
+    if args.dry_run {
+        return dry_run(
+            engine,
+            JobKind::Sync,
+            &source,
+            &destination,
+            &options,
+            args.json,
+        )
+        .await;
+    }
+    reviewed::check_deletes(engine, &pair).await?;
     start(
         engine,
         JobKind::Sync,

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 pub use file::{FILE_NAME, SettingsFile};
 pub use model::{
     BandwidthLimit, CURRENT_VERSION, Checksums, ConflictPolicy, CredentialSource, LocalStorage,
-    S3Storage, Settings, Sse, Storage, TransferPrefs, Workspace, json_schema,
+    PairCompare, S3Storage, Settings, Sse, Storage, SyncPair, TransferPrefs, Workspace,
+    json_schema,
 };
 pub use parse::{Parsed, Problem, parse};
 pub use provider::Provider;

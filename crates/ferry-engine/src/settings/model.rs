@@ -23,10 +23,65 @@ pub struct Settings {
     pub default_workspace: Option<String>,
     #[serde(default)]
     pub transfer: TransferPrefs,
+    /// Syncs saved to run again by name (`ferry sync --pair NAME`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sync_pairs: Vec<SyncPair>,
     /// Fields this version does not know, kept so that a round trip loses nothing.
     #[serde(flatten)]
     #[schemars(skip)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A sync saved by name: where from, where to, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct SyncPair {
+    /// What it is called (`ferry sync --pair NAME`).
+    pub name: String,
+    /// `WORKSPACE:folder` or a local folder.
+    pub source: String,
+    /// `WORKSPACE:folder` or a local folder, made to match the source.
+    pub destination: String,
+    /// Also delete destination files the source does not have.
+    #[serde(default)]
+    pub delete: bool,
+    /// How to tell that a file changed.
+    #[serde(default)]
+    pub compare: PairCompare,
+    /// A file changed on both sides since the last sync [default: the transfer setting].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<ConflictPolicy>,
+    /// Carry only files matching one of these globs (see the README's Filters).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Leave out files matching any of these globs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// A run that would delete more files than this stops for review instead of deleting
+    /// unattended.
+    #[serde(default = "default_max_deletes")]
+    pub max_deletes: u64,
+    /// Run every this many minutes while the app is open [default: only when asked].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Option<u32>))]
+    pub every_minutes: Option<u64>,
+}
+
+fn default_max_deletes() -> u64 {
+    100
+}
+
+/// How a saved sync tells that a file changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum PairCompare {
+    /// Size and modification time (quick).
+    #[default]
+    SizeMtime,
+    /// Content (MD5): reads files whose size and time agree.
+    Checksum,
 }
 
 fn current_version() -> u32 {
@@ -261,8 +316,16 @@ impl Settings {
             }],
             default_workspace: Some("local".into()),
             transfer: TransferPrefs::default(),
+            sync_pairs: Vec::new(),
             extra: BTreeMap::new(),
         }
+    }
+
+    /// A saved sync by name (case-insensitive).
+    pub fn sync_pair(&self, name: &str) -> Option<&SyncPair> {
+        self.sync_pairs
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     pub fn workspace(&self, id: &str) -> Option<&Workspace> {

@@ -6,7 +6,9 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::model::{CURRENT_VERSION, LocalStorage, S3Storage, Settings, TransferPrefs, Workspace};
+use super::model::{
+    CURRENT_VERSION, LocalStorage, S3Storage, Settings, SyncPair, TransferPrefs, Workspace,
+};
 use super::validate;
 
 /// One step of a JSON path.
@@ -152,6 +154,10 @@ pub fn parse(text: &str) -> Parsed {
         None => Some(TransferPrefs::default()),
         Some(v) => part::<TransferPrefs>(v, &JsonPath::default().key("transfer"), &mut problems),
     };
+    let sync_pairs = match top.get("sync_pairs") {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(v) => part::<Vec<SyncPair>>(v, &JsonPath::default().key("sync_pairs"), &mut problems),
+    };
     let default_workspace = match top.get("default_workspace") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -168,7 +174,7 @@ pub fn parse(text: &str) -> Parsed {
         .filter(|(k, _)| {
             !matches!(
                 k.as_str(),
-                "version" | "workspaces" | "transfer" | "default_workspace"
+                "version" | "workspaces" | "transfer" | "default_workspace" | "sync_pairs"
             )
         })
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -180,6 +186,7 @@ pub fn parse(text: &str) -> Parsed {
         workspaces: workspaces.into_iter().map(|(_, w)| w).collect(),
         default_workspace,
         transfer: transfer.unwrap_or_default(),
+        sync_pairs: sync_pairs.unwrap_or_default(),
         extra,
     };
     problems.extend(validate::validate(&settings, &indices));

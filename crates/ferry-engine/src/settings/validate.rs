@@ -55,7 +55,50 @@ pub fn validate(settings: &Settings, indices: &[usize]) -> Found {
         ));
     }
     check_transfer(&settings.transfer, &mut found);
+    check_pairs(settings, &mut found);
     found
+}
+
+/// Saved syncs: a unique name, both places, filters that are patterns, a sensible schedule.
+fn check_pairs(settings: &Settings, found: &mut Found) {
+    let mut names = HashSet::new();
+    for (i, pair) in settings.sync_pairs.iter().enumerate() {
+        let at = JsonPath::default().key("sync_pairs").index(i);
+        if pair.name.trim().is_empty() {
+            found.push((at.clone().key("name"), "must not be empty".into()));
+        } else if let Err(msg) = check_text(&pair.name, 200) {
+            found.push((at.clone().key("name"), msg));
+        } else if !names.insert(pair.name.to_lowercase()) {
+            found.push((
+                at.clone().key("name"),
+                format!(
+                    "another sync pair is called {:?}; names must be unique",
+                    pair.name
+                ),
+            ));
+        }
+        for (field, value) in [("source", &pair.source), ("destination", &pair.destination)] {
+            if value.trim().is_empty() {
+                found.push((
+                    at.clone().key(field),
+                    "must name a folder (WORKSPACE:folder or a local path)".into(),
+                ));
+            }
+        }
+        let filters = crate::transfer::Filters {
+            include: pair.include.clone(),
+            exclude: pair.exclude.clone(),
+        };
+        if let Err(e) = filters.compile() {
+            found.push((at.clone().key("include"), e.to_string()));
+        }
+        if pair.every_minutes == Some(0) {
+            found.push((
+                at.key("every_minutes"),
+                "must be 1 or more (minutes), or left out".into(),
+            ));
+        }
+    }
 }
 
 pub fn check_id(id: &str) -> Result<(), String> {

@@ -158,3 +158,47 @@ fn same(now: &PlannedAction, reviewed: &PlannedAction) -> bool {
         && now.destination_version == reviewed.destination_version
         && now.size == reviewed.size
 }
+
+/// A saved sync's settings as a job's: where from, where to, and how.
+pub fn pair_job(
+    engine: &Engine,
+    pair: &crate::settings::SyncPair,
+) -> Result<(Location, Location, JobOptions)> {
+    let source = engine.parse_location(&pair.source)?;
+    let destination = engine.parse_location(&pair.destination)?;
+    let options = JobOptions {
+        recursive: true,
+        conflict: pair.conflict.unwrap_or(engine.settings().transfer.conflict),
+        delete_extraneous: pair.delete,
+        compare: match pair.compare {
+            crate::settings::PairCompare::SizeMtime => super::Compare::SizeMtime,
+            crate::settings::PairCompare::Checksum => super::Compare::Checksum,
+        },
+        follow_links: engine.settings().transfer.follow_links,
+        filters: super::Filters {
+            include: pair.include.clone(),
+            exclude: pair.exclude.clone(),
+        },
+        ..JobOptions::default()
+    };
+    Ok((source, destination, options))
+}
+
+/// Refuses a saved sync that would delete more than its limit: such a run stops for review
+/// rather than deleting unattended. Plans without changing anything to count.
+pub async fn check_deletes(engine: &Engine, pair: &crate::settings::SyncPair) -> Result<()> {
+    let (source, destination, options) = pair_job(engine, pair)?;
+    if !options.delete_extraneous {
+        return Ok(());
+    }
+    let draft = JobRow::draft(JobKind::Sync, &source, &destination, &options);
+    let deletes = super::dry_run(engine, &draft).await?.summary.delete;
+    if deletes > pair.max_deletes {
+        return Err(Error::Invalid(format!(
+            "the sync pair {:?} would delete {deletes} files, more than its max_deletes ({}); \
+             nothing was changed: review the plan first, or raise max_deletes",
+            pair.name, pair.max_deletes
+        )));
+    }
+    Ok(())
+}
