@@ -21,6 +21,7 @@ const PATHS: &[&str] = &[
     "photos/2024/g.jpg",
     "cache/h.bin",
     "x/cache/i.bin",
+    "x/docs/j.txt",
 ];
 
 /// Whether a path matches, as the README's rules say.
@@ -168,7 +169,11 @@ fn copy_with_filters(server: &ferry_tests::Server) {
         .filter_map(|e| e["key"].as_str().map(str::to_string))
         .filter(|k| !k.ends_with('/'))
         .collect();
-    assert_eq!(keys, ["a.txt", "photos/2024/g.jpg", "photos/f.jpg"]);
+    // docs/** is anchored: x/docs/j.txt is not below the top docs/.
+    assert_eq!(
+        keys,
+        ["a.txt", "photos/2024/g.jpg", "photos/f.jpg", "x/docs/j.txt"]
+    );
 
     let bad = user.run(&[
         "cp",
@@ -197,4 +202,35 @@ fn copy_with_filters_on_moto() {
 #[test]
 fn copy_with_filters_on_s3s() {
     copy_with_filters(&s3s());
+}
+
+/// Regression (found by review): the filters left out the name of a link the sync does not
+/// follow, so nothing shadowed what the destination holds under that name, and `--delete`
+/// removed it. What lies under a name the source has is the source's, filtered or not.
+#[test]
+fn a_filtered_sync_keeps_what_lies_under_a_link_it_does_not_follow() {
+    let user = User::new();
+    let (src, dst) = (user.home.path().join("src"), user.home.path().join("dst"));
+    let elsewhere = user.home.path().join("elsewhere");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(dst.join("photos")).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(src.join("a.jpg"), "a").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, src.join("photos")).unwrap();
+    std::fs::write(dst.join("photos/kept.jpg"), "from an earlier -L sync").unwrap();
+    for filter in ["--include=*.jpg", "--exclude=photos"] {
+        let run = user.run(&[
+            "sync",
+            &format!("{}/", src.display()),
+            &format!("{}/", dst.display()),
+            "--delete",
+            filter,
+        ]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        assert!(
+            dst.join("photos/kept.jpg").exists(),
+            "{filter}: {}",
+            run.output()
+        );
+    }
 }

@@ -195,11 +195,14 @@ fn a_saved_sync_pair_runs_by_name_and_stops_before_deleting_too_much() {
         std::fs::write(dst.join(format!("old-{i}.txt")), "old").unwrap();
     }
     std::fs::write(dst.join("keep.tmp"), "excluded: left alone").unwrap();
+    // Saved as a person writes it: the destination under ~ (the home folder, wherever the
+    // command runs — found by review: it was read relative to the current folder, so the
+    // delete limit counted an empty place and the run deleted elsewhere).
     let pair = |max: u64| {
         serde_json::json!([{
             "name": "Site",
             "source": format!("{}/", src.display()),
-            "destination": format!("{}/", dst.display()),
+            "destination": "~/dst/",
             "delete": true,
             "exclude": ["*.tmp"],
             "max_deletes": max,
@@ -208,7 +211,14 @@ fn a_saved_sync_pair_runs_by_name_and_stops_before_deleting_too_much() {
     set_pairs(&user, pair(3));
     let before = ferry_tests::read_tree(&dst);
 
-    let dry = user.run(&["sync", "--pair", "site", "--dry-run"]);
+    let dry = user.run_with(
+        {
+            let mut cmd = user.command(&["sync", "--pair", "site", "--dry-run"]);
+            cmd.current_dir(&src);
+            cmd
+        },
+        None,
+    );
     assert_eq!(dry.code, 0, "{}", dry.output());
     assert!(dry.stdout.contains("delete 5"), "{}", dry.output());
     let stopped = user.run(&["sync", "--pair", "site"]);
@@ -234,6 +244,36 @@ fn a_saved_sync_pair_runs_by_name_and_stops_before_deleting_too_much() {
         unknown.stderr.contains("(saved: Site)"),
         "{}",
         unknown.output()
+    );
+
+    // A reviewed plan runs as reviewed: flags that would change it are refused, not ignored.
+    let plan = user.home.path().join("p.json");
+    let out = user.run(&[
+        "sync",
+        "--pair",
+        "site",
+        "--plan-out",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.output());
+    for flag in ["--dry-run", "--delete", "--exclude=x"] {
+        let mixed = user.run(&["sync", "--plan", plan.to_str().unwrap(), flag]);
+        assert_eq!(mixed.code, 2, "{flag}: {}", mixed.output());
+    }
+    let mixed = user.run(&["sync", "--pair", "site", "--conflict", "skip"]);
+    assert_eq!(mixed.code, 2, "{}", mixed.output());
+
+    // A place that is neither a workspace nor a full path is refused where it is written.
+    set_pairs(
+        &user,
+        serde_json::json!([{ "name": "rel", "source": "site/", "destination": "~/d/" }]),
+    );
+    let relative = user.run(&["sync", "--pair", "rel"]);
+    assert_eq!(relative.code, 2, "{}", relative.output());
+    assert!(
+        relative.stderr.contains("write the full path"),
+        "{}",
+        relative.output()
     );
 
     // A malformed pair is a settings problem, named where it is.

@@ -59,6 +59,13 @@ fn filters(args: &FilterArgs) -> transfer::Filters {
 
 pub async fn copy(engine: &Engine, args: CopyArgs, kind: JobKind) -> Result<ExitCode, Error> {
     let filters = filters(&args.filters);
+    if !filters.is_empty() && kind == JobKind::Move {
+        // A move removes the folders it emptied; one holding only what was left out is kept,
+        // but an empty one the filters never carried would go. Not worth the surprise.
+        return Err(Error::Invalid(
+            "--include and --exclude are for cp, sync and migrate, not mv: copy with them, then remove what you moved".into(),
+        ));
+    }
     if !filters.is_empty() && !args.recursive {
         return Err(Error::Invalid(
             "--include and --exclude choose files below a folder: add -r".into(),

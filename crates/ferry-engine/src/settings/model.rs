@@ -323,9 +323,10 @@ impl Settings {
 
     /// A saved sync by name (case-insensitive).
     pub fn sync_pair(&self, name: &str) -> Option<&SyncPair> {
+        let name = name.to_lowercase();
         self.sync_pairs
             .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .find(|p| p.name.to_lowercase() == name)
     }
 
     pub fn workspace(&self, id: &str) -> Option<&Workspace> {

@@ -83,14 +83,29 @@ fn check_pairs(settings: &Settings, found: &mut Found) {
                     at.clone().key(field),
                     "must name a folder (WORKSPACE:folder or a local path)".into(),
                 ));
+                continue;
+            }
+            // A local folder is written in full: the file is read wherever a command runs.
+            let workspace = value
+                .split_once(':')
+                .is_some_and(|(name, _)| !name.is_empty() && !name.contains(['/', '\\']));
+            if !workspace && !std::path::Path::new(value).is_absolute() && !value.starts_with('~') {
+                found.push((
+                    at.clone().key(field),
+                    format!(
+                        "{value:?} is neither WORKSPACE:folder nor a full path; write the full path (or start it with ~/)"
+                    ),
+                ));
             }
         }
-        let filters = crate::transfer::Filters {
-            include: pair.include.clone(),
-            exclude: pair.exclude.clone(),
-        };
-        if let Err(e) = filters.compile() {
-            found.push((at.clone().key("include"), e.to_string()));
+        for (field, patterns) in [("include", &pair.include), ("exclude", &pair.exclude)] {
+            let filters = crate::transfer::Filters {
+                include: patterns.clone(),
+                exclude: Vec::new(),
+            };
+            if let Err(e) = filters.compile() {
+                found.push((at.clone().key(field), e.to_string()));
+            }
         }
         if pair.every_minutes == Some(0) {
             found.push((

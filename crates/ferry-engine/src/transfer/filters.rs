@@ -1,14 +1,14 @@
 //! Which files a copy, sync or migration carries: `--include` and `--exclude` globs over each
 //! file's path below the folder transferred.
 //!
-//! - A pattern without a `/` is matched against the file's name, at any depth: `*.tmp`,
-//!   `Thumbs.db`.
-//! - A pattern with a `/` is matched against the whole path below the folder transferred
-//!   (a leading `/` only says so): `photos/2024/*.jpg`, `/build/**`.
-//! - `*` and `?` stay within one folder; `**` crosses any number (`**/cache/**`); `[abc]` and
-//!   `{jpg,png}` work as in shells. A pattern ending in `/` is a folder and everything below it;
-//!   when that is its only `/`, a folder of that name at any depth (`node_modules/` and
-//!   `node_modules/**` are `**/node_modules/**`).
+//! - A pattern without a `/` (other than one at its end) is a name, matched at any depth — a
+//!   file's name, or a folder's, and then everything in that folder, as in `.gitignore`:
+//!   `*.tmp`, `Thumbs.db`, `node_modules` (or `node_modules/`).
+//! - A pattern with a `/` is matched against the whole path below the folder transferred, from
+//!   its top (a leading `/` or `./` only says so): `photos/2024/*.jpg`, `build/**`. A pattern
+//!   that names a folder this way covers what is in it: `photos/2024` is `photos/2024/**` too.
+//! - `*` and `?` stay within one folder; `**` crosses any number; `[abc]` and `{jpg,png}` work
+//!   as in shells.
 //! - Case counts, as it does in S3 keys.
 //! - A file is carried when it matches an include (or no include is given) and no exclude.
 //!
@@ -67,37 +67,48 @@ impl FilterSet {
 fn set(patterns: &[String]) -> Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        builder.add(glob(pattern)?);
+        for glob in globs(pattern)? {
+            builder.add(glob);
+        }
     }
     builder
         .build()
         .map_err(|e| Error::Invalid(format!("the filters cannot be used together: {e}")))
 }
 
-/// One pattern as a glob over the path below the folder transferred.
-fn glob(pattern: &str) -> Result<globset::Glob> {
+/// One pattern as globs over the path below the folder transferred: the path itself, and
+/// anything below it (a folder's contents).
+fn globs(pattern: &str) -> Result<[globset::Glob; 2]> {
     let trimmed = pattern.trim();
-    if trimmed.is_empty() || trimmed == "/" {
+    let body = trimmed
+        .strip_prefix("./")
+        .unwrap_or(trimmed)
+        .trim_end_matches('/');
+    if body.is_empty() || body == "/" || body.split('/').any(|part| part == "." || part == "..") {
         return Err(Error::Invalid(format!(
-            "{pattern:?} is not a filter: give a name or a path, such as *.tmp or photos/2024/**"
+            "{pattern:?} is not a filter: give a name or a path below the folder, such as *.tmp or photos/2024/**"
         )));
     }
-    let mut path = trimmed.to_string();
-    if path.ends_with('/') {
-        path.push_str("**");
-    }
-    let anchored = path.trim_end_matches("/**").contains('/') || path.starts_with('/');
-    let path = path.trim_start_matches('/');
-    let full = if anchored {
-        path.to_string()
+    let anchored = body.contains('/') || trimmed.starts_with("./");
+    let body = body.trim_start_matches('/');
+    let path = if anchored {
+        body.to_string()
     } else {
-        format!("**/{path}")
+        format!("**/{body}")
     };
-    GlobBuilder::new(&full)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .map_err(|e| Error::Invalid(format!("the filter {pattern:?} is not a pattern: {e}")))
+    let build = |text: &str| {
+        GlobBuilder::new(text)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| Error::Invalid(format!("the filter {pattern:?} is not a pattern: {e}")))
+    };
+    let below = if path.ends_with("/**") {
+        path.clone()
+    } else {
+        format!("{path}/**")
+    };
+    Ok([build(&path)?, build(&below)?])
 }
 
 #[cfg(test)]
@@ -155,10 +166,12 @@ mod tests {
             exclude: vec![],
         };
         assert!(bad.compile().unwrap_err().to_string().contains("[oops"));
-        let empty = Filters {
-            include: vec![],
-            exclude: vec![" ".into()],
-        };
-        assert!(empty.compile().is_err());
+        for nothing in [" ", "/", "../up/**", "a/./b"] {
+            let filters = Filters {
+                include: vec![],
+                exclude: vec![nothing.into()],
+            };
+            assert!(filters.compile().is_err(), "{nothing:?}");
+        }
     }
 }

@@ -95,8 +95,29 @@ pub async fn create_job(engine: &Engine, plan: &ReviewedPlan) -> Result<Reviewed
             plan.ferry_plan
         )));
     }
+    if plan.kind != JobKind::Sync {
+        return Err(Error::Invalid(format!(
+            "this plan is for a {:?} job; ferry sync --plan runs sync plans",
+            plan.kind
+        )));
+    }
     let draft = JobRow::draft(plan.kind, &plan.source, &plan.destination, &plan.options);
     let now = super::dry_run(engine, &draft).await?;
+    if now.summary.collisions > 0 {
+        // Two source files would be one at the destination: a normal job refuses before
+        // anything moves, and so does this one.
+        let names: Vec<&str> = now
+            .actions
+            .iter()
+            .filter(|a| a.action == "collision")
+            .map(|a| a.destination.as_str())
+            .collect();
+        return Err(Error::Invalid(format!(
+            "{} file(s) would land on a name another file takes at the destination (it does not tell case or accents apart): {}; rename them first",
+            names.len(),
+            names.join(", ")
+        )));
+    }
     let mut fresh: HashMap<(String, String), (PlannedAction, NewItem)> = now
         .items
         .into_iter()
@@ -164,8 +185,19 @@ pub fn pair_job(
     engine: &Engine,
     pair: &crate::settings::SyncPair,
 ) -> Result<(Location, Location, JobOptions)> {
-    let source = engine.parse_location(&pair.source)?;
-    let destination = engine.parse_location(&pair.destination)?;
+    // A saved place is read as written, wherever the command runs: `~` is the home folder.
+    let place = |text: &str| match engine.parse_location(text)? {
+        Location {
+            place: crate::workspace::Place::Local(path),
+            key,
+        } => Ok(Location {
+            place: crate::workspace::Place::Local(crate::settings::expand_home(&path)),
+            key,
+        }),
+        other => Ok::<_, Error>(other),
+    };
+    let source = place(&pair.source)?;
+    let destination = place(&pair.destination)?;
     let options = JobOptions {
         recursive: true,
         conflict: pair.conflict.unwrap_or(engine.settings().transfer.conflict),

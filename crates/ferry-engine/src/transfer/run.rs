@@ -477,7 +477,7 @@ pub struct DryRun {
     #[serde(flatten)]
     pub summary: PlanSummary,
     pub actions: Vec<PlannedAction>,
-    /// The items behind the actions (collisions, refused, have none).
+    /// The items behind the actions (both of two colliding items are among them).
     #[serde(skip)]
     pub items: Vec<super::journal::NewItem>,
 }

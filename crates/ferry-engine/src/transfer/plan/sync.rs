@@ -23,20 +23,16 @@ pub(in crate::transfer) async fn plan_sync(
     // What the filters leave out is left alone on both sides: neither copied nor deleted.
     let filters = options.filters.compile()?;
     // Folders are not compared, but one reached through a link is looked at (`reach`).
+    // (Applied below, not to the listings: a name the source has still shadows what the
+    // destination holds under it when the filters leave that name out.)
     let files = |b: &dyn Backend, f: &ObjectKey, reach: Option<Reach>| {
-        let base = f.clone();
-        let filters = filters.clone();
         objects(b, f)
             .map(move |page| {
                 futures::stream::iter(match page {
                     Ok(entries) => entries
                         .into_iter()
                         .filter_map(|e| match e {
-                            Entry::Object(meta) => {
-                                let relative =
-                                    meta.key.strip_prefix(&base).unwrap_or(meta.key.as_str());
-                                filters.keeps(relative).then_some(Ok(meta))
-                            }
+                            Entry::Object(meta) => Some(Ok(meta)),
                             Entry::Folder { key } => reach.as_ref()?.check(&key).err().map(Err),
                         })
                         .collect::<Vec<_>>(),
@@ -68,6 +64,9 @@ pub(in crate::transfer) async fn plan_sync(
                 let dest = target.concat(&relative);
                 reach.check(&meta.key)?;
                 shadows.add(&relative);
+                if !filters.keeps(&relative) {
+                    continue;
+                }
                 if meta.link_target.is_some() {
                     let note = link_note(&meta, options.follow_links, !links_there);
                     sink.push(skipped(&meta, dest, note)).await?;
@@ -83,6 +82,9 @@ pub(in crate::transfer) async fn plan_sync(
                 let meta = next(&mut right).await?;
                 let relative = r.unwrap_or_default();
                 let shadowed = shadows.cover(&relative);
+                if !filters.keeps(&relative) {
+                    continue;
+                }
                 // Only a sync deletes: a migration keeps whatever the destination holds.
                 if options.delete_extraneous && ctx.kind == JobKind::Sync && !shadowed {
                     sink.push(NewItem {
@@ -104,6 +106,9 @@ pub(in crate::transfer) async fn plan_sync(
                 let b = next(&mut right).await?;
                 reach.check(&a.key)?;
                 shadows.add(l.as_deref().unwrap_or_default());
+                if !filters.keeps(l.as_deref().unwrap_or_default()) {
+                    continue;
+                }
                 // A link in the source is skipped, and its name still counts as the source's:
                 // what the destination has there (or below it) is neither updated nor deleted.
                 if a.link_target.is_some() {
