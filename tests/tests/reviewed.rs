@@ -231,6 +231,33 @@ fn a_saved_sync_pair_runs_by_name_and_stops_before_deleting_too_much() {
         stopped.output()
     );
     assert_eq!(ferry_tests::read_tree(&dst), before, "nothing changed");
+    // The limit is the job's: retrying the refused job refuses again (a failed job is not
+    // resumed at all).
+    let job = user.journal().jobs().unwrap()[0].id.clone();
+    let retry = user.run(&["jobs", "retry", &job]);
+    assert_ne!(retry.code, 0, "{}", retry.output());
+    assert!(
+        retry.stderr.contains("more than its max_deletes (3)"),
+        "{}",
+        retry.output()
+    );
+    let resume = user.run(&["jobs", "resume", &job]);
+    assert_ne!(resume.code, 0, "{}", resume.output());
+    assert_eq!(
+        ferry_tests::read_tree(&dst),
+        before,
+        "neither changed anything"
+    );
+    // A plain sync takes a limit too.
+    let limited = user.run(&[
+        "sync",
+        &format!("{}/", src.display()),
+        &format!("{}/", dst.display()),
+        "--delete",
+        "--max-delete=2",
+    ]);
+    assert_eq!(limited.code, 2, "{}", limited.output());
+    assert_eq!(ferry_tests::read_tree(&dst), before, "nothing changed");
 
     set_pairs(&user, pair(10));
     let ran = user.run(&["sync", "--pair", "site"]);

@@ -359,13 +359,13 @@ pub struct SyncArgs {
     #[arg(required_unless_present_any = ["plan", "pair"], conflicts_with_all = ["plan", "pair"])]
     pub destination: Option<String>,
     /// Run the sync saved in settings.json's "sync_pairs" under NAME (its places, filters and rules); one that would delete more than its max_deletes stops for review
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["plan", "delete", "conflict", "follow_links", "compare", "include", "exclude"])]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["plan", "delete", "max_delete", "conflict", "follow_links", "compare", "include", "exclude"])]
     pub pair: Option<String>,
     /// Plan, change nothing, and write the plan as JSON to FILE for review (take out an action and it is not run)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "plan"])]
     pub plan_out: Option<std::path::PathBuf>,
     /// Run a reviewed plan from FILE: only its actions whose files are still as planned; others are reported
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "delete", "conflict", "follow_links", "compare", "include", "exclude"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "delete", "max_delete", "conflict", "follow_links", "compare", "include", "exclude"])]
     pub plan: Option<std::path::PathBuf>,
     /// List every action (copy, update, delete, conflict, skip) with counts and bytes, and change nothing
     #[arg(long)]
@@ -373,6 +373,9 @@ pub struct SyncArgs {
     /// Also delete destination files the source does not have (a link goes as a link)
     #[arg(long)]
     pub delete: bool,
+    /// With --delete: fail before changing anything when more than N files would be deleted
+    #[arg(long, value_name = "N", requires = "delete")]
+    pub max_delete: Option<u64>,
     /// What to do with a file changed on both sides since the last sync [default: the settings' "conflict"; "ask" refuses and reports]
     #[arg(long, value_enum)]
     pub conflict: Option<Conflict>,

@@ -106,6 +106,7 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
         upload: UploadOptions::default(),
         follow_links: args.follow_links,
         filters: filters(&args.filters),
+        max_deletes: args.max_delete,
         ..JobOptions::default()
     };
     // clap requires both unless --plan, which returned above.
@@ -166,7 +167,7 @@ async fn run_pair(engine: &Engine, name: &str, args: &SyncArgs) -> Result<ExitCo
         )
         .await;
     }
-    reviewed::check_deletes(engine, &pair).await?;
+    // The pair's max_deletes is the job's: planned whole, refused before anything changes.
     start(
         engine,
         JobKind::Sync,

@@ -169,6 +169,10 @@ pub struct JobOptions {
     /// Which files below the source are carried (`--include`, `--exclude`).
     #[serde(default, skip_serializing_if = "Filters::is_empty")]
     pub filters: Filters,
+    /// A sync that would delete more files than this fails before changing anything (it is
+    /// planned whole first); checked again when it is resumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_deletes: Option<u64>,
 }
 
 impl Default for JobOptions {
@@ -183,6 +187,7 @@ impl Default for JobOptions {
             source_version: None,
             edit: None,
             filters: Filters::default(),
+            max_deletes: None,
         }
     }
 }

@@ -211,26 +211,8 @@ pub fn pair_job(
             include: pair.include.clone(),
             exclude: pair.exclude.clone(),
         },
+        max_deletes: pair.delete.then_some(pair.max_deletes),
         ..JobOptions::default()
     };
     Ok((source, destination, options))
-}
-
-/// Refuses a saved sync that would delete more than its limit: such a run stops for review
-/// rather than deleting unattended. Plans without changing anything to count.
-pub async fn check_deletes(engine: &Engine, pair: &crate::settings::SyncPair) -> Result<()> {
-    let (source, destination, options) = pair_job(engine, pair)?;
-    if !options.delete_extraneous {
-        return Ok(());
-    }
-    let draft = JobRow::draft(JobKind::Sync, &source, &destination, &options);
-    let deletes = super::dry_run(engine, &draft).await?.summary.delete;
-    if deletes > pair.max_deletes {
-        return Err(Error::Invalid(format!(
-            "the sync pair {:?} would delete {deletes} files, more than its max_deletes ({}); \
-             nothing was changed: review the plan first, or raise max_deletes",
-            pair.name, pair.max_deletes
-        )));
-    }
-    Ok(())
 }

@@ -304,8 +304,10 @@ async fn plan_job<'s>(
 }
 
 async fn plan_and_send(job: &JobRow, ctx: &Ctx, source: &Source, sink: &mut Sink) -> Result<()> {
+    // A limit on deletes is checked on the whole plan, before anything is sent.
     let hold = !sink.folding().is_exact()
-        || job.options.conflict == crate::settings::ConflictPolicy::Rename;
+        || job.options.conflict == crate::settings::ConflictPolicy::Rename
+        || job.options.max_deletes.is_some();
     let tx = if hold { sink.tx.take() } else { None };
     if !hold {
         send_pending(job, ctx, sink.tx.as_ref()).await?;
@@ -313,6 +315,20 @@ async fn plan_and_send(job: &JobRow, ctx: &Ctx, source: &Source, sink: &mut Sink
     if !job.listed {
         plan_into(job.kind, ctx, source, sink).await?;
         sink.refuse_collisions(&ctx.dst.backend.describe()).await?;
+    }
+    if let Some(max) = job.options.max_deletes {
+        let (journal, id) = (ctx.journal.clone(), job.id.clone());
+        let pending = blocking(move || journal.pending_items(&id)).await?;
+        let deletes = pending
+            .iter()
+            .filter(|i| i.action == ItemAction::Delete)
+            .count() as u64;
+        if deletes > max {
+            return Err(Error::Invalid(format!(
+                "this sync would delete {deletes} files, more than its max_deletes ({max}); \
+                 nothing was changed: review the plan first, or raise the limit"
+            )));
+        }
     }
     if hold {
         sink.tx = tx;
