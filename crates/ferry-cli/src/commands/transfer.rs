@@ -92,54 +92,43 @@ pub async fn sync(engine: &Engine, args: SyncArgs) -> Result<ExitCode, Error> {
     if let Some(file) = &args.plan {
         return run_reviewed(engine, file, args.json).await;
     }
-    if let Some(name) = &args.pair {
-        return run_pair(engine, name, &args).await;
-    }
-    let options = JobOptions {
-        recursive: true,
-        conflict: conflict(engine, args.conflict, false),
-        delete_extraneous: args.delete,
-        compare: match args.compare {
-            CompareArg::SizeMtime => transfer::Compare::SizeMtime,
-            CompareArg::Checksum => transfer::Compare::Checksum,
-        },
-        upload: UploadOptions::default(),
-        follow_links: args.follow_links,
-        filters: filters(&args.filters),
-        max_deletes: args.max_delete,
-        ..JobOptions::default()
+    let (source, destination, options) = match &args.pair {
+        Some(name) => saved_pair(engine, name)?,
+        None => {
+            let options = JobOptions {
+                recursive: true,
+                conflict: conflict(engine, args.conflict, false),
+                delete_extraneous: args.delete,
+                compare: match args.compare {
+                    CompareArg::SizeMtime => transfer::Compare::SizeMtime,
+                    CompareArg::Checksum => transfer::Compare::Checksum,
+                },
+                upload: UploadOptions::default(),
+                follow_links: args.follow_links,
+                filters: filters(&args.filters),
+                max_deletes: args.max_delete,
+                ..JobOptions::default()
+            };
+            // clap requires both unless --plan or --pair.
+            let source = engine.parse_location(args.source.as_deref().unwrap_or_default())?;
+            let destination =
+                engine.parse_location(args.destination.as_deref().unwrap_or_default())?;
+            (source, destination, options)
+        }
     };
-    // clap requires both unless --plan, which returned above.
-    let source = engine.parse_location(args.source.as_deref().unwrap_or_default())?;
-    let destination = engine.parse_location(args.destination.as_deref().unwrap_or_default())?;
     if let Some(file) = &args.plan_out {
         return write_plan(engine, &source, &destination, &options, file, args.json).await;
     }
+    let kind = JobKind::Sync;
     if args.dry_run {
-        return dry_run(
-            engine,
-            JobKind::Sync,
-            &source,
-            &destination,
-            &options,
-            args.json,
-        )
-        .await;
+        return dry_run(engine, kind, &source, &destination, &options, args.json).await;
     }
-    start(
-        engine,
-        JobKind::Sync,
-        &source,
-        &destination,
-        &options,
-        args.json,
-    )
-    .await
+    // A pair's max_deletes is the job's: planned whole, refused before anything changes.
+    start(engine, kind, &source, &destination, &options, args.json).await
 }
 
-/// `--pair NAME`: the saved sync, planned out, dry-run or run (stopping for review when it
-/// would delete more than its limit).
-async fn run_pair(engine: &Engine, name: &str, args: &SyncArgs) -> Result<ExitCode, Error> {
+/// `--pair NAME`: the saved sync's places and rules.
+fn saved_pair(engine: &Engine, name: &str) -> Result<(Location, Location, JobOptions), Error> {
     let pair = engine.settings().sync_pair(name).cloned().ok_or_else(|| {
         let saved: Vec<&str> = engine
             .settings()
@@ -152,31 +141,7 @@ async fn run_pair(engine: &Engine, name: &str, args: &SyncArgs) -> Result<ExitCo
             if saved.is_empty() { "none".to_string() } else { saved.join(", ") }
         ))
     })?;
-    let (source, destination, options) = reviewed::pair_job(engine, &pair)?;
-    if let Some(file) = &args.plan_out {
-        return write_plan(engine, &source, &destination, &options, file, args.json).await;
-    }
-    if args.dry_run {
-        return dry_run(
-            engine,
-            JobKind::Sync,
-            &source,
-            &destination,
-            &options,
-            args.json,
-        )
-        .await;
-    }
-    // The pair's max_deletes is the job's: planned whole, refused before anything changes.
-    start(
-        engine,
-        JobKind::Sync,
-        &source,
-        &destination,
-        &options,
-        args.json,
-    )
-    .await
+    reviewed::pair_job(engine, &pair)
 }
 
 /// `--plan-out`: plans, changes nothing, and writes the plan for review.
