@@ -12,9 +12,11 @@ mod grants;
 mod jobs;
 mod limits;
 mod media;
+mod pairs;
 mod pulls;
 pub mod state;
 mod stream;
+mod sync_view;
 mod watch;
 mod windows;
 
@@ -23,7 +25,7 @@ use std::sync::Arc;
 use ferry_engine::secrets::{Keychain, SecretStore};
 use tauri::{Manager, Wry};
 
-use commands::{browse, look, objects, open, settings, system, transfer};
+use commands::{browse, look, objects, open, settings, sync, system, transfer};
 pub use state::AppState;
 
 /// Every command and event, for the invoke handler and the TypeScript bindings alike.
@@ -84,12 +86,25 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             objects::tags_get,
             objects::tags_set,
             objects::properties_edit,
+            sync::sync_plan,
+            sync::sync_pair_plan,
+            sync::sync_estimate,
+            sync::sync_run,
+            sync::sync_forget,
+            sync::sync_filter_count,
+            sync::sync_pairs_get,
+            sync::sync_pair_save,
+            sync::sync_pair_remove,
+            sync::sync_pair_run,
+            sync::prices_get,
+            sync::prices_save,
         ])
         .events(tauri_specta::collect_events![
             watch::SettingsChanged,
             edits::EditSaved,
             edits::EditConflict,
-            edits::EditFailed
+            edits::EditFailed,
+            pairs::PairsChanged
         ])
 }
 
@@ -153,6 +168,10 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
                 state.media.set_stream(address);
             });
             watch::spawn(
+                app.handle().clone(),
+                app.state::<AppState>().inner().clone(),
+            );
+            pairs::schedule(
                 app.handle().clone(),
                 app.state::<AppState>().inner().clone(),
             );

@@ -47,6 +47,10 @@ pub struct Inner {
     pub watchers: crate::jobs::Watchers,
     /// Cache files being downloaded.
     pub busy: crate::commands::open::Busy,
+    /// Sync plans waiting for review.
+    pub plans: crate::pairs::Plans,
+    /// Each saved sync pair's last run.
+    pub pair_runs: crate::pairs::LastRuns,
 }
 
 impl std::ops::Deref for AppState {
@@ -58,6 +62,7 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config_dir: PathBuf, data_dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Self {
+        let pair_runs = crate::pairs::LastRuns::load(&data_dir);
         let state = AppState(Arc::new(Inner {
             config_dir,
             data_dir,
@@ -76,6 +81,8 @@ impl AppState {
             edits: Default::default(),
             watchers: Default::default(),
             busy: Default::default(),
+            plans: Default::default(),
+            pair_runs,
         }));
         state.reload();
         state

@@ -213,6 +213,49 @@ pub async fn usage(at: &Resolved) -> Result<BoxStream<'static, Result<Usage>>> {
         .boxed())
 }
 
+/// How many files below a folder a set of filters carries, of how many looked at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FilterCount {
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub matched: u64,
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub matched_bytes: u64,
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub files: u64,
+    /// Every file below was looked at (false: the count stopped at `limit` files).
+    pub complete: bool,
+}
+
+/// Counts the files below `at` that `filters` carry — what a person typing patterns sees
+/// change as they type — looking at no more than `limit` files.
+pub async fn filter_count(
+    at: &Resolved,
+    filters: &crate::transfer::Filters,
+    limit: u64,
+) -> Result<FilterCount> {
+    let set = filters.compile()?;
+    let mut found = find(at, &FindQuery::default()).await?;
+    let base = at.key.as_folder().as_str().to_string();
+    let mut count = FilterCount::default();
+    while let Some(page) = found.next().await {
+        for entry in page?.entries {
+            let Entry::Object(meta) = entry else { continue };
+            count.files += 1;
+            let key = meta.key.as_str();
+            if set.keeps(key.strip_prefix(base.as_str()).unwrap_or(key)) {
+                count.matched += 1;
+                count.matched_bytes += meta.size;
+            }
+        }
+        if count.files >= limit {
+            return Ok(count);
+        }
+    }
+    count.complete = true;
+    Ok(count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

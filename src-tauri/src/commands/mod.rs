@@ -5,5 +5,6 @@ pub mod look;
 pub mod objects;
 pub mod open;
 pub mod settings;
+pub mod sync;
 pub mod system;
 pub mod transfer;

@@ -139,6 +139,33 @@ export const commands = {
 	 *  Every request is checked before any job starts: a refused one starts none.
 	 */
 	propertiesEdit: (workspace: string, paths: string[], edit: PropertyEdit_Deserialize) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("properties_edit", { workspace, paths, edit })),
+	/**  Compares: plans the sync without changing anything, and keeps the plan for review. */
+	syncPlan: (setup: SyncSetup) => typedError<SyncPlan_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("sync_plan", { setup })),
+	/**  Compares a saved pair as saved. */
+	syncPairPlan: (name: string) => typedError<SyncPlan_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("sync_pair_plan", { name })),
+	/**  What the plan as reviewed so far is estimated to cost. */
+	syncEstimate: (id: string, review: Review) => typedError<EstimateView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("sync_estimate", { id, review })),
+	/**  Runs the plan as reviewed: what changed since is left alone and reported. */
+	syncRun: (id: string, review: Review) => typedError<SyncStarted_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("sync_run", { id, review })),
+	/**  Drops a plan nobody will run. */
+	syncForget: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("sync_forget", { id })),
+	/**  How many files below the source the patterns carry, as they are being typed. */
+	syncFilterCount: (source: SyncEnd, include: string[], exclude: string[]) => typedError<FilterCount, ErrorReport_Serialize>(__TAURI_INVOKE("sync_filter_count", { source, include, exclude })),
+	syncPairsGet: () => typedError<PairView_Serialize[], ErrorReport_Serialize>(__TAURI_INVOKE("sync_pairs_get")),
+	/**
+	 *  Saves a sync as a pair (replacing the one called `replacing`, when editing one). Both ends
+	 *  are workspace folders: the web view never writes a local path into the settings.
+	 */
+	syncPairSave: (name: string, setup: SyncSetup, everyMinutes: number | null, maxDeletes: number, replacing: string | null) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("sync_pair_save", { name, setup, everyMinutes, maxDeletes, replacing })),
+	syncPairRemove: (name: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("sync_pair_remove", { name })),
+	/**  Runs a saved pair now, as the schedule would: a plan that needs a person stops for review. */
+	syncPairRun: (name: string) => typedError<LastRun_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("sync_pair_run", { name })),
+	pricesGet: () => typedError<PriceRow[], ErrorReport_Serialize>(__TAURI_INVOKE("prices_get")),
+	/**
+	 *  Saves the prices table: rows marked custom go into settings.json, the others go back to
+	 *  Ferry's list prices.
+	 */
+	pricesSave: (rows: PriceRow[]) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("prices_save", { rows })),
 };
 
 /** Events */
@@ -146,6 +173,7 @@ export const events = {
 	editConflict: makeEvent<EditConflict, EditConflict>("edit-conflict"),
 	editFailed: makeEvent<EditFailed, EditFailed>("edit-failed"),
 	editSaved: makeEvent<EditSaved, EditSaved>("edit-saved"),
+	pairsChanged: makeEvent<PairsChanged, PairsChanged>("pairs-changed"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
 };
 
@@ -200,6 +228,16 @@ export type BandwidthLimit_Serialize = {
 	down: number,
 };
 
+export type ChargesView = {
+	provider: string,
+	writes: number,
+	reads: number,
+	lists: number,
+	deletes: number,
+	egress_bytes: number,
+	cost: number | null,
+};
+
 export type Check = Check_Serialize | Check_Deserialize;
 
 export type CheckName = 
@@ -230,6 +268,11 @@ export type Check_Serialize = {
 	/**  Why it failed, for callers that branch on it. */
 	kind: ErrorKind | null,
 	hint: string | null,
+};
+
+export type Choice = {
+	index: number,
+	resolution: ConflictPolicy,
 };
 
 /**  What to do when a transfer meets an existing destination. */
@@ -435,6 +478,24 @@ export type ErrorReport_Serialize = {
 	remedy: Remedy_Serialize | null,
 };
 
+export type EstimateView = EstimateView_Serialize | EstimateView_Deserialize;
+
+export type EstimateView_Deserialize = {
+	requests: number,
+	/**  US dollars. */
+	cost: number | null,
+	source?: ChargesView | null,
+	destination?: ChargesView | null,
+};
+
+export type EstimateView_Serialize = {
+	requests: number,
+	/**  US dollars. */
+	cost: number | null,
+	source: ChargesView | null,
+	destination: ChargesView | null,
+};
+
 /**
  *  A field of a workspace that cannot be saved as it is, or (`warning`) that can but that the
  *  person should know about (plain `http://` to another host…).
@@ -444,6 +505,15 @@ export type FieldProblem = {
 	field: string,
 	message: string,
 	warning: boolean,
+};
+
+/**  How many files below a folder a set of filters carries, of how many looked at. */
+export type FilterCount = {
+	matched: number,
+	matched_bytes: number,
+	files: number,
+	/**  Every file below was looked at (false: the count stopped at `limit` files). */
+	complete: boolean,
 };
 
 /**  What to look for; every filter given must hold. */
@@ -487,6 +557,13 @@ export type FolderSize = {
 	count: number,
 	usage: Usage,
 	done: boolean,
+};
+
+/**  A reviewed action left alone, and why. */
+export type Held = {
+	action: string,
+	destination: string,
+	why: string,
 };
 
 /**  An item and what happened to it (a failure, or why the plan skipped it). */
@@ -629,6 +706,31 @@ export type Kind = "text" | "json" | "csv" | "image" | "audio" | "video" | "pdf"
 /**  Known and not previewable here (archives, office files, executables…). */
 "none";
 
+/**  A pair's last run: when, how it ended, and in words. */
+export type LastRun = LastRun_Serialize | LastRun_Deserialize;
+
+/**  A pair's last run: when, how it ended, and in words. */
+export type LastRun_Deserialize = {
+	/**  RFC 3339. */
+	at: string,
+	outcome: Outcome,
+	job?: string | null,
+	message: string,
+	/**  Started by the schedule rather than by hand. */
+	scheduled: boolean,
+};
+
+/**  A pair's last run: when, how it ended, and in words. */
+export type LastRun_Serialize = {
+	/**  RFC 3339. */
+	at: string,
+	outcome: Outcome,
+	job: string | null,
+	message: string,
+	/**  Started by the schedule rather than by hand. */
+	scheduled: boolean,
+};
+
 /**  A link to an object. */
 export type Link = Link_Serialize | Link_Deserialize;
 
@@ -719,6 +821,54 @@ export type Opened_Serialize = {
 	cached: boolean,
 };
 
+/**  How a pair's last run ended. */
+export type Outcome = 
+/**  A job is carrying out the plan (its state is the job's). */
+"started" | 
+/**  Both sides already matched. */
+"nothing_to_do" | 
+/**  Stopped before changing anything: too many deletes, or conflicts nobody decided. */
+"needs_review" | 
+/**  The plan could not be made (a place gone, a store unreachable…). */
+"failed";
+
+/**  How a saved sync tells that a file changed. */
+export type PairCompare = 
+/**  Size and modification time (quick). */
+"size_mtime" | 
+/**  Content (MD5): reads files whose size and time agree. */
+"checksum";
+
+/**  A saved sync as the Sync pairs list shows it. */
+export type PairView = PairView_Serialize | PairView_Deserialize;
+
+/**  A saved sync as the Sync pairs list shows it. */
+export type PairView_Deserialize = {
+	pair: SyncPair_Deserialize,
+	/**
+	 *  Both ends as the dialog edits them, when both are workspace folders (a pair written by
+	 *  hand with a local path runs, but is edited in settings.json).
+	 */
+	setup?: SyncSetup | null,
+	last?: LastRun_Deserialize | null,
+};
+
+/**  A saved sync as the Sync pairs list shows it. */
+export type PairView_Serialize = {
+	pair: SyncPair_Serialize,
+	/**
+	 *  Both ends as the dialog edits them, when both are workspace folders (a pair written by
+	 *  hand with a local path runs, but is edited in settings.json).
+	 */
+	setup: SyncSetup | null,
+	last: LastRun_Serialize | null,
+};
+
+/**  The Sync pairs list changed: a pair ran (or stopped for review). */
+export type PairsChanged = {
+	name: string,
+};
+
 export type PickKind = "files" | "folder" | 
 /**  A folder to download into. */
 "destination" | 
@@ -738,6 +888,42 @@ export type Place_Deserialize = {
 export type Place_Serialize = {
 	workspace: string | null,
 	path: string,
+};
+
+/**  One action of a plan, numbered as the plan holds it. */
+export type PlanAction = PlanAction_Serialize | PlanAction_Deserialize;
+
+/**  One action of a plan, numbered as the plan holds it. */
+export type PlanAction_Deserialize = {
+	index: number,
+	/**  `copy` (new), `update` (changed), `conflict`, `delete`, `mkdir`, `link` or `skip`. */
+	action: string,
+	source?: string | null,
+	destination: string,
+	size: number,
+	note?: string | null,
+};
+
+/**  One action of a plan, numbered as the plan holds it. */
+export type PlanAction_Serialize = {
+	index: number,
+	/**  `copy` (new), `update` (changed), `conflict`, `delete`, `mkdir`, `link` or `skip`. */
+	action: string,
+	source: string | null,
+	destination: string,
+	size: number,
+	note: string | null,
+};
+
+export type PlanCounts = {
+	copy: number,
+	copy_bytes: number,
+	update: number,
+	update_bytes: number,
+	delete: number,
+	unchanged: number,
+	skipped: number,
+	conflicts: number,
 };
 
 /**  What Quick look shows of a file (see `ferry_engine::preview`). */
@@ -778,6 +964,31 @@ src: string; width: number; height: number; source_width: number; source_height:
  *  `ferry-media:` (Linux: a loopback address of the app's).
  */
 stream_url: string | null } | { kind: "none"; reason: string };
+
+/**
+ *  What a provider charges, in US dollars: per 1,000 requests of each class, and per GB (10⁹
+ *  bytes) read out of it over the internet.
+ */
+export type Price = {
+	/**  PUT, POST, COPY (uploads and their parts, server-side copies). */
+	write_per_1000: number | null,
+	/**  GET and HEAD (downloads, ranges). */
+	read_per_1000: number | null,
+	/**  LIST (1,000 keys a page). */
+	list_per_1000: number | null,
+	/**  DELETE. */
+	delete_per_1000: number | null,
+	/**  Bytes read out of the provider (downloads, copies to another provider). */
+	egress_per_gb: number | null,
+};
+
+/**  A provider's prices as the prices table shows them. */
+export type PriceRow = {
+	provider: string,
+	price: Price,
+	/**  Set in settings.json (false: Ferry's list price). */
+	custom: boolean,
+};
 
 export type Properties = Properties_Serialize | Properties_Deserialize;
 
@@ -944,6 +1155,12 @@ export type RestoreTier =
 /**  Up to two days; the cheapest. */
 "bulk";
 
+/**  What the reviewer changed: actions taken out, and the conflicts decided one by one. */
+export type Review = {
+	leave_out: number[],
+	choices: Choice[],
+};
+
 /**  Keys typed into the dialog. They travel in only; nothing sends them back. */
 export type SecretInput = {
 	access_key_id: string,
@@ -1000,6 +1217,145 @@ export type SettingsView_Serialize = {
 export type Shift = "up" | "down" | "top" | "bottom";
 
 export type StorageKind = "local" | "s3";
+
+/**
+ *  A folder in a workspace: a sync's two ends are always in workspaces (a local folder is
+ *  a local workspace), so the web view names no path outside them.
+ */
+export type SyncEnd = {
+	workspace: string,
+	/**  The folder below the workspace's top, `""` for the top. */
+	path: string,
+};
+
+/**  A sync saved by name: where from, where to, and how. */
+export type SyncPair = SyncPair_Serialize | SyncPair_Deserialize;
+
+/**  A sync saved by name: where from, where to, and how. */
+export type SyncPair_Deserialize = {
+	/**  What it is called (`ferry sync --pair NAME`). */
+	name: string,
+	/**  `WORKSPACE:folder` or a local folder. */
+	source: string,
+	/**  `WORKSPACE:folder` or a local folder, made to match the source. */
+	destination: string,
+	/**  Also delete destination files the source does not have. */
+	delete?: boolean,
+	/**  How to tell that a file changed. */
+	compare?: PairCompare,
+	/**  A file changed on both sides since the last sync [default: the transfer setting]. */
+	conflict?: ConflictPolicy | null,
+	/**  Carry only files matching one of these globs (see the README's Filters). */
+	include?: string[],
+	/**  Leave out files matching any of these globs. */
+	exclude?: string[],
+	/**
+	 *  A run that would delete more files than this stops for review instead of deleting
+	 *  unattended.
+	 */
+	max_deletes?: number,
+	/**  Run every this many minutes while the app is open [default: only when asked]. */
+	every_minutes?: number | null,
+};
+
+/**  A sync saved by name: where from, where to, and how. */
+export type SyncPair_Serialize = {
+	/**  What it is called (`ferry sync --pair NAME`). */
+	name: string,
+	/**  `WORKSPACE:folder` or a local folder. */
+	source: string,
+	/**  `WORKSPACE:folder` or a local folder, made to match the source. */
+	destination: string,
+	/**  Also delete destination files the source does not have. */
+	delete: boolean,
+	/**  How to tell that a file changed. */
+	compare: PairCompare,
+	/**  A file changed on both sides since the last sync [default: the transfer setting]. */
+	conflict?: ConflictPolicy,
+	/**  Carry only files matching one of these globs (see the README's Filters). */
+	include?: string[],
+	/**  Leave out files matching any of these globs. */
+	exclude?: string[],
+	/**
+	 *  A run that would delete more files than this stops for review instead of deleting
+	 *  unattended.
+	 */
+	max_deletes: number,
+	/**  Run every this many minutes while the app is open [default: only when asked]. */
+	every_minutes?: number,
+};
+
+/**  A plan to review: nothing has changed yet. */
+export type SyncPlan = SyncPlan_Serialize | SyncPlan_Deserialize;
+
+/**  A plan to review: nothing has changed yet. */
+export type SyncPlan_Deserialize = {
+	/**  What the dialog names the plan by when it runs it. */
+	id: string,
+	/**  `workspace:folder` of each end. */
+	source: string,
+	destination: string,
+	/**  When it was made (RFC 3339). */
+	made: string,
+	counts: PlanCounts,
+	/**  Every action, skips included (those are not run, only shown). */
+	actions: PlanAction_Deserialize[],
+	estimate: EstimateView_Deserialize,
+};
+
+/**  A plan to review: nothing has changed yet. */
+export type SyncPlan_Serialize = {
+	/**  What the dialog names the plan by when it runs it. */
+	id: string,
+	/**  `workspace:folder` of each end. */
+	source: string,
+	destination: string,
+	/**  When it was made (RFC 3339). */
+	made: string,
+	counts: PlanCounts,
+	/**  Every action, skips included (those are not run, only shown). */
+	actions: PlanAction_Serialize[],
+	estimate: EstimateView_Serialize,
+};
+
+/**  A sync as the dialog sets it up. */
+export type SyncSetup = {
+	source: SyncEnd,
+	destination: SyncEnd,
+	delete: boolean,
+	compare: PairCompare,
+	/**  Files changed on both sides since the last sync. */
+	conflict: ConflictPolicy,
+	include: string[],
+	exclude: string[],
+};
+
+/**  What running a reviewed plan did. */
+export type SyncStarted = SyncStarted_Serialize | SyncStarted_Deserialize;
+
+/**  What running a reviewed plan did. */
+export type SyncStarted_Deserialize = {
+	/**  The job carrying out the actions (none when nothing is left to do). */
+	job?: string | null,
+	carried: number,
+	declined: number,
+	/**  Reviewed actions whose files changed since the plan: not done. */
+	held: Held[],
+	/**  What a plan made now would do that the reviewed one did not: not done either. */
+	unreviewed: Held[],
+};
+
+/**  What running a reviewed plan did. */
+export type SyncStarted_Serialize = {
+	/**  The job carrying out the actions (none when nothing is left to do). */
+	job: string | null,
+	carried: number,
+	declined: number,
+	/**  Reviewed actions whose files changed since the plan: not done. */
+	held: Held[],
+	/**  What a plan made now would do that the reviewed one did not: not done either. */
+	unreviewed: Held[],
+};
 
 export type TransferKind = "copy" | "move";
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub use file::{FILE_NAME, SettingsFile};
 pub use model::{
     BandwidthLimit, CURRENT_VERSION, Checksums, ConflictPolicy, CredentialSource, LocalStorage,
-    PairCompare, S3Storage, Settings, Sse, Storage, SyncPair, TransferPrefs, Workspace,
+    PairCompare, Price, S3Storage, Settings, Sse, Storage, SyncPair, TransferPrefs, Workspace,
     json_schema,
 };
 pub use parse::{Parsed, Problem, parse};

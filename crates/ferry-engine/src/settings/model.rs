@@ -26,6 +26,11 @@ pub struct Settings {
     /// Syncs saved to run again by name (`ferry sync --pair NAME`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sync_pairs: Vec<SyncPair>,
+    /// Request and egress prices per provider (`aws`, `digitalocean`, `r2`, `wasabi`, `b2`,
+    /// `minio`, `custom`), for a sync plan's cost estimate; a provider not listed uses Ferry's
+    /// list prices.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices: BTreeMap<String, Price>,
     /// Fields this version does not know, kept so that a round trip loses nothing.
     #[serde(flatten)]
     #[schemars(skip)]
@@ -61,11 +66,30 @@ pub struct SyncPair {
     /// A run that would delete more files than this stops for review instead of deleting
     /// unattended.
     #[serde(default = "default_max_deletes")]
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub max_deletes: u64,
     /// Run every this many minutes while the app is open [default: only when asked].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "specta", specta(type = Option<u32>))]
     pub every_minutes: Option<u64>,
+}
+
+/// What a provider charges, in US dollars: per 1,000 requests of each class, and per GB (10⁹
+/// bytes) read out of it over the internet.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    /// PUT, POST, COPY (uploads and their parts, server-side copies).
+    pub write_per_1000: f64,
+    /// GET and HEAD (downloads, ranges).
+    pub read_per_1000: f64,
+    /// LIST (1,000 keys a page).
+    pub list_per_1000: f64,
+    /// DELETE.
+    pub delete_per_1000: f64,
+    /// Bytes read out of the provider (downloads, copies to another provider).
+    pub egress_per_gb: f64,
 }
 
 fn default_max_deletes() -> u64 {
@@ -317,6 +341,7 @@ impl Settings {
             default_workspace: Some("local".into()),
             transfer: TransferPrefs::default(),
             sync_pairs: Vec::new(),
+            prices: BTreeMap::new(),
             extra: BTreeMap::new(),
         }
     }

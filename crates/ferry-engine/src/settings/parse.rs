@@ -1,13 +1,14 @@
 //! Parsing the settings text into [`Settings`], collecting every problem with its JSON path and
 //! line and column, rather than stopping at the first.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::model::{
-    CURRENT_VERSION, LocalStorage, S3Storage, Settings, SyncPair, TransferPrefs, Workspace,
+    CURRENT_VERSION, LocalStorage, Price, S3Storage, Settings, SyncPair, TransferPrefs, Workspace,
 };
 use super::validate;
 
@@ -158,6 +159,12 @@ pub fn parse(text: &str) -> Parsed {
         None | Some(Value::Null) => Some(Vec::new()),
         Some(v) => part::<Vec<SyncPair>>(v, &JsonPath::default().key("sync_pairs"), &mut problems),
     };
+    let prices = match top.get("prices") {
+        None | Some(Value::Null) => Some(BTreeMap::new()),
+        Some(v) => {
+            part::<BTreeMap<String, Price>>(v, &JsonPath::default().key("prices"), &mut problems)
+        }
+    };
     let default_workspace = match top.get("default_workspace") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -174,7 +181,12 @@ pub fn parse(text: &str) -> Parsed {
         .filter(|(k, _)| {
             !matches!(
                 k.as_str(),
-                "version" | "workspaces" | "transfer" | "default_workspace" | "sync_pairs"
+                "version"
+                    | "workspaces"
+                    | "transfer"
+                    | "default_workspace"
+                    | "sync_pairs"
+                    | "prices"
             )
         })
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -187,6 +199,7 @@ pub fn parse(text: &str) -> Parsed {
         default_workspace,
         transfer: transfer.unwrap_or_default(),
         sync_pairs: sync_pairs.unwrap_or_default(),
+        prices: prices.unwrap_or_default(),
         extra,
     };
     problems.extend(validate::validate(&settings, &indices));

@@ -56,7 +56,36 @@ pub fn validate(settings: &Settings, indices: &[usize]) -> Found {
     }
     check_transfer(&settings.transfer, &mut found);
     check_pairs(settings, &mut found);
+    check_prices(settings, &mut found);
     found
+}
+
+/// Prices: for providers Ferry knows, and never negative or not a number.
+fn check_prices(settings: &Settings, found: &mut Found) {
+    for (provider, price) in &settings.prices {
+        let at = JsonPath::default().key("prices").key(provider);
+        if crate::transfer::estimate::provider_named(provider).is_none() {
+            found.push((
+                at.clone(),
+                format!(
+                    "unknown provider {provider:?}; prices are for {}",
+                    crate::transfer::estimate::PRICED.join(", ")
+                ),
+            ));
+        }
+        let fields = [
+            ("write_per_1000", price.write_per_1000),
+            ("read_per_1000", price.read_per_1000),
+            ("list_per_1000", price.list_per_1000),
+            ("delete_per_1000", price.delete_per_1000),
+            ("egress_per_gb", price.egress_per_gb),
+        ];
+        for (field, value) in fields {
+            if !value.is_finite() || value < 0.0 {
+                found.push((at.clone().key(field), "must be a price of 0 or more".into()));
+            }
+        }
+    }
 }
 
 /// Saved syncs: a unique name, both places, filters that are patterns, a sensible schedule.

@@ -29,7 +29,8 @@ pub(super) async fn decide(
         (JobKind::Sync | JobKind::Migrate, ItemAction::Update, None) => {
             return Ok(Some((planned.clone(), WriteMode::Overwrite)));
         }
-        _ => ctx.options.conflict,
+        // A conflict someone decided for this file in a reviewed plan.
+        _ => item.policy.unwrap_or(ctx.options.conflict),
     };
     if policy == ConflictPolicy::Overwrite {
         return Ok(Some((planned.clone(), WriteMode::Overwrite)));

@@ -64,6 +64,15 @@ pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
         .ok()
         .flatten()
         .map(|claim| claim.map(|(key, mode)| (ObjectKey::new(key), mode)));
+    if decided.is_none()
+        && let Some(why) = changed_since_review(ctx, item).await
+    {
+        return Done {
+            state: ItemState::Skipped,
+            bytes: 0,
+            error: Some(why),
+        };
+    }
     loop {
         attempt += 1;
         let result = match item.action {
@@ -100,6 +109,28 @@ pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
                 };
             }
         }
+    }
+}
+
+/// Why a reviewed job leaves this update or delete alone: the destination is no longer what
+/// the person reviewing the plan saw. A delete whose file is already gone has nothing left to
+/// do (an earlier attempt may have deleted it) and is not held back; nor is an update whose
+/// destination went (writing it loses nothing). A look that fails holds the item back too.
+async fn changed_since_review(ctx: &Ctx, item: &ItemRow) -> Option<String> {
+    let expected = item.expected.as_deref()?;
+    if !ctx.options.reviewed || !matches!(item.action, ItemAction::Update | ItemAction::Delete) {
+        return None;
+    }
+    let key = ObjectKey::new(&item.dest_key);
+    match ctx.dst.backend.try_stat(&key).await {
+        Ok(Some(meta)) if super::sync::is_version(&meta, expected) => None,
+        Ok(Some(_)) => Some(format!(
+            "{key} changed since the plan was reviewed; it was left as it is (compare again to review it)"
+        )),
+        Ok(None) => None,
+        Err(e) => Some(format!(
+            "{key} could not be checked against the reviewed plan ({e}); it was left as it is"
+        )),
     }
 }
 

@@ -91,11 +91,13 @@ CREATE TABLE IF NOT EXISTS synced (
 
 /// Columns added since the first journals, with their types: added to an older journal when
 /// it is opened.
-const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 6] = [
     ("jobs", "pins", "TEXT"),
     ("items", "note", "TEXT"),
     ("items", "version", "TEXT"),
     ("claims", "mode", "TEXT"),
+    ("items", "expected", "TEXT"),
+    ("items", "policy", "TEXT"),
 ];
 
 /// A job as recorded.
@@ -156,6 +158,12 @@ pub struct ItemRow {
     pub note: Option<String>,
     /// The source's version when planned (sync and migrate), recorded with what it wrote.
     pub version: Option<String>,
+    /// The destination's version a reviewed plan saw (an update or a delete): the item is
+    /// carried out only while it still is.
+    pub expected: Option<String>,
+    /// What this item does about a taken destination, when someone chose for it (a conflict
+    /// decided in a reviewed plan); otherwise the job's policy.
+    pub policy: Option<crate::settings::ConflictPolicy>,
 }
 
 /// An item about to be recorded.
@@ -171,8 +179,10 @@ pub struct NewItem {
     pub note: Option<String>,
     pub version: Option<String>,
     /// What the destination holds there now (its version), for an update or a delete: a
-    /// reviewed plan carries it, so that a run can tell that it changed since. Not recorded.
+    /// reviewed job checks it again before changing the file.
     pub expected: Option<String>,
+    /// A conflict's own decision (a reviewed plan's choice for this file).
+    pub policy: Option<crate::settings::ConflictPolicy>,
 }
 
 /// What the last sync wrote to a destination file.
@@ -449,8 +459,8 @@ impl Journal {
         {
             let mut insert = tx
                 .prepare(
-                    "INSERT OR IGNORE INTO items (job, seq, action, source_key, dest_key, size, modified, state, note, version)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT OR IGNORE INTO items (job, seq, action, source_key, dest_key, size, modified, state, note, version, expected, policy)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(db)?;
             for item in items {
@@ -466,7 +476,9 @@ impl Journal {
                         item.modified,
                         to_text(&item.state),
                         item.note,
-                        item.version
+                        item.version,
+                        item.expected,
+                        item.policy.as_ref().map(to_text)
                     ])
                     .map_err(db)?;
                 if changed == 1 {
@@ -482,6 +494,8 @@ impl Journal {
                         error: None,
                         note: item.note,
                         version: item.version,
+                        expected: item.expected,
+                        policy: item.policy,
                     });
                 } else {
                     next -= 1;
@@ -495,7 +509,7 @@ impl Journal {
     fn items_where(&self, job: &str, clause: &str) -> Result<Vec<ItemRow>> {
         let conn = self.lock();
         let sql = format!(
-            "SELECT seq, action, source_key, dest_key, size, modified, state, bytes, error, note, version
+            "SELECT seq, action, source_key, dest_key, size, modified, state, bytes, error, note, version, expected, policy
              FROM items WHERE job = ?1 {clause} ORDER BY seq"
         );
         let mut stmt = conn.prepare(&sql).map_err(db)?;
@@ -513,6 +527,11 @@ impl Journal {
                     error: row.get(8)?,
                     note: row.get(9)?,
                     version: row.get(10)?,
+                    expected: row.get(11)?,
+                    policy: row
+                        .get::<_, Option<String>>(12)?
+                        .map(|t| from_text(&t))
+                        .transpose()?,
                 })
             })
             .map_err(db)?

@@ -3,6 +3,7 @@
 
 mod conflict;
 mod control;
+pub mod estimate;
 pub mod filters;
 mod item;
 pub mod journal;
@@ -173,6 +174,10 @@ pub struct JobOptions {
     /// planned whole first); checked again when it is resumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_deletes: Option<u64>,
+    /// Carries out a plan a person reviewed (`ferry sync --plan`, the app's Sync): an update or
+    /// a delete whose destination changed since the review is left alone and reported.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reviewed: bool,
 }
 
 impl Default for JobOptions {
@@ -188,6 +193,7 @@ impl Default for JobOptions {
             edit: None,
             filters: Filters::default(),
             max_deletes: None,
+            reviewed: false,
         }
     }
 }

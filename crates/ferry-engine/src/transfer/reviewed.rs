@@ -17,6 +17,7 @@ use super::plan::{PlanSummary, PlannedAction};
 use super::{JobKind, JobOptions};
 use crate::Engine;
 use crate::error::{Error, Result};
+use crate::settings::ConflictPolicy;
 use crate::workspace::Location;
 
 /// This file format's number: a later Ferry refuses a plan it reads differently.
@@ -34,6 +35,9 @@ pub struct ReviewedPlan {
     pub made: String,
     pub summary: PlanSummary,
     pub actions: Vec<PlannedAction>,
+    /// Actions the reviewer took out (unticked): not done, and not reported as new either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<PlannedAction>,
 }
 
 /// A reviewed action not carried out, and why.
@@ -55,6 +59,47 @@ pub struct Reviewed {
     pub refused: Vec<Refused>,
     /// What a plan made now would do that the reviewed one did not: not done.
     pub unreviewed: Vec<PlannedAction>,
+    /// Conflicts the reviewer chose to leave as the destination has them.
+    pub declined: usize,
+}
+
+impl ReviewedPlan {
+    /// The plan as the reviewer left it: the actions numbered in `leave_out` taken out (not
+    /// run), and each conflict numbered in `choices` decided as chosen.
+    pub fn choose(
+        mut self,
+        leave_out: &[usize],
+        choices: &[(usize, ConflictPolicy)],
+    ) -> Result<Self> {
+        let out_of_range = |i: &usize| *i >= self.actions.len();
+        if let Some(i) = leave_out
+            .iter()
+            .chain(choices.iter().map(|(i, _)| i))
+            .find(|i| out_of_range(i))
+        {
+            return Err(Error::Invalid(format!(
+                "the plan has no action number {i}: compare again"
+            )));
+        }
+        for (i, choice) in choices {
+            let action = &mut self.actions[*i];
+            if action.action != "conflict" {
+                return Err(Error::Invalid(format!(
+                    "{} is not a conflict: only conflicts take a choice",
+                    action.destination
+                )));
+            }
+            action.resolution = Some(*choice);
+        }
+        let gone: std::collections::HashSet<usize> = leave_out.iter().copied().collect();
+        let (out, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.actions)
+            .into_iter()
+            .enumerate()
+            .partition(|(i, _)| gone.contains(i));
+        self.actions = kept.into_iter().map(|(_, a)| a).collect();
+        self.left_out.extend(out.into_iter().map(|(_, a)| a));
+        Ok(self)
+    }
 }
 
 /// Plans the job, changing nothing, for review.
@@ -76,6 +121,7 @@ pub async fn make(
         made: jiff::Timestamp::now().to_string(),
         summary: plan.summary,
         actions: plan.actions,
+        left_out: Vec::new(),
     })
 }
 
@@ -134,7 +180,17 @@ pub async fn create_job(engine: &Engine, plan: &ReviewedPlan) -> Result<Reviewed
     for reviewed in plan.actions.iter().filter(|a| acts(&a.action)) {
         let key = (reviewed.action.clone(), reviewed.destination.clone());
         let why = match fresh.remove(&key) {
-            Some((action, item)) if same(&action, reviewed) => {
+            Some((action, mut item)) if same(&action, reviewed) => {
+                if reviewed.action == "conflict" {
+                    // Each conflict carries its own decision: the reviewer's, or the policy
+                    // the plan was made with.
+                    let policy = reviewed.resolution.unwrap_or(plan.options.conflict);
+                    if policy == ConflictPolicy::Skip {
+                        out.declined += 1;
+                        continue;
+                    }
+                    item.policy = Some(policy);
+                }
                 carried.push(item);
                 continue;
             }
@@ -145,6 +201,9 @@ pub async fn create_job(engine: &Engine, plan: &ReviewedPlan) -> Result<Reviewed
             action: reviewed.clone(),
             why: why.into(),
         });
+    }
+    for left in &plan.left_out {
+        fresh.remove(&(left.action.clone(), left.destination.clone()));
     }
     out.unreviewed = fresh
         .into_values()
@@ -157,8 +216,18 @@ pub async fn create_job(engine: &Engine, plan: &ReviewedPlan) -> Result<Reviewed
     if carried.is_empty() {
         return Ok(out);
     }
+    let options = JobOptions {
+        reviewed: true,
+        // What appears at a destination after the review was not reviewed: never replaced
+        // unseen. (Conflicts carry their own decisions.)
+        conflict: match plan.options.conflict {
+            ConflictPolicy::Overwrite | ConflictPolicy::OverwriteIfNewer => ConflictPolicy::Skip,
+            other => other,
+        },
+        ..plan.options.clone()
+    };
     let id = engine
-        .create_job(plan.kind, &plan.source, &plan.destination, &plan.options)
+        .create_job(plan.kind, &plan.source, &plan.destination, &options)
         .await?;
     let journal = engine.journal()?;
     let recorded = journal

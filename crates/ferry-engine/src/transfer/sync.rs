@@ -67,6 +67,19 @@ pub fn version(meta: &ObjectMeta) -> String {
     }
 }
 
+/// Whether `meta` is still the version written down as `version`, compared in the form it
+/// was written in: a listing may give no ETag where a stat of the same object does.
+pub fn is_version(meta: &ObjectMeta, version: &str) -> bool {
+    if version.starts_with("etag:") {
+        return self::version(meta) == version;
+    }
+    let plain = ObjectMeta {
+        etag: None,
+        ..meta.clone()
+    };
+    self::version(&plain) == version
+}
+
 /// The MD5 an S3 ETag stands for, when it is one (single-part, not SSE-KMS).
 pub fn etag_md5(meta: &ObjectMeta) -> Option<String> {
     if !meta.etag_is_md5() {

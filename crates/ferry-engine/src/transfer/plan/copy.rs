@@ -101,6 +101,7 @@ pub(in crate::transfer) async fn plan_copy(
                                 note: None,
                                 version: None,
                                 expected: None,
+                                policy: None,
                             })
                             .await?
                         }

@@ -44,5 +44,6 @@ fn edit_item(meta: &ferry_storage::ObjectMeta) -> NewItem {
         note: None,
         version: None,
         expected: None,
+        policy: None,
     }
 }

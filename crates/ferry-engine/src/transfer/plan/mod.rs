@@ -85,6 +85,11 @@ pub struct PlannedAction {
     /// The destination's version when planned, for an update or a delete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_version: Option<String>,
+    /// For a conflict in a reviewed plan: what the reviewer chose for this file (`skip` keeps
+    /// the destination's, `overwrite` replaces it, `rename` keeps both) [default: the job's
+    /// conflict policy].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<crate::settings::ConflictPolicy>,
 }
 
 /// Flush often enough that the executor never waits long on a slow listing.
@@ -263,6 +268,7 @@ impl PlannedAction {
             note: item.note.clone(),
             source_version: item.version.clone(),
             destination_version: item.expected.clone(),
+            resolution: None,
         }
     }
 }
@@ -373,6 +379,7 @@ fn copy_item(meta: &ObjectMeta, dest: ObjectKey) -> NewItem {
         note: None,
         version: None,
         expected: None,
+        policy: None,
     }
 }
 

@@ -90,6 +90,7 @@ pub(in crate::transfer) async fn plan_sync(
                     sink.push(NewItem {
                         action: ItemAction::Delete,
                         expected: Some(rule::version(&meta)),
+                        policy: None,
                         source_key: String::new(),
                         dest_key: meta.key.into_string(),
                         size: meta.size,
@@ -134,6 +135,7 @@ pub(in crate::transfer) async fn plan_sync(
                         note,
                         version: Some(rule::version(&a)),
                         expected: Some(rule::version(&b)),
+                        policy: None,
                         ..copy_item(&a, b.key)
                     })
                     .await?;
