@@ -70,6 +70,11 @@ export const api = {
     return events.settingsChanged.listen((e) => handler(e.payload.valid));
   },
 
+  /** A saved sync pair ran (or stopped for review). */
+  onPairsChanged(handler: () => void): Promise<() => void> {
+    return events.pairsChanged.listen(() => handler());
+  },
+
   /** A save of a file this window opened for editing reached its object. */
   onEditSaved(handler: (saved: EditSaved) => void): Promise<() => void> {
     return events.editSaved.listen((e) => mine(e.payload.window) && handler(e.payload));

@@ -8,6 +8,7 @@ import {
   type FerryError,
   type FindQuery_Deserialize,
   type JobView,
+  type PairView,
   type SettingsView,
   type WorkspaceView,
 } from "../ipc";
@@ -124,6 +125,7 @@ export class App {
         "Ferry tries again in half a minute, or when you save again.",
       ),
     );
+    void api.onPairsChanged(() => void this.loadPairs());
     void api.onSettingsChanged(async () => {
       await this.loadSettings();
       // A file that was broken at start-up and is fixed now: catch up on what was skipped.
@@ -206,9 +208,27 @@ export class App {
     if (this.workspaceId && job.touches.includes(this.workspaceId)) void this.refresh();
   }
 
+  /** The saved sync pairs, with each one's last run. */
+  pairs = $state.raw<PairView[]>([]);
+
+  async loadPairs(): Promise<void> {
+    try {
+      this.pairs = this.settings?.problem ? [] : await api.syncPairsGet();
+    } catch (e) {
+      messages.fail(e);
+    }
+  }
+
+  /** Opens the Sync dialog on `path` (a folder) of the workspace open. */
+  syncFrom(path: string): void {
+    if (!this.workspaceId) return;
+    this.dialog = { kind: "sync", here: { workspace: this.workspaceId, path } };
+  }
+
   async loadSettings(): Promise<void> {
     try {
       this.settings = await api.settingsGet();
+      void this.loadPairs();
       if (
         this.workspaceId &&
         !this.settings.workspaces.some((w) => w.form.id === this.workspaceId)

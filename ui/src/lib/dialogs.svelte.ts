@@ -1,7 +1,7 @@
 // The one dialog open at a time. A dialog that answers a question (which conflict rule?)
 // is awaited as a promise by the flow that asked; the others act on their own when confirmed.
 
-import type { ConflictPolicy, TransferKind } from "../ipc";
+import type { ConflictPolicy, PairView, SyncEnd, TransferKind } from "../ipc";
 
 export type Dialog =
   | { kind: "settings"; workspace?: string }
@@ -19,7 +19,8 @@ export type Dialog =
     }
   | { kind: "target"; mode: TransferKind; paths: string[] }
   | { kind: "deleted" }
-  | { kind: "edit-props"; paths: string[] };
+  | { kind: "edit-props"; paths: string[] }
+  | { kind: "sync"; here: SyncEnd; pair?: PairView; compareNow?: boolean };
 
 class Dialogs {
   current = $state<Dialog | null>(null);

@@ -28,6 +28,7 @@ import type {
 } from "../../src/ipc/bindings";
 import { baseName } from "../../src/lib/listing";
 import { blankForm } from "../../src/lib/workspace-form";
+import { FakeSync } from "./sync";
 
 interface Channel {
   onmessage: (v: unknown) => void;
@@ -181,6 +182,8 @@ export class Fake {
   ];
   /** Workspace id → key → entry (folders end with "/"). */
   files = new Map<string, Map<string, EntryView>>();
+  /** Sync plans, saved pairs and prices. */
+  sync = new FakeSync(this);
   /** The keychain. Nothing here is ever sent back over IPC. */
   secrets = new Map<string, SecretInput>();
   conflict: SettingsView["transfer"]["conflict"] = "ask";
@@ -1103,6 +1106,19 @@ export class Fake {
         this.draggedOut.push({ workspace: a.workspace as string, paths: a.paths as string[] });
         // Held until the test drops them (or not).
         return new Promise((resolve) => (this.endDrag = (end) => resolve(this.ok(end))));
+      case "sync_plan":
+      case "sync_pair_plan":
+      case "sync_estimate":
+      case "sync_run":
+      case "sync_forget":
+      case "sync_filter_count":
+      case "sync_pairs_get":
+      case "sync_pair_save":
+      case "sync_pair_remove":
+      case "sync_pair_run":
+      case "prices_get":
+      case "prices_save":
+        return this.sync.handle(command, a).value;
       case "edit_stop":
         return this.ok(null);
       case "preview_close":
