@@ -207,7 +207,7 @@ fn needs_review(pair: &SyncPair, plan: &ReviewedPlan) -> Option<String> {
     let deletes = plan.summary.delete;
     if pair.delete && deletes > pair.max_deletes {
         return Some(format!(
-            "it would delete {deletes} files, more than this pair's limit of {}: compare it and review the plan",
+            "it would delete {deletes} file(s), more than this pair's limit of {}: compare it and review the plan",
             pair.max_deletes
         ));
     }
@@ -231,16 +231,15 @@ pub fn pair_named(engine: &Engine, name: &str) -> ferry_engine::Result<SyncPair>
         .ok_or_else(|| ferry_engine::Error::Invalid(format!("no sync pair is called {name:?}")))
 }
 
-/// Whether a pair's schedule says it runs now.
-fn due(pair: &SyncPair, last: Option<&LastRun>, now: jiff::Timestamp) -> bool {
+/// Whether a pair's schedule says it runs now: its minutes have passed since `since` — its
+/// last run, or, for one that has not run, since the app started or the pair was saved (a
+/// scheduled pair never runs the moment Ferry opens).
+fn due(pair: &SyncPair, since: jiff::Timestamp, now: jiff::Timestamp) -> bool {
     let Some(minutes) = pair.every_minutes.filter(|m| *m > 0) else {
         return false;
     };
-    let Some(at) = last.and_then(|l| l.at.parse::<jiff::Timestamp>().ok()) else {
-        return true;
-    };
     let every = jiff::SignedDuration::from_secs(minutes.saturating_mul(60) as i64);
-    now.duration_since(at) >= every
+    now.duration_since(since) >= every
 }
 
 /// Runs the pairs whose time has come, for as long as the app is open.
@@ -248,18 +247,22 @@ pub fn schedule(app: AppHandle, state: AppState) {
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut first_seen: HashMap<String, jiff::Timestamp> = HashMap::new();
         loop {
             tick.tick().await;
             let Ok(engine) = state.engine() else { continue };
             let now = jiff::Timestamp::now();
-            let names: Vec<String> = engine
-                .settings()
-                .sync_pairs
-                .iter()
-                .filter(|p| due(p, state.pair_runs.get(&p.name).as_ref(), now))
-                .filter(|p| !busy(&engine, state.pair_runs.get(&p.name).as_ref()))
-                .map(|p| p.name.clone())
-                .collect();
+            let mut names = Vec::new();
+            for pair in &engine.settings().sync_pairs {
+                let last = state.pair_runs.get(&pair.name);
+                let since = last
+                    .as_ref()
+                    .and_then(|l| l.at.parse().ok())
+                    .unwrap_or(*first_seen.entry(pair.name.clone()).or_insert(now));
+                if due(pair, since, now) && !busy(&engine, last.as_ref()) {
+                    names.push(pair.name.clone());
+                }
+            }
             for name in names {
                 run(&app, &state, &name, true).await;
             }
@@ -296,31 +299,23 @@ mod tests {
         .unwrap()
     }
 
-    fn ran(at: &str) -> LastRun {
-        LastRun {
-            at: at.into(),
-            outcome: Outcome::Started,
-            job: None,
-            message: String::new(),
-            scheduled: true,
-        }
+    fn at(t: &str) -> jiff::Timestamp {
+        t.parse().unwrap()
     }
 
     #[test]
     fn a_pair_runs_when_its_minutes_have_passed() {
-        let now: jiff::Timestamp = "2026-12-07T10:30:00Z".parse().unwrap();
-        assert!(!due(&pair(None), None, now), "no schedule: only by hand");
-        assert!(!due(&pair(Some(0)), None, now));
-        assert!(due(&pair(Some(15)), None, now), "never ran: now");
-        assert!(!due(
-            &pair(Some(15)),
-            Some(&ran("2026-12-07T10:16:00Z")),
-            now
-        ));
-        assert!(due(
-            &pair(Some(15)),
-            Some(&ran("2026-12-07T10:15:00Z")),
-            now
-        ));
+        let (now, long_ago) = (at("2026-12-07T10:30:00Z"), at("2026-12-01T00:00:00Z"));
+        assert!(
+            !due(&pair(None), long_ago, now),
+            "no schedule: only by hand"
+        );
+        assert!(!due(&pair(Some(0)), long_ago, now));
+        assert!(
+            !due(&pair(Some(15)), now, now),
+            "not the moment it is first seen"
+        );
+        assert!(!due(&pair(Some(15)), at("2026-12-07T10:16:00Z"), now));
+        assert!(due(&pair(Some(15)), at("2026-12-07T10:15:00Z"), now));
     }
 }

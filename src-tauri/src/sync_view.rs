@@ -37,8 +37,10 @@ pub struct PlanCounts {
     pub copy: u64,
     #[specta(type = u32)]
     pub copy_bytes: u64,
+    /// Changed at the source only (conflicts are counted apart).
     #[specta(type = u32)]
     pub update: u64,
+    /// Of the changes and the conflicts.
     #[specta(type = u32)]
     pub update_bytes: u64,
     #[specta(type = u32)]
@@ -56,7 +58,7 @@ impl From<&PlanSummary> for PlanCounts {
         PlanCounts {
             copy: s.copy,
             copy_bytes: s.copy_bytes,
-            update: s.update,
+            update: s.update.saturating_sub(s.conflicts),
             update_bytes: s.update_bytes,
             delete: s.delete,
             unchanged: s.unchanged,

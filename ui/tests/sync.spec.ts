@@ -177,7 +177,7 @@ test("a saved pair is listed, runs now, and stops for review above its delete li
   await pair.click();
   await page.getByTestId("pair-run").click();
   await expect(page.getByTestId("toast").first()).toContainText(
-    "Photos backup stopped for review: it would delete 1 files, more than this pair's limit of 0",
+    "Photos backup stopped for review: it would delete 1 file(s), more than this pair's limit of 0",
   );
   await expect(pair.getByTestId("pair-last")).toContainText("needs review");
   await expect(pair.getByTestId("pair-last")).toHaveClass(/error-text/);

@@ -71,8 +71,8 @@ export const api = {
   },
 
   /** A saved sync pair ran (or stopped for review). */
-  onPairsChanged(handler: () => void): Promise<() => void> {
-    return events.pairsChanged.listen(() => handler());
+  onPairsChanged(handler: (name: string) => void): Promise<() => void> {
+    return events.pairsChanged.listen((e) => handler(e.payload.name));
   },
 
   /** A save of a file this window opened for editing reached its object. */

@@ -125,7 +125,13 @@ export class App {
         "Ferry tries again in half a minute, or when you save again.",
       ),
     );
-    void api.onPairsChanged(() => void this.loadPairs());
+    void api.onPairsChanged(async (name) => {
+      await this.loadPairs();
+      // A scheduled run that stopped says so: nobody pressed Run to see it.
+      const last = this.pairs.find((p) => p.pair.name === name)?.last;
+      if (last?.scheduled && (last.outcome === "needs_review" || last.outcome === "failed"))
+        messages.toast("error", `Sync pair “${name}” did not run: ${last.message}`);
+    });
     void api.onSettingsChanged(async () => {
       await this.loadSettings();
       // A file that was broken at start-up and is fixed now: catch up on what was skipped.

@@ -3,6 +3,18 @@
 
 export type ProviderId = "aws" | "digitalocean" | "r2" | "wasabi" | "b2" | "minio" | "custom";
 
+/** Each provider (and a local folder) in the app's words: the sidebar, the prices table. */
+export const providerLabel: Record<string, string> = {
+  local: "Local folder",
+  aws: "Amazon S3",
+  digitalocean: "DigitalOcean Spaces",
+  r2: "Cloudflare R2",
+  wasabi: "Wasabi",
+  b2: "Backblaze B2",
+  minio: "MinIO",
+  custom: "S3-compatible",
+};
+
 export interface Preset {
   id: ProviderId;
   label: string;

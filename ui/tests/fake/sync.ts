@@ -293,7 +293,7 @@ export class FakeSync {
         at,
         outcome: "needs_review",
         job: null,
-        message: `it would delete ${plan.counts.delete} files, more than this pair's limit of ${pair.pair.max_deletes}: compare it and review the plan`,
+        message: `it would delete ${plan.counts.delete} file(s), more than this pair's limit of ${pair.pair.max_deletes}: compare it and review the plan`,
         scheduled: false,
       };
     } else {
