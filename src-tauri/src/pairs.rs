@@ -24,27 +24,45 @@ const PLANS_KEPT: usize = 4;
 /// How often the schedule is looked at.
 const TICK: Duration = Duration::from_secs(20);
 
+/// A plan kept for review.
+#[derive(Clone)]
+pub struct Kept {
+    pub plan: ReviewedPlan,
+    /// Both ends are workspace folders. A plan of a pair written by hand with a local path
+    /// reaches past what the web view may name: it is run as saved (actions can be left out,
+    /// its conflicts follow its own rule).
+    pub in_workspaces: bool,
+    /// The saved pair it was made for, whose last run a run of it becomes.
+    pub pair: Option<String>,
+}
+
 /// Plans made and not yet run or dropped, newest last.
 #[derive(Default)]
-pub struct Plans(Mutex<Vec<(String, ReviewedPlan)>>);
+pub struct Plans(Mutex<Vec<(String, Kept)>>);
 
 impl Plans {
-    pub fn keep(&self, plan: ReviewedPlan) -> String {
+    pub fn keep(&self, kept: Kept) -> String {
         let id = uuid::Uuid::new_v4().simple().to_string();
+        self.put(id.clone(), kept);
+        id
+    }
+
+    /// Keeps `kept` under `id` (again, when a run of it could not start).
+    pub fn put(&self, id: String, kept: Kept) {
         let mut plans = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if plans.len() >= PLANS_KEPT {
             plans.remove(0);
         }
-        plans.push((id.clone(), plan));
-        id
+        plans.push((id, kept));
     }
 
-    pub fn get(&self, id: &str) -> Option<ReviewedPlan> {
+    pub fn get(&self, id: &str) -> Option<Kept> {
         let plans = self.0.lock().unwrap_or_else(|p| p.into_inner());
         plans.iter().find(|(k, _)| k == id).map(|(_, p)| p.clone())
     }
 
-    pub fn take(&self, id: &str) -> Option<ReviewedPlan> {
+    /// Takes the plan out: only one run of it can start.
+    pub fn take(&self, id: &str) -> Option<Kept> {
         let mut plans = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let at = plans.iter().position(|(k, _)| k == id)?;
         Some(plans.remove(at).1)
@@ -63,6 +81,8 @@ pub enum Outcome {
     NeedsReview,
     /// The plan could not be made (a place gone, a store unreachable…).
     Failed,
+    /// Not run: the pair is being compared, or its last run's job is still going.
+    AlreadyRunning,
 }
 
 /// A pair's last run: when, how it ended, and in words.
@@ -113,13 +133,35 @@ impl LastRuns {
             .cloned()
     }
 
-    fn set(&self, name: &str, run: LastRun) {
+    pub fn set(&self, name: &str, run: LastRun) {
+        self.change(|runs| {
+            runs.insert(name.to_string(), run);
+        });
+    }
+
+    /// A pair renamed keeps its history; a pair removed loses it (a new pair of that name
+    /// starts afresh).
+    pub fn rename(&self, from: &str, to: Option<&str>) {
+        self.change(|runs| {
+            if let (Some(run), Some(to)) = (runs.remove(from), to) {
+                runs.insert(to.to_string(), run);
+            }
+        });
+    }
+
+    fn change(&self, f: impl FnOnce(&mut HashMap<String, LastRun>)) {
         let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
-        runs.insert(name.to_string(), run);
-        // Only a record of what happened: losing it loses no file.
-        if let Ok(bytes) = serde_json::to_vec_pretty(&*runs)
-            && let Err(e) = std::fs::write(&self.file, bytes)
-        {
+        f(&mut runs);
+        // Only a record of what happened: losing it loses no file. Written whole and renamed
+        // into place, so that a crash leaves the old record or the new one.
+        let saved = serde_json::to_vec_pretty(&*runs)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| {
+                let tmp = self.file.with_extension("json.tmp");
+                std::fs::write(&tmp, bytes)?;
+                std::fs::rename(&tmp, &self.file)
+            });
+        if let Err(e) = saved {
             tracing::debug!("pair runs not saved: {e}");
         }
     }
@@ -133,12 +175,20 @@ pub async fn run(app: &AppHandle, state: &AppState, name: &str, scheduled: bool)
             .running
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if !running.insert(name.to_string()) {
+        let busy = state
+            .engine()
+            .is_ok_and(|engine| busy(&engine, state.pair_runs.get(name).as_ref()));
+        if busy || !running.insert(name.to_string()) {
+            // Not a run: the last one stays the one shown.
             return LastRun {
                 at: jiff::Timestamp::now().to_string(),
-                outcome: Outcome::NeedsReview,
+                outcome: Outcome::AlreadyRunning,
                 job: None,
-                message: "this pair is being compared already".into(),
+                message: if busy {
+                    "its last run's job is still going".into()
+                } else {
+                    "it is being compared already".into()
+                },
                 scheduled,
             };
         }
@@ -163,7 +213,13 @@ pub async fn run(app: &AppHandle, state: &AppState, name: &str, scheduled: bool)
         message,
         scheduled,
     };
-    state.pair_runs.set(name, last.clone());
+    record(app, state, name, last.clone());
+    last
+}
+
+/// Keeps a pair's last run and tells the windows.
+pub fn record(app: &AppHandle, state: &AppState, name: &str, last: LastRun) {
+    state.pair_runs.set(name, last);
     if let Err(e) = (PairsChanged {
         name: name.to_string(),
     })
@@ -171,7 +227,6 @@ pub async fn run(app: &AppHandle, state: &AppState, name: &str, scheduled: bool)
     {
         tracing::debug!("pairs-changed not delivered: {e}");
     }
-    last
 }
 
 type Attempt = (Outcome, Option<String>, String);
@@ -255,11 +310,13 @@ pub fn schedule(app: AppHandle, state: AppState) {
             let mut names = Vec::new();
             for pair in &engine.settings().sync_pairs {
                 let last = state.pair_runs.get(&pair.name);
+                // Never sooner than N minutes after the app started (or the pair appeared).
+                let seen = *first_seen.entry(pair.name.clone()).or_insert(now);
                 let since = last
                     .as_ref()
                     .and_then(|l| l.at.parse().ok())
-                    .unwrap_or(*first_seen.entry(pair.name.clone()).or_insert(now));
-                if due(pair, since, now) && !busy(&engine, last.as_ref()) {
+                    .map_or(seen, |at: jiff::Timestamp| at.max(seen));
+                if due(pair, since, now) {
                     names.push(pair.name.clone());
                 }
             }

@@ -9,6 +9,7 @@ use ferry_engine::Engine;
 use ferry_engine::settings::ConflictPolicy;
 use ferry_engine::transfer::reviewed;
 use ferry_engine::transfer::{Compare, ItemState, JobKind, JobOptions, JobStatus};
+use ferry_storage::WriteMode;
 use ferry_tests::{Server, User, moto, s3s, unique_bucket};
 
 fn engine(user: &User) -> Arc<Engine> {
@@ -42,7 +43,7 @@ async fn reviewed_then_run(server: &Server) {
     let ws = user.add_s3(server, &unique_bucket("review"));
     let src = user.home.path().join("site");
     std::fs::create_dir_all(&src).unwrap();
-    for name in ["a.txt", "both1.txt", "both2.txt", "c.txt"] {
+    for name in ["a.txt", "both1.txt", "both2.txt", "c.txt", "e.txt"] {
         std::fs::write(src.join(name), format!("{name} first\n")).unwrap();
     }
     let from = format!("{}/", src.display());
@@ -54,6 +55,7 @@ async fn reviewed_then_run(server: &Server) {
         std::fs::write(src.join(name), format!("{name} ours, second\n")).unwrap();
     }
     std::fs::write(src.join("d.txt"), "d new\n").unwrap();
+    std::fs::remove_file(src.join("e.txt")).unwrap();
     put(&user, "both1 theirs\n", &format!("{ws}:both1.txt"));
     put(&user, "both2 theirs\n", &format!("{ws}:both2.txt"));
 
@@ -61,6 +63,7 @@ async fn reviewed_then_run(server: &Server) {
     let options = JobOptions {
         recursive: true,
         conflict: ConflictPolicy::Ask,
+        delete_extraneous: true,
         compare: Compare::SizeMtime,
         ..JobOptions::default()
     };
@@ -83,6 +86,7 @@ async fn reviewed_then_run(server: &Server) {
             ("conflict", "both1.txt"),
             ("conflict", "both2.txt"),
             ("copy", "d.txt"),
+            ("delete", "e.txt"),
             ("update", "a.txt"),
             ("update", "c.txt"),
         ]
@@ -105,7 +109,7 @@ async fn reviewed_then_run(server: &Server) {
         )
         .unwrap();
     let done = reviewed::create_job(&engine, &chosen).await.unwrap();
-    assert_eq!((done.carried, done.declined), (3, 1), "{done:?}");
+    assert_eq!((done.carried, done.declined), (4, 1), "{done:?}");
     assert!(
         done.refused.is_empty() && done.unreviewed.is_empty(),
         "{done:?}"
@@ -117,7 +121,22 @@ async fn reviewed_then_run(server: &Server) {
         "c theirs, after the review\n",
         &format!("{ws}:c.txt"),
     );
+    put(
+        &user,
+        "e theirs, after the review\n",
+        &format!("{ws}:e.txt"),
+    );
     let job = done.job.unwrap();
+    // As if an earlier attempt had decided both updates and then failed (a retry, a resume):
+    // a decision made before does not skip the look at the destination.
+    let journal = engine.journal().unwrap();
+    for item in journal.items(&job).unwrap() {
+        if ["a.txt", "c.txt"].contains(&item.dest_key.as_str()) {
+            journal
+                .claim(&job, item.seq, Some((&item.dest_key, WriteMode::Overwrite)))
+                .unwrap();
+        }
+    }
     let ended = engine
         .runner()
         .run_to_end(engine.clone(), &job)
@@ -154,15 +173,22 @@ async fn reviewed_then_run(server: &Server) {
         None,
         "unticked: not done"
     );
-    let items = engine.journal().unwrap().items(&job).unwrap();
-    let c = items.iter().find(|i| i.dest_key == "c.txt").unwrap();
-    assert_eq!(c.state, ItemState::Skipped);
-    assert!(
-        c.error
-            .as_deref()
-            .is_some_and(|e| e.contains("changed since the plan was reviewed")),
-        "{c:?}"
+    assert_eq!(
+        cat(&user, &format!("{ws}:e.txt")).as_deref(),
+        Some("e theirs, after the review\n"),
+        "a file rewritten since the review is not deleted"
     );
+    let items = engine.journal().unwrap().items(&job).unwrap();
+    for held in ["c.txt", "e.txt"] {
+        let c = items.iter().find(|i| i.dest_key == held).unwrap();
+        assert_eq!(c.state, ItemState::Skipped);
+        assert!(
+            c.error
+                .as_deref()
+                .is_some_and(|e| e.contains("changed since the plan was reviewed")),
+            "{c:?}"
+        );
+    }
 
     // The plan's actions are numbered: one that does not exist is refused, and a choice is
     // only for a conflict.

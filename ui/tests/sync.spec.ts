@@ -123,10 +123,28 @@ test("conflicts decided for all at once; what changed after the comparison is re
   await expect(result).toContainText("Started: 1 to carry.");
   await expect(result).toContainText("1 conflict(s) left as the destination has them.");
   await expect(dialog.getByTestId("sync-held")).toHaveText(
-    /cat\.jpg — changed since the plan was reviewed/,
+    /cat\.jpg — changed since the plan was made: review it again/,
   );
   await dialog.getByRole("button", { name: "Close" }).last().click();
   await expect(dialog).toHaveCount(0);
+});
+
+test("with a rule other than ask, each conflict shows the rule and Run takes it", async ({
+  page,
+}) => {
+  await start(page, { files });
+  await page.evaluate(() => window.fake.sync.conflicts.add("both.jpg"));
+  const dialog = await openOnPhotos(page);
+  await dialog.getByTestId("sync-conflict").selectOption("overwrite");
+  await dialog.getByTestId("sync-compare").click();
+  const choice = planRow(page, "both.jpg").getByTestId("plan-choice");
+  await expect(choice).toHaveValue("overwrite");
+  await expect(choice.locator("option:checked")).toContainText("(the rule)");
+  await expect(dialog.getByTestId("plan-waiting")).toHaveCount(0);
+  await expect(dialog.getByTestId("sync-run")).toBeEnabled();
+  // Keep the destination's, for all: the conflict is not among what runs.
+  await dialog.getByTestId("plan-group-choice").selectOption("skip");
+  await expect(dialog.getByTestId("sync-run")).toHaveText("Run 2");
 });
 
 test("direction swaps, and the patterns' live count follows the typing", async ({ page }) => {

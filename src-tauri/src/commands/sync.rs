@@ -5,13 +5,13 @@ use ferry_engine::Engine;
 use ferry_engine::find::FilterCount;
 use ferry_engine::settings::{PairCompare, SyncPair};
 use ferry_engine::transfer::estimate;
-use ferry_engine::transfer::reviewed::{self, ReviewedPlan};
+use ferry_engine::transfer::reviewed;
 use ferry_engine::transfer::{Compare, Filters, JobKind, JobOptions};
 use ferry_engine::workspace::{Location, Place};
 use tauri::{AppHandle, State};
 
 use crate::error::{IpcResult, invalid};
-use crate::pairs::{self, LastRun};
+use crate::pairs::{self, Kept, LastRun, Outcome};
 use crate::state::AppState;
 use crate::sync_view::{
     EstimateView, PairView, PriceRow, Review, SyncEnd, SyncPlan, SyncSetup, SyncStarted,
@@ -60,16 +60,22 @@ fn filters(include: &[String], exclude: &[String]) -> Filters {
     }
 }
 
-fn shown(state: &AppState, engine: &Engine, plan: ReviewedPlan) -> SyncPlan {
-    let estimate = estimate::estimate(engine, &plan);
-    let id = state.plans.keep(plan.clone());
+fn shown(state: &AppState, engine: &Engine, kept: Kept) -> SyncPlan {
+    let estimate = estimate::estimate(engine, &kept.plan);
+    let plan = kept.plan.clone();
+    let id = state.plans.keep(kept);
     SyncPlan::of(id, &plan, estimate)
 }
 
-/// Compares: plans the sync without changing anything, and keeps the plan for review.
+/// Compares: plans the sync without changing anything, and keeps the plan for review. `pair`:
+/// the saved pair the dialog was opened on (a run of the plan is then that pair's last run).
 #[tauri::command]
 #[specta::specta]
-pub async fn sync_plan(state: State<'_, AppState>, setup: SyncSetup) -> IpcResult<SyncPlan> {
+pub async fn sync_plan(
+    state: State<'_, AppState>,
+    setup: SyncSetup,
+    pair: Option<String>,
+) -> IpcResult<SyncPlan> {
     let engine = state.engine()?;
     let (source, destination) = (
         end(&engine, &setup.source)?,
@@ -78,7 +84,13 @@ pub async fn sync_plan(state: State<'_, AppState>, setup: SyncSetup) -> IpcResul
     let options = options(&engine, &setup);
     options.filters.compile()?;
     let plan = reviewed::make(&engine, JobKind::Sync, &source, &destination, &options).await?;
-    Ok(shown(&state, &engine, plan))
+    let pair = pair.filter(|name| engine.settings().sync_pairs.iter().any(|p| p.name == *name));
+    let kept = Kept {
+        plan,
+        in_workspaces: true,
+        pair,
+    };
+    Ok(shown(&state, &engine, kept))
 }
 
 /// Compares a saved pair as saved.
@@ -91,14 +103,16 @@ pub async fn sync_pair_plan(state: State<'_, AppState>, name: String) -> IpcResu
     // A person reviews this plan: the deletes are in front of them.
     options.max_deletes = None;
     let plan = reviewed::make(&engine, JobKind::Sync, &source, &destination, &options).await?;
-    Ok(shown(&state, &engine, plan))
+    let kept = Kept {
+        plan,
+        in_workspaces: setup_of(&engine, &pair).is_some(),
+        pair: Some(pair.name),
+    };
+    Ok(shown(&state, &engine, kept))
 }
 
-fn kept(state: &AppState, id: &str) -> IpcResult<ReviewedPlan> {
-    state
-        .plans
-        .get(id)
-        .ok_or_else(|| invalid("this plan is no longer kept: compare again"))
+fn gone() -> crate::error::IpcError {
+    invalid("this plan is no longer kept: compare again")
 }
 
 /// What the plan as reviewed so far is estimated to cost.
@@ -110,7 +124,7 @@ pub async fn sync_estimate(
     review: Review,
 ) -> IpcResult<EstimateView> {
     let engine = state.engine()?;
-    let plan = review.apply(kept(&state, &id)?)?;
+    let plan = review.apply(state.plans.get(&id).ok_or_else(gone)?.plan)?;
     Ok(estimate::estimate(&engine, &plan).into())
 }
 
@@ -118,16 +132,48 @@ pub async fn sync_estimate(
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_run(
+    app: AppHandle,
     state: State<'_, AppState>,
     id: String,
     review: Review,
 ) -> IpcResult<SyncStarted> {
     let engine = state.engine()?;
-    let plan = review.apply(kept(&state, &id)?)?;
-    let done = reviewed::create_job(&engine, &plan).await?;
-    state.plans.take(&id);
-    if let Some(job) = &done.job {
-        engine.runner().start(engine.clone(), job)?;
+    // Taken first: a second Run of the same plan finds nothing to run.
+    let kept = state.plans.take(&id).ok_or_else(gone)?;
+    let started = async {
+        if !kept.in_workspaces && !review.choices.is_empty() {
+            return Err(invalid(
+                "this pair names a local folder: its conflicts follow the rule saved with it (edit it in settings.json)",
+            ));
+        }
+        let plan = review.apply(kept.plan.clone())?;
+        let done = reviewed::create_job(&engine, &plan).await?;
+        if let Some(job) = &done.job {
+            engine.runner().start(engine.clone(), job)?;
+        }
+        Ok(done)
+    }
+    .await;
+    let done = match started {
+        Ok(done) => done,
+        Err(e) => {
+            state.plans.put(id, kept);
+            return Err(e);
+        }
+    };
+    if let Some(name) = &kept.pair {
+        let last = LastRun {
+            at: jiff::Timestamp::now().to_string(),
+            outcome: if done.job.is_some() {
+                Outcome::Started
+            } else {
+                Outcome::NothingToDo
+            },
+            job: done.job.clone(),
+            message: format!("reviewed: {} file(s) to carry", done.carried),
+            scheduled: false,
+        };
+        pairs::record(&app, &state, name, last);
     }
     Ok(done.into())
 }
@@ -225,6 +271,8 @@ pub async fn sync_pair_save(
         max_deletes: u64::from(max_deletes),
         every_minutes: every_minutes.map(u64::from),
     };
+    let name = pair.name.clone();
+    let old = replacing.clone();
     state.change(move |engine| {
         engine.update(|s| {
             let at = replacing
@@ -236,12 +284,17 @@ pub async fn sync_pair_save(
             }
             Ok(())
         })
-    })
+    })?;
+    if let Some(old) = old.filter(|old| *old != name) {
+        state.pair_runs.rename(&old, Some(&name));
+    }
+    Ok(())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_pair_remove(state: State<'_, AppState>, name: String) -> IpcResult<()> {
+    let removed = name.clone();
     state.change(move |engine| {
         engine.update(|s| {
             let before = s.sync_pairs.len();
@@ -253,7 +306,9 @@ pub async fn sync_pair_remove(state: State<'_, AppState>, name: String) -> IpcRe
             }
             Ok(())
         })
-    })
+    })?;
+    state.pair_runs.rename(&removed, None);
+    Ok(())
 }
 
 /// Runs a saved pair now, as the schedule would: a plan that needs a person stops for review.

@@ -139,8 +139,11 @@ export const commands = {
 	 *  Every request is checked before any job starts: a refused one starts none.
 	 */
 	propertiesEdit: (workspace: string, paths: string[], edit: PropertyEdit_Deserialize) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("properties_edit", { workspace, paths, edit })),
-	/**  Compares: plans the sync without changing anything, and keeps the plan for review. */
-	syncPlan: (setup: SyncSetup) => typedError<SyncPlan_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("sync_plan", { setup })),
+	/**
+	 *  Compares: plans the sync without changing anything, and keeps the plan for review. `pair`:
+	 *  the saved pair the dialog was opened on (a run of the plan is then that pair's last run).
+	 */
+	syncPlan: (setup: SyncSetup, pair: string | null) => typedError<SyncPlan_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("sync_plan", { setup, pair })),
 	/**  Compares a saved pair as saved. */
 	syncPairPlan: (name: string) => typedError<SyncPlan_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("sync_pair_plan", { name })),
 	/**  What the plan as reviewed so far is estimated to cost. */
@@ -830,7 +833,9 @@ export type Outcome =
 /**  Stopped before changing anything: too many deletes, or conflicts nobody decided. */
 "needs_review" | 
 /**  The plan could not be made (a place gone, a store unreachable…). */
-"failed";
+"failed" | 
+/**  Not run: the pair is being compared, or its last run's job is still going. */
+"already_running";
 
 /**  How a saved sync tells that a file changed. */
 export type PairCompare = 
@@ -918,7 +923,9 @@ export type PlanAction_Serialize = {
 export type PlanCounts = {
 	copy: number,
 	copy_bytes: number,
+	/**  Changed at the source only (conflicts are counted apart). */
 	update: number,
+	/**  Of the changes and the conflicts. */
 	update_bytes: number,
 	delete: number,
 	unchanged: number,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PlanAction } from "../ipc";
-import { formatCost, groups, lines, review, undecided } from "./sync";
+import { carried, formatCost, groups, lines, review, undecided } from "./sync";
 
 function act(index: number, action: string, destination: string, size = 10): PlanAction {
   return { index, action, source: destination, destination, size, note: null };
@@ -44,6 +44,15 @@ describe("a sync plan as the dialog reviews it", () => {
     expect(undecided(plan, new Set([3]), new Map(), "ask")).toEqual([]);
     expect(undecided(plan, new Set(), new Map([[3, "skip"]]), "ask")).toEqual([]);
     expect(undecided(plan, new Set(), new Map(), "rename")).toEqual([]);
+  });
+
+  it("counts what a run carries: ticked, not skips, not conflicts kept as they are", () => {
+    const idx = (list: PlanAction[]) => list.map((a) => a.index);
+    expect(idx(carried(plan, new Set(), new Map(), "ask"))).toEqual([0, 1, 2, 3, 5]);
+    expect(idx(carried(plan, new Set([1]), new Map(), "skip"))).toEqual([0, 2, 5]);
+    expect(idx(carried(plan, new Set(), new Map([[3, "rename"]]), "skip"))).toEqual([
+      0, 1, 2, 3, 5,
+    ]);
   });
 
   it("reads patterns one per line", () => {

@@ -96,6 +96,21 @@ export function undecided(
   );
 }
 
+/** The actions a run carries: ticked, not only shown, and not conflicts left as they are. */
+export function carried(
+  actions: PlanAction[],
+  unticked: Set<number>,
+  choices: Map<number, ConflictPolicy>,
+  rule: ConflictPolicy,
+): PlanAction[] {
+  return actions.filter(
+    (a) =>
+      tickable(a) &&
+      !unticked.has(a.index) &&
+      !(a.action === "conflict" && (choices.get(a.index) ?? rule) === "skip"),
+  );
+}
+
 /** Patterns typed one per line, as the engine takes them. */
 export function lines(text: string): string[] {
   return text

@@ -199,8 +199,9 @@ export class FakeSync {
     const choice = new Map(review.choices.map((c) => [c.index, c.resolution]));
     const rule = kept.setup.conflict;
     const held = actions.filter((a) => this.changedSince.has(a.destination));
+    const acts = actions.filter((a) => a.action !== "skip" && a.action !== "collision");
     let declined = 0;
-    const carried = actions.filter((a) => {
+    const carried = acts.filter((a) => {
       if (this.changedSince.has(a.destination)) return false;
       if (a.action !== "conflict") return true;
       const c: ConflictPolicy = choice.get(a.index) ?? rule;
@@ -244,7 +245,7 @@ export class FakeSync {
               }
             },
           );
-    const why = "changed since the plan was reviewed; it was left as it is";
+    const why = "changed since the plan was made: review it again";
     return {
       job,
       carried: carried.length,

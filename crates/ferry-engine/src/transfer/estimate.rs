@@ -160,12 +160,18 @@ pub fn estimate(engine: &Engine, plan: &ReviewedPlan) -> Estimate {
     let mut destination = Charges::default();
     // Listing: every key of each side is read once, 1,000 a page.
     let s = &plan.summary;
-    let listed_source = s.copy + s.update + s.conflicts + s.unchanged;
-    let listed_destination = s.update + s.conflicts + s.unchanged + s.delete;
+    // (`update` counts the conflicts too.)
+    let listed_source = s.copy + s.update + s.unchanged;
+    let listed_destination = s.update + s.unchanged + s.delete;
     source.lists = pages(listed_source);
     destination.lists = pages(listed_destination);
     let server_side = src.in_s3() && src.workspace == dst.workspace;
     for action in &plan.actions {
+        // A conflict the reviewer did not decide follows the plan's rule.
+        let policy = action.resolution.unwrap_or(plan.options.conflict);
+        if action.action == "conflict" && policy == crate::settings::ConflictPolicy::Skip {
+            continue;
+        }
         count(
             action,
             &src,
@@ -206,23 +212,21 @@ struct Sizes {
 }
 
 impl Sizes {
+    /// How many parts an object of `size` goes in, if it goes in parts: from the threshold up,
+    /// parts of the part size, grown so that no object needs more than 10,000.
+    fn parts(self, size: u64) -> Option<u64> {
+        (size >= self.threshold).then(|| size.div_ceil(self.part.max(size.div_ceil(10_000))))
+    }
+
     /// Requests to upload (or copy in place) one object: one, or its parts plus create and
     /// complete.
     fn writes(self, size: u64) -> u64 {
-        if size > self.threshold {
-            size.div_ceil(self.part) + 2
-        } else {
-            1
-        }
+        self.parts(size).map_or(1, |n| n + 2)
     }
 
     /// Requests to download one object: one GET, or one per range of a large one.
     fn reads(self, size: u64) -> u64 {
-        if size > self.threshold {
-            size.div_ceil(self.part)
-        } else {
-            1
-        }
+        self.parts(size).unwrap_or(1)
     }
 }
 
@@ -242,9 +246,6 @@ fn count(
     let size = action.size;
     match action.action.as_str() {
         "copy" | "update" | "conflict" => {
-            if action.resolution == Some(crate::settings::ConflictPolicy::Skip) {
-                return;
-            }
             if server_side {
                 destination.writes += sizes.writes(size);
                 return;
@@ -292,9 +293,13 @@ mod tests {
             threshold: 16 << 20,
             part: 8 << 20,
         };
-        assert_eq!(sizes.writes(16 << 20), 1);
+        assert_eq!(sizes.writes((16 << 20) - 1), 1);
+        // The threshold itself goes in parts (as uploads do): two, plus create and complete.
+        assert_eq!(sizes.writes(16 << 20), 4);
         // 17 MiB: three parts, plus create and complete.
         assert_eq!(sizes.writes(17 << 20), 5);
+        // 1 TiB: parts grown to fit 10,000.
+        assert_eq!(sizes.reads(1 << 40), 10_000);
         assert_eq!(sizes.reads(17 << 20), 3);
         assert_eq!(sizes.reads(0), 1);
         assert_eq!(pages(0), 1);

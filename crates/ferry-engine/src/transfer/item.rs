@@ -64,9 +64,7 @@ pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
         .ok()
         .flatten()
         .map(|claim| claim.map(|(key, mode)| (ObjectKey::new(key), mode)));
-    if decided.is_none()
-        && let Some(why) = changed_since_review(ctx, item).await
-    {
+    if let Some(why) = changed_since_review(ctx, item, decided.as_ref()).await {
         return Done {
             state: ItemState::Skipped,
             bytes: 0,
@@ -94,7 +92,7 @@ pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
                 break Done {
                     state,
                     bytes,
-                    error: None,
+                    error: left_alone(ctx, item, state),
                 };
             }
             Err(e) if attempt < ATTEMPTS && is_temporary(&e) => {
@@ -115,15 +113,33 @@ pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
 /// Why a reviewed job leaves this update or delete alone: the destination is no longer what
 /// the person reviewing the plan saw. A delete whose file is already gone has nothing left to
 /// do (an earlier attempt may have deleted it) and is not held back; nor is an update whose
-/// destination went (writing it loses nothing). A look that fails holds the item back too.
-async fn changed_since_review(ctx: &Ctx, item: &ItemRow) -> Option<String> {
+/// destination went (writing it loses nothing), nor one whose destination is this item's own
+/// earlier write (an attempt that wrote and then failed, or a job resumed after a crash). A
+/// look that fails holds the item back too.
+async fn changed_since_review(
+    ctx: &Ctx,
+    item: &ItemRow,
+    decided: Option<&Decision>,
+) -> Option<String> {
     let expected = item.expected.as_deref()?;
     if !ctx.options.reviewed || !matches!(item.action, ItemAction::Update | ItemAction::Delete) {
         return None;
     }
     let key = ObjectKey::new(&item.dest_key);
+    let own = async {
+        match decided {
+            Some(Some((written, _))) if *written == key => {
+                let source = ObjectKey::new(&item.source_key);
+                conflict::is_own_write(ctx, item, &source, &key)
+                    .await
+                    .unwrap_or(false)
+            }
+            _ => false,
+        }
+    };
     match ctx.dst.backend.try_stat(&key).await {
         Ok(Some(meta)) if super::sync::is_version(&meta, expected) => None,
+        Ok(Some(_)) if own.await => None,
         Ok(Some(_)) => Some(format!(
             "{key} changed since the plan was reviewed; it was left as it is (compare again to review it)"
         )),
@@ -132,6 +148,26 @@ async fn changed_since_review(ctx: &Ctx, item: &ItemRow) -> Option<String> {
             "{key} could not be checked against the reviewed plan ({e}); it was left as it is"
         )),
     }
+}
+
+/// Why an item of a reviewed job was skipped, where the plan did not say it would be: a file
+/// appeared at a new file's destination after the review (it is not replaced unseen), or the
+/// conflict rule kept the destination's.
+fn left_alone(ctx: &Ctx, item: &ItemRow, state: ItemState) -> Option<String> {
+    if !ctx.options.reviewed || state != ItemState::Skipped {
+        return None;
+    }
+    Some(match (&item.note, item.action) {
+        (Some(_), _) => format!(
+            "{}: the conflict rule kept the destination's",
+            item.dest_key
+        ),
+        (None, ItemAction::Copy | ItemAction::Link) => format!(
+            "{}: a file appeared there after the review; it was left as it is (compare again to review it)",
+            item.dest_key
+        ),
+        _ => return None,
+    })
 }
 
 /// Records an item cancelled by the user, aborting the multipart upload it may have open. One
