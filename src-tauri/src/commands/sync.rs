@@ -3,10 +3,10 @@
 
 use ferry_engine::Engine;
 use ferry_engine::find::FilterCount;
-use ferry_engine::settings::{PairCompare, SyncPair};
+use ferry_engine::settings::SyncPair;
 use ferry_engine::transfer::estimate;
 use ferry_engine::transfer::reviewed;
-use ferry_engine::transfer::{Compare, Filters, JobKind, JobOptions};
+use ferry_engine::transfer::{Filters, JobKind, JobOptions};
 use ferry_engine::workspace::{Location, Place};
 use tauri::{AppHandle, State};
 
@@ -31,18 +31,13 @@ fn end(engine: &Engine, end: &SyncEnd) -> IpcResult<Location> {
 }
 
 fn options(engine: &Engine, setup: &SyncSetup) -> JobOptions {
-    JobOptions {
-        recursive: true,
-        conflict: setup.conflict,
-        delete_extraneous: setup.delete,
-        compare: match setup.compare {
-            PairCompare::SizeMtime => Compare::SizeMtime,
-            PairCompare::Checksum => Compare::Checksum,
-        },
-        follow_links: engine.settings().transfer.follow_links,
-        filters: filters(&setup.include, &setup.exclude),
-        ..JobOptions::default()
-    }
+    reviewed::sync_options(
+        engine,
+        setup.delete,
+        setup.compare,
+        setup.conflict,
+        filters(&setup.include, &setup.exclude),
+    )
 }
 
 /// Patterns as typed, one per line: blank lines are not patterns.

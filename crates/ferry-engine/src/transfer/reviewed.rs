@@ -267,21 +267,38 @@ pub fn pair_job(
     };
     let source = place(&pair.source)?;
     let destination = place(&pair.destination)?;
-    let options = JobOptions {
+    let mut options = sync_options(
+        engine,
+        pair.delete,
+        pair.compare,
+        pair.conflict.unwrap_or(engine.settings().transfer.conflict),
+        super::Filters {
+            include: pair.include.clone(),
+            exclude: pair.exclude.clone(),
+        },
+    );
+    options.max_deletes = pair.delete.then_some(pair.max_deletes);
+    Ok((source, destination, options))
+}
+
+/// A sync's job options as a pair or the app's Sync dialog sets them.
+pub fn sync_options(
+    engine: &Engine,
+    delete: bool,
+    compare: crate::settings::PairCompare,
+    conflict: ConflictPolicy,
+    filters: super::Filters,
+) -> JobOptions {
+    JobOptions {
         recursive: true,
-        conflict: pair.conflict.unwrap_or(engine.settings().transfer.conflict),
-        delete_extraneous: pair.delete,
-        compare: match pair.compare {
+        conflict,
+        delete_extraneous: delete,
+        compare: match compare {
             crate::settings::PairCompare::SizeMtime => super::Compare::SizeMtime,
             crate::settings::PairCompare::Checksum => super::Compare::Checksum,
         },
         follow_links: engine.settings().transfer.follow_links,
-        filters: super::Filters {
-            include: pair.include.clone(),
-            exclude: pair.exclude.clone(),
-        },
-        max_deletes: pair.delete.then_some(pair.max_deletes),
+        filters,
         ..JobOptions::default()
-    };
-    Ok((source, destination, options))
+    }
 }
