@@ -16,7 +16,7 @@ from test_app import find, row, snap, tid, wait
 
 
 def open_sync(driver):
-    """The Sync dialog from the toolbar, on the folder shown, towards the Backup bucket's top."""
+    """The Sync dialog from the path bar, on the folder shown, towards the Backup bucket's top."""
     find(driver, tid("sync")).click()
     dialog = find(driver, tid("sync-dialog"))
     Select(find(driver, tid("sync-workspace"))).select_by_value("backup")
