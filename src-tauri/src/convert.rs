@@ -146,6 +146,8 @@ pub fn workspace_of(form: &WorkspaceForm) -> Result<Workspace, Vec<FieldProblem>
         id: form.id.trim().to_string(),
         name: form.name.trim().to_string(),
         storage,
+        upload: Default::default(),
+
         extra: Default::default(),
     })
 }

@@ -166,6 +166,8 @@ async fn a_draft_pointed_elsewhere_is_tested_without_the_stored_keys() {
             credentials: CredentialSource::Keychain,
             ..S3Storage::default()
         }),
+        upload: Default::default(),
+
         extra: Default::default(),
     };
     engine.add_workspace(saved.clone(), false).unwrap();

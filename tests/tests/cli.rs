@@ -713,7 +713,10 @@ fn upload_options_gzip_templates_and_metadata() {
     let parts: Vec<&str> = key.split('/').collect();
     assert_eq!(parts[0], "archive");
     assert_eq!(parts[1].len(), 4, "a year folder: {key}");
-    assert!(key.ends_with("/app.log"), "{key}");
+    assert!(
+        key.ends_with("/app.log.gz"),
+        "named for what it holds: {key}"
+    );
     let stat = user.run(&["stat", "--json", &format!("{ws}:{key}")]);
     let meta: serde_json::Value = serde_json::from_str(&stat.stdout).unwrap();
     assert!(
@@ -722,6 +725,7 @@ fn upload_options_gzip_templates_and_metadata() {
     );
     assert_eq!(meta["metadata"]["team"], "ops");
     assert_eq!(meta["cache_control"], "no-cache");
+    assert_eq!(meta["content_type"], "application/gzip", "{meta}");
 }
 
 // ---- the trust boundary: where keys go, what is printed ----------------------------------------

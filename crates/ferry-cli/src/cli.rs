@@ -327,12 +327,25 @@ pub struct MigrateArgs {
 /// How uploads are written (beyond the workspace's defaults).
 #[derive(Debug, Args, Default)]
 pub struct UploadArgs {
-    /// Compress with gzip and set Content-Encoding: gzip
-    #[arg(long)]
+    /// Compress with gzip: each file is stored as NAME.gz (application/gzip) [default: the
+    /// destination workspace's upload policy]
+    #[arg(long, conflicts_with = "no_gzip")]
     pub gzip: bool,
-    /// Destination key of each file, e.g. "{prefix}/{yyyy}/{mm}/{dd}/{name}"
+    /// Do not compress, whatever the workspace's upload policy says
+    #[arg(long)]
+    pub no_gzip: bool,
+    /// Destination key of each file, e.g. "{prefix}/{entity}/{yyyy}/{mm}/{dd}/{name}"
+    /// [default: the workspace's upload policy]
     #[arg(long, value_name = "TEMPLATE")]
     pub key_template: Option<String>,
+    /// What {entity} stands for in the key template [default: the top folder below what is
+    /// uploaded]
+    #[arg(long, value_name = "NAME")]
+    pub entity: Option<String>,
+    /// Refuse, before anything is sent, a file larger than SIZE (e.g. 100M) [default: the
+    /// workspace's max_file_size_mb]
+    #[arg(long, value_name = "SIZE", value_parser = crate::rate::parse_size)]
+    pub max_file_size: Option<u64>,
     /// Content-Type for every file [default: guessed from the name]
     #[arg(long)]
     pub content_type: Option<String>,

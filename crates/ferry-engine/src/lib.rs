@@ -157,6 +157,8 @@ impl Engine {
         destination: &Location,
         options: &transfer::JobOptions,
     ) -> Result<String> {
+        // The destination workspace's upload policy, recorded with the job: a resume keeps it.
+        let options = &transfer::policy::apply(self, kind, destination, options);
         let transfer::run::Ends {
             src,
             dst,
@@ -290,6 +292,10 @@ impl Engine {
             });
         }
         check_unambiguous(self.settings(), &ws, Some(&old.id))?;
+        // The app's editor does not show the upload policy yet: a save from it keeps it.
+        if ws.upload.is_empty() {
+            ws.upload = old.upload.clone();
+        }
         if ws.extra.is_empty() {
             ws.extra = old.extra.clone();
         }

@@ -39,8 +39,14 @@ fn upload(args: &UploadArgs) -> Result<UploadOptions, Error> {
         metadata.insert(k.to_string(), v.to_string());
     }
     Ok(UploadOptions {
-        gzip: args.gzip,
+        gzip: match (args.gzip, args.no_gzip) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
         key_template: args.key_template.clone(),
+        entity: args.entity.clone(),
+        max_file_size: args.max_file_size,
         content_type: args.content_type.clone(),
         cache_control: args.cache_control.clone(),
         storage_class: args.storage_class.clone(),
@@ -415,8 +421,17 @@ fn print_report(report: &JobReport, json: bool) {
     for item in report.skipped.iter().take(SHOWN) {
         eprintln!(
             "skipped: {}: {}",
-            output::plain(&item.source_key),
-            output::lines(item.note.as_deref().unwrap_or("skipped"))
+            output::plain(if item.source_key.is_empty() {
+                &item.dest_key
+            } else {
+                &item.source_key
+            }),
+            output::lines(
+                item.error
+                    .as_deref()
+                    .or(item.note.as_deref())
+                    .unwrap_or("skipped")
+            )
         );
     }
     if report.skipped.len() > SHOWN {

@@ -128,6 +128,8 @@ fn add(engine: &mut Engine, args: AddArgs) -> Result<ExitCode, Error> {
         id: args.id.unwrap_or_default(),
         name: args.name,
         storage,
+        upload: Default::default(),
+
         extra: BTreeMap::new(),
     };
     let added = engine.add_workspace(ws, args.default)?;

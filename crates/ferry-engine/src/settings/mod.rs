@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 pub use file::{FILE_NAME, SettingsFile};
 pub use model::{
-    BandwidthLimit, CURRENT_VERSION, Checksums, ConflictPolicy, CredentialSource, LocalStorage,
-    PairCompare, Price, S3Storage, Settings, Sse, Storage, SyncPair, TransferPrefs, Workspace,
-    json_schema,
+    BandwidthLimit, CURRENT_VERSION, Checksums, Compression, ConflictPolicy, CredentialSource,
+    LocalStorage, PairCompare, Price, S3Storage, Settings, Sse, Storage, SyncPair, TransferPrefs,
+    UploadPolicy, Workspace, json_schema,
 };
 pub use parse::{Parsed, Problem, parse};
 pub use provider::Provider;

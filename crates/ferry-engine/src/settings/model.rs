@@ -119,9 +119,69 @@ pub struct Workspace {
     /// Name shown to people.
     pub name: String,
     pub storage: Storage,
+    /// What every upload into this workspace gets: compression, where each file goes, a size
+    /// limit, whether an existing file may be replaced. A command's own flags win.
+    #[serde(default, skip_serializing_if = "UploadPolicy::is_empty")]
+    pub upload: UploadPolicy,
     #[serde(flatten)]
     #[schemars(skip)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A workspace's rules for what is uploaded into it (documents 001 and 002 of the seeds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadPolicy {
+    /// `gzip`: each file is compressed and stored as `NAME.gz`, typed `application/gzip`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Compression>,
+    /// Where each file goes below the destination folder, e.g.
+    /// `{prefix}/{entity}/{yyyy}/{mm}/{dd}/{name}` (see the README's key templates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_template: Option<String>,
+    /// What `{entity}` stands for [default: the top folder of the file's path below what is
+    /// uploaded, or the uploaded folder's own name].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// A larger file is refused before anything is sent (MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_size_mb: Option<u64>,
+    /// `false`: a file already in the workspace is never replaced — not by a copy, a sync or
+    /// a migration, whatever their conflict rule (keep both still works).
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub file_overwrite: bool,
+}
+
+impl Default for UploadPolicy {
+    fn default() -> Self {
+        UploadPolicy {
+            compression: None,
+            key_template: None,
+            entity: None,
+            max_file_size_mb: None,
+            file_overwrite: true,
+        }
+    }
+}
+
+impl UploadPolicy {
+    pub fn is_empty(&self) -> bool {
+        *self == UploadPolicy::default()
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    Gzip,
 }
 
 // A handful of these exist per process; boxing the S3 variant would only complicate matching.
@@ -336,12 +396,15 @@ impl Settings {
                 storage: Storage::Local(LocalStorage {
                     base_path: local_folder,
                 }),
+                upload: Default::default(),
+
                 extra: BTreeMap::new(),
             }],
             default_workspace: Some("local".into()),
             transfer: TransferPrefs::default(),
             sync_pairs: Vec::new(),
             prices: BTreeMap::new(),
+
             extra: BTreeMap::new(),
         }
     }

@@ -85,6 +85,8 @@ mod tests {
                 endpoint_url: endpoint.map(str::to_string),
                 ..S3Storage::default()
             }),
+            upload: Default::default(),
+
             extra: Default::default(),
         }
     }

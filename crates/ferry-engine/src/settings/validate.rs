@@ -30,6 +30,7 @@ pub fn validate(settings: &Settings, indices: &[usize]) -> Found {
         } else if let Err(msg) = check_text(&ws.name, 200) {
             found.push((at.clone().key("name"), msg));
         }
+        check_upload(&ws.upload, &at.clone().key("upload"), &mut found);
         let storage = at.key("storage");
         match &ws.storage {
             Storage::Local(local) => {
@@ -58,6 +59,29 @@ pub fn validate(settings: &Settings, indices: &[usize]) -> Found {
     check_pairs(settings, &mut found);
     check_prices(settings, &mut found);
     found
+}
+
+/// An upload policy: a key template Ferry can fill that keeps files apart, a real size limit.
+fn check_upload(policy: &super::model::UploadPolicy, at: &JsonPath, found: &mut Found) {
+    if let Some(template) = &policy.key_template
+        && let Err(e) = crate::transfer::check_template(template, true)
+    {
+        found.push((at.clone().key("key_template"), e.to_string()));
+    }
+    if policy.max_file_size_mb == Some(0) {
+        found.push((
+            at.clone().key("max_file_size_mb"),
+            "must be 1 or more (leave it out for no limit)".into(),
+        ));
+    }
+    if let Some(entity) = &policy.entity
+        && (entity.trim().is_empty() || entity.contains(['/', '\\']) || entity == "..")
+    {
+        found.push((
+            at.clone().key("entity"),
+            "must be a name (no slashes), or left out to use the top folder".into(),
+        ));
+    }
 }
 
 /// Prices: for providers Ferry knows, and never negative or not a number.

@@ -24,13 +24,25 @@ pub(super) async fn decide(
     planned: &ObjectKey,
     modified: Option<jiff::Timestamp>,
 ) -> Result<Decision> {
+    let keep = ctx.options.keep_existing;
     let policy = match (ctx.kind, item.action, &item.note) {
         // The update a sync is for: the destination is out of date and nobody else changed it.
-        (JobKind::Sync | JobKind::Migrate, ItemAction::Update, None) => {
+        (JobKind::Sync | JobKind::Migrate, ItemAction::Update, None) if !keep => {
             return Ok(Some((planned.clone(), WriteMode::Overwrite)));
         }
+        // …unless the workspace never replaces a file (`file_overwrite: false`).
+        (JobKind::Sync | JobKind::Migrate, ItemAction::Update, None) => ConflictPolicy::Skip,
         // A conflict someone decided for this file in a reviewed plan.
         _ => item.policy.unwrap_or(ctx.options.conflict),
+    };
+    let policy = match policy {
+        // Nothing to ask either: the answer is always "keep it".
+        ConflictPolicy::Overwrite | ConflictPolicy::OverwriteIfNewer | ConflictPolicy::Ask
+            if keep =>
+        {
+            ConflictPolicy::Skip
+        }
+        other => other,
     };
     if policy == ConflictPolicy::Overwrite {
         return Ok(Some((planned.clone(), WriteMode::Overwrite)));

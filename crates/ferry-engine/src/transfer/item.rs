@@ -150,11 +150,21 @@ async fn changed_since_review(
     }
 }
 
-/// Why an item of a reviewed job was skipped, where the plan did not say it would be: a file
-/// appeared at a new file's destination after the review (it is not replaced unseen), or the
-/// conflict rule kept the destination's.
+/// Why an item was skipped, where the plan did not say it would be: the workspace never
+/// replaces a file; or, in a reviewed job, a file appeared at a new file's destination after
+/// the review (it is not replaced unseen), or the conflict rule kept the destination's.
 fn left_alone(ctx: &Ctx, item: &ItemRow, state: ItemState) -> Option<String> {
-    if !ctx.options.reviewed || state != ItemState::Skipped {
+    if state != ItemState::Skipped {
+        return None;
+    }
+    let carries = matches!(item.action, ItemAction::Copy | ItemAction::Update);
+    if ctx.options.keep_existing && carries {
+        return Some(format!(
+            "{} is already there and was kept: this workspace never replaces a file (file_overwrite: false)",
+            item.dest_key
+        ));
+    }
+    if !ctx.options.reviewed {
         return None;
     }
     Some(match (&item.note, item.action) {
@@ -356,7 +366,7 @@ async fn carry(
     };
     if let Some(meta) = &meta
         && meta.size != item.size
-        && !ctx.options.upload.gzip
+        && !ctx.options.upload.gzip()
     {
         return Err(StorageError::new(
             ErrorKind::Corrupt,

@@ -553,8 +553,13 @@ impl Journal {
     }
 
     /// Items the plan decided not to carry, with the reason.
+    /// Skipped items with a reason: the plan's (`note`) or the one found when the item's turn
+    /// came (`error`: a destination changed since a review, a file the workspace keeps).
     pub fn noted_skips(&self, job: &str) -> Result<Vec<ItemRow>> {
-        self.items_where(job, "AND state = 'skipped' AND note IS NOT NULL")
+        self.items_where(
+            job,
+            "AND state = 'skipped' AND (note IS NOT NULL OR error IS NOT NULL)",
+        )
     }
 
     pub fn finish_item(

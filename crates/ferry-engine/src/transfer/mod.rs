@@ -9,6 +9,7 @@ mod item;
 pub mod journal;
 pub mod overlap;
 mod plan;
+pub mod policy;
 mod progress;
 mod queue;
 mod ranges;
@@ -127,9 +128,16 @@ pub enum ItemState {
 /// How uploads are written, beyond the workspace's defaults.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UploadOptions {
-    /// Compress with gzip and set `Content-Encoding: gzip`.
+    /// Compress with gzip: stored as `NAME.gz`, typed `application/gzip` (None: as the
+    /// destination workspace's upload policy says).
     #[serde(default)]
-    pub gzip: bool,
+    pub gzip: Option<bool>,
+    /// What `{entity}` stands for in the key template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// Refuse, before anything is sent, a file larger than this (bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_size: Option<u64>,
     /// Where each file goes: `{prefix}/{yyyy}/{mm}/{dd}/{name}` and friends; see `plan::apply_template`.
     #[serde(default)]
     pub key_template: Option<String>,
@@ -178,6 +186,16 @@ pub struct JobOptions {
     /// a delete whose destination changed since the review is left alone and reported.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reviewed: bool,
+    /// The destination workspace never replaces a file (`file_overwrite: false`): an overwrite
+    /// becomes a skip, reported; keep both still works.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_existing: bool,
+}
+
+impl UploadOptions {
+    pub fn gzip(&self) -> bool {
+        self.gzip == Some(true)
+    }
 }
 
 impl Default for JobOptions {
@@ -194,6 +212,7 @@ impl Default for JobOptions {
             filters: Filters::default(),
             max_deletes: None,
             reviewed: false,
+            keep_existing: false,
         }
     }
 }

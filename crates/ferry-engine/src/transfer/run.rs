@@ -307,7 +307,8 @@ async fn plan_and_send(job: &JobRow, ctx: &Ctx, source: &Source, sink: &mut Sink
     // A limit on deletes is checked on the whole plan, before anything is sent.
     let hold = !sink.folding().is_exact()
         || job.options.conflict == crate::settings::ConflictPolicy::Rename
-        || job.options.max_deletes.is_some();
+        || job.options.max_deletes.is_some()
+        || job.options.upload.max_file_size.is_some();
     let tx = if hold { sink.tx.take() } else { None };
     if !hold {
         send_pending(job, ctx, sink.tx.as_ref()).await?;
@@ -315,6 +316,17 @@ async fn plan_and_send(job: &JobRow, ctx: &Ctx, source: &Source, sink: &mut Sink
     if !job.listed {
         plan_into(job.kind, ctx, source, sink).await?;
         sink.refuse_collisions(&ctx.dst.backend.describe()).await?;
+    }
+    if job.options.upload.max_file_size.is_some() {
+        let (journal, id) = (ctx.journal.clone(), job.id.clone());
+        let pending = blocking(move || journal.pending_items(&id)).await?;
+        super::policy::check_sizes(
+            &job.options,
+            pending
+                .iter()
+                .filter(|i| i.action != ItemAction::Delete)
+                .map(|i| (i.source_key.as_str(), i.size)),
+        )?;
     }
     if let Some(max) = job.options.max_deletes {
         let (journal, id) = (ctx.journal.clone(), job.id.clone());
@@ -501,6 +513,10 @@ pub struct DryRun {
 /// Plans without recording or sending anything: what a job would do, action by action. The
 /// same checks as a job's refuse first (overlap, key templates).
 pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
+    let job = &JobRow {
+        options: super::policy::apply(engine, job.kind, &job.destination, &job.options),
+        ..job.clone()
+    };
     let Ends {
         src,
         dst,
@@ -535,6 +551,13 @@ pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
     let folding = ctx.dst.backend.name_folding(&ctx.dst.key, false).await?;
     let mut sink = Sink::new(None, None, progress).with_folding(folding);
     plan_into(job.kind, &ctx, &source, &mut sink).await?;
+    super::policy::check_sizes(
+        &job.options,
+        sink.items
+            .iter()
+            .filter(|i| i.action != ItemAction::Delete && i.state == ItemState::Pending)
+            .map(|i| (i.source_key.as_str(), i.size)),
+    )?;
     Ok(DryRun {
         summary: sink.summary,
         actions: sink.actions,

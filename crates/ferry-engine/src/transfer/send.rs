@@ -36,8 +36,14 @@ fn item_log(
 fn put_options(ctx: &Ctx, modified: Option<jiff::Timestamp>, mode: WriteMode) -> PutOptions {
     let upload = &ctx.options.upload;
     PutOptions {
-        content_type: upload.content_type.clone(),
-        content_encoding: upload.gzip.then(|| "gzip".to_string()),
+        // A compressed file is stored as what it is, `NAME.gz` of type application/gzip: a
+        // download by any tool gives a file whose name says what it holds (with
+        // `Content-Encoding: gzip`, HTTP clients would unpack it under a `.gz` name).
+        content_type: match upload.gzip() {
+            true => Some("application/gzip".to_string()),
+            false => upload.content_type.clone(),
+        },
+        content_encoding: None,
         cache_control: upload.cache_control.clone(),
         storage_class: upload.storage_class.clone(),
         sse: upload.sse.clone(),
@@ -71,7 +77,7 @@ pub(super) async fn send(
     mode: WriteMode,
     meter: &Meter,
 ) -> Result<ObjectMeta> {
-    if !ctx.options.upload.gzip {
+    if !ctx.options.upload.gzip() {
         // Same endpoint and credentials (any bucket): the server copies, no byte comes here.
         if let (Some(from), Some(into)) = (
             ctx.src.backend.copy_source(source),
@@ -107,7 +113,7 @@ pub(super) async fn send(
         // leaves one nobody knows of (only one from a local file can be continued).
         options.multipart_log = Some(item_log(ctx, item, destination, Box::new(|_| {})));
     }
-    if ctx.options.upload.gzip {
+    if ctx.options.upload.gzip() {
         let path = local_file
             .ok_or_else(|| Error::Invalid("gzip applies to uploads of local files".into()))?;
         let compressed = gzip(&path).await?;

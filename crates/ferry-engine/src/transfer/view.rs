@@ -263,8 +263,12 @@ pub fn at_rest(engine: &Engine, summary: &JobSummary) -> JobView {
             .into_iter()
             .take(LISTED)
             .map(|item| ItemNote {
-                item: item.source_key,
-                message: item.note.unwrap_or_default(),
+                item: if item.source_key.is_empty() {
+                    item.dest_key
+                } else {
+                    item.source_key
+                },
+                message: item.error.or(item.note).unwrap_or_default(),
             })
             .collect();
     }

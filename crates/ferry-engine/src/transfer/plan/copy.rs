@@ -37,6 +37,7 @@ pub(in crate::transfer) async fn plan_copy(
                 &dst.key.as_folder(),
                 meta.key.name(),
                 dest,
+                meta.key.parent().name(),
             );
             if options.upload.key_template.is_some() && !dst.key.is_root() {
                 check_within(&dest, &dst.key.as_folder())?;
@@ -54,6 +55,8 @@ pub(in crate::transfer) async fn plan_copy(
                 check_template(template, true)?;
             }
             let target = dst.key.as_folder();
+            let top = folder.name().to_string();
+            let top = top.as_str();
             let reach = Reach::new(ctx, &target);
             // A copy into a folder holding its source: nothing may land inside the source.
             let inside = overlap::lands_in_source(src, folder, dst);
@@ -80,7 +83,7 @@ pub(in crate::transfer) async fn plan_copy(
                     let dest = target.concat(&relative);
                     let dest = match &entry {
                         Entry::Object(_) => {
-                            apply_template(options, ctx.date, &target, &relative, dest)
+                            apply_template(options, ctx.date, &target, &relative, dest, top)
                         }
                         Entry::Folder { .. } => dest,
                     };

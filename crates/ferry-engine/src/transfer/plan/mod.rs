@@ -432,23 +432,43 @@ pub(super) fn apply_template(
     target: &ObjectKey,
     relative: &str,
     planned: ObjectKey,
+    top: &str,
 ) -> ObjectKey {
-    let Some(template) = &options.upload.key_template else {
-        return planned;
+    let key = match &options.upload.key_template {
+        None => planned,
+        Some(template) => {
+            // `{entity}`: as set, else the file's top folder below what is uploaded (and
+            // `{name}` the rest of its path), else the uploaded folder's own name.
+            let (entity, name) = match &options.upload.entity {
+                Some(entity) => (entity.as_str(), relative),
+                None if template.contains("{entity}") => match relative.split_once('/') {
+                    Some((first, rest)) => (first, rest),
+                    None => (top, relative),
+                },
+                None => ("", relative),
+            };
+            let key = template
+                .replace("{prefix}", target.as_str().trim_end_matches('/'))
+                .replace("{entity}", entity)
+                .replace("{yyyy}", &format!("{:04}", date.year()))
+                .replace("{mm}", &format!("{:02}", date.month()))
+                .replace("{dd}", &format!("{:02}", date.day()))
+                .replace("{name}", name);
+            ObjectKey::new(key.trim_start_matches('/'))
+        }
     };
-    let key = template
-        .replace("{prefix}", target.as_str().trim_end_matches('/'))
-        .replace("{yyyy}", &format!("{:04}", date.year()))
-        .replace("{mm}", &format!("{:02}", date.month()))
-        .replace("{dd}", &format!("{:02}", date.day()))
-        .replace("{name}", relative);
-    ObjectKey::new(key.trim_start_matches('/'))
+    // A compressed file is named for what it holds (one already `.gz` is compressed again,
+    // and says so: `.gz.gz`).
+    if options.upload.gzip() {
+        return ObjectKey::new(format!("{key}.gz"));
+    }
+    key
 }
 
 /// Refuses a key template that names something unknown, or that would put every file of a
 /// folder at one key (no `{name}`): two sources never land on one destination.
 pub fn check_template(template: &str, folder: bool) -> Result<()> {
-    const KNOWN: [&str; 5] = ["{prefix}", "{name}", "{yyyy}", "{mm}", "{dd}"];
+    const KNOWN: [&str; 6] = ["{prefix}", "{entity}", "{name}", "{yyyy}", "{mm}", "{dd}"];
     let mut rest = template.to_string();
     for known in KNOWN {
         rest = rest.replace(known, "");
@@ -483,13 +503,51 @@ pub fn check_template_within(template: &str, destination: &ObjectKey) -> Result<
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
-    let sample = apply_template(&options, today, &target, "x", target.concat("x"));
+    let sample = apply_template(&options, today, &target, "x", target.concat("x"), "x");
     copy::check_within(&sample, &target)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entity_is_set_or_the_top_folder_and_gzip_names_the_file() {
+        let date = jiff::civil::date(2026, 12, 7);
+        let target = ObjectKey::new("archive/");
+        let options = |entity: Option<&str>, gzip| JobOptions {
+            upload: super::super::UploadOptions {
+                key_template: Some("{prefix}/{entity}/{yyyy}/{mm}/{dd}/{name}".into()),
+                entity: entity.map(str::to_string),
+                gzip: Some(gzip),
+                ..Default::default()
+            },
+            ..JobOptions::default()
+        };
+        let key = |o: &JobOptions, relative: &str| {
+            apply_template(
+                o,
+                date,
+                &target,
+                relative,
+                target.concat(relative),
+                "export",
+            )
+            .to_string()
+        };
+        let top = options(None, false);
+        assert_eq!(
+            key(&top, "billing/inv.csv"),
+            "archive/billing/2026/12/07/inv.csv"
+        );
+        assert_eq!(key(&top, "inv.csv"), "archive/export/2026/12/07/inv.csv");
+        let set = options(Some("acme"), true);
+        assert_eq!(
+            key(&set, "billing/inv.csv"),
+            "archive/acme/2026/12/07/billing/inv.csv.gz"
+        );
+        assert_eq!(key(&set, "old.gz"), "archive/acme/2026/12/07/old.gz.gz");
+    }
 
     #[test]
     fn templates_that_would_merge_files_are_refused() {
@@ -500,8 +558,8 @@ mod tests {
             check_template("{prefix}/latest.csv", false).is_ok(),
             "one file, one key"
         );
-        let err = check_template("{prefix}/{entity}/{name}", true).unwrap_err();
-        assert!(err.to_string().contains("{entity}"), "{err}");
+        let err = check_template("{prefix}/{tenant}/{name}", true).unwrap_err();
+        assert!(err.to_string().contains("{tenant}"), "{err}");
         let into = ObjectKey::new("archive/");
         assert!(check_template_within("{prefix}/{yyyy}/{name}", &into).is_ok());
         let err = check_template_within("{yyyy}/{name}", &into).unwrap_err();
