@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use ferry_engine::actions::FieldProblem;
 use ferry_engine::settings::{
-    Checksums, CredentialSource, LocalStorage, S3Storage, SettingsError, Sse, Storage, Workspace,
+    Checksums, Compression, CredentialSource, LocalStorage, S3Storage, SettingsError, Sse, Storage,
+    UploadPolicy, Workspace,
 };
 use ferry_storage::{Entry, ObjectMeta};
 
@@ -41,6 +42,15 @@ pub fn form_of(ws: &Workspace) -> WorkspaceForm {
         cache_control: String::new(),
         public_base_url: String::new(),
         checksums: String::new(),
+        upload_gzip: ws.upload.compression.is_some(),
+        key_template: text(&ws.upload.key_template),
+        entity: text(&ws.upload.entity),
+        max_file_size_mb: ws
+            .upload
+            .max_file_size_mb
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        file_overwrite: ws.upload.file_overwrite,
     };
     match &ws.storage {
         Storage::Local(local) => form.base_path = local.base_path.to_string_lossy().into_owned(),
@@ -139,6 +149,26 @@ pub fn workspace_of(form: &WorkspaceForm) -> Result<Workspace, Vec<FieldProblem>
             })
         }
     };
+    let max_file_size_mb = match form.max_file_size_mb.trim() {
+        "" => None,
+        text => match text.parse::<u64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                problems.push(problem(
+                    "upload.max_file_size_mb",
+                    "a whole number of MiB, 1 or more (empty: no limit)",
+                ));
+                None
+            }
+        },
+    };
+    let upload = UploadPolicy {
+        compression: form.upload_gzip.then_some(Compression::Gzip),
+        key_template: opt(&form.key_template),
+        entity: opt(&form.entity),
+        max_file_size_mb,
+        file_overwrite: form.file_overwrite,
+    };
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -146,7 +176,7 @@ pub fn workspace_of(form: &WorkspaceForm) -> Result<Workspace, Vec<FieldProblem>
         id: form.id.trim().to_string(),
         name: form.name.trim().to_string(),
         storage,
-        upload: Default::default(),
+        upload,
 
         extra: Default::default(),
     })
@@ -227,5 +257,36 @@ pub fn settings_problem(e: &ferry_engine::Error) -> SettingsProblem {
         hint: e.hint(),
         line,
         column,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The editor shows a workspace's upload policy and saves it back as it was: a save from
+    /// the app never drops it.
+    #[test]
+    fn an_upload_policy_goes_through_the_form_unchanged() {
+        let ws = Workspace {
+            id: "billing".into(),
+            name: "Billing".into(),
+            storage: Storage::Local(LocalStorage {
+                base_path: PathBuf::from("/srv/billing"),
+            }),
+            upload: UploadPolicy {
+                compression: Some(Compression::Gzip),
+                key_template: Some("{prefix}/{entity}/{yyyy}/{name}".into()),
+                entity: Some("acme".into()),
+                max_file_size_mb: Some(100),
+                file_overwrite: false,
+            },
+            extra: Default::default(),
+        };
+        assert_eq!(workspace_of(&form_of(&ws)).unwrap(), ws);
+        let mut form = form_of(&ws);
+        form.max_file_size_mb = "lots".into();
+        let problems = workspace_of(&form).unwrap_err();
+        assert_eq!(problems[0].field, "upload.max_file_size_mb");
     }
 }

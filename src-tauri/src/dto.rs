@@ -47,6 +47,14 @@ pub struct WorkspaceForm {
     pub public_base_url: String,
     /// "", "when_supported" or "when_required".
     pub checksums: String,
+    /// The upload policy: compress each file (stored as NAME.gz).
+    pub upload_gzip: bool,
+    pub key_template: String,
+    pub entity: String,
+    /// MiB, "" for no limit.
+    pub max_file_size_mb: String,
+    /// False: a file already there is never replaced.
+    pub file_overwrite: bool,
 }
 
 /// Keys typed into the dialog. They travel in only; nothing sends them back.

@@ -46,6 +46,7 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             settings::workspace_test,
             settings::secret_clear,
             settings::transfer_prefs_save,
+            settings::upload_preview,
             browse::list_open,
             browse::list_more,
             browse::list_close,

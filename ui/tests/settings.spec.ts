@@ -234,3 +234,43 @@ test("the bandwidth limits are transfer settings, none until set", async ({ page
   // Settings keep bytes per second.
   expect(saved.prefs.bandwidth_limit).toEqual({ up: 2048 * 1024, down: 10240 * 1024 });
 });
+
+test("an upload policy is set in the editor, with a preview of where a file goes", async ({
+  page,
+}) => {
+  await start(page);
+  const editor = await newWorkspace(page);
+  await editor.getByTestId("field-name").fill("Billing");
+  await editor.getByTestId("field-provider").selectOption("minio");
+  await editor.getByTestId("field-endpoint_url").fill("http://127.0.0.1:9000");
+  await editor.getByTestId("field-bucket").fill("billing");
+  const policy = editor.getByTestId("upload-policy");
+  await policy.locator("summary").click();
+  await policy.getByTestId("field-gzip").check();
+  await policy.getByTestId("field-key-template").fill("{prefix}/{entity}/{yyyy}/{mm}/{dd}/{name}");
+  await expect(policy.getByTestId("upload-preview")).toContainText(
+    "exports/billing/2026/12/07/invoice.csv.gz",
+  );
+  // A template that would put every file at one key is refused, in the engine's words.
+  await policy.getByTestId("field-key-template").fill("{prefix}/latest.csv");
+  await expect(policy.getByTestId("upload-preview")).toContainText("has no {name}");
+  await policy.getByTestId("field-key-template").fill("{prefix}/{entity}/{name}");
+  await policy.getByTestId("field-entity").fill("acme");
+  await expect(policy.getByTestId("upload-preview")).toContainText(
+    "exports/acme/billing/invoice.csv.gz",
+  );
+  await policy.getByTestId("field-max-size").fill("100");
+  await policy.getByTestId("field-no-overwrite").check();
+  await editor.getByTestId("field-access-key").fill("KEY");
+  await editor.getByTestId("field-secret").fill("SECRET");
+  await editor.getByTestId("save-workspace").click();
+  await expect(page.getByTestId("toast")).toContainText("Saved Billing");
+  const [saved] = await argsOf(page, "workspace_save");
+  expect(saved!.form).toMatchObject({
+    upload_gzip: true,
+    key_template: "{prefix}/{entity}/{name}",
+    entity: "acme",
+    max_file_size_mb: "100",
+    file_overwrite: false,
+  });
+});

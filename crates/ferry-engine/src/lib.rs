@@ -292,10 +292,6 @@ impl Engine {
             });
         }
         check_unambiguous(self.settings(), &ws, Some(&old.id))?;
-        // The app's editor does not show the upload policy yet: a save from it keeps it.
-        if ws.upload.is_empty() {
-            ws.upload = old.upload.clone();
-        }
         if ws.extra.is_empty() {
             ws.extra = old.extra.clone();
         }

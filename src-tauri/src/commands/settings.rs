@@ -212,6 +212,25 @@ pub async fn transfer_prefs_save(
     })
 }
 
+/// Where the form's upload policy would put a sample file today (the editor's preview):
+/// `billing/invoice.csv` of a folder `export/` uploaded into `exports/`.
+#[tauri::command]
+#[specta::specta]
+pub async fn upload_preview(form: WorkspaceForm) -> IpcResult<String> {
+    fn opt(s: &str) -> Option<&str> {
+        Some(s.trim()).filter(|s| !s.is_empty())
+    }
+    let key = ferry_engine::transfer::preview_key(
+        opt(&form.key_template),
+        opt(&form.entity),
+        form.upload_gzip,
+        &ferry_storage::ObjectKey::new("exports/"),
+        "billing/invoice.csv",
+        "export",
+    )?;
+    Ok(key.to_string())
+}
+
 /// Tests the form as it stands (saved or not): connect, list, write, clean up.
 #[tauri::command]
 #[specta::specta]

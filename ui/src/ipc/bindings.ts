@@ -37,6 +37,11 @@ export const commands = {
 	/**  Removes the workspace's keys from the keychain. */
 	secretClear: (id: string) => typedError<boolean, ErrorReport_Serialize>(__TAURI_INVOKE("secret_clear", { id })),
 	transferPrefsSave: (prefs: TransferPrefs_Deserialize) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("transfer_prefs_save", { prefs })),
+	/**
+	 *  Where the form's upload policy would put a sample file today (the editor's preview):
+	 *  `billing/invoice.csv` of a folder `export/` uploaded into `exports/`.
+	 */
+	uploadPreview: (form: WorkspaceForm) => typedError<string, ErrorReport_Serialize>(__TAURI_INVOKE("upload_preview", { form })),
 	/**  Opens a folder and returns its first page; `list_more` brings the next ones. */
 	listOpen: (workspace: string, path: string) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_open", { workspace, path })),
 	listMore: (listing: number) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_more", { listing })),
@@ -1482,6 +1487,14 @@ export type WorkspaceForm = {
 	public_base_url: string,
 	/**  "", "when_supported" or "when_required". */
 	checksums: string,
+	/**  The upload policy: compress each file (stored as NAME.gz). */
+	upload_gzip: boolean,
+	key_template: string,
+	entity: string,
+	/**  MiB, "" for no limit. */
+	max_file_size_mb: string,
+	/**  False: a file already there is never replaced. */
+	file_overwrite: boolean,
 };
 
 export type WorkspaceView = {

@@ -23,6 +23,11 @@ export function blankForm(kind: StorageKind): WorkspaceForm {
     cache_control: "",
     public_base_url: "",
     checksums: "",
+    upload_gzip: false,
+    key_template: "",
+    entity: "",
+    max_file_size_mb: "",
+    file_overwrite: true,
   };
 }
 

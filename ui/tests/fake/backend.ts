@@ -1119,6 +1119,25 @@ export class Fake {
       case "prices_get":
       case "prices_save":
         return this.sync.handle(command, a).value;
+      case "upload_preview": {
+        // As the engine fills it (see transfer::preview_key), for the editor's preview.
+        const f = a.form as WorkspaceForm;
+        const template = f.key_template.trim();
+        if (template && !template.includes("{name}"))
+          return this.invalid(`the key template ${JSON.stringify(template)} has no {name}`);
+        const entity = f.entity.trim();
+        const [ent, name] = entity ? [entity, "billing/invoice.csv"] : ["billing", "invoice.csv"];
+        const key = template
+          ? template
+              .replace("{prefix}", "exports")
+              .replace("{entity}", ent)
+              .replace("{yyyy}", "2026")
+              .replace("{mm}", "12")
+              .replace("{dd}", "07")
+              .replace("{name}", name)
+          : "exports/billing/invoice.csv";
+        return this.ok(f.upload_gzip ? `${key}.gz` : key);
+      }
       case "edit_stop":
         return this.ok(null);
       case "preview_close":

@@ -29,7 +29,7 @@ pub use filters::{FilterSet, Filters};
 pub use journal::{ItemRow, JobRow, Journal, SyncRecord, Tally};
 pub use overlap::Pins;
 pub use plan::{PlanSummary, PlannedAction};
-pub use plan::{check_template, check_template_within};
+pub use plan::{check_template, check_template_within, preview_key};
 pub use progress::{Accounting, Snapshot};
 pub use queue::{JobEvent, Shift};
 pub use run::{DryRun, JobReport, cancel_job, dry_run, requeue_job, run_job};

@@ -489,6 +489,42 @@ pub fn check_template(template: &str, folder: bool) -> Result<()> {
     Ok(())
 }
 
+/// Where a file would go today under an upload policy: `relative` (its path below what is
+/// uploaded, whose own name is `top`) uploaded into `into` — the workspace editor's preview.
+pub fn preview_key(
+    template: Option<&str>,
+    entity: Option<&str>,
+    gzip: bool,
+    into: &ObjectKey,
+    relative: &str,
+    top: &str,
+) -> Result<ObjectKey> {
+    if let Some(template) = template {
+        check_template(template, true)?;
+    }
+    let options = JobOptions {
+        upload: super::UploadOptions {
+            key_template: template.map(str::to_string),
+            entity: entity.map(str::to_string),
+            gzip: Some(gzip),
+            ..Default::default()
+        },
+        ..JobOptions::default()
+    };
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let target = into.as_folder();
+    Ok(apply_template(
+        &options,
+        today,
+        &target,
+        relative,
+        target.concat(relative),
+        top,
+    ))
+}
+
 /// Refuses a key template that puts files outside the destination folder `destination`
 /// (one without `{prefix}`, when the destination is not a store's root).
 pub fn check_template_within(template: &str, destination: &ObjectKey) -> Result<()> {
