@@ -468,6 +468,9 @@ pub enum WorkspaceCmd {
     Edit(EditArgs),
     /// Remove a workspace (and its keychain entry; files are not touched)
     Remove { workspace: String },
+    /// Add workspaces from settings you already have: a media-planning settings file, a Django
+    /// .env, an export's sync_config JSON, AWS CLI profiles, rclone.conf (shown first)
+    Import(ImportArgs),
     /// Check that a workspace works: reach, credentials, bucket, list and write permission
     Test {
         workspace: String,
@@ -603,4 +606,37 @@ pub enum SettingsCmd {
     Schema,
     /// Check the settings file and report every problem
     Check,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import
+    pub file: std::path::PathBuf,
+    /// What the file is [default: told from its name and text]
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFormat>,
+    /// The bucket, for formats that name none (AWS CLI profiles, rclone remotes)
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// The workspace's name, when the file makes one
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Show what would be added, and save nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Add without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Store keys found in the file in the OS keychain (never in settings.json)
+    #[arg(long)]
+    pub store_keys: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportFormat {
+    MediaPlan,
+    DjangoEnv,
+    Export,
+    AwsConfig,
+    Rclone,
 }

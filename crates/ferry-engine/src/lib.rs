@@ -7,6 +7,7 @@ pub mod browse;
 pub mod edit;
 pub mod error;
 pub mod find;
+pub mod import;
 pub mod logs;
 pub mod preview;
 pub mod properties;

@@ -2,6 +2,7 @@
 
 mod files;
 mod find;
+mod import;
 mod secret;
 mod transfer;
 mod versions;

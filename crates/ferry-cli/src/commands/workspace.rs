@@ -25,6 +25,7 @@ pub async fn run(engine: &mut Engine, cmd: WorkspaceCmd) -> Result<ExitCode, Err
             );
             Ok(ExitCode::SUCCESS)
         }
+        WorkspaceCmd::Import(args) => super::import::run(engine, args).await,
         WorkspaceCmd::Test { workspace, json } => test(engine, &workspace, json).await,
     }
 }
@@ -129,7 +130,6 @@ fn add(engine: &mut Engine, args: AddArgs) -> Result<ExitCode, Error> {
         name: args.name,
         storage,
         upload: Default::default(),
-
         extra: BTreeMap::new(),
     };
     let added = engine.add_workspace(ws, args.default)?;

@@ -1,0 +1,171 @@
+//! workspace import: workspaces from the storage settings a person already has, shown before
+//! anything is saved; keys found in the file go to the keychain only when agreed to.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use ferry_engine::import::{self, Format, Hints, Imported};
+use ferry_engine::settings::{CredentialSource, Storage};
+use ferry_engine::{Engine, Error};
+
+use crate::cli::ImportArgs;
+use crate::output;
+
+pub async fn run(engine: &mut Engine, args: ImportArgs) -> Result<ExitCode, Error> {
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| Error::Invalid(format!("{}: {e}", args.file.display())))?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let format = match args.format {
+        Some(f) => f.into(),
+        None => import::detect(&name, &text).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{name}: not a format Ferry imports (a media-planning settings file, a Django .env, an export's sync_config JSON, AWS CLI profiles, rclone.conf); name it with --format"
+            ))
+        })?,
+    };
+    let hints = Hints {
+        bucket: args.bucket.clone(),
+        name: args.name.clone(),
+    };
+    let found = import::read(format, &name, &text, &hints, engine.settings())?;
+    println!(
+        "{} ({format:?}) would add {} workspace(s):",
+        output::plain(&name),
+        found.len()
+    );
+    for imported in &found {
+        preview(imported);
+    }
+    if args.dry_run {
+        println!("nothing was saved (--dry-run)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes && !ask(&format!("Add {} workspace(s)?", found.len()))? {
+        println!("nothing was saved");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for imported in found {
+        let added = engine.add_workspace(imported.workspace, false)?;
+        println!(
+            "added workspace {} ({})",
+            added.id,
+            output::plain(&added.describe())
+        );
+        let keychain = matches!(&added.storage, Storage::S3(s3) if s3.credentials == CredentialSource::Keychain);
+        match imported.secret {
+            Some(secret)
+                if keychain
+                    && (args.store_keys
+                        || (!args.yes
+                            && ask(&format!(
+                                "Store the keys found in {name} in the keychain for {}?",
+                                added.id
+                            ))?)) =>
+            {
+                engine.set_secret(&added.id, secret).await?;
+                println!("  its keys are in the keychain (not in settings.json)");
+            }
+            Some(_) => println!(
+                "  the keys in {name} were not stored: `ferry secret set {}` (or import with --store-keys)",
+                added.id
+            ),
+            None if keychain => println!(
+                "  next: `ferry secret set {}` to store its access key",
+                added.id
+            ),
+            None => {}
+        }
+        println!("  check it: `ferry workspace test {}`", added.id);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn preview(imported: &Imported) {
+    let ws = &imported.workspace;
+    println!(
+        "  from {} → {} \"{}\": {}",
+        output::plain(&imported.from),
+        ws.id,
+        output::plain(&ws.name),
+        output::plain(&ws.describe())
+    );
+    if let Storage::S3(s3) = &ws.storage {
+        let credentials = match &s3.credentials {
+            CredentialSource::Keychain => "access key in the keychain".to_string(),
+            CredentialSource::Aws { profile: Some(p) } => format!("AWS profile {p}"),
+            CredentialSource::Aws { profile: None } | CredentialSource::Unset => {
+                "the AWS chain (environment, ~/.aws)".into()
+            }
+        };
+        let mut extras = vec![format!("credentials: {credentials}")];
+        for (label, value) in [
+            ("acl", &s3.acl),
+            ("cache-control", &s3.cache_control),
+            ("public URL", &s3.public_base_url),
+            ("storage class", &s3.storage_class),
+        ] {
+            if let Some(v) = value {
+                extras.push(format!("{label}: {v}"));
+            }
+        }
+        if let Some(sse) = &s3.sse {
+            extras.push(format!("encryption: {}", sse.as_str()));
+        }
+        println!("    {}", output::plain(&extras.join("; ")));
+    }
+    let u = &ws.upload;
+    if !u.is_empty() {
+        let mut policy = Vec::new();
+        if u.compression.is_some() {
+            policy.push("gzip (NAME.gz)".to_string());
+        }
+        if let Some(t) = &u.key_template {
+            policy.push(format!("keys {t}"));
+        }
+        if let Some(mb) = u.max_file_size_mb {
+            policy.push(format!("files up to {mb} MiB"));
+        }
+        if !u.file_overwrite {
+            policy.push("never replaces a file".into());
+        }
+        println!("    upload policy: {}", output::plain(&policy.join(", ")));
+    }
+    if let Some(secret) = &imported.secret {
+        let id: String = secret.access_key_id.chars().take(4).collect();
+        println!("    keys found in the file (access key {id}…): for the keychain, if you agree");
+    }
+    for line in &imported.unmapped {
+        println!("    not imported: {}", output::plain(line));
+    }
+}
+
+/// A yes/no question on the terminal; without one, a clear refusal to guess.
+fn ask(question: &str) -> Result<bool, Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Invalid(
+            "not asking without a terminal: add --yes (and --store-keys to keep keys found in the file), or --dry-run to only look".into(),
+        ));
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).ok();
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+impl From<crate::cli::ImportFormat> for Format {
+    fn from(f: crate::cli::ImportFormat) -> Self {
+        use crate::cli::ImportFormat as F;
+        match f {
+            F::MediaPlan => Format::MediaPlan,
+            F::DjangoEnv => Format::DjangoEnv,
+            F::Export => Format::Export,
+            F::AwsConfig => Format::AwsConfig,
+            F::Rclone => Format::Rclone,
+        }
+    }
+}
