@@ -25,7 +25,7 @@ use std::sync::Arc;
 use ferry_engine::secrets::{Keychain, SecretStore};
 use tauri::{Manager, Wry};
 
-use commands::{browse, look, objects, open, settings, sync, system, transfer};
+use commands::{browse, import, look, objects, open, settings, sync, system, transfer};
 pub use state::AppState;
 
 /// Every command and event, for the invoke handler and the TypeScript bindings alike.
@@ -47,6 +47,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             settings::secret_clear,
             settings::transfer_prefs_save,
             settings::upload_preview,
+            import::workspace_import_pick,
+            import::workspace_import_apply,
             browse::list_open,
             browse::list_more,
             browse::list_close,

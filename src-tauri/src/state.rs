@@ -51,6 +51,8 @@ pub struct Inner {
     pub plans: crate::pairs::Plans,
     /// Each saved sync pair's last run.
     pub pair_runs: crate::pairs::LastRuns,
+    /// An import read and previewed, waiting for a yes.
+    pub imports: crate::commands::import::Pending,
 }
 
 impl std::ops::Deref for AppState {
@@ -83,6 +85,7 @@ impl AppState {
             busy: Default::default(),
             plans: Default::default(),
             pair_runs,
+            imports: Default::default(),
         }));
         state.reload();
         state

@@ -155,6 +155,8 @@ class App:
             FERRY_TEST_PICK_FOLDER=str(self.pick_folder),
             FERRY_TEST_PICK_DESTINATION=str(home.downloads),
             FERRY_TEST_PICK_WORKSPACE=str(self.pick_workspace),
+            # What Add workspace → Import… "chooses" (absent unless a test writes it).
+            FERRY_TEST_PICK_IMPORT=str(home.root / "import-me"),
             FERRY_TEST_SEAM_CONFIRM=self.confirm,
             XDG_CONFIG_HOME=str(home.root / "xdg-config"),
             XDG_CACHE_HOME=str(home.root / "xdg-cache"),

@@ -274,3 +274,39 @@ test("an upload policy is set in the editor, with a preview of where a file goes
     file_overwrite: false,
   });
 });
+
+test("Import… shows what a settings file adds before anything is saved; keys only if ticked", async ({
+  page,
+}) => {
+  await start(page);
+  await page.getByTestId("open-settings").click();
+  const dialog = page.getByTestId("settings-dialog");
+  await dialog.getByTestId("import-workspaces").click();
+  const panel = dialog.getByTestId("import-panel");
+  await panel.getByTestId("import-choose").click();
+  const preview = panel.getByTestId("import-preview");
+  await expect(preview).toContainText(".env (a Django .env) adds 1 workspace(s)");
+  const item = preview.getByTestId("import-item");
+  await expect(item).toContainText("s3://team-media/media/ at https://nyc3.digitaloceanspaces.com");
+  await expect(item).toContainText("Upload policy: never replaces a file");
+  await expect(item).toContainText("The file holds its access keys.");
+  await expect(item.getByTestId("import-unmapped")).toHaveText(
+    "Not imported: DEBUG: not storage settings",
+  );
+  // Nothing saved yet.
+  expect(await page.evaluate(() => window.fake.imported.length)).toBe(0);
+  await expect(panel.getByTestId("import-store-keys")).not.toBeChecked();
+  await panel.getByTestId("import-store-keys").check();
+  await panel.getByTestId("import-add").click();
+  await expect(page.getByTestId("toast").first()).toContainText(
+    "Imported 1 workspace(s) from .env",
+  );
+  expect(await page.evaluate(() => window.fake.imported)).toEqual([
+    { id: "team-media", storeKeys: true },
+  ]);
+  await expect(page.locator("[data-testid=workspace][data-workspace=team-media]")).toBeVisible();
+  // The editor opens on what was added.
+  await expect(dialog.getByTestId("workspace-editor").getByRole("heading")).toHaveText(
+    "team-media",
+  );
+});

@@ -1,6 +1,7 @@
 //! The commands the UI calls. Each translates arguments, calls the engine, and translates back.
 
 pub mod browse;
+pub mod import;
 pub mod look;
 pub mod objects;
 pub mod open;

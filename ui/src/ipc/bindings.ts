@@ -42,6 +42,16 @@ export const commands = {
 	 *  `billing/invoice.csv` of a folder `export/` uploaded into `exports/`.
 	 */
 	uploadPreview: (form: WorkspaceForm) => typedError<string, ErrorReport_Serialize>(__TAURI_INVOKE("upload_preview", { form })),
+	/**
+	 *  Asks for the file in the native chooser and reads it; `None` when the person cancelled.
+	 *  `bucket`: for AWS CLI profiles and rclone remotes, which name none.
+	 */
+	workspaceImportPick: (bucket: string | null) => typedError<ImportPreview | null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_import_pick", { bucket })),
+	/**
+	 *  Adds the previewed workspaces; with `store_keys`, the keys the file held go to the keychain.
+	 *  Returns the ids added.
+	 */
+	workspaceImportApply: (id: string, storeKeys: boolean) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("workspace_import_apply", { id, storeKeys })),
 	/**  Opens a folder and returns its first page; `list_more` brings the next ones. */
 	listOpen: (workspace: string, path: string) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_open", { workspace, path })),
 	listMore: (listing: number) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_more", { listing })),
@@ -567,11 +577,51 @@ export type FolderSize = {
 	done: boolean,
 };
 
+/**  What an imported file is. */
+export type Format = 
+/**  A media-planning SDK workspace settings file (`storage.mode` or `storage.type`). */
+"media-plan" | 
+/**  A Django project's environment (`STORAGE_BACKEND`, `AWS_STORAGE_BUCKET_NAME`…). */
+"django-env" | 
+/**  An S3 export's settings (`sync_config.s3`: bucket, key_prefix, compression…). */
+"export" | 
+/**  AWS CLI profiles (`~/.aws/config`, with `endpoint_url` and `services` sections). */
+"aws-config" | 
+/**  rclone's remotes (`rclone.conf`), those of type s3. */
+"rclone";
+
 /**  A reviewed action left alone, and why. */
 export type Held = {
 	action: string,
 	destination: string,
 	why: string,
+};
+
+/**  One workspace an import would add, as the preview shows it. */
+export type ImportItem = {
+	/**  Where in the file it came from. */
+	from: string,
+	id: string,
+	name: string,
+	provider: Provider,
+	/**  Where it points, in words. */
+	description: string,
+	credentials: string,
+	/**  Its upload policy in words ("" for none). */
+	policy: string,
+	/**  What uploads get and how it is shared: ACL, Cache-Control, encryption, public URL. */
+	defaults: string,
+	/**  The file holds keys for it (they go to the keychain only if the person agrees). */
+	keys_found: boolean,
+	unmapped: string[],
+};
+
+export type ImportPreview = {
+	id: string,
+	/**  The file's name (not its path). */
+	file: string,
+	format: Format,
+	items: ImportItem[],
 };
 
 /**  An item and what happened to it (a failure, or why the plan skipped it). */

@@ -1138,6 +1138,10 @@ export class Fake {
           : "exports/billing/invoice.csv";
         return this.ok(f.upload_gzip ? `${key}.gz` : key);
       }
+      case "workspace_import_pick":
+        return this.ok(this.importPreview(a.bucket as string | null));
+      case "workspace_import_apply":
+        return this.ok(this.importApply(a.id as string, a.storeKeys as boolean));
       case "edit_stop":
         return this.ok(null);
       case "preview_close":
@@ -1149,6 +1153,60 @@ export class Fake {
         return this.err("failed", `the fake has no command ${String(missing)}`);
       }
     }
+  }
+
+  /** What the file a test "chooses" for Add workspace → Import… holds (null: cancelled). */
+  importFile: { name: string; bucket: string; keys: boolean } | null = {
+    name: ".env",
+    bucket: "team-media",
+    keys: true,
+  };
+  imported: { id: string; storeKeys: boolean }[] = [];
+
+  importPreview(bucket: string | null) {
+    if (!this.importFile) return null;
+    const f = this.importFile;
+    return {
+      id: "import-1",
+      file: f.name,
+      format: "django-env" as const,
+      items: [
+        {
+          from: "STORAGE_BACKEND=do_spaces",
+          id: this.uniqueId(f.bucket),
+          name: bucket ?? f.bucket,
+          provider: "digitalocean" as const,
+          description: `s3://${f.bucket}/media/ at https://nyc3.digitaloceanspaces.com`,
+          credentials: "access key in the keychain",
+          policy: "never replaces a file",
+          defaults: "ACL private, Cache-Control max-age=86400, encryption AES256",
+          keys_found: f.keys,
+          unmapped: ["DEBUG: not storage settings"],
+        },
+      ],
+    };
+  }
+
+  importApply(id: string, storeKeys: boolean): string[] {
+    if (id !== "import-1") return this.invalid("this import is no longer waiting");
+    const f = this.importFile!;
+    const ws = this.uniqueId(f.bucket);
+    this.imported.push({ id: ws, storeKeys });
+    this.workspaces.push({
+      form: {
+        ...blankForm("s3"),
+        id: ws,
+        name: f.bucket,
+        bucket: f.bucket,
+        prefix: "media/",
+        endpoint_url: "https://nyc3.digitaloceanspaces.com",
+      },
+      provider: "digitalocean",
+      description: `s3://${f.bucket}/media/ at https://nyc3.digitaloceanspaces.com`,
+      is_default: false,
+      secret_set: storeKeys,
+    });
+    return [ws];
   }
 
   /** Files dragged from the desktop, as Tauri reports them (positions in physical pixels). */

@@ -371,7 +371,7 @@ pub fn export(file_name: &str, text: &str) -> Result<Vec<Imported>> {
 fn need_bucket(hints: &Hints, what: &str) -> Result<String> {
     hints.bucket.clone().ok_or_else(|| {
         Error::Invalid(format!(
-            "{what} name no bucket; give the bucket to use (--bucket NAME)"
+            "{what} name no bucket; give the bucket to use (the Bucket field, or --bucket NAME)"
         ))
     })
 }

@@ -1,0 +1,217 @@
+//! Add workspace → Import…: the file is chosen in the native chooser and read here; the page
+//! gets a preview (never a key, never the file's path to reuse) and says yes or no. What was
+//! read stays here until it is added or replaced.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use ferry_engine::import::{self, Hints, Imported};
+use ferry_engine::settings::{CredentialSource, Storage};
+use serde::Serialize;
+use specta::Type;
+use tauri::{AppHandle, State};
+
+use crate::consent;
+use crate::error::{IpcResult, invalid};
+use crate::state::AppState;
+
+/// The import read last, waiting for a yes.
+#[derive(Default)]
+pub struct Pending(Mutex<Option<(String, Vec<Imported>)>>);
+
+/// One workspace an import would add, as the preview shows it.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ImportItem {
+    /// Where in the file it came from.
+    pub from: String,
+    pub id: String,
+    pub name: String,
+    pub provider: ferry_engine::settings::Provider,
+    /// Where it points, in words.
+    pub description: String,
+    pub credentials: String,
+    /// Its upload policy in words ("" for none).
+    pub policy: String,
+    /// What uploads get and how it is shared: ACL, Cache-Control, encryption, public URL.
+    pub defaults: String,
+    /// The file holds keys for it (they go to the keychain only if the person agrees).
+    pub keys_found: bool,
+    pub unmapped: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ImportPreview {
+    pub id: String,
+    /// The file's name (not its path).
+    pub file: String,
+    pub format: import::Format,
+    pub items: Vec<ImportItem>,
+}
+
+fn item(imported: &Imported) -> ImportItem {
+    let ws = &imported.workspace;
+    let credentials = match &ws.storage {
+        Storage::Local(_) => String::new(),
+        Storage::S3(s3) => match &s3.credentials {
+            CredentialSource::Keychain => "access key in the keychain".into(),
+            CredentialSource::Aws { profile: Some(p) } => format!("AWS profile {p}"),
+            CredentialSource::Aws { profile: None } | CredentialSource::Unset => {
+                "the AWS chain (environment, ~/.aws)".into()
+            }
+        },
+    };
+    let mut defaults = Vec::new();
+    if let Storage::S3(s3) = &ws.storage {
+        for (label, value) in [
+            ("ACL", &s3.acl),
+            ("Cache-Control", &s3.cache_control),
+            ("storage class", &s3.storage_class),
+            ("public URL", &s3.public_base_url),
+        ] {
+            if let Some(v) = value {
+                defaults.push(format!("{label} {v}"));
+            }
+        }
+        if let Some(sse) = &s3.sse {
+            defaults.push(format!("encryption {}", sse.as_str()));
+        }
+    }
+    let u = &ws.upload;
+    let mut policy = Vec::new();
+    if u.compression.is_some() {
+        policy.push("gzip (name.gz)".to_string());
+    }
+    if let Some(t) = &u.key_template {
+        policy.push(format!("keys {t}"));
+    }
+    if let Some(mb) = u.max_file_size_mb {
+        policy.push(format!("files up to {mb} MiB"));
+    }
+    if !u.file_overwrite {
+        policy.push("never replaces a file".into());
+    }
+    ImportItem {
+        from: imported.from.clone(),
+        id: ws.id.clone(),
+        name: ws.name.clone(),
+        provider: ws.provider(),
+        description: ws.describe(),
+        credentials,
+        policy: policy.join(", "),
+        defaults: defaults.join(", "),
+        keys_found: imported.secret.is_some(),
+        unmapped: imported.unmapped.clone(),
+    }
+}
+
+#[cfg(feature = "test-seams")]
+fn seam() -> Option<PathBuf> {
+    std::env::var_os("FERRY_TEST_PICK_IMPORT")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+#[cfg(not(feature = "test-seams"))]
+fn seam() -> Option<PathBuf> {
+    None
+}
+
+/// Asks for the file in the native chooser and reads it; `None` when the person cancelled.
+/// `bucket`: for AWS CLI profiles and rclone remotes, which name none.
+#[tauri::command]
+#[specta::specta]
+pub async fn workspace_import_pick(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    bucket: Option<String>,
+) -> IpcResult<Option<ImportPreview>> {
+    use tauri_plugin_dialog::DialogExt;
+    let path = match seam() {
+        Some(path) => Some(path),
+        None => tauri::async_runtime::spawn_blocking(move || {
+            app.dialog()
+                .file()
+                .set_title("Import storage settings (.env, rclone.conf, ~/.aws/config, JSON)")
+                .blocking_pick_file()
+                .and_then(|p| p.into_path().ok())
+        })
+        .await
+        .map_err(|e| invalid(format!("the file chooser failed: {e}")))?,
+    };
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let meta = std::fs::metadata(&path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    if meta.len() > 1 << 20 {
+        return Err(invalid(format!(
+            "{} is {} bytes; settings files are small (at most 1 MiB is read)",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let format = import::detect(&file, &text).ok_or_else(|| {
+        invalid(format!(
+            "{file} is not a format Ferry imports: a media-planning settings file, a Django .env, an export's sync_config JSON, AWS CLI profiles or rclone.conf"
+        ))
+    })?;
+    let engine = state.engine()?;
+    let hints = Hints {
+        bucket: bucket
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty()),
+        name: None,
+    };
+    let found = import::read(format, &file, &text, &hints, engine.settings())?;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let preview = ImportPreview {
+        id: id.clone(),
+        file,
+        format,
+        items: found.iter().map(item).collect(),
+    };
+    *state.imports.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((id, found));
+    Ok(Some(preview))
+}
+
+/// Adds the previewed workspaces; with `store_keys`, the keys the file held go to the keychain.
+/// Returns the ids added.
+#[tauri::command]
+#[specta::specta]
+pub async fn workspace_import_apply(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    store_keys: bool,
+) -> IpcResult<Vec<String>> {
+    let found = {
+        let mut pending = state.imports.0.lock().unwrap_or_else(|p| p.into_inner());
+        match pending.take() {
+            Some((kept, found)) if kept == id => found,
+            other => {
+                *pending = other;
+                return Err(invalid(
+                    "this import is no longer waiting: choose the file again",
+                ));
+            }
+        }
+    };
+    let mut added = Vec::new();
+    for imported in found {
+        let engine = state.engine()?;
+        // A local folder from a file: asked in a native dialog, as any new workspace folder.
+        let (ws, _taken) =
+            consent::allowed(Some(&app), &state, &engine, imported.workspace).await?;
+        let saved = state.change(|engine| engine.add_workspace(ws, false))?;
+        if let (true, Some(secret)) = (store_keys, imported.secret) {
+            state.engine()?.set_secret(&saved.id, secret).await?;
+        }
+        added.push(saved.id);
+    }
+    Ok(added)
+}
