@@ -263,6 +263,18 @@ async fn upload(
     let window = state.edits.window(app, id);
     let job = edit.upload_job(&engine, to).await?;
     let ended = engine.runner().run_to_end(engine.clone(), &job).await?;
+    // A workspace that never replaces a file (file_overwrite: false) skips the save: it did
+    // not reach the object, and saying "saved" would lose the edit.
+    if ended.status == JobStatus::Completed && ended.files_skipped > 0 {
+        return Err(IpcError::new(
+            ErrorCode::Failed,
+            format!(
+                "{} was not saved back: its workspace never replaces a file (file_overwrite: false)",
+                edit.key
+            ),
+            "Save it under another name, or change the workspace's upload policy.",
+        ));
+    }
     if ended.status != JobStatus::Completed {
         return Err(ended.error.unwrap_or_else(|| {
             IpcError::new(

@@ -139,6 +139,23 @@ fn every_format_imports(server: &Server) {
     let stored = user.run_stdin(&["secret", "set", &ws], &format!("{key}\n{secret}\n"));
     assert_eq!(stored.code, 0, "{}", stored.output());
     works(&user, &ws);
+    // Keys in a media-planning file are found (for the keychain) and never printed.
+    let with_keys = serde_json::json!({
+        "storage": { "type": "s3", "bucket": "x-bucket", "region": "us-east-1",
+                     "endpoint_url": endpoint, "secret_access_key": secret,
+                     "aws_access_key_id": key, "api_password": "hunter2" }
+    })
+    .to_string();
+    let shown = import(&user, "keys.json", &with_keys, &["--dry-run"]);
+    assert!(shown.contains("keys found in the file"), "{shown}");
+    assert!(
+        !shown.contains(secret.as_str()) && !shown.contains("hunter2"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("not imported: storage.api_password:"),
+        "{shown}"
+    );
     // …and the flat form, local.
     let folder = user.home.path().join("plans");
     std::fs::create_dir_all(&folder).unwrap();

@@ -113,6 +113,41 @@ fn policies(server: &Server) {
     assert_eq!(run.code, 0, "{}", run.output());
     assert_eq!(keys(&user, &format!("{ws}:plain/")), ["plain/invoices.csv"]);
 
+    // One file into a named key (as the app's uploads name them): the template starts from
+    // that key's folder, and {entity} from the file's folder on disk.
+    let run = user.run(&[
+        "cp",
+        export.join("usage").join("meters.csv").to_str().unwrap(),
+        &format!("{ws}:single/meters.csv"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        keys(&user, &format!("{ws}:single/")),
+        [format!("single/usage/{day}/meters.csv.gz")]
+    );
+
+    // Inside the workspace a copy (or a move, a rename) keeps its name: the policy is for
+    // what comes in.
+    let run = user.run(&["cp", &key, &format!("{ws}:kept/")]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        keys(&user, &format!("{ws}:kept/")),
+        ["kept/invoices.csv.gz"]
+    );
+
+    // Two files that the template would put at one key: refused before anything moves.
+    let clash = user.home.path().join("clash");
+    std::fs::create_dir_all(clash.join("clash")).unwrap();
+    std::fs::write(clash.join("a.csv"), "top\n").unwrap();
+    std::fs::write(clash.join("clash").join("a.csv"), "nested\n").unwrap();
+    let run = user.run(&["cp", "-r", clash.to_str().unwrap(), &format!("{ws}:clash/")]);
+    assert_ne!(run.code, 0, "{}", run.output());
+    assert!(
+        run.output().contains("two files would get the key"),
+        "{}",
+        run.output()
+    );
+
     // Over the limit: the whole job is refused before a byte moves, naming file and limit.
     let big = user.home.path().join("big");
     std::fs::create_dir_all(&big).unwrap();

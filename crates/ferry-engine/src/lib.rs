@@ -159,7 +159,7 @@ impl Engine {
         options: &transfer::JobOptions,
     ) -> Result<String> {
         // The destination workspace's upload policy, recorded with the job: a resume keeps it.
-        let options = &transfer::policy::apply(self, kind, destination, options);
+        let options = &transfer::policy::apply(self, kind, source, destination, options);
         let transfer::run::Ends {
             src,
             dst,
@@ -461,6 +461,14 @@ impl Engine {
                     workspace: None,
                 })
             }
+        }
+    }
+
+    /// The storage of a workspace place (None for a bare local path or an unknown workspace).
+    pub fn workspace_storage(&self, place: &workspace::Place) -> Option<&settings::Storage> {
+        match place {
+            workspace::Place::Workspace(id) => self.workspace(id).ok().map(|w| &w.storage),
+            workspace::Place::Local(_) => None,
         }
     }
 

@@ -149,8 +149,20 @@ pub async fn workspace_import_pick(
             meta.len()
         )));
     }
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    // At most 1 MiB is read, whatever the file claims to be (a pipe reports no size).
+    let mut bytes = Vec::new();
+    let file =
+        std::fs::File::open(&path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, (1 << 20) + 1), &mut bytes)
+        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    if bytes.len() > 1 << 20 {
+        return Err(invalid(format!(
+            "{} is larger than 1 MiB; settings files are small",
+            path.display()
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| invalid(format!("{} is not text (UTF-8)", path.display())))?;
     let file = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -208,7 +220,8 @@ pub async fn workspace_import_apply(
         let (ws, _taken) =
             consent::allowed(Some(&app), &state, &engine, imported.workspace).await?;
         let saved = state.change(|engine| engine.add_workspace(ws, false))?;
-        if let (true, Some(secret)) = (store_keys, imported.secret) {
+        let keychain = matches!(&saved.storage, Storage::S3(s3) if s3.credentials == CredentialSource::Keychain);
+        if let (true, true, Some(secret)) = (store_keys, keychain, imported.secret) {
             state.engine()?.set_secret(&saved.id, secret).await?;
         }
         added.push(saved.id);

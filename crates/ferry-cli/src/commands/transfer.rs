@@ -45,7 +45,14 @@ fn upload(args: &UploadArgs) -> Result<UploadOptions, Error> {
             _ => None,
         },
         key_template: args.key_template.clone(),
-        entity: args.entity.clone(),
+        entity: match &args.entity {
+            Some(e) if e.trim().is_empty() || e.contains(['/', '\\']) || e == ".." || e == "." => {
+                return Err(Error::Invalid(format!(
+                    "--entity {e:?}: an entity is a name (no slashes)"
+                )));
+            }
+            other => other.clone(),
+        },
         max_file_size: args.max_file_size,
         content_type: args.content_type.clone(),
         cache_control: args.cache_control.clone(),

@@ -69,13 +69,36 @@ fn json_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
         .filter(|s| !s.trim().is_empty())
 }
 
-/// The fields of a JSON object not in `known`, as unmapped lines.
+/// Whether a field's name says it holds a secret: its value is never shown.
+fn secret_looking(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "secret",
+        "key",
+        "token",
+        "password",
+        "passwd",
+        "credential",
+        "auth",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
+}
+
+/// The fields of a JSON object not in `known`, as unmapped lines (a secret-looking one, or a
+/// nested one, by name only).
 fn rest(v: &Value, at: &str, known: &[&str]) -> Vec<String> {
     v.as_object()
         .map(|o| {
             o.iter()
                 .filter(|(k, _)| !known.contains(&k.as_str()))
-                .map(|(k, v)| format!("{at}.{k} = {v}: a workspace has no place for it"))
+                .map(|(k, v)| {
+                    if secret_looking(k) || !(v.is_string() || v.is_number() || v.is_boolean()) {
+                        format!("{at}.{k}: a workspace has no place for it")
+                    } else {
+                        format!("{at}.{k} = {v}: a workspace has no place for it")
+                    }
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -104,6 +127,7 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
         }
     };
     let mut unmapped = Vec::new();
+    let mut secret = None;
     let (from, storage) = match mode {
         "local" => {
             let local = block("local");
@@ -112,6 +136,7 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
                     "{file_name}: storage is local but names no base_path"
                 ))
             })?;
+            absolute(file_name, "base_path", path)?;
             unmapped.extend(rest(
                 local,
                 "storage.local",
@@ -138,6 +163,10 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
                 }
             });
             let profile = json_str(s3, "profile").map(str::to_string);
+            secret = keys(
+                json_str(s3, "aws_access_key_id").or(json_str(s3, "access_key_id")),
+                json_str(s3, "aws_secret_access_key").or(json_str(s3, "secret_access_key")),
+            );
             let credentials = match (&profile, &endpoint) {
                 (Some(_), _) | (None, None) => CredentialSource::Aws { profile },
                 (None, Some(_)) => CredentialSource::Keychain,
@@ -156,6 +185,10 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
                     "mode",
                     "local",
                     "s3",
+                    "aws_access_key_id",
+                    "access_key_id",
+                    "aws_secret_access_key",
+                    "secret_access_key",
                 ],
             ));
             (
@@ -180,9 +213,19 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
     Ok(vec![Imported {
         from: from.into(),
         workspace: workspace(&name, storage),
-        secret: None,
+        secret,
         unmapped,
     }])
+}
+
+/// A local folder named in a file must be written in full: relative to what, otherwise?
+fn absolute(file_name: &str, field: &str, path: &str) -> Result<()> {
+    if std::path::Path::new(path).is_absolute() || path.starts_with('~') {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "{file_name}: {field} {path:?} is not a full path; write it in full (or add a local workspace with its folder)"
+    )))
 }
 
 /// A Django project's `.env` (document 001): Spaces or S3 under `media/`, private, cached a
@@ -245,6 +288,7 @@ pub fn django(file_name: &str, text: &str) -> Result<Vec<Imported>> {
                     "{file_name}: STORAGE_BACKEND is local, and MEDIA_ROOT does not say where the files are; set it, or add a local workspace with its folder"
                 ))
             })?;
+            absolute(file_name, "MEDIA_ROOT", root)?;
             Storage::Local(LocalStorage {
                 base_path: PathBuf::from(root),
             })

@@ -52,6 +52,7 @@ pub struct Hints {
 
 /// Tells the format from the file's name and text.
 pub fn detect(name: &str, text: &str) -> Option<Format> {
+    let text = text.trim_start_matches('\u{feff}');
     let name = name.to_ascii_lowercase();
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
         if json.pointer("/sync_config/s3").is_some()
@@ -90,6 +91,7 @@ pub fn read(
     hints: &Hints,
     settings: &Settings,
 ) -> Result<Vec<Imported>> {
+    let text = text.trim_start_matches('\u{feff}');
     let mut found = match format {
         Format::MediaPlan => formats::media_plan(file_name, text)?,
         Format::DjangoEnv => formats::django(file_name, text)?,
@@ -110,6 +112,16 @@ pub fn read(
             ws.name = name.clone();
         }
         ws.id = crate::unique_id(&ws.name, &taken);
+        // Checked as a save would, before the preview: an import is added whole or not at all.
+        let problems = crate::settings::check_workspace(&taken, ws);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            return Err(Error::Invalid(format!(
+                "{file_name} ({}) cannot be imported as it is: {}",
+                imported.from,
+                list.join("; ")
+            )));
+        }
         taken.workspaces.push(ws.clone());
     }
     Ok(found)

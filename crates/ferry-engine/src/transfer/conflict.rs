@@ -125,16 +125,18 @@ pub(super) async fn is_own_write(
     let Some(there) = ctx.dst.backend.try_stat(destination).await? else {
         return Ok(false);
     };
-    if there.size != item.size || there.link_target.is_some() {
-        return Ok(false);
-    }
+    // The item's upload tag first: a compressed upload's size is not the source's.
     let tag = format!("{}/{}", ctx.job, item.seq);
-    if there
-        .metadata
-        .get(ferry_storage::integrity::UPLOAD_METADATA)
-        == Some(&tag)
+    if there.link_target.is_none()
+        && there
+            .metadata
+            .get(ferry_storage::integrity::UPLOAD_METADATA)
+            == Some(&tag)
     {
         return Ok(true);
+    }
+    if there.size != item.size || there.link_target.is_some() {
+        return Ok(false);
     }
     let ours = match ctx.src.backend.try_stat(source).await? {
         Some(meta) => super::sync::md5_of(ctx.src.backend.as_ref(), &meta).await,

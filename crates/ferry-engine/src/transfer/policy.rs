@@ -1,8 +1,9 @@
 //! A workspace's upload policy (`upload` in its settings) as a job's options: what the command
-//! left unset, the workspace sets. Copies and moves into it take all of it — gzip, key
-//! template, entity, size limit, no overwriting; a sync or a migration mirrors names, so it
-//! takes only the size limit and the rule against overwriting (a changed file does not
-//! silently replace the workspace's).
+//! left unset, the workspace sets. Copies and moves *into* it from elsewhere take all of it —
+//! gzip (from local files), key template, entity, size limit, no overwriting; moves, copies
+//! and renames inside the workspace keep their names (a rename is not an upload); a sync or a
+//! migration mirrors names, so it takes only the size limit and the rule against overwriting
+//! (a changed file does not silently replace the workspace's).
 
 use super::{JobKind, JobOptions};
 use crate::Engine;
@@ -13,6 +14,7 @@ use crate::workspace::{Location, Place};
 pub fn apply(
     engine: &Engine,
     kind: JobKind,
+    source: &Location,
     destination: &Location,
     options: &JobOptions,
 ) -> JobOptions {
@@ -24,9 +26,18 @@ pub fn apply(
         return out;
     };
     let policy = &ws.upload;
-    if matches!(kind, JobKind::Copy | JobKind::Move) {
+    let from_elsewhere = source.place != destination.place;
+    let from_local = matches!(source.place, Place::Local(_))
+        || matches!(
+            engine.workspace_storage(&source.place),
+            Some(crate::settings::Storage::Local(_))
+        );
+    if matches!(kind, JobKind::Copy | JobKind::Move) && from_elsewhere {
         let upload = &mut out.upload;
-        upload.gzip = upload.gzip.or(policy.compression.map(|_| true));
+        // gzip compresses a local file as it is sent; an object copied between stores is not.
+        if from_local {
+            upload.gzip = upload.gzip.or(policy.compression.map(|_| true));
+        }
         if upload.key_template.is_none() {
             upload.key_template = policy.key_template.clone();
         }

@@ -514,7 +514,13 @@ pub struct DryRun {
 /// same checks as a job's refuse first (overlap, key templates).
 pub async fn dry_run(engine: &Engine, job: &JobRow) -> Result<DryRun> {
     let job = &JobRow {
-        options: super::policy::apply(engine, job.kind, &job.destination, &job.options),
+        options: super::policy::apply(
+            engine,
+            job.kind,
+            &job.source,
+            &job.destination,
+            &job.options,
+        ),
         ..job.clone()
     };
     let Ends {

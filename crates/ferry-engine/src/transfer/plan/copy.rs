@@ -10,7 +10,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::transfer::item::Ctx;
 use crate::transfer::overlap;
-use crate::transfer::{ItemAction, ItemState, JobKind};
+use crate::transfer::{ItemAction, ItemState, JobKind, JobOptions};
 
 pub(in crate::transfer) async fn plan_copy(
     ctx: &Ctx,
@@ -31,16 +31,30 @@ pub(in crate::transfer) async fn plan_copy(
             if let Some(template) = &options.upload.key_template {
                 check_template(template, false)?;
             }
-            let dest = apply_template(
-                options,
-                ctx.date,
-                &dst.key.as_folder(),
-                meta.key.name(),
-                dest,
-                meta.key.parent().name(),
-            );
-            if options.upload.key_template.is_some() && !dst.key.is_root() {
-                check_within(&dest, &dst.key.as_folder())?;
+            // `{prefix}` is the folder the file goes into: the destination, or the folder of
+            // a destination that names the file itself (as the app's uploads do).
+            let into = if into_folder {
+                dst.key.as_folder()
+            } else {
+                dst.key.parent()
+            };
+            // The folder the file is in: its key's, or for a local file, the folder on disk.
+            let top = match meta.key.parent().name() {
+                "" => src
+                    .backend
+                    .local_path(&meta.key)
+                    .and_then(|p| {
+                        p.parent()
+                            .and_then(|d| d.file_name())
+                            .map(|n| n.to_string_lossy().into_owned())
+                    })
+                    .unwrap_or_default(),
+                name => name.to_string(),
+            };
+            needs_entity(options, &top)?;
+            let dest = apply_template(options, ctx.date, &into, meta.key.name(), dest, &top);
+            if options.upload.key_template.is_some() && !into.is_root() {
+                check_within(&dest, &into)?;
             }
             if src.backend.identity(&meta.key) == dst.backend.identity(&dest) {
                 return Err(Error::Overlap(format!(
@@ -55,8 +69,15 @@ pub(in crate::transfer) async fn plan_copy(
                 check_template(template, true)?;
             }
             let target = dst.key.as_folder();
-            let top = folder.name().to_string();
+            let top = folder_name(src, folder);
             let top = top.as_str();
+            // With a template, two files must never get one key (`export/a.csv` and
+            // `export/export/a.csv` under `{entity}` would): refused before anything moves.
+            let mut keys = options
+                .upload
+                .key_template
+                .is_some()
+                .then(std::collections::HashSet::new);
             let reach = Reach::new(ctx, &target);
             // A copy into a folder holding its source: nothing may land inside the source.
             let inside = overlap::lands_in_source(src, folder, dst);
@@ -83,10 +104,20 @@ pub(in crate::transfer) async fn plan_copy(
                     let dest = target.concat(&relative);
                     let dest = match &entry {
                         Entry::Object(_) => {
+                            if !relative.contains('/') {
+                                needs_entity(options, top)?;
+                            }
                             apply_template(options, ctx.date, &target, &relative, dest, top)
                         }
                         Entry::Folder { .. } => dest,
                     };
+                    if let (Some(keys), Entry::Object(_)) = (&mut keys, &entry)
+                        && !keys.insert(dest.clone())
+                    {
+                        return Err(Error::Invalid(format!(
+                            "two files would get the key {dest} under the key template; nothing was sent: give {{entity}} a value, or change the template"
+                        )));
+                    }
                     check_within(&dest, &target)?;
                     let lands_inside = inside
                         .as_ref()
@@ -156,4 +187,33 @@ fn entry_item(ctx: &Ctx, meta: &ObjectMeta, dest: ObjectKey) -> NewItem {
     }
     let note = link_note(meta, ctx.options.follow_links, !links_there);
     skipped(meta, dest, note)
+}
+
+/// A folder's own name: its key's, or for the top of a local folder, the folder's on disk.
+fn folder_name(src: &crate::workspace::Resolved, folder: &ObjectKey) -> String {
+    let name = folder.name();
+    if !name.is_empty() {
+        return name.to_string();
+    }
+    src.backend
+        .local_path(folder)
+        .or_else(|| src.local_root.clone())
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default()
+}
+
+/// Refuses a template whose `{entity}` would be empty (no entity set, no folder to take it
+/// from): keys with an empty segment are nobody's plan.
+fn needs_entity(options: &JobOptions, top: &str) -> Result<()> {
+    let wants = options
+        .upload
+        .key_template
+        .as_deref()
+        .is_some_and(|t| t.contains("{entity}"));
+    if wants && options.upload.entity.is_none() && top.is_empty() {
+        return Err(Error::Invalid(
+            "the key template uses {entity}, and nothing says what it is here: set the workspace's entity (or --entity NAME)".into(),
+        ));
+    }
+    Ok(())
 }
