@@ -113,12 +113,11 @@ fn policies(server: &Server) {
     assert_eq!(run.code, 0, "{}", run.output());
     assert_eq!(keys(&user, &format!("{ws}:plain/")), ["plain/invoices.csv"]);
 
-    // One file into a named key (as the app's uploads name them): the template starts from
-    // that key's folder, and {entity} from the file's folder on disk.
+    // One file into a folder: {entity} from the file's folder on disk.
     let run = user.run(&[
         "cp",
         export.join("usage").join("meters.csv").to_str().unwrap(),
-        &format!("{ws}:single/meters.csv"),
+        &format!("{ws}:single/"),
     ]);
     assert_eq!(run.code, 0, "{}", run.output());
     assert_eq!(

@@ -87,10 +87,22 @@ fn destination_of(
 ) -> IpcResult<Location> {
     match &folder.workspace {
         Some(ws) => {
-            let mut path = ObjectKey::new(folder.path.trim_start_matches('/'))
-                .as_folder()
-                .concat(name)
-                .into_string();
+            let into = ObjectKey::new(folder.path.trim_start_matches('/')).as_folder();
+            // A workspace whose upload policy places files by a key template: the file goes
+            // into the folder, and the template says where below it.
+            let templated = state
+                .engine()
+                .ok()
+                .and_then(|e| {
+                    e.workspace(ws)
+                        .ok()
+                        .map(|w| w.upload.key_template.is_some())
+                })
+                .unwrap_or(false);
+            if templated && !is_folder {
+                return Ok(location(ws, into.as_str()));
+            }
+            let mut path = into.concat(name).into_string();
             if is_folder {
                 path.push('/');
             }

@@ -280,6 +280,38 @@ mod regressions {
     use super::world::{Pick, Spec};
     use super::*;
 
+    /// Found on local disks (seed 20261204) while single-file uploads were made to start a
+    /// key template at the *parent* of a destination that names the file: the copy wrote
+    /// `w/A/a/t`, beside the destination `w/A/a/a` it was given. A template starts at the
+    /// destination as named.
+    #[test]
+    fn a_templated_copy_onto_a_named_key_writes_only_below_it() {
+        let file = || Spec::File(0, 0);
+        let case = Case {
+            tree: vec![
+                (vec![4], file()),
+                (vec![5, 0, 0], Spec::Link(world::LinkTo::Entry(Pick(0)))),
+                (vec![1, 0, 0], file()),
+                (vec![3, 0], file()),
+                (vec![2, 0, 0], file()),
+                (vec![0, 0, 0], file()),
+            ],
+            alias: Pick(0),
+            op: Op::Copy,
+            src: Pick(61),
+            dst: Pick(92),
+            policy: ConflictPolicy::Ask,
+            follow: false,
+            fold: false,
+            template: 1,
+        };
+        let engines = Engines::new();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        if let Err(violation) = runtime.block_on(oracle::run_local(&engines, &case)) {
+            panic!("{violation}");
+        }
+    }
+
     /// Found on s3s-fs (seed 05e8526d…): a migration given `delete_extraneous` — the engine's
     /// API let a front end ask — deleted the objects the local workspace did not have.
     #[test]

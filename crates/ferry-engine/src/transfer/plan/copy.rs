@@ -31,13 +31,9 @@ pub(in crate::transfer) async fn plan_copy(
             if let Some(template) = &options.upload.key_template {
                 check_template(template, false)?;
             }
-            // `{prefix}` is the folder the file goes into: the destination, or the folder of
-            // a destination that names the file itself (as the app's uploads do).
-            let into = if into_folder {
-                dst.key.as_folder()
-            } else {
-                dst.key.parent()
-            };
+            // `{prefix}` is the destination as named: a template never writes outside it (a
+            // destination naming the file itself is a folder for the template's keys).
+            let into = dst.key.as_folder();
             // The folder the file is in: its key's, or for a local file, the folder on disk.
             let top = match meta.key.parent().name() {
                 "" => src
@@ -53,7 +49,7 @@ pub(in crate::transfer) async fn plan_copy(
             };
             needs_entity(options, &top)?;
             let dest = apply_template(options, ctx.date, &into, meta.key.name(), dest, &top);
-            if options.upload.key_template.is_some() && !into.is_root() {
+            if options.upload.key_template.is_some() && !dst.key.is_root() {
                 check_within(&dest, &into)?;
             }
             if src.backend.identity(&meta.key) == dst.backend.identity(&dest) {
