@@ -67,6 +67,8 @@ def local_form(name, base_path, ws_id=""):
         "region": "", "endpoint_url": "", "path_style": False, "credentials": "keychain", "profile": "",
         "sse": "", "kms_key_id": "", "storage_class": "", "acl": "", "cache_control": "",
         "public_base_url": "", "checksums": "",
+        "upload_gzip": False, "key_template": "", "entity": "", "max_file_size_mb": "",
+        "file_overwrite": True,
     }
 
 
