@@ -94,6 +94,9 @@ def test_text_image_pdf_and_audio_previews(app, home, s3s):
 
     # A double-click shows the preview: the text as written, its encoding, checked.
     row(driver, "notes/README.md")[0].click()
+    # Selected first (a row re-drawn under the pointer would split the double-click).
+    wait(driver, "README.md selected", lambda: row(driver, "notes/README.md")[0]
+         .get_attribute("aria-selected") == "true")
     ActionChains(driver).double_click(row(driver, "notes/README.md")[0]).perform()
     text = wait(driver, "the text preview", lambda: driver.find_elements("css selector", tid("preview-text")))
     assert text[0].get_attribute("textContent") == README
