@@ -52,14 +52,9 @@ fn item(imported: &Imported) -> ImportItem {
     let ws = &imported.workspace;
     let credentials = match &ws.storage {
         Storage::Local(_) => String::new(),
-        Storage::S3(s3) => match &s3.credentials {
-            CredentialSource::Keychain => "access key in the keychain".into(),
-            CredentialSource::Aws { profile: Some(p) } => format!("AWS profile {p}"),
-            CredentialSource::Aws { profile: None } | CredentialSource::Unset => {
-                "the AWS chain (environment, ~/.aws)".into()
-            }
-        },
+        Storage::S3(s3) => s3.credentials.describe(),
     };
+
     let mut defaults = Vec::new();
     if let Storage::S3(s3) = &ws.storage {
         for (label, value) in [
@@ -76,20 +71,6 @@ fn item(imported: &Imported) -> ImportItem {
             defaults.push(format!("encryption {}", sse.as_str()));
         }
     }
-    let u = &ws.upload;
-    let mut policy = Vec::new();
-    if u.compression.is_some() {
-        policy.push("gzip (name.gz)".to_string());
-    }
-    if let Some(t) = &u.key_template {
-        policy.push(format!("keys {t}"));
-    }
-    if let Some(mb) = u.max_file_size_mb {
-        policy.push(format!("files up to {mb} MiB"));
-    }
-    if !u.file_overwrite {
-        policy.push("never replaces a file".into());
-    }
     ImportItem {
         from: imported.from.clone(),
         id: ws.id.clone(),
@@ -97,7 +78,7 @@ fn item(imported: &Imported) -> ImportItem {
         provider: ws.provider(),
         description: ws.describe(),
         credentials,
-        policy: policy.join(", "),
+        policy: ws.upload.describe(),
         defaults: defaults.join(", "),
         keys_found: imported.secret.is_some(),
         unmapped: imported.unmapped.clone(),

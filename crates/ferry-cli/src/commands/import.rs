@@ -94,13 +94,7 @@ fn preview(imported: &Imported) {
         output::plain(&ws.describe())
     );
     if let Storage::S3(s3) = &ws.storage {
-        let credentials = match &s3.credentials {
-            CredentialSource::Keychain => "access key in the keychain".to_string(),
-            CredentialSource::Aws { profile: Some(p) } => format!("AWS profile {p}"),
-            CredentialSource::Aws { profile: None } | CredentialSource::Unset => {
-                "the AWS chain (environment, ~/.aws)".into()
-            }
-        };
+        let credentials = s3.credentials.describe();
         let mut extras = vec![format!("credentials: {credentials}")];
         for (label, value) in [
             ("acl", &s3.acl),
@@ -117,22 +111,11 @@ fn preview(imported: &Imported) {
         }
         println!("    {}", output::plain(&extras.join("; ")));
     }
-    let u = &ws.upload;
-    if !u.is_empty() {
-        let mut policy = Vec::new();
-        if u.compression.is_some() {
-            policy.push("gzip (NAME.gz)".to_string());
-        }
-        if let Some(t) = &u.key_template {
-            policy.push(format!("keys {t}"));
-        }
-        if let Some(mb) = u.max_file_size_mb {
-            policy.push(format!("files up to {mb} MiB"));
-        }
-        if !u.file_overwrite {
-            policy.push("never replaces a file".into());
-        }
-        println!("    upload policy: {}", output::plain(&policy.join(", ")));
+    if !ws.upload.is_empty() {
+        println!(
+            "    upload policy: {}",
+            output::plain(&ws.upload.describe())
+        );
     }
     if let Some(secret) = &imported.secret {
         let id: String = secret.access_key_id.chars().take(4).collect();

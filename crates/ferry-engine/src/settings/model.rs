@@ -168,6 +168,37 @@ impl UploadPolicy {
     pub fn is_empty(&self) -> bool {
         *self == UploadPolicy::default()
     }
+
+    /// The policy in words, as previews show it ("" for none).
+    pub fn describe(&self) -> String {
+        let mut policy = Vec::new();
+        if self.compression.is_some() {
+            policy.push("gzip (name.gz)".to_string());
+        }
+        if let Some(t) = &self.key_template {
+            policy.push(format!("keys {t}"));
+        }
+        if let Some(mb) = self.max_file_size_mb {
+            policy.push(format!("files up to {mb} MiB"));
+        }
+        if !self.file_overwrite {
+            policy.push("never replaces a file".into());
+        }
+        policy.join(", ")
+    }
+}
+
+impl CredentialSource {
+    /// Where the keys come from, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            CredentialSource::Keychain => "access key in the keychain".into(),
+            CredentialSource::Aws { profile: Some(p) } => format!("AWS profile {p}"),
+            CredentialSource::Aws { profile: None } | CredentialSource::Unset => {
+                "the AWS chain (environment, ~/.aws)".into()
+            }
+        }
+    }
 }
 
 fn yes() -> bool {
