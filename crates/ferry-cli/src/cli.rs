@@ -471,6 +471,9 @@ pub enum WorkspaceCmd {
     /// Add workspaces from settings you already have: a media-planning settings file, a Django
     /// .env, an export's sync_config JSON, AWS CLI profiles, rclone.conf (shown first)
     Import(ImportArgs),
+    /// Move a media-planning workspace's plans between a local folder and S3, then set its
+    /// settings file's storage section to the new place (a .bak kept beside it)
+    MoveStorage(MoveStorageArgs),
     /// Check that a workspace works: reach, credentials, bucket, list and write permission
     Test {
         workspace: String,
@@ -630,6 +633,30 @@ pub struct ImportArgs {
     /// Store keys found in the file in the OS keychain (never in settings.json)
     #[arg(long)]
     pub store_keys: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MoveStorageArgs {
+    /// The media-planning workspace settings file
+    pub file: std::path::PathBuf,
+    /// Where its plans go
+    #[arg(long, value_enum)]
+    pub to: StorageTo,
+    /// A Ferry workspace to move into [default: the place the file's own block names]
+    #[arg(long, value_name = "WORKSPACE")]
+    pub into: Option<String>,
+    /// Show what would happen, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Move without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StorageTo {
+    Local,
+    S3,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

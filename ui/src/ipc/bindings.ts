@@ -707,6 +707,8 @@ export type JobView_Deserialize = {
 	 *  cancelling the job tries again.
 	 */
 	kept_uploads: number,
+	/**  What the job did after its files (a settings file it set to the new storage). */
+	note?: string | null,
 };
 
 /**
@@ -755,6 +757,8 @@ export type JobView_Serialize = {
 	 *  cancelling the job tries again.
 	 */
 	kept_uploads: number,
+	/**  What the job did after its files (a settings file it set to the new storage). */
+	note: string | null,
 };
 
 /**  What kind of preview an object gets, from its type and name. */

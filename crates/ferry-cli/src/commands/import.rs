@@ -4,11 +4,12 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
+use ferry_engine::import::storage_move::{self, StorageMode};
 use ferry_engine::import::{self, Format, Hints, Imported};
 use ferry_engine::settings::{CredentialSource, Storage};
 use ferry_engine::{Engine, Error};
 
-use crate::cli::ImportArgs;
+use crate::cli::{ImportArgs, MoveStorageArgs, StorageTo};
 use crate::output;
 
 pub async fn run(engine: &mut Engine, args: ImportArgs) -> Result<ExitCode, Error> {
@@ -124,6 +125,50 @@ fn preview(imported: &Imported) {
     for line in &imported.unmapped {
         println!("    not imported: {}", output::plain(line));
     }
+}
+
+/// Moves a media-planning workspace's plans and then its settings file's storage section.
+pub async fn move_storage(engine: &mut Engine, args: MoveStorageArgs) -> Result<ExitCode, Error> {
+    let to = match args.to {
+        StorageTo::Local => StorageMode::Local,
+        StorageTo::S3 => StorageMode::S3,
+    };
+    let plan = storage_move::plan(engine, &args.file, to, args.into.as_deref())?;
+    println!("{}", output::plain(&plan.file.display().to_string()));
+    for (label, side) in [("from", &plan.from), ("into", &plan.into)] {
+        let new = if side.new {
+            " (a workspace Ferry will add)"
+        } else {
+            ""
+        };
+        println!(
+            "  {label} {} \"{}\": {}{new}",
+            side.workspace.id,
+            output::plain(&side.workspace.name),
+            output::plain(&side.workspace.describe())
+        );
+    }
+    println!("  its storage section now:");
+    for line in plan.section_before.lines() {
+        println!("    {}", output::plain(line));
+    }
+    println!("  once every file is copied and verified, it becomes:");
+    for line in plan.section_after.lines() {
+        println!("    {}", output::plain(line));
+    }
+    for note in &plan.notes {
+        println!("  {}", output::plain(note));
+    }
+    if args.dry_run {
+        println!("nothing was changed (--dry-run)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes && !ask("Move the plans?")? {
+        println!("nothing was changed");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let id = storage_move::start(engine, &plan).await?;
+    super::transfer::run(engine, &id, false).await
 }
 
 /// A yes/no question on the terminal; without one, a clear refusal to guess.

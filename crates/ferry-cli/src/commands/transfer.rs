@@ -479,6 +479,9 @@ fn print_report(report: &JobReport, json: bool) {
     for path in &report.report_files {
         println!("report: {}", path.display());
     }
+    if let Some(note) = &report.note {
+        println!("{}", output::plain(note));
+    }
 }
 
 pub async fn jobs(engine: &Engine, cmd: Option<JobsCmd>) -> Result<ExitCode, Error> {

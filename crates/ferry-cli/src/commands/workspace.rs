@@ -26,6 +26,7 @@ pub async fn run(engine: &mut Engine, cmd: WorkspaceCmd) -> Result<ExitCode, Err
             Ok(ExitCode::SUCCESS)
         }
         WorkspaceCmd::Import(args) => super::import::run(engine, args).await,
+        WorkspaceCmd::MoveStorage(args) => super::import::move_storage(engine, args).await,
         WorkspaceCmd::Test { workspace, json } => test(engine, &workspace, json).await,
     }
 }

@@ -107,6 +107,12 @@ fn rest(v: &Value, at: &str, known: &[&str]) -> Vec<String> {
 /// A media-planning workspace settings file: `storage.mode` with `local` and `s3` blocks, or the
 /// flat form (`storage.type`, its fields beside it).
 pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
+    media_plan_as(file_name, text, None).map(|i| vec![i])
+}
+
+/// The workspace a media-planning settings file's `mode` block describes (its own mode, or
+/// another's block: where a move of its storage would go).
+pub fn media_plan_as(file_name: &str, text: &str, mode: Option<&str>) -> Result<Imported> {
     let json: Value = serde_json::from_str(text)
         .map_err(|e| Error::Invalid(format!("{file_name} is not JSON: {e}")))?;
     let storage = json
@@ -115,9 +121,12 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
     let name = json_str(&json, "workspace_name")
         .map(str::to_string)
         .unwrap_or_else(|| stem(file_name));
-    let mode = json_str(storage, "mode")
+    let mode = mode
+        .or(json_str(storage, "mode"))
         .or(json_str(storage, "type"))
         .unwrap_or("local");
+    // The SDK's own default: a missing prefix is the workspace id (an empty one is none).
+    let workspace_id = json_str(&json, "workspace_id").unwrap_or_default();
     let flat = storage.get("mode").is_none();
     let block = |key: &str| {
         if flat {
@@ -136,7 +145,8 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
                     "{file_name}: storage is local but names no base_path"
                 ))
             })?;
-            absolute(file_name, "base_path", path)?;
+            let path = sdk_path(path);
+            absolute(file_name, "base_path", &path)?;
             unmapped.extend(rest(
                 local,
                 "storage.local",
@@ -195,7 +205,10 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
                 "storage.s3",
                 Storage::S3(S3Storage {
                     bucket: bucket.to_string(),
-                    prefix: folder(json_str(s3, "prefix").unwrap_or_default()),
+                    prefix: folder(match s3.get("prefix").and_then(Value::as_str) {
+                        Some(prefix) => prefix,
+                        None => workspace_id,
+                    }),
                     region: json_str(s3, "region").map(str::to_string),
                     path_style: endpoint.is_some(),
                     endpoint_url: endpoint,
@@ -210,12 +223,24 @@ pub fn media_plan(file_name: &str, text: &str) -> Result<Vec<Imported>> {
             )));
         }
     };
-    Ok(vec![Imported {
+    Ok(Imported {
         from: from.into(),
         workspace: workspace(&name, storage),
         secret,
         unmapped,
-    }])
+    })
+}
+
+/// A path as the SDK reads it: `${user_home}` and `${user_documents}` filled in, `~` expanded.
+fn sdk_path(path: &str) -> String {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let path = path
+        .replace("${user_documents}", &format!("{home}/Documents"))
+        .replace("${user_home}", &home);
+    match path.strip_prefix("~/") {
+        Some(rest) if !home.is_empty() => format!("{home}/{rest}"),
+        _ => path,
+    }
 }
 
 /// A local folder named in a file must be written in full: relative to what, otherwise?

@@ -6,6 +6,8 @@
 //! in a workspace is listed, not dropped silently.
 
 mod formats;
+pub mod section;
+pub mod storage_move;
 pub mod text;
 
 use serde::Serialize;

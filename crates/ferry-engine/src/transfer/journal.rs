@@ -91,13 +91,14 @@ CREATE TABLE IF NOT EXISTS synced (
 
 /// Columns added since the first journals, with their types: added to an older journal when
 /// it is opened.
-const ADDED_COLUMNS: [(&str, &str, &str); 6] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 7] = [
     ("jobs", "pins", "TEXT"),
     ("items", "note", "TEXT"),
     ("items", "version", "TEXT"),
     ("claims", "mode", "TEXT"),
     ("items", "expected", "TEXT"),
     ("items", "policy", "TEXT"),
+    ("jobs", "note", "TEXT"),
 ];
 
 /// A job as recorded.
@@ -115,6 +116,8 @@ pub struct JobRow {
     pub error: Option<String>,
     /// Where the job's source and destination were when it was made (older jobs: unknown).
     pub pins: Option<Pins>,
+    /// What the job did after its files, in words (a settings file it rewrote).
+    pub note: Option<String>,
 }
 
 impl JobRow {
@@ -137,6 +140,7 @@ impl JobRow {
             updated: now(),
             error: None,
             pins: None,
+            note: None,
         }
     }
 }
@@ -392,6 +396,7 @@ impl Journal {
             pins: row
                 .get::<_, Option<String>>(10)?
                 .and_then(|p| serde_json::from_str(&p).ok()),
+            note: row.get(11)?,
         })
     }
 
@@ -399,7 +404,7 @@ impl Journal {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
-                "SELECT id, kind, source, destination, options, state, listed, created, updated, error, pins
+                "SELECT id, kind, source, destination, options, state, listed, created, updated, error, pins, note
                  FROM jobs ORDER BY created",
             )
             .map_err(db)?;
@@ -414,7 +419,7 @@ impl Journal {
     pub fn job(&self, id: &str) -> Result<Option<JobRow>> {
         let conn = self.lock();
         conn.query_row(
-            "SELECT id, kind, source, destination, options, state, listed, created, updated, error, pins
+            "SELECT id, kind, source, destination, options, state, listed, created, updated, error, pins, note
              FROM jobs WHERE id = ?1",
             [id],
             Self::row_to_job,
@@ -428,6 +433,17 @@ impl Journal {
             .execute(
                 "UPDATE jobs SET state = ?2, error = ?3, updated = ?4 WHERE id = ?1",
                 params![id, to_text(&state), error, now()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Records what the job did after its files.
+    pub fn set_note(&self, id: &str, note: &str) -> Result<()> {
+        self.lock()
+            .execute(
+                "UPDATE jobs SET note = ?2, updated = ?3 WHERE id = ?1",
+                params![id, note, now()],
             )
             .map_err(db)?;
         Ok(())

@@ -190,6 +190,10 @@ pub struct JobOptions {
     /// becomes a skip, reported; keep both still works.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keep_existing: bool,
+    /// What the job does once every file arrived (a media-planning settings file set to the
+    /// storage its plans were moved to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<crate::import::storage_move::StorageRewrite>,
 }
 
 impl UploadOptions {
@@ -213,6 +217,7 @@ impl Default for JobOptions {
             max_deletes: None,
             reviewed: false,
             keep_existing: false,
+            after: None,
         }
     }
 }

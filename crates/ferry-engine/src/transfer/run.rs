@@ -39,6 +39,8 @@ pub struct JobReport {
     pub kept_uploads: usize,
     /// Report files written (migrate).
     pub report_files: Vec<PathBuf>,
+    /// What the job did after its files (a settings file it set to the new storage).
+    pub note: Option<String>,
 }
 
 /// Holds a job's lock file for as long as it runs; the OS drops the lock when the process dies,
@@ -205,6 +207,38 @@ pub async fn run_job(
             }
         }
     };
+    if state == JobState::Completed
+        && let Some(rewrite) = &job.options.after
+    {
+        // Only a job that carried every file (none skipped, as a link is) makes the settings
+        // file point at the new place.
+        let tally = journal.tally(id)?;
+        let done = if tally.skipped > 0 {
+            Err(Error::Invalid(format!(
+                "{} was left as it is: {} file(s) were skipped, so the new place does not hold every plan",
+                rewrite.file.display(),
+                tally.skipped
+            )))
+        } else {
+            crate::import::storage_move::finish(rewrite)
+        };
+        match done {
+            Ok(note) => journal.set_note(id, &note)?,
+            Err(e) => {
+                journal.set_note(id, &e.to_string())?;
+                journal.set_state(id, JobState::CompletedWithErrors, Some(&e.to_string()))?;
+                return report(
+                    engine,
+                    &journal,
+                    &job,
+                    JobState::CompletedWithErrors,
+                    summary,
+                    started,
+                )
+                .await;
+            }
+        }
+    }
     journal.set_state(id, state, None)?;
     report(engine, &journal, &job, state, summary, started).await
 }
@@ -712,6 +746,7 @@ async fn report(
         skipped: journal.noted_skips(&job.id)?,
         kept_uploads: journal.open_uploads(&job.id)?.len(),
         report_files: Vec::new(),
+        note: journal.job(&job.id)?.and_then(|j| j.note),
     };
     if job.kind == JobKind::Migrate {
         report.report_files = write_report(&engine.reports_dir(), &report)?;

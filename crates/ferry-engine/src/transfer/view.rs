@@ -100,6 +100,8 @@ pub struct JobView {
     /// cancelling the job tries again.
     #[cfg_attr(feature = "specta", specta(type = u32))]
     pub kept_uploads: u64,
+    /// What the job did after its files (a settings file it set to the new storage).
+    pub note: Option<String>,
 }
 
 /// Failures and skips listed with a job, at most.
@@ -186,6 +188,7 @@ fn base(row: &JobRow) -> JobView {
         created: row.created.clone(),
         touches: touches(row),
         kept_uploads: 0,
+        note: row.note.clone(),
     }
 }
 
