@@ -177,7 +177,8 @@ pub fn workspace_of(form: &WorkspaceForm) -> Result<Workspace, Vec<FieldProblem>
         name: form.name.trim().to_string(),
         storage,
         upload,
-
+        // Kept from the saved workspace by the engine: a form never names a settings file.
+        media_plan: None,
         extra: Default::default(),
     })
 }
@@ -281,6 +282,7 @@ mod tests {
                 max_file_size_mb: Some(100),
                 file_overwrite: false,
             },
+            media_plan: None,
             extra: Default::default(),
         };
         assert_eq!(workspace_of(&form_of(&ws)).unwrap(), ws);

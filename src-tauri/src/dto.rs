@@ -79,6 +79,8 @@ pub struct WorkspaceView {
     pub is_default: bool,
     /// Whether the keychain holds keys for it. The keys themselves never leave the engine.
     pub secret_set: bool,
+    /// The media-planning settings file whose plans it holds (Move to S3 / Move to local).
+    pub media_plan: Option<String>,
 }
 
 /// Why settings.json could not be used, with where to look.

@@ -25,7 +25,9 @@ use std::sync::Arc;
 use ferry_engine::secrets::{Keychain, SecretStore};
 use tauri::{Manager, Wry};
 
-use commands::{browse, import, look, objects, open, settings, sync, system, transfer};
+use commands::{
+    browse, import, look, objects, open, settings, storage_move, sync, system, transfer,
+};
 pub use state::AppState;
 
 /// Every command and event, for the invoke handler and the TypeScript bindings alike.
@@ -49,6 +51,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             settings::upload_preview,
             import::workspace_import_pick,
             import::workspace_import_apply,
+            storage_move::storage_move_plan,
+            storage_move::storage_move_start,
             browse::list_open,
             browse::list_more,
             browse::list_close,

@@ -53,6 +53,8 @@ pub struct Inner {
     pub pair_runs: crate::pairs::LastRuns,
     /// An import read and previewed, waiting for a yes.
     pub imports: crate::commands::import::Pending,
+    /// A media-planning storage move shown, waiting for a yes.
+    pub storage_moves: crate::commands::storage_move::Pending,
 }
 
 impl std::ops::Deref for AppState {
@@ -86,6 +88,7 @@ impl AppState {
             plans: Default::default(),
             pair_runs,
             imports: Default::default(),
+            storage_moves: Default::default(),
         }));
         state.reload();
         state

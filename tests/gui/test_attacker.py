@@ -287,3 +287,32 @@ def test_a_page_cannot_make_the_desktop_run_a_program(app, home, s3s):
     assert len(driver.window_handles) <= 16
     assert not ran.exists(), "a program ran"
     attempts.done()
+
+
+def test_a_page_cannot_start_what_it_was_not_shown(app, home):
+    """Moves, imports and syncs run what the app itself planned and kept: a page naming a plan
+    id it was never given, or asking a workspace without a media-planning file to move its
+    storage, or slipping a settings-file path into a workspace form, is refused and nothing
+    changes (the file a forged form names is never rewritten)."""
+    victim = home.root / "victim.json"
+    victim.write_text('{"storage": {"mode": "local", "local": {"base_path": "/tmp"}}}')
+    before = victim.read_text()
+    driver = app.start()
+    find(driver, tid("file-list"))
+    attempts = Attempts("forged plans")
+    attempts.refused(invoke(driver, "storage_move_start", id="0" * 32), "a move never shown",
+                     code="config")
+    attempts.refused(invoke(driver, "storage_move_plan", workspace="local", into=None),
+                     "a move of a workspace without a media-planning file", code="config")
+    attempts.refused(invoke(driver, "workspace_import_apply", id="0" * 32, storeKeys=True),
+                     "an import never read", code="config")
+    attempts.refused(invoke(driver, "sync_run", id="0" * 32, review={"leave_out": [], "choices": []}),
+                     "a sync plan never made", code="config")
+    local = invoke(driver, "settings_get")["ok"]["workspaces"][0]["form"]
+    saved = invoke(driver, "workspace_save", form={**local, "media_plan": str(victim)}, secret=None)
+    assert "ok" in saved and saved["ok"]["media_plan"] is None, saved
+    attempts.refused(invoke(driver, "storage_move_plan", workspace=local["id"], into=None),
+                     "a move of a settings file named by a form", code="config")
+    assert '"media_plan"' not in (home.config / "settings.json").read_text()
+    assert victim.read_text() == before
+    attempts.done()

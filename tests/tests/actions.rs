@@ -167,7 +167,7 @@ async fn a_draft_pointed_elsewhere_is_tested_without_the_stored_keys() {
             ..S3Storage::default()
         }),
         upload: Default::default(),
-
+        media_plan: None,
         extra: Default::default(),
     };
     engine.add_workspace(saved.clone(), false).unwrap();

@@ -310,3 +310,29 @@ test("Import… shows what a settings file adds before anything is saved; keys o
     "team-media",
   );
 });
+
+test("A media-planning workspace shows its move to S3 before anything moves, into the chosen place", async ({
+  page,
+}) => {
+  await start(page, { mediaPlan: "/home/me/plans/ws_settings.json" });
+  await page.getByTestId("open-settings").click();
+  const dialog = page.getByTestId("settings-dialog");
+  await dialog.getByTestId("settings-ws").filter({ hasText: "Local" }).first().click();
+  const row = dialog.getByTestId("media-plan");
+  await expect(row.getByTestId("media-plan-file")).toHaveText("/home/me/plans/ws_settings.json");
+  await row.getByTestId("media-plan-move").click();
+  await expect(row.getByTestId("media-plan-title")).toHaveText("Move plans to S3");
+  await expect(row).toContainText("Ferry will add this workspace");
+  await expect(row.getByTestId("media-plan-after")).toContainText('"bucket": "plans-bucket"');
+  await expect(row.getByTestId("media-plan-note")).toContainText("as a backup");
+  // Nothing started yet; choosing a Ferry workspace plans again.
+  expect(await page.evaluate(() => window.fake.storageMoves.length)).toBe(0);
+  await row.getByTestId("media-plan-into").selectOption("demo-s3");
+  await expect(row.getByTestId("media-plan-after")).toContainText('"bucket": "demo"');
+  await expect(row).not.toContainText("Ferry will add this workspace");
+  await row.getByTestId("media-plan-start").click();
+  await expect(row.getByTestId("media-plan-started")).toContainText("Moving to S3");
+  expect(await page.evaluate(() => window.fake.storageMoves)).toEqual([
+    ["move-1-demo-s3", "demo-s3"],
+  ]);
+});

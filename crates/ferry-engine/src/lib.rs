@@ -296,6 +296,10 @@ impl Engine {
         if ws.extra.is_empty() {
             ws.extra = old.extra.clone();
         }
+        // A form (the app's editor, `workspace edit`) never names the media-planning file.
+        if ws.media_plan.is_none() {
+            ws.media_plan = old.media_plan.clone();
+        }
         let bound = |storage: &Storage| match storage {
             Storage::S3(s3) => Some(secrets::binding(s3.endpoint_url.as_deref(), &s3.bucket)),
             Storage::Local(_) => None,

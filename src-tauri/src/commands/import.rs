@@ -159,6 +159,8 @@ pub async fn workspace_import_pick(
             .map(|b| b.trim().to_string())
             .filter(|b| !b.is_empty()),
         name: None,
+        // Chosen in the native dialog (or the test seam), never named by the page.
+        path: Some(path.clone()),
     };
     let found = import::read(format, &file, &text, &hints, engine.settings())?;
     let id = uuid::Uuid::new_v4().simple().to_string();

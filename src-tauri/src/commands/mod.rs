@@ -6,6 +6,7 @@ pub mod look;
 pub mod objects;
 pub mod open;
 pub mod settings;
+pub mod storage_move;
 pub mod sync;
 pub mod system;
 pub mod transfer;

@@ -23,6 +23,7 @@ async fn view_of(engine: &Engine, ws: &Workspace) -> IpcResult<WorkspaceView> {
         description: ws.describe(),
         is_default: engine.settings().default_workspace.as_deref() == Some(ws.id.as_str()),
         secret_set,
+        media_plan: ws.media_plan.as_ref().map(|p| p.display().to_string()),
     })
 }
 
@@ -65,6 +66,7 @@ pub async fn settings_get(state: State<'_, AppState>) -> IpcResult<SettingsView>
                     is_default: engine.settings().default_workspace.as_deref()
                         == Some(ws.id.as_str()),
                     secret_set: false,
+                    media_plan: ws.media_plan.as_ref().map(|p| p.display().to_string()),
                 });
             }
         }

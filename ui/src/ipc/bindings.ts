@@ -29,7 +29,7 @@ export const commands = {
 	 */
 	workspaceCheck: (form: WorkspaceForm) => typedError<FieldProblem[], ErrorReport_Serialize>(__TAURI_INVOKE("workspace_check", { form })),
 	/**  Adds (empty id) or replaces a workspace; `secret`, when given, goes to the keychain only. */
-	workspaceSave: (form: WorkspaceForm, secret: SecretInput | null) => typedError<WorkspaceView, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_save", { form, secret })),
+	workspaceSave: (form: WorkspaceForm, secret: SecretInput | null) => typedError<WorkspaceView_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_save", { form, secret })),
 	workspaceRemove: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_remove", { id })),
 	workspaceSetDefault: (id: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_set_default", { id })),
 	/**  Tests the form as it stands (saved or not): connect, list, write, clean up. */
@@ -52,6 +52,16 @@ export const commands = {
 	 *  Returns the ids added.
 	 */
 	workspaceImportApply: (id: string, storeKeys: boolean) => typedError<string[], ErrorReport_Serialize>(__TAURI_INVOKE("workspace_import_apply", { id, storeKeys })),
+	/**
+	 *  Plans moving the plans of `workspace`'s media-planning settings file to the other kind of
+	 *  storage: into the file's own block, or into the workspace `into`. Changes nothing.
+	 */
+	storageMovePlan: (workspace: string, into: string | null) => typedError<StorageMoveView, ErrorReport_Serialize>(__TAURI_INVOKE("storage_move_plan", { workspace, into })),
+	/**
+	 *  Starts the move shown as `id`: planned again, and refused when anything changed since it was
+	 *  shown (the file, or the places). Returns the job's id.
+	 */
+	storageMoveStart: (id: string) => typedError<string, ErrorReport_Serialize>(__TAURI_INVOKE("storage_move_start", { id })),
 	/**  Opens a folder and returns its first page; `list_more` brings the next ones. */
 	listOpen: (workspace: string, path: string) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_open", { workspace, path })),
 	listMore: (listing: number) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_more", { listing })),
@@ -835,6 +845,23 @@ export type MetaPair = {
 	value: string,
 };
 
+/**  One place of a move, as the page shows it. */
+export type MoveSide = {
+	id: string,
+	name: string,
+	/**  Where it points, in words. */
+	description: string,
+	/**  Ferry adds this workspace when the move starts. */
+	new: boolean,
+};
+
+/**  A workspace the plans could move into. */
+export type MoveTarget = {
+	id: string,
+	name: string,
+	description: string,
+};
+
 /**  One version of a key, or a delete marker (the key reads as deleted while it is the latest). */
 export type ObjectVersion = ObjectVersion_Serialize | ObjectVersion_Deserialize;
 
@@ -1261,7 +1288,7 @@ export type SettingsView = SettingsView_Serialize | SettingsView_Deserialize;
 
 export type SettingsView_Deserialize = {
 	path: string,
-	workspaces: WorkspaceView[],
+	workspaces: WorkspaceView_Deserialize[],
 	default_workspace?: string | null,
 	transfer: TransferPrefs_Deserialize,
 	/**  Set when settings.json is malformed; the app then shows it and never writes the file. */
@@ -1271,7 +1298,7 @@ export type SettingsView_Deserialize = {
 
 export type SettingsView_Serialize = {
 	path: string,
-	workspaces: WorkspaceView[],
+	workspaces: WorkspaceView_Serialize[],
 	default_workspace: string | null,
 	transfer: TransferPrefs_Serialize,
 	/**  Set when settings.json is malformed; the app then shows it and never writes the file. */
@@ -1283,6 +1310,25 @@ export type SettingsView_Serialize = {
 export type Shift = "up" | "down" | "top" | "bottom";
 
 export type StorageKind = "local" | "s3";
+
+/**  Where a media-planning workspace keeps its plans. */
+export type StorageMode = "local" | "s3";
+
+/**  A planned move of a media-planning workspace's plans. */
+export type StorageMoveView = {
+	id: string,
+	/**  The media-planning settings file. */
+	file: string,
+	to: StorageMode,
+	from: MoveSide,
+	into: MoveSide,
+	/**  The file's storage section now, and once every plan arrived. */
+	section_before: string,
+	section_after: string,
+	notes: string[],
+	/**  Ferry's workspaces of the kind the plans go to (the file's own block is the default). */
+	targets: MoveTarget[],
+};
 
 /**
  *  A folder in a workspace: a sync's two ends are always in workspaces (a local folder is
@@ -1551,7 +1597,9 @@ export type WorkspaceForm = {
 	file_overwrite: boolean,
 };
 
-export type WorkspaceView = {
+export type WorkspaceView = WorkspaceView_Serialize | WorkspaceView_Deserialize;
+
+export type WorkspaceView_Deserialize = {
 	form: WorkspaceForm,
 	provider: Provider,
 	/**  "s3://bucket/prefix at endpoint" or the folder. */
@@ -1559,6 +1607,20 @@ export type WorkspaceView = {
 	is_default: boolean,
 	/**  Whether the keychain holds keys for it. The keys themselves never leave the engine. */
 	secret_set: boolean,
+	/**  The media-planning settings file whose plans it holds (Move to S3 / Move to local). */
+	media_plan?: string | null,
+};
+
+export type WorkspaceView_Serialize = {
+	form: WorkspaceForm,
+	provider: Provider,
+	/**  "s3://bucket/prefix at endpoint" or the folder. */
+	description: string,
+	is_default: boolean,
+	/**  Whether the keychain holds keys for it. The keys themselves never leave the engine. */
+	secret_set: boolean,
+	/**  The media-planning settings file whose plans it holds (Move to S3 / Move to local). */
+	media_plan: string | null,
 };
 
 /* Tauri Specta runtime */

@@ -25,6 +25,7 @@ import type {
   TransferRequest,
   WorkspaceForm,
   WorkspaceView,
+  StorageMoveView,
 } from "../../src/ipc/bindings";
 import { baseName } from "../../src/lib/listing";
 import { blankForm } from "../../src/lib/workspace-form";
@@ -36,6 +37,8 @@ interface Channel {
 
 /** What a test sets up before the app loads (`window.fakeSeed`, e.g. from addInitScript). */
 export interface FakeSeed {
+  /** The local workspace was imported from this media-planning settings file. */
+  mediaPlan?: string;
   /** settings.json is malformed: settings_get reports this, engine commands fail. */
   problem?: SettingsView["problem"];
   conflict?: ConflictPolicy;
@@ -147,6 +150,10 @@ export class Fake {
   draggedOut: { workspace: string; paths: string[] }[] = [];
   /** Ends the drag under way: dropped somewhere, or given up. */
   endDrag: (end: "dropped" | "cancelled" | "not_ready") => void = () => {};
+  /** Media-planning storage moves started: [plan id, into]. */
+  storageMoves: [string, string | null][] = [];
+  /** The last storage move shown: its id and target. */
+  storageMoveShown: { id: string; into: string | null } | null = null;
   /** Windows asked for (Ctrl+N, Open in new window). */
   windows: { workspace: string | null; path: string | null }[] = [];
   /** Files opened in other apps. */
@@ -164,6 +171,7 @@ export class Fake {
       description: "/home/me/Ferry",
       is_default: true,
       secret_set: false,
+      media_plan: null,
     },
     {
       form: form({
@@ -178,6 +186,7 @@ export class Fake {
       description: "s3://demo/ at http://127.0.0.1:9000",
       is_default: false,
       secret_set: true,
+      media_plan: null,
     },
   ];
   /** Workspace id → key → entry (folders end with "/"). */
@@ -218,6 +227,7 @@ export class Fake {
 
   seed(s: FakeSeed): void {
     if (s.problem !== undefined) this.problem = s.problem;
+    if (s.mediaPlan) this.workspaces[0]!.media_plan = s.mediaPlan;
     if (s.conflict) this.conflict = s.conflict;
     if (s.holdJobs !== undefined) this.holdJobs = s.holdJobs;
     for (const [ws, state] of Object.entries(s.versioning ?? {})) this.versioning.set(ws, state);
@@ -660,6 +670,7 @@ export class Fake {
           description: describe(f),
           is_default: i >= 0 && !!this.workspaces[i]?.is_default,
           secret_set: f.kind === "s3" && this.secrets.has(f.id),
+          media_plan: i >= 0 ? (this.workspaces[i]?.media_plan ?? null) : null,
         };
         if (i >= 0) this.workspaces[i] = view;
         else this.workspaces.push(view);
@@ -1138,6 +1149,16 @@ export class Fake {
           : "exports/billing/invoice.csv";
         return this.ok(f.upload_gzip ? `${key}.gz` : key);
       }
+      case "storage_move_plan":
+        return this.ok(this.storageMovePlan(a.workspace as string, a.into as string | null));
+      case "storage_move_start": {
+        const shown = this.storageMoveShown;
+        if (!shown || shown.id !== a.id)
+          return this.invalid("this move is no longer waiting: look at it again");
+        this.storageMoves.push([shown.id, shown.into]);
+        this.storageMoveShown = null;
+        return this.ok("job-move");
+      }
       case "workspace_import_pick":
         return this.ok(this.importPreview(a.bucket as string | null));
       case "workspace_import_apply":
@@ -1187,6 +1208,42 @@ export class Fake {
     };
   }
 
+  /** As the engine plans it (import::storage_move), for a local media-planning workspace. */
+  storageMovePlan(workspace: string, into: string | null): StorageMoveView {
+    const ws = this.workspaces.find((w) => w.form.id === workspace);
+    if (!ws?.media_plan)
+      return this.invalid(`${workspace} was not imported from a media-planning settings file`);
+    const target = into ? this.workspaces.find((w) => w.form.id === into) : undefined;
+    const id = `move-${this.storageMoves.length + 1}-${into ?? "own"}`;
+    this.storageMoveShown = { id, into };
+    const bucket = target ? target.form.bucket : "plans-bucket";
+    return {
+      id,
+      file: ws.media_plan,
+      to: "s3",
+      from: { id: ws.form.id, name: ws.form.name, description: ws.description, new: false },
+      into: target
+        ? {
+            id: target.form.id,
+            name: target.form.name,
+            description: target.description,
+            new: false,
+          }
+        : {
+            id: "plans-s3",
+            name: "Plans (S3)",
+            description: "s3://plans-bucket/w1/ at AWS us-east-1",
+            new: true,
+          },
+      section_before: '{\n  "mode": "local"\n}',
+      section_after: `{\n  "mode": "s3",\n  "s3": {\n    "bucket": "${bucket}"\n  }\n}`,
+      notes: ["The files stay in /home/me/Ferry as a backup; Ferry does not delete them."],
+      targets: this.workspaces
+        .filter((w) => w.form.kind === "s3")
+        .map((w) => ({ id: w.form.id, name: w.form.name, description: w.description })),
+    };
+  }
+
   importApply(id: string, storeKeys: boolean): string[] {
     if (id !== "import-1") return this.invalid("this import is no longer waiting");
     const f = this.importFile!;
@@ -1205,6 +1262,7 @@ export class Fake {
       description: `s3://${f.bucket}/media/ at https://nyc3.digitaloceanspaces.com`,
       is_default: false,
       secret_set: storeKeys,
+      media_plan: null,
     });
     return [ws];
   }

@@ -31,6 +31,7 @@ pub async fn run(engine: &mut Engine, args: ImportArgs) -> Result<ExitCode, Erro
     let hints = Hints {
         bucket: args.bucket.clone(),
         name: args.name.clone(),
+        path: Some(args.file.clone()),
     };
     let found = import::read(format, &name, &text, &hints, engine.settings())?;
     println!(

@@ -131,6 +131,7 @@ fn add(engine: &mut Engine, args: AddArgs) -> Result<ExitCode, Error> {
         name: args.name,
         storage,
         upload: Default::default(),
+        media_plan: None,
         extra: BTreeMap::new(),
     };
     let added = engine.add_workspace(ws, args.default)?;

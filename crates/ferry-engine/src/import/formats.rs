@@ -18,6 +18,7 @@ fn workspace(name: &str, storage: Storage) -> Workspace {
         name: name.to_string(),
         storage,
         upload: UploadPolicy::default(),
+        media_plan: None,
         extra: Default::default(),
     }
 }

@@ -50,6 +50,9 @@ pub struct Imported {
 pub struct Hints {
     pub bucket: Option<String>,
     pub name: Option<String>,
+    /// Where the file is: a media-planning workspace remembers its settings file, so that its
+    /// storage can be moved later.
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// Tells the format from the file's name and text.
@@ -114,6 +117,13 @@ pub fn read(
             ws.name = name.clone();
         }
         ws.id = crate::unique_id(&ws.name, &taken);
+        if format == Format::MediaPlan {
+            ws.media_plan = hints
+                .path
+                .as_ref()
+                .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+                .filter(|p| p.is_absolute());
+        }
         // Checked as a save would, before the preview: an import is added whole or not at all.
         let problems = crate::settings::check_workspace(&taken, ws);
         if !problems.is_empty() {

@@ -361,13 +361,40 @@ fn rewritten(text: &str, rewrite: &StorageRewrite) -> Result<String> {
     })
 }
 
+/// Where the media-planning settings `file` keeps its plans now.
+pub fn current_mode(file: &Path) -> Result<StorageMode> {
+    let text = read(file)?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let found = super::formats::media_plan_as(&name, &text, None)?;
+    Ok(StorageMode::of(&found.workspace.storage))
+}
+
 /// Adds the workspaces the move needs and makes its job (started by the caller).
 pub async fn start(engine: &mut Engine, plan: &StorageMove) -> Result<String> {
+    prepare(engine, plan)?;
+    create(engine, plan).await
+}
+
+/// Adds the workspaces the move needs; both places remember the settings file, so either can
+/// move the plans again.
+pub fn prepare(engine: &mut Engine, plan: &StorageMove) -> Result<()> {
     for side in [&plan.from, &plan.into] {
+        let mut ws = side.workspace.clone();
+        ws.media_plan = Some(plan.file.clone());
         if side.new {
-            engine.add_workspace(side.workspace.clone(), false)?;
+            engine.add_workspace(ws, false)?;
+        } else if side.workspace.media_plan.as_ref() != Some(&plan.file) {
+            engine.replace_workspace(ws)?;
         }
     }
+    Ok(())
+}
+
+/// Makes the move's job, once [`prepare`] added its workspaces.
+pub async fn create(engine: &Engine, plan: &StorageMove) -> Result<String> {
     let at = |ws: &Workspace| Location {
         place: Place::Workspace(ws.id.clone()),
         key: ferry_storage::ObjectKey::root(),

@@ -123,6 +123,10 @@ pub struct Workspace {
     /// limit, whether an existing file may be replaced. A command's own flags win.
     #[serde(default, skip_serializing_if = "UploadPolicy::is_empty")]
     pub upload: UploadPolicy,
+    /// The media-planning workspace settings file whose plans are kept here (set when it is
+    /// imported or its storage moved): the app offers to move them between local and S3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_plan: Option<PathBuf>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -428,6 +432,7 @@ impl Settings {
                     base_path: local_folder,
                 }),
                 upload: Default::default(),
+                media_plan: None,
 
                 extra: BTreeMap::new(),
             }],

@@ -86,6 +86,7 @@ mod tests {
                 ..S3Storage::default()
             }),
             upload: Default::default(),
+            media_plan: None,
 
             extra: Default::default(),
         }

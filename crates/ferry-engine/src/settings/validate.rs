@@ -31,6 +31,12 @@ pub fn validate(settings: &Settings, indices: &[usize]) -> Found {
             found.push((at.clone().key("name"), msg));
         }
         check_upload(&ws.upload, &at.clone().key("upload"), &mut found);
+        if ws.media_plan.as_ref().is_some_and(|p| !p.is_absolute()) {
+            found.push((
+                at.clone().key("media_plan"),
+                "must be a full path to the media-planning settings file".into(),
+            ));
+        }
         let storage = at.key("storage");
         match &ws.storage {
             Storage::Local(local) => {
