@@ -103,12 +103,14 @@ async fn a_drop_with_one_refused_source_records_no_job() {
             to: at("docs/a.txt"),
             is_folder: false,
             version: None,
+            gunzip: false,
         },
         Planned {
             from: at("docs/"),
             to: at("docs/docs/"),
             is_folder: true,
             version: None,
+            gunzip: false,
         },
     ];
     let refused = engine
@@ -126,6 +128,7 @@ async fn a_drop_with_one_refused_source_records_no_job() {
         to: at("a.txt"),
         is_folder: false,
         version: None,
+        gunzip: false,
     }];
     assert!(
         engine
@@ -205,4 +208,119 @@ async fn a_draft_pointed_elsewhere_is_tested_without_the_stored_keys() {
         kept.access_key_id, "AKIDSTOREDKEYS",
         "the test stored nothing"
     );
+}
+
+/// The app's downloads unpack `.gz` files when the settings say so (`transfer.unpack_gz`):
+/// only what comes from S3 to this computer; a copy between local folders is left as it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_apps_downloads_unpack_gz_files_when_the_settings_say_so() {
+    use std::io::Write;
+    let server = ferry_tests::s3s();
+    let root = tempfile::tempdir().unwrap();
+    let mut engine = engine(root.path(), &[]);
+    let bucket = ferry_tests::unique_bucket("unpack");
+    let client = ferry_tests::sdk_client(&server);
+    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"invoice 42\n").unwrap();
+    let packed = gz.finish().unwrap();
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key("exports/invoice.csv.gz")
+        .body(packed.clone().into())
+        .send()
+        .await
+        .unwrap();
+    engine
+        .add_workspace(
+            Workspace {
+                id: "exports".into(),
+                name: "Exports".into(),
+                storage: Storage::S3(S3Storage {
+                    bucket: bucket.clone(),
+                    endpoint_url: Some(server.endpoint.clone()),
+                    path_style: true,
+                    credentials: CredentialSource::Keychain,
+                    ..S3Storage::default()
+                }),
+                upload: Default::default(),
+                media_plan: None,
+                extra: Default::default(),
+            },
+            false,
+        )
+        .unwrap();
+    let keys = S3Secret::new(
+        server.access_key_id.clone(),
+        server.secret_access_key.clone(),
+    );
+    engine.set_secret("exports", keys).await.unwrap();
+    engine
+        .update(|s| {
+            s.transfer.unpack_gz = true;
+            Ok(())
+        })
+        .unwrap();
+    let downloads = root.path().join("Downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let into = |dir: &std::path::Path| Location {
+        place: ferry_engine::workspace::Place::Local(dir.join("invoice.csv.gz")),
+        key: ferry_storage::ObjectKey::root(),
+    };
+    let download = Planned {
+        from: Location::in_workspace("exports", "exports/invoice.csv.gz"),
+        to: into(&downloads),
+        is_folder: false,
+        version: None,
+        gunzip: false,
+    };
+    let ids = engine
+        .create_jobs(JobKind::Copy, &[download], None)
+        .await
+        .unwrap();
+    let report = ferry_engine::transfer::run_job(
+        &engine,
+        &ids[0],
+        Arc::new(ferry_engine::transfer::Accounting::default()),
+        ferry_engine::transfer::JobControl::default(),
+    )
+    .await
+    .unwrap();
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    assert_eq!(
+        std::fs::read_to_string(downloads.join("invoice.csv")).unwrap(),
+        "invoice 42\n"
+    );
+    assert!(!downloads.join("invoice.csv.gz").exists());
+
+    // Local to local: a .gz stays a .gz.
+    let again = root.path().join("Again");
+    std::fs::create_dir_all(&again).unwrap();
+    std::fs::create_dir_all(root.path().join("Ferry")).unwrap();
+    std::fs::write(root.path().join("Ferry/kept.gz"), &packed).unwrap();
+    let local = Planned {
+        from: Location::in_workspace("local", "kept.gz"),
+        to: Location {
+            place: ferry_engine::workspace::Place::Local(again.join("kept.gz")),
+            key: ferry_storage::ObjectKey::root(),
+        },
+        is_folder: false,
+        version: None,
+        gunzip: false,
+    };
+    let ids = engine
+        .create_jobs(JobKind::Copy, &[local], None)
+        .await
+        .unwrap();
+    ferry_engine::transfer::run_job(
+        &engine,
+        &ids[0],
+        Arc::new(ferry_engine::transfer::Accounting::default()),
+        ferry_engine::transfer::JobControl::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(std::fs::read(again.join("kept.gz")).unwrap(), packed);
+    assert!(!again.join("kept").exists());
 }

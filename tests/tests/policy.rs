@@ -255,3 +255,110 @@ fn upload_policies_hold_on_moto() {
 fn upload_policies_hold_on_s3s() {
     policies(&s3s());
 }
+
+/// `--gunzip`: what `--gzip` stored comes back under its own name, byte for byte, once the
+/// `.gz` arrived; a `.gz` that is not gzip, or whose plain name is taken, stays as downloaded
+/// and the job says why — the file already there is not touched.
+fn gunzip_restores(server: &Server) {
+    let user = User::new();
+    let ws = user.add_s3(server, &unique_bucket("gunzip"));
+    let src = user.home.path().join("out");
+    std::fs::create_dir_all(&src).unwrap();
+    let report = "date,amount\n2026-12-07,42\n".repeat(500);
+    std::fs::write(src.join("report.csv"), &report).unwrap();
+    std::fs::write(src.join("taken.csv"), "theirs, compressed").unwrap();
+    let run = user.run(&[
+        "cp",
+        "-r",
+        "--gzip",
+        src.to_str().unwrap(),
+        &format!("{ws}:exports/"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let fake = user.home.path().join("fake.txt.gz");
+    std::fs::write(&fake, "plain text, not gzip").unwrap();
+    let run = user.run(&["cp", fake.to_str().unwrap(), &format!("{ws}:exports/")]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        keys(&user, &format!("{ws}:exports/")),
+        [
+            "exports/fake.txt.gz",
+            "exports/report.csv.gz",
+            "exports/taken.csv.gz"
+        ]
+    );
+
+    let dl = user.home.path().join("dl");
+    std::fs::create_dir_all(&dl).unwrap();
+    std::fs::write(dl.join("taken.csv"), "mine, already here").unwrap();
+    let run = user.run(&[
+        "cp",
+        "-r",
+        "--gunzip",
+        &format!("{ws}:exports/"),
+        dl.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        std::fs::read_to_string(dl.join("report.csv")).unwrap(),
+        report
+    );
+    assert!(
+        !dl.join("report.csv.gz").exists(),
+        "the .gz goes once unpacked"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dl.join("fake.txt.gz")).unwrap(),
+        "plain text, not gzip"
+    );
+    assert!(!dl.join("fake.txt").exists());
+    assert!(
+        run.stderr
+            .contains("fake.txt.gz was kept as downloaded: it is not a complete gzip file"),
+        "{}",
+        run.output()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dl.join("taken.csv")).unwrap(),
+        "mine, already here"
+    );
+    assert_eq!(
+        gunzip(&std::fs::read(dl.join("taken.csv.gz")).unwrap()),
+        "theirs, compressed"
+    );
+    assert!(
+        run.stderr
+            .contains("taken.csv is already there and was not replaced"),
+        "{}",
+        run.output()
+    );
+
+    // Only downloads unpack.
+    let run = user.run(&[
+        "cp",
+        "--gunzip",
+        src.join("report.csv").to_str().unwrap(),
+        &format!("{ws}:again/"),
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("into a folder on this computer"),
+        "{}",
+        run.output()
+    );
+    assert!(
+        !keys(&user, &format!("{ws}:"))
+            .iter()
+            .any(|k| k.starts_with("again/"))
+    );
+}
+
+#[test]
+fn gunzip_restores_gzip_uploads_on_moto() {
+    gunzip_restores(&moto());
+}
+
+#[test]
+fn gunzip_restores_gzip_uploads_on_s3s() {
+    gunzip_restores(&s3s());
+}

@@ -218,6 +218,23 @@ test("following symbolic links is a transfer setting, off until chosen", async (
   expect(saved.prefs.follow_links).toBe(true);
 });
 
+test("unpacking .gz downloads is a transfer setting, off until chosen", async ({ page }) => {
+  await start(page);
+  await page.getByTestId("open-settings").click();
+  const dialog = page.getByTestId("settings-dialog");
+  await dialog.getByTestId("settings-transfers").click();
+  const unpack = dialog.getByTestId("pref-unpack-gz");
+  await expect(unpack).not.toBeChecked();
+  await unpack.check();
+  await dialog.getByTestId("save-prefs").click();
+  const saved = (await argsOf(page, "transfer_prefs_save")).at(-1) as {
+    prefs: { unpack_gz: boolean; follow_links: boolean };
+  };
+  expect(saved.prefs.unpack_gz).toBe(true);
+  expect(saved.prefs.follow_links).toBe(false);
+  expect(await page.evaluate(() => window.fake.unpackGz)).toBe(true);
+});
+
 test("the bandwidth limits are transfer settings, none until set", async ({ page }) => {
   await start(page);
   await page.getByTestId("open-settings").click();

@@ -285,6 +285,9 @@ pub struct CopyArgs {
     /// Print a JSON report instead of text
     #[arg(long)]
     pub json: bool,
+    /// Downloads: unpack each NAME.gz into NAME once it arrived and was verified (never over a file that is there; NAME.gz is then removed)
+    #[arg(long)]
+    pub gunzip: bool,
     #[command(flatten)]
     pub filters: FilterArgs,
     #[command(flatten)]

@@ -54,6 +54,8 @@ pub struct Planned {
     pub is_folder: bool,
     /// A version of the (S3 object) source to copy instead of its current content.
     pub version: Option<String>,
+    /// A download unpacks each `NAME.gz` into `NAME` once verified (`JobOptions::gunzip`).
+    pub gunzip: bool,
 }
 
 /// `name` as one file or folder name: not empty, no slash, not `.` or `..`.
@@ -239,6 +241,8 @@ impl Engine {
             && self.settings().transfer.follow_links
             && !planned.iter().any(|p| chosen(&p.from));
         let conflict = conflict.unwrap_or(self.settings().transfer.conflict);
+        let unpack =
+            matches!(kind, JobKind::Copy | JobKind::Move) && self.settings().transfer.unpack_gz;
         let requests: Vec<_> = planned
             .iter()
             .map(|p| {
@@ -247,12 +251,24 @@ impl Engine {
                     conflict,
                     follow_links,
                     source_version: p.version.clone(),
+                    gunzip: p.gunzip || (unpack && self.downloads(&p.from, &p.to)),
                     ..JobOptions::default()
                 };
                 (&p.from, &p.to, options)
             })
             .collect();
         self.create_jobs_all_or_none(kind, &requests).await
+    }
+
+    /// Whether `from` → `to` brings an object from S3 to this computer.
+    fn downloads(&self, from: &Location, to: &Location) -> bool {
+        let on_s3 = |l: &Location| match &l.place {
+            Place::Workspace(id) => self
+                .workspace(id)
+                .is_ok_and(|w| matches!(w.storage, crate::settings::Storage::S3(_))),
+            Place::Local(_) => false,
+        };
+        on_s3(from) && !on_s3(to)
     }
 
     /// A workspace as a form describes it, ready to save: a new one (no id) gets its id from

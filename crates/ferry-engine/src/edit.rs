@@ -322,6 +322,7 @@ impl Edit {
             to: self.location(),
             is_folder: false,
             version: None,
+            gunzip: false,
         };
         let conflict = match to {
             SaveTo::Object => ConflictPolicy::Overwrite,

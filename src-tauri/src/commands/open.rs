@@ -175,6 +175,7 @@ async fn cache_job(
         },
         is_folder: false,
         version: None,
+        gunzip: false,
     };
     let ids = engine
         .create_jobs(

@@ -190,6 +190,8 @@ pub async fn transfer_start(
             to,
             is_folder,
             version: request.version.clone(),
+            // The settings' `transfer.unpack_gz` decides for downloads (`create_jobs`).
+            gunzip: false,
         });
     }
     let used = |l: &Location| match &l.place {

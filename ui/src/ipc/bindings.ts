@@ -719,6 +719,8 @@ export type JobView_Deserialize = {
 	kept_uploads: number,
 	/**  What the job did after its files (a settings file it set to the new storage). */
 	note?: string | null,
+	/**  Files carried with something to say (a `.gz` kept as downloaded, with why). */
+	notes: ItemNote[],
 };
 
 /**
@@ -769,6 +771,8 @@ export type JobView_Serialize = {
 	kept_uploads: number,
 	/**  What the job did after its files (a settings file it set to the new storage). */
 	note: string | null,
+	/**  Files carried with something to say (a `.gz` kept as downloaded, with why). */
+	notes: ItemNote[],
 };
 
 /**  What kind of preview an object gets, from its type and name. */
@@ -1496,6 +1500,11 @@ export type TransferPrefs_Deserialize = {
 	 */
 	follow_links?: boolean,
 	/**
+	 *  The app's downloads from S3 unpack each `NAME.gz` into `NAME` once it arrived and was
+	 *  verified, never over a file that is there (the CLI: `ferry cp --gunzip`).
+	 */
+	unpack_gz?: boolean,
+	/**
 	 *  Most bytes per second sent and received, all transfers together (0: no limit). A
 	 *  change applies at once, to transfers already running too.
 	 */
@@ -1524,6 +1533,11 @@ export type TransferPrefs_Serialize = {
 	 *  and listed. Deletes and moves never follow a link.
 	 */
 	follow_links: boolean,
+	/**
+	 *  The app's downloads from S3 unpack each `NAME.gz` into `NAME` once it arrived and was
+	 *  verified, never over a file that is there (the CLI: `ferry cp --gunzip`).
+	 */
+	unpack_gz: boolean,
 	/**
 	 *  Most bytes per second sent and received, all transfers together (0: no limit). A
 	 *  change applies at once, to transfers already running too.

@@ -197,6 +197,7 @@ export class Fake {
   secrets = new Map<string, SecretInput>();
   conflict: SettingsView["transfer"]["conflict"] = "ask";
   followLinks = false;
+  unpackGz = false;
   problem: SettingsView["problem"] = null;
   jobs = new Map<string, JobView>();
   channel: Channel | null = null;
@@ -410,6 +411,7 @@ export class Fake {
         bandwidth_limit: { up: 0, down: 0 },
         conflict: this.conflict,
         follow_links: this.followLinks,
+        unpack_gz: this.unpackGz,
       },
       problem: this.problem,
       warnings: [],
@@ -502,6 +504,8 @@ export class Fake {
       created: new Date(Date.now() + this.nextJob).toISOString(),
       touches: [],
       kept_uploads: 0,
+      note: null,
+      notes: [],
       ...partial,
     };
   }
@@ -730,6 +734,7 @@ export class Fake {
       case "transfer_prefs_save":
         this.conflict = (a.prefs as TransferPrefs_Serialize).conflict;
         this.followLinks = (a.prefs as TransferPrefs_Serialize).follow_links;
+        this.unpackGz = (a.prefs as TransferPrefs_Serialize).unpack_gz;
         return this.ok(null);
       case "list_open": {
         const all = this.children(a.workspace as string, a.path as string);

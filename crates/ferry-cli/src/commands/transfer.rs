@@ -91,6 +91,7 @@ pub async fn copy(engine: &Engine, args: CopyArgs, kind: JobKind) -> Result<Exit
         upload: upload(&args.upload)?,
         follow_links: args.follow_links,
         source_version: args.version.clone(),
+        gunzip: args.gunzip,
         ..JobOptions::default()
     };
     let source = engine.parse_location(&args.source)?;
@@ -481,6 +482,12 @@ fn print_report(report: &JobReport, json: bool) {
     }
     if let Some(note) = &report.note {
         println!("{}", output::plain(note));
+    }
+    for item in report.notes.iter().take(SHOWN) {
+        eprintln!(
+            "note: {}",
+            output::lines(item.error.as_deref().unwrap_or_default())
+        );
     }
 }
 

@@ -383,6 +383,9 @@ pub struct TransferPrefs {
     /// Copies read through symbolic links (the CLI's `--follow-links`); off, a link is skipped
     /// and listed. Deletes and moves never follow a link.
     pub follow_links: bool,
+    /// The app's downloads from S3 unpack each `NAME.gz` into `NAME` once it arrived and was
+    /// verified, never over a file that is there (the CLI: `ferry cp --gunzip`).
+    pub unpack_gz: bool,
     /// Most bytes per second sent and received, all transfers together (0: no limit). A
     /// change applies at once, to transfers already running too.
     pub bandwidth_limit: BandwidthLimit,
@@ -415,6 +418,7 @@ impl Default for TransferPrefs {
             silence_timeout_secs: 60,
             conflict: ConflictPolicy::Ask,
             follow_links: false,
+            unpack_gz: false,
             bandwidth_limit: BandwidthLimit::default(),
         }
     }

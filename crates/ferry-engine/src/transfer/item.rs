@@ -89,10 +89,18 @@ pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
         };
         match result {
             Ok((state, bytes)) => {
+                let mut error = left_alone(ctx, item, state);
+                if let (ItemState::Done, true, Some(Some((written, _)))) =
+                    (state, ctx.options.gunzip, &decided)
+                    && matches!(item.action, ItemAction::Copy | ItemAction::Update)
+                {
+                    let modified = item.modified.as_deref().and_then(|t| t.parse().ok());
+                    error = super::gunzip::restore(ctx, written, modified).await;
+                }
                 break Done {
                     state,
                     bytes,
-                    error: left_alone(ctx, item, state),
+                    error,
                 };
             }
             Err(e) if attempt < ATTEMPTS && is_temporary(&e) => {

@@ -578,6 +578,11 @@ impl Journal {
         )
     }
 
+    /// Items carried with something to say (a `.gz` kept as downloaded, and why).
+    pub fn noted_done(&self, job: &str) -> Result<Vec<ItemRow>> {
+        self.items_where(job, "AND state = 'done' AND error IS NOT NULL")
+    }
+
     pub fn finish_item(
         &self,
         job: &str,

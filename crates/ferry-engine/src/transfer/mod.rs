@@ -5,6 +5,7 @@ mod conflict;
 mod control;
 pub mod estimate;
 pub mod filters;
+mod gunzip;
 mod item;
 pub mod journal;
 pub mod overlap;
@@ -194,6 +195,10 @@ pub struct JobOptions {
     /// storage its plans were moved to).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<crate::import::storage_move::StorageRewrite>,
+    /// Downloads: a `NAME.gz` becomes `NAME` once it arrived and was verified (`--gunzip`);
+    /// never over a file that is there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gunzip: bool,
 }
 
 impl UploadOptions {
@@ -218,6 +223,7 @@ impl Default for JobOptions {
             reviewed: false,
             keep_existing: false,
             after: None,
+            gunzip: false,
         }
     }
 }

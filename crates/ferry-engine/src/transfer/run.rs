@@ -41,6 +41,8 @@ pub struct JobReport {
     pub report_files: Vec<PathBuf>,
     /// What the job did after its files (a settings file it set to the new storage).
     pub note: Option<String>,
+    /// Files carried with something to say (a `.gz` kept as downloaded, with why).
+    pub notes: Vec<ItemRow>,
 }
 
 /// Holds a job's lock file for as long as it runs; the OS drops the lock when the process dies,
@@ -454,6 +456,31 @@ pub async fn ends(
         }
     };
     let dst = engine.resolve(destination).await?;
+    if options.gunzip {
+        if !matches!(kind, JobKind::Copy | JobKind::Move) {
+            return Err(Error::Invalid(
+                "--gunzip unpacks what a copy or a move downloads".into(),
+            ));
+        }
+        let on_this_computer = match &destination.place {
+            crate::workspace::Place::Local(_) => true,
+            crate::workspace::Place::Workspace(id) => matches!(
+                engine.workspace(id).map(|w| &w.storage),
+                Ok(crate::settings::Storage::Local(_))
+            ),
+        };
+        if !on_this_computer {
+            return Err(Error::Invalid(format!(
+                "--gunzip unpacks downloads into a folder on this computer; {} is not one",
+                destination.display()
+            )));
+        }
+        if options.upload.gzip() {
+            return Err(Error::Invalid(
+                "--gunzip and --gzip undo each other: choose one".into(),
+            ));
+        }
+    }
     let editor = match kind {
         JobKind::Edit => Some(engine.edit_store(source, destination, options).await?),
         _ => None,
@@ -747,6 +774,7 @@ async fn report(
         kept_uploads: journal.open_uploads(&job.id)?.len(),
         report_files: Vec::new(),
         note: journal.job(&job.id)?.and_then(|j| j.note),
+        notes: journal.noted_done(&job.id)?,
     };
     if job.kind == JobKind::Migrate {
         report.report_files = write_report(&engine.reports_dir(), &report)?;

@@ -102,6 +102,8 @@ pub struct JobView {
     pub kept_uploads: u64,
     /// What the job did after its files (a settings file it set to the new storage).
     pub note: Option<String>,
+    /// Files carried with something to say (a `.gz` kept as downloaded, with why).
+    pub notes: Vec<ItemNote>,
 }
 
 /// Failures and skips listed with a job, at most.
@@ -189,6 +191,7 @@ fn base(row: &JobRow) -> JobView {
         touches: touches(row),
         kept_uploads: 0,
         note: row.note.clone(),
+        notes: Vec::new(),
     }
 }
 
@@ -256,6 +259,18 @@ pub fn at_rest(engine: &Engine, summary: &JobSummary) -> JobView {
                     item.source_key
                 },
                 message: item.error.unwrap_or_else(|| "unknown error".into()),
+            })
+            .collect();
+    }
+    if summary.job.options.gunzip
+        && let Ok(items) = journal.noted_done(&summary.job.id)
+    {
+        view.notes = items
+            .into_iter()
+            .take(LISTED)
+            .map(|item| ItemNote {
+                item: item.dest_key,
+                message: item.error.unwrap_or_default(),
             })
             .collect();
     }

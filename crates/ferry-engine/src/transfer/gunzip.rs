@@ -1,0 +1,115 @@
+//! `ferry cp --gunzip` (and the app's "Unpack .gz files" download option): a downloaded
+//! `NAME.gz` becomes `NAME`, as `gunzip` would leave it — but only after the `.gz` arrived and
+//! was verified, and never over a file that is there: `NAME` is created (never replaced), and
+//! only then is `NAME.gz` removed. A file that is not gzip, or a `NAME` already there, keeps
+//! the download as it came, with the reason noted on the item.
+
+use ferry_storage::{ObjectKey, PutBody, PutOptions, WriteMode};
+
+use super::item::Ctx;
+use crate::error::{Error, Result};
+
+/// Unpacks the downloaded `gz` beside itself. `None` when done (or nothing to do: not a `.gz`
+/// name, not a local destination); else why the download was kept as it came.
+pub(super) async fn restore(
+    ctx: &Ctx,
+    gz: &ObjectKey,
+    modified: Option<jiff::Timestamp>,
+) -> Option<String> {
+    let name = gz.as_str().strip_suffix(".gz")?;
+    // Only a regular file reached without a link (`local_path` says so) is unpacked.
+    if name.is_empty() || name.ends_with('/') || ctx.dst.backend.local_path(gz).is_none() {
+        return None;
+    }
+    let plain = ObjectKey::new(name);
+    unpack(ctx, gz, &plain, modified).await.err()
+}
+
+async fn unpack(
+    ctx: &Ctx,
+    gz: &ObjectKey,
+    plain: &ObjectKey,
+    modified: Option<jiff::Timestamp>,
+) -> std::result::Result<(), String> {
+    let kept = |why: String| format!("{gz} was kept as downloaded: {why}");
+    // Read through the store (links are never followed), into a file of our own.
+    let packed = copy_out(ctx, gz).await.map_err(|e| kept(e.to_string()))?;
+    let unpacked = tokio::task::spawn_blocking(move || decompress(packed.path()))
+        .await
+        .map_err(|e| kept(e.to_string()))?
+        .map_err(kept)?;
+    let body = PutBody::from_file(unpacked.path())
+        .await
+        .map_err(|e| kept(e.to_string()))?;
+    let options = PutOptions {
+        modified,
+        mode: WriteMode::Create,
+        ..PutOptions::default()
+    };
+    match ctx.dst.backend.put(plain, body, &options).await {
+        Ok(_) => {}
+        Err(e) if e.kind == ferry_storage::ErrorKind::AlreadyExists => {
+            return Err(kept(format!(
+                "{plain} is already there and was not replaced"
+            )));
+        }
+        Err(e) => return Err(kept(format!("it could not be unpacked into {plain} ({e})"))),
+    }
+    let failures = ctx
+        .dst
+        .backend
+        .delete_many(std::slice::from_ref(gz))
+        .await
+        .map_err(|e| e.to_string());
+    match failures {
+        Ok(f) if f.is_empty() => Ok(()),
+        Ok(f) => Err(format!(
+            "unpacked into {plain}, but {gz} could not be removed: {}",
+            f.first().map(|f| f.message.as_str()).unwrap_or_default()
+        )),
+        Err(e) => Err(format!(
+            "unpacked into {plain}, but {gz} could not be removed: {e}"
+        )),
+    }
+}
+
+async fn copy_out(ctx: &Ctx, gz: &ObjectKey) -> Result<tempfile::NamedTempFile> {
+    let got = ctx.dst.backend.get(gz, None).await?;
+    let file = tempfile::NamedTempFile::new()
+        .map_err(|e| Error::Invalid(format!("no room for a temporary file: {e}")))?;
+    let mut out = tokio::fs::File::from_std(
+        file.reopen()
+            .map_err(|e| Error::Invalid(format!("no room for a temporary file: {e}")))?,
+    );
+    let mut body = got.body;
+    tokio::io::copy(&mut body, &mut out)
+        .await
+        .map_err(|e| Error::Invalid(format!("could not read {gz}: {e}")))?;
+    Ok(file)
+}
+
+/// Every gzip member of the file, as `gunzip` reads concatenated ones.
+fn decompress(path: &std::path::Path) -> std::result::Result<tempfile::NamedTempFile, String> {
+    let input = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let out = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+    let mut writer = out.reopen().map_err(|e| e.to_string())?;
+    let mut decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(input));
+    // Read and write apart: a bad gzip stream and a full disk are different news.
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        use std::io::{Read, Write};
+        let n = decoder
+            .read(&mut buf)
+            .map_err(|e| format!("it is not a complete gzip file ({e})"))?;
+        if n == 0 {
+            break;
+        }
+        writer
+            .write_all(&buf[..n])
+            .map_err(|e| format!("the unpacked file could not be written ({e})"))?;
+    }
+    writer
+        .sync_all()
+        .map_err(|e| format!("the unpacked file could not be written ({e})"))?;
+    Ok(out)
+}
