@@ -49,6 +49,7 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             settings::secret_clear,
             settings::transfer_prefs_save,
             settings::upload_preview,
+            settings::drop_preview,
             import::workspace_import_pick,
             import::workspace_import_apply,
             storage_move::storage_move_plan,

@@ -80,6 +80,10 @@ export function dropFiles(page: Page, paths: string[], at: { x: number; y: numbe
   return page.evaluate(({ paths, x, y }) => window.fake.drop(paths, x, y), { paths, ...at });
 }
 
+export function dragEnter(page: Page, paths: string[], at: { x: number; y: number }) {
+  return page.evaluate(({ paths, x, y }) => window.fake.dragEnter(paths, x, y), { paths, ...at });
+}
+
 export function dragOver(page: Page, at: { x: number; y: number }) {
   return page.evaluate(({ x, y }) => window.fake.dragOver(x, y), at);
 }

@@ -1,7 +1,17 @@
 // Files dropped from the desktop, conflicts, and the transfer panel's job states.
 
 import { expect, test, type Page } from "@playwright/test";
-import { argsOf, center, dragLeave, dragOver, dropFiles, emptyArea, row, start } from "./helpers";
+import {
+  argsOf,
+  center,
+  dragEnter,
+  dragLeave,
+  dragOver,
+  dropFiles,
+  emptyArea,
+  row,
+  start,
+} from "./helpers";
 
 interface Request {
   kind: string;
@@ -42,6 +52,34 @@ test("a drag over the list or a folder row highlights where the files would go",
   await dragLeave(page);
   await expect(list).not.toHaveClass(/\bdrop\b/);
   await expect(page.locator(".drop")).toHaveCount(0);
+});
+
+test("a drag over a workspace with a key template shows where the file would land", async ({
+  page,
+}) => {
+  await start(page);
+  // No policy: nothing is renamed, so nothing is said.
+  await dragEnter(page, ["/home/me/export/report.csv"], await center(row(page, "photos/")));
+  await expect(row(page, "photos/")).toHaveClass(/\bdrop\b/);
+  await expect(page.getByTestId("drop-preview")).toHaveCount(0);
+  await dragLeave(page);
+  await page.evaluate(() => {
+    const f = window.fake.workspaces[0]!.form;
+    f.key_template = "{prefix}/{entity}/{yyyy}/{mm}/{dd}/{name}";
+    f.upload_gzip = true;
+  });
+  await dragEnter(page, ["/home/me/export/report.csv"], await center(row(page, "photos/")));
+  await expect(page.getByTestId("drop-preview")).toContainText(
+    "Lands at photos/export/2026/12/07/report.csv.gz",
+  );
+  expect((await argsOf(page, "drop_preview")).at(-1)).toEqual({
+    workspace: "local",
+    folder: "photos/",
+    name: "report.csv",
+    parent: "export",
+  });
+  await dragLeave(page);
+  await expect(page.getByTestId("drop-preview")).toHaveCount(0);
 });
 
 test("files dropped on the list upload into the folder shown, or into the folder row under them", async ({

@@ -233,6 +233,42 @@ pub async fn upload_preview(form: WorkspaceForm) -> IpcResult<String> {
     Ok(key.to_string())
 }
 
+/// Where a file dragged over `folder` of a saved workspace would land, when the workspace's
+/// upload policy renames or places it (a key template, gzip); `None` when it keeps its name.
+/// `name` is the dragged file's name and `parent` its folder's on disk (what `{entity}` may
+/// take); both only shape the preview, nothing is read.
+#[tauri::command]
+#[specta::specta]
+pub async fn drop_preview(
+    state: State<'_, AppState>,
+    workspace: String,
+    folder: String,
+    name: String,
+    parent: String,
+) -> IpcResult<Option<String>> {
+    let engine = state.engine()?;
+    let ws = engine.workspace(&workspace)?;
+    let policy = &ws.upload;
+    if policy.key_template.is_none() && policy.compression.is_none() {
+        return Ok(None);
+    }
+    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        return Err(crate::error::invalid(format!(
+            "{name:?} is not a file name"
+        )));
+    }
+    // Gzip compresses only files from this computer: a drop always is one.
+    let key = ferry_engine::transfer::preview_key(
+        policy.key_template.as_deref(),
+        policy.entity.as_deref(),
+        policy.compression.is_some(),
+        &ferry_storage::ObjectKey::new(folder.trim_start_matches('/')),
+        &name,
+        &parent,
+    )?;
+    Ok(Some(key.to_string()))
+}
+
 /// Tests the form as it stands (saved or not): connect, list, write, clean up.
 #[tauri::command]
 #[specta::specta]

@@ -43,6 +43,13 @@ export const commands = {
 	 */
 	uploadPreview: (form: WorkspaceForm) => typedError<string, ErrorReport_Serialize>(__TAURI_INVOKE("upload_preview", { form })),
 	/**
+	 *  Where a file dragged over `folder` of a saved workspace would land, when the workspace's
+	 *  upload policy renames or places it (a key template, gzip); `None` when it keeps its name.
+	 *  `name` is the dragged file's name and `parent` its folder's on disk (what `{entity}` may
+	 *  take); both only shape the preview, nothing is read.
+	 */
+	dropPreview: (workspace: string, folder: string, name: string, parent: string) => typedError<string | null, ErrorReport_Serialize>(__TAURI_INVOKE("drop_preview", { workspace, folder, name, parent })),
+	/**
 	 *  Asks for the file in the native chooser and reads it; `None` when the person cancelled.
 	 *  `bucket`: for AWS CLI profiles and rclone remotes, which name none.
 	 */

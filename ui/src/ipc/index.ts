@@ -96,6 +96,8 @@ export interface DropHandlers {
   over(x: number, y: number): void;
   drop(paths: string[], x: number, y: number): void;
   leave(): void;
+  /** Files entered the window: what they are (for the drop target's preview). */
+  enter?(paths: string[]): void;
 }
 
 /** Files dragged from the desktop: Tauri hands over their paths (the DOM never sees them). */
@@ -103,6 +105,7 @@ export function onFileDrop(h: DropHandlers): Promise<() => void> {
   return getCurrentWebview().onDragDropEvent((event) => {
     const p = event.payload;
     const scale = window.devicePixelRatio || 1;
+    if (p.type === "enter") h.enter?.(p.paths);
     if (p.type === "over" || p.type === "enter") h.over(p.position.x / scale, p.position.y / scale);
     else if (p.type === "drop") h.drop(p.paths, p.position.x / scale, p.position.y / scale);
     else h.leave();

@@ -83,6 +83,10 @@ export class App {
     dialogs.show(d);
   }
   dropTarget = $state<string | null>(null);
+  /** What is being dragged in from the desktop (its paths), while it is. */
+  dragging = $state<string[]>([]);
+  /** Where the first dragged file would land, when the workspace's upload policy places it. */
+  dropPreview = $state<string | null>(null);
   /** Copied with Ctrl+C, pasted with Ctrl+V (possibly into another workspace). */
   clipboard = $state<{ workspace: string; paths: string[] } | null>(null);
   connection = $state<Record<string, "ok" | "error" | "unknown">>({});

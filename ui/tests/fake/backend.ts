@@ -1164,6 +1164,26 @@ export class Fake {
         this.storageMoveShown = null;
         return this.ok("job-move");
       }
+      case "drop_preview": {
+        // As the engine fills it (transfer::preview_key) for a saved workspace's policy.
+        const f = this.workspaces.find((w) => w.form.id === a.workspace)?.form;
+        if (!f || (!f.key_template.trim() && !f.upload_gzip)) return this.ok(null);
+        const folder = (a.folder as string).replace(/\/$/, "");
+        const name = a.name as string;
+        const key = f.key_template.trim()
+          ? f.key_template
+              .trim()
+              .replace("{prefix}", folder)
+              .replace("{entity}", f.entity.trim() || (a.parent as string))
+              .replace("{yyyy}", "2026")
+              .replace("{mm}", "12")
+              .replace("{dd}", "07")
+              .replace("{name}", name)
+          : folder
+            ? `${folder}/${name}`
+            : name;
+        return this.ok(f.upload_gzip ? `${key}.gz` : key);
+      }
       case "workspace_import_pick":
         return this.ok(this.importPreview(a.bucket as string | null));
       case "workspace_import_apply":
@@ -1279,6 +1299,12 @@ export class Fake {
     await emit("tauri://drag-enter", { paths, position });
     await emit("tauri://drag-over", { position });
     await emit("tauri://drag-drop", { paths, position });
+  }
+
+  /** Files dragged in from the desktop and held at (x, y), not dropped yet. */
+  async dragEnter(paths: string[], x: number, y: number): Promise<void> {
+    const s = window.devicePixelRatio || 1;
+    await emit("tauri://drag-enter", { paths, position: { x: x * s, y: y * s } });
   }
 
   async dragOver(x: number, y: number): Promise<void> {
