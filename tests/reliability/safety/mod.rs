@@ -12,7 +12,9 @@
 //!    skipped or failed;
 //! 5. a move removed a source only when its copy arrived, and kept every other;
 //! 6. no two sources landed on one destination (as the destination compares names);
-//! 7. with a policy other than overwrite, no file that was at the destination was replaced;
+//! 7. with a policy other than overwrite, or a destination that never replaces a file
+//!    (`file_overwrite: false`, any policy, syncs too), no file that was at the destination
+//!    was replaced (a sync's `--delete` may still remove one the source lacks);
 //! 8. no partial file is left.
 //!
 //! proptest shrinks a failing case to a minimal world and command; each one found is kept below
@@ -64,6 +66,8 @@ pub struct Case {
     /// 0: none; 1: `{prefix}/t/{name}`; 2: `{prefix}/one.bin` (every file to one key);
     /// 3: `{name}` (outside the destination unless it is a store's root).
     pub template: u8,
+    /// The destination workspace never replaces a file (`file_overwrite: false`).
+    pub keep: bool,
 }
 
 pub fn op() -> impl Strategy<Value = Op> {
@@ -97,9 +101,10 @@ pub fn case() -> impl Strategy<Value = Case> {
         prop::bool::weighted(0.2),
         prop::bool::weighted(0.2),
         prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)],
+        prop::bool::weighted(0.2),
     )
         .prop_map(
-            |(tree, alias, op, src, dst, policy, follow, fold, template)| Case {
+            |(tree, alias, op, src, dst, policy, follow, fold, template, keep)| Case {
                 tree,
                 alias,
                 op,
@@ -109,6 +114,7 @@ pub fn case() -> impl Strategy<Value = Case> {
                 follow,
                 fold,
                 template,
+                keep,
             },
         )
 }
@@ -165,6 +171,7 @@ pub fn options(case: &Case) -> (JobKind, JobOptions) {
             Compare::SizeMtime
         },
         follow_links: case.follow,
+        keep_existing: case.keep,
         ..JobOptions::default()
     };
     options.upload.key_template = match case.template {
@@ -304,6 +311,7 @@ mod regressions {
             follow: false,
             fold: false,
             template: 1,
+            keep: false,
         };
         let engines = Engines::new();
         let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -330,6 +338,7 @@ mod regressions {
                 follow: false,
                 fold: false,
                 template: 0,
+                keep: false,
             },
             migrate: true,
             sides: 0,

@@ -92,6 +92,8 @@ pub async fn run_local(engines: &Engines, case: &Case) -> Result<(usize, usize),
         folding,
         by_content: matches!(case.op, Op::Sync { checksum: true, .. }),
         follow: case.follow,
+        keep: case.keep,
+        delete: matches!(case.op, Op::Sync { delete: true, .. }),
     }
     .all()
     .map(|verified| (1, verified))
@@ -253,6 +255,10 @@ pub struct Judge<'a> {
     pub by_content: bool,
     /// The job read through links (`--follow-links`).
     pub follow: bool,
+    /// The destination never replaces a file (`file_overwrite: false`).
+    pub keep: bool,
+    /// A sync that deletes what the source lacks.
+    pub delete: bool,
 }
 
 impl Judge<'_> {
@@ -490,10 +496,11 @@ impl Judge<'_> {
     /// 7: without overwrite, a file that was at the destination (and is not the source's)
     /// is as it was.
     fn no_overwrite_unasked(&self) -> Result<(), String> {
-        let keeps = matches!(
-            self.policy,
-            ConflictPolicy::Ask | ConflictPolicy::Skip | ConflictPolicy::Rename
-        ) && self.kind != JobKind::Sync;
+        let keeps = self.keep
+            || (matches!(
+                self.policy,
+                ConflictPolicy::Ask | ConflictPolicy::Skip | ConflictPolicy::Rename
+            ) && self.kind != JobKind::Sync);
         if !keeps {
             return Ok(());
         }
@@ -504,10 +511,13 @@ impl Judge<'_> {
             {
                 continue;
             }
-            if self.after.0.get(path) != Some(node) {
+            // A sync's --delete removes what the source lacks (invariant 1b checks which).
+            let deleted = self.after.0.get(path).is_none() && self.delete;
+            if self.after.0.get(path) != Some(node) && !deleted {
                 return Err(format!(
-                    "{path} was at the destination and was replaced under {:?}: {} → {}",
+                    "{path} was at the destination and was replaced under {:?} (keep: {}): {} → {}",
                     self.policy,
+                    self.keep,
                     show(Some(node)),
                     show(self.after.0.get(path))
                 ));

@@ -354,6 +354,8 @@ pub async fn run(server: &Server, c: &S3Case) -> Result<(usize, usize), String> 
         },
         by_content: matches!(case.op, Op::Sync { checksum: true, .. }),
         follow: case.follow,
+        keep: case.keep,
+        delete: kind == JobKind::Sync && matches!(case.op, Op::Sync { delete: true, .. }),
     }
     .all()
     .map(|verified| (1, verified))
