@@ -208,6 +208,22 @@ fn policies(server: &Server) {
         site.to_str().unwrap(),
     ]);
     assert_eq!(added.code, 0, "{}", added.output());
+    // The plan says so before anything runs: a skip, not an update.
+    let dry = user.run(&[
+        "sync",
+        "--dry-run",
+        "--json",
+        &format!("{}/", site.display()),
+        &format!("{ws}:site/"),
+    ]);
+    assert_eq!(dry.code, 0, "{}", dry.output());
+    assert!(
+        dry.stdout.contains("is already there and is kept")
+            && dry.stdout.contains("\"action\": \"skip\"")
+            && !dry.stdout.contains("\"action\": \"update\""),
+        "{}",
+        dry.stdout
+    );
     for args in [
         vec![
             "sync".to_string(),

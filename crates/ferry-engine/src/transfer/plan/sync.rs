@@ -130,6 +130,16 @@ pub(in crate::transfer) async fn plan_sync(
                         .is_some();
                 if differs {
                     let note = conflict(ctx, &a, &b).await?;
+                    // A workspace that never replaces a file keeps it: said in the plan, not
+                    // found out when the item runs. (A conflict stays one: keep both works.)
+                    if options.keep_existing && note.is_none() {
+                        let why = format!(
+                            "{} is already there and is kept: this workspace never replaces a file (file_overwrite: false)",
+                            b.key
+                        );
+                        sink.push(skipped(&a, b.key, why)).await?;
+                        continue;
+                    }
                     sink.push(NewItem {
                         action: ItemAction::Update,
                         note,
