@@ -35,8 +35,9 @@ pub async fn run(engine: &mut Engine, args: ImportArgs) -> Result<ExitCode, Erro
     };
     let found = import::read(format, &name, &text, &hints, engine.settings())?;
     println!(
-        "{} ({format:?}) would add {} workspace(s):",
+        "{} ({}) would add {} workspace(s):",
         output::plain(&name),
+        format.describe(),
         found.len()
     );
     for imported in &found {

@@ -33,6 +33,19 @@ pub enum Format {
     Rclone,
 }
 
+impl Format {
+    /// What the file is, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::MediaPlan => "a media-planning workspace settings file",
+            Format::DjangoEnv => "a Django .env",
+            Format::Export => "an export's sync_config",
+            Format::AwsConfig => "AWS CLI profiles",
+            Format::Rclone => "rclone remotes",
+        }
+    }
+}
+
 /// One workspace an import would add.
 #[derive(Debug, Clone)]
 pub struct Imported {
