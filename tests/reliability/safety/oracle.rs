@@ -512,7 +512,7 @@ impl Judge<'_> {
                 continue;
             }
             // A sync's --delete removes what the source lacks (invariant 1b checks which).
-            let deleted = self.after.0.get(path).is_none() && self.delete;
+            let deleted = !self.after.0.contains_key(path) && self.delete;
             if self.after.0.get(path) != Some(node) && !deleted {
                 return Err(format!(
                     "{path} was at the destination and was replaced under {:?} (keep: {}): {} → {}",
