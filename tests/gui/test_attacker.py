@@ -300,7 +300,7 @@ def test_a_page_cannot_start_what_it_was_not_shown(app, home):
     driver = app.start()
     find(driver, tid("file-list"))
     attempts = Attempts("forged plans")
-    attempts.refused(invoke(driver, "storage_move_start", id="0" * 32), "a move never shown",
+    attempts.refused(invoke(driver, "storage_move_start", id="0" * 32, storeKeys=True), "a move never shown",
                      code="config")
     attempts.refused(invoke(driver, "storage_move_plan", workspace="local", into=None),
                      "a move of a workspace without a media-planning file", code="config")

@@ -170,7 +170,17 @@ fn round_trip(server: &Server) {
     assert_eq!(sdk(&user, &["load", &settings, &first]), "s3 Autumn launch");
     assert!(store.join(format!("mediaplans/{first}.json")).exists());
 
-    // A plan saved on S3, then the way back: the new plan comes home too.
+    // A plan saved on S3, then the way back: the new plan comes home too. The copies left
+    // here are older than those on S3 by then (an hour, say): compared by content, they are
+    // the same files, not conflicts.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(store.join("mediaplans")).unwrap() {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(entry.unwrap().path())
+            .unwrap();
+        file.set_modified(hour_ago).unwrap();
+    }
     let second = sdk(&user, &["save", &settings, "Winter push"]);
     assert!(!store.join(format!("mediaplans/{second}.json")).exists());
     let run = user.run(&[
@@ -218,7 +228,7 @@ fn a_move_into_a_workspace_that_holds_a_different_plan_changes_nothing() {
     std::fs::write(store.join("mediaplans/p1.json"), "{\"ours\": 1}").unwrap();
     let file = user.home.path().join("ws_settings.json");
     let text = format!(
-        "{{\n  \"workspace_id\": \"w1\",\n  \"workspace_name\": \"Plans\",\n  \"storage\": {{\n    \"mode\": \"local\",\n    \"local\": {{ \"base_path\": \"{}\" }}\n  }},\n  \"logging\": {{ \"level\": \"INFO\" }}\n}}\n",
+        "{{\n  \"workspace_id\": \"w1\",\n  \"workspace_name\": \"Plans\",\n  \"storage\": {{\n    \"mode\": \"local\",\n    \"local\": {{ \"base_path\": \"{}\" }},\n    \"s3\": {{ \"bucket\": \"\", \"aws_secret_access_key\": \"SECRETVALUE\" }}\n  }},\n  \"logging\": {{ \"level\": \"INFO\" }}\n}}\n",
         store.display()
     );
     std::fs::write(&file, &text).unwrap();
@@ -245,6 +255,14 @@ fn a_move_into_a_workspace_that_holds_a_different_plan_changes_nothing() {
     assert_eq!(run.code, 0, "{}", run.output());
     assert!(
         run.stdout.contains("the SDK does not read"),
+        "{}",
+        run.stdout
+    );
+    // A key the file holds is shown as hidden, never printed.
+    assert!(!run.output().contains("SECRETVALUE"), "{}", run.output());
+    assert!(
+        run.stdout
+            .contains("\"aws_secret_access_key\": \"(hidden)\""),
         "{}",
         run.stdout
     );
@@ -305,4 +323,40 @@ fn a_move_into_a_workspace_that_holds_a_different_plan_changes_nothing() {
         written.ends_with("  },\n  \"logging\": { \"level\": \"INFO\" }\n}\n"),
         "{written}"
     );
+    assert_eq!(now["storage"]["s3"]["aws_secret_access_key"], "SECRETVALUE");
+}
+
+/// A source with no files is not taken for a finished move: a prefix read wrongly would look
+/// like one, and the SDK would then find none of its plans. The file is left as it was.
+#[test]
+fn a_move_from_an_empty_place_leaves_the_file_as_it_was() {
+    let server = moto();
+    let user = User::new();
+    let bucket = unique_bucket("empty");
+    let ws = user.add_s3(&server, &bucket);
+    let store = user.home.path().join("nothing-here");
+    std::fs::create_dir_all(&store).unwrap();
+    let file = user.home.path().join("ws_settings.json");
+    let text = format!(
+        "{{\"workspace_id\": \"w2\", \"storage\": {{\"mode\": \"local\", \"local\": {{\"base_path\": \"{}\"}}}}}}",
+        store.display()
+    );
+    std::fs::write(&file, &text).unwrap();
+    let run = user.run(&[
+        "workspace",
+        "move-storage",
+        file.to_str().unwrap(),
+        "--to",
+        "s3",
+        "--into",
+        &ws,
+        "--yes",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.output());
+    assert!(
+        run.output().contains("no files were found"),
+        "{}",
+        run.output()
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }

@@ -291,6 +291,20 @@ fn gunzip_restores(server: &Server) {
         &format!("{ws}:exports/"),
     ]);
     assert_eq!(run.code, 0, "{}", run.output());
+    // A folder with both NAME and NAME.gz: NAME comes as itself, NAME.gz is not unpacked
+    // over it (nor it over the unpacked one).
+    let both = user.home.path().join("both");
+    std::fs::create_dir_all(&both).unwrap();
+    std::fs::write(both.join("both.csv"), "the plain one").unwrap();
+    for gzip in ["--no-gzip", "--gzip"] {
+        let run = user.run(&[
+            "cp",
+            gzip,
+            both.join("both.csv").to_str().unwrap(),
+            &format!("{ws}:exports/"),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.output());
+    }
     let fake = user.home.path().join("fake.txt.gz");
     std::fs::write(&fake, "plain text, not gzip").unwrap();
     let run = user.run(&["cp", fake.to_str().unwrap(), &format!("{ws}:exports/")]);
@@ -298,6 +312,8 @@ fn gunzip_restores(server: &Server) {
     assert_eq!(
         keys(&user, &format!("{ws}:exports/")),
         [
+            "exports/both.csv",
+            "exports/both.csv.gz",
             "exports/fake.txt.gz",
             "exports/report.csv.gz",
             "exports/taken.csv.gz"
@@ -345,6 +361,20 @@ fn gunzip_restores(server: &Server) {
     assert!(
         run.stderr
             .contains("taken.csv is already there and was not replaced"),
+        "{}",
+        run.output()
+    );
+
+    assert_eq!(
+        std::fs::read_to_string(dl.join("both.csv")).unwrap(),
+        "the plain one"
+    );
+    assert_eq!(
+        gunzip(&std::fs::read(dl.join("both.csv.gz")).unwrap()),
+        "the plain one"
+    );
+    assert!(
+        run.stderr.contains("the source also has exports/both.csv"),
         "{}",
         run.output()
     );

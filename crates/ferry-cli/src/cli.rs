@@ -648,6 +648,9 @@ pub struct MoveStorageArgs {
     /// A Ferry workspace to move into [default: the place the file's own block names]
     #[arg(long, value_name = "WORKSPACE")]
     pub into: Option<String>,
+    /// Store keys the file holds (for a workspace Ferry adds) in the OS keychain, never in settings.json
+    #[arg(long)]
+    pub store_keys: bool,
     /// Show what would happen, and change nothing
     #[arg(long)]
     pub dry_run: bool,

@@ -252,7 +252,7 @@ pub async fn drop_preview(
     if policy.key_template.is_none() && policy.compression.is_none() {
         return Ok(None);
     }
-    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+    if name.is_empty() || name.contains(['/', '\\', '\0']) || name == "." || name == ".." {
         return Err(crate::error::invalid(format!(
             "{name:?} is not a file name"
         )));

@@ -59,6 +59,8 @@ pub struct StorageMoveView {
     pub section_before: String,
     pub section_after: String,
     pub notes: Vec<String>,
+    /// The file holds keys for the workspace Ferry adds (the keychain gets them if agreed to).
+    pub keys_found: bool,
     /// Ferry's workspaces of the kind the plans go to (the file's own block is the default).
     pub targets: Vec<MoveTarget>,
 }
@@ -124,6 +126,7 @@ pub async fn storage_move_plan(
         section_before: plan.section_before.clone(),
         section_after: plan.section_after.clone(),
         notes: plan.notes.clone(),
+        keys_found: plan.secret.is_some() && plan.into.new,
         targets,
     };
     *state
@@ -139,14 +142,17 @@ pub async fn storage_move_plan(
     Ok(view)
 }
 
-/// Starts the move shown as `id`: planned again, and refused when anything changed since it was
-/// shown (the file, or the places). Returns the job's id.
+/// Starts the move shown as `id`: planned again, refused when anything changed since it was
+/// shown (the file, or the places), and asked in a native dialog (the page cannot answer it):
+/// the move changes a file outside Ferry, which another program reads. With `store_keys`, keys
+/// the file holds go to the keychain of the workspace Ferry adds. Returns the job's id.
 #[tauri::command]
 #[specta::specta]
 pub async fn storage_move_start(
     app: AppHandle,
     state: State<'_, AppState>,
     id: String,
+    store_keys: bool,
 ) -> IpcResult<String> {
     let (workspace, into, shown) = {
         let mut pending = state
@@ -173,6 +179,13 @@ pub async fn storage_move_start(
             "the settings file or the workspaces changed since this move was shown: look at it again",
         ));
     }
+    if !crate::commands::system::confirm(&app, "Move the plans?", question(&plan), "Move").await {
+        return Err(crate::error::IpcError::new(
+            crate::error::ErrorCode::NotGranted,
+            "the move was not confirmed; nothing was changed",
+            "",
+        ));
+    }
     // A workspace Ferry adds for a folder the file names is asked for as any new folder is.
     for side in [&mut plan.from, &mut plan.into] {
         if side.new {
@@ -183,7 +196,26 @@ pub async fn storage_move_start(
     }
     state.change(|engine| storage_move::prepare(engine, &plan))?;
     let engine = state.engine()?;
+    storage_move::store(&engine, &plan, store_keys).await?;
     let job = storage_move::create(&engine, &plan).await?;
     engine.runner().start(engine.clone(), &job)?;
     Ok(job)
+}
+
+/// What the native dialog asks: the file, both places, and where the SDK's keys would go.
+fn question(plan: &StorageMove) -> String {
+    let mut text = format!(
+        "Copy the plans of the media-planning workspace\n\n{}\n\nfrom {}\ninto {}\n\nand then set the file's storage to the new place? The plans stay where they are, as a backup.",
+        plan.file.display(),
+        plan.from.workspace.describe(),
+        plan.into.workspace.describe(),
+    );
+    if let Storage::S3(s3) = &plan.into.workspace.storage
+        && let Some(endpoint) = &s3.endpoint_url
+    {
+        text.push_str(&format!(
+            "\n\nThe SDK will send its requests to {endpoint}, signed with the credentials its file names (a profile, or this machine's AWS environment)."
+        ));
+    }
+    text
 }

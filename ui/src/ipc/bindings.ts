@@ -65,10 +65,12 @@ export const commands = {
 	 */
 	storageMovePlan: (workspace: string, into: string | null) => typedError<StorageMoveView, ErrorReport_Serialize>(__TAURI_INVOKE("storage_move_plan", { workspace, into })),
 	/**
-	 *  Starts the move shown as `id`: planned again, and refused when anything changed since it was
-	 *  shown (the file, or the places). Returns the job's id.
+	 *  Starts the move shown as `id`: planned again, refused when anything changed since it was
+	 *  shown (the file, or the places), and asked in a native dialog (the page cannot answer it):
+	 *  the move changes a file outside Ferry, which another program reads. With `store_keys`, keys
+	 *  the file holds go to the keychain of the workspace Ferry adds. Returns the job's id.
 	 */
-	storageMoveStart: (id: string) => typedError<string, ErrorReport_Serialize>(__TAURI_INVOKE("storage_move_start", { id })),
+	storageMoveStart: (id: string, storeKeys: boolean) => typedError<string, ErrorReport_Serialize>(__TAURI_INVOKE("storage_move_start", { id, storeKeys })),
 	/**  Opens a folder and returns its first page; `list_more` brings the next ones. */
 	listOpen: (workspace: string, path: string) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_open", { workspace, path })),
 	listMore: (listing: number) => typedError<ListingPage_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("list_more", { listing })),
@@ -1337,6 +1339,8 @@ export type StorageMoveView = {
 	section_before: string,
 	section_after: string,
 	notes: string[],
+	/**  The file holds keys for the workspace Ferry adds (the keychain gets them if agreed to). */
+	keys_found: boolean,
 	/**  Ferry's workspaces of the kind the plans go to (the file's own block is the default). */
 	targets: MoveTarget[],
 };

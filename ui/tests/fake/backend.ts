@@ -1263,6 +1263,7 @@ export class Fake {
       section_before: '{\n  "mode": "local"\n}',
       section_after: `{\n  "mode": "s3",\n  "s3": {\n    "bucket": "${bucket}"\n  }\n}`,
       notes: ["The files stay in /home/me/Ferry as a backup; Ferry does not delete them."],
+      keys_found: false,
       targets: this.workspaces
         .filter((w) => w.form.kind === "s3")
         .map((w) => ({ id: w.form.id, name: w.form.name, description: w.description })),

@@ -169,7 +169,15 @@ pub async fn move_storage(engine: &mut Engine, args: MoveStorageArgs) -> Result<
         println!("nothing was changed");
         return Ok(ExitCode::SUCCESS);
     }
-    let id = storage_move::start(engine, &plan).await?;
+    let store_keys = plan.secret.is_some()
+        && plan.into.new
+        && (args.store_keys
+            || (!args.yes
+                && ask(&format!(
+                    "Store the keys the file holds in the keychain for {}?",
+                    plan.into.workspace.id
+                ))?));
+    let id = storage_move::start(engine, &plan, store_keys).await?;
     super::transfer::run(engine, &id, false).await
 }
 

@@ -71,7 +71,7 @@ fn json_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// Whether a field's name says it holds a secret: its value is never shown.
-fn secret_looking(key: &str) -> bool {
+pub(super) fn secret_looking(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     [
         "secret",
@@ -206,9 +206,10 @@ pub fn media_plan_as(file_name: &str, text: &str, mode: Option<&str>) -> Result<
                 "storage.s3",
                 Storage::S3(S3Storage {
                     bucket: bucket.to_string(),
-                    prefix: folder(match s3.get("prefix").and_then(Value::as_str) {
-                        Some(prefix) => prefix,
+                    // As the SDK reads it: absent → the workspace id; null → none.
+                    prefix: folder(match s3.get("prefix") {
                         None => workspace_id,
+                        Some(v) => v.as_str().unwrap_or_default(),
                     }),
                     region: json_str(s3, "region").map(str::to_string),
                     path_style: endpoint.is_some(),

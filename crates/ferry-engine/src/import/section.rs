@@ -36,6 +36,8 @@ pub fn set_fields(text: &str, fields: &[Field]) -> Result<String, String> {
         return Err("its top level is not an object".into());
     };
     let unit = indent_unit(text);
+    // A file written with CRLF gets CRLF in what is added.
+    let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut splices: Vec<(usize, usize, String)> = Vec::new();
     // Fields are grouped by the object that holds (or will hold) them: one splice each.
     let mut groups: Vec<(Vec<String>, Map<String, Value>)> = Vec::new();
@@ -51,9 +53,13 @@ pub fn set_fields(text: &str, fields: &[Field]) -> Result<String, String> {
         }
     }
     for (at, map) in &groups {
+        // Every object on the way is read as this edit reads it: no key written twice.
+        for depth in 0..=at.len() {
+            let object = find(&root, &at[..depth]).ok_or("a field's parent is not an object")?;
+            no_duplicates(object, &at[..depth])?;
+        }
         let object = find(&root, at).ok_or("a field's parent is not an object")?;
-        no_duplicates(object, at)?;
-        splices.extend(object_splices(text, object, map, &unit));
+        splices.extend(object_splices(text, object, map, &unit, nl));
     }
     splices.sort_by_key(|s| std::cmp::Reverse(s.0));
     if splices.windows(2).any(|w| w[1].1 > w[0].0) {
@@ -165,6 +171,7 @@ fn object_splices(
     object: &Object,
     map: &Map<String, Value>,
     unit: &str,
+    nl: &str,
 ) -> Vec<(usize, usize, String)> {
     let mut splices = Vec::new();
     let mut new = Vec::new();
@@ -175,7 +182,7 @@ fn object_splices(
                 splices.push((
                     prop.value.start(),
                     prop.value.end(),
-                    render(value, &indent, unit),
+                    render(value, &indent, unit, nl),
                 ));
             }
             None => new.push((key, value)),
@@ -195,8 +202,8 @@ fn object_splices(
                     with.push_str(&format!(", {key}: {}", compact(value)));
                 } else {
                     with.push_str(&format!(
-                        ",\n{indent}{key}: {}",
-                        render(value, &indent, unit)
+                        ",{nl}{indent}{key}: {}",
+                        render(value, &indent, unit, nl)
                     ));
                 }
             }
@@ -209,13 +216,13 @@ fn object_splices(
                 .iter()
                 .map(|(key, value)| {
                     let key = serde_json::to_string(key).unwrap_or_default();
-                    format!("{inner}{key}: {}", render(value, &inner, unit))
+                    format!("{inner}{key}: {}", render(value, &inner, unit, nl))
                 })
                 .collect();
             splices.push((
                 object.range.start,
                 object.range.end,
-                format!("{{\n{}\n{outer}}}", lines.join(",\n")),
+                format!("{{{nl}{}{nl}{outer}}}", lines.join(&format!(",{nl}"))),
             ));
         }
     }
@@ -228,7 +235,7 @@ fn compact(value: &Value) -> String {
 
 /// A value written as the file writes its own: objects pretty-printed with the file's
 /// indentation unit, continuing at the indentation of the line they are on.
-fn render(value: &Value, indent: &str, unit: &str) -> String {
+fn render(value: &Value, indent: &str, unit: &str, nl: &str) -> String {
     if !value.is_object() && !value.is_array() {
         return compact(value);
     }
@@ -238,7 +245,7 @@ fn render(value: &Value, indent: &str, unit: &str) -> String {
     if serde::Serialize::serialize(value, &mut ser).is_err() {
         return compact(value);
     }
-    String::from_utf8_lossy(&buf).replace('\n', &format!("\n{indent}"))
+    String::from_utf8_lossy(&buf).replace('\n', &format!("{nl}{indent}"))
 }
 
 /// The whitespace that starts the line `offset` is on.
@@ -393,6 +400,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_and_a_twice_written_section_is_refused() {
+        let text = "{\r\n  \"storage\": {\r\n    \"mode\": \"local\"\r\n  }\r\n}\r\n";
+        let out = set_fields(text, &[Field::new(&["storage", "s3"], "bucket", "b")]).unwrap();
+        assert_eq!(
+            out,
+            "{\r\n  \"storage\": {\r\n    \"mode\": \"local\",\r\n    \"s3\": {\r\n      \"bucket\": \"b\"\r\n    }\r\n  }\r\n}\r\n"
+        );
+        let twice = "{\"storage\": {\"mode\": \"local\"}, \"storage\": {\"mode\": \"s3\"}}";
+        let err = set_fields(twice, &[Field::new(&["storage"], "mode", "s3")]).unwrap_err();
+        assert!(
+            err.contains("the top level names \"storage\" twice"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub struct StorageRewrite {
     pub file: PathBuf,
     /// The file's text when planned, as a digest (the text itself may hold keys).
     pub digest: String,
+    /// The text as rewritten, as a digest: a job run again after the rewrite (a resume after
+    /// a crash, a retry) finds it done.
+    #[serde(default)]
+    pub after_digest: String,
     pub to: StorageMode,
     pub fields: Vec<(Vec<String>, String, Value)>,
 }
@@ -80,6 +84,8 @@ pub struct StorageMove {
     pub section_after: String,
     /// What the person should know (credentials the SDK cannot read, the backup left behind).
     pub notes: Vec<String>,
+    /// Keys the file holds for a workspace Ferry adds (for the keychain, when agreed to).
+    pub secret: Option<crate::secrets::S3Secret>,
 }
 
 fn read(file: &Path) -> Result<String> {
@@ -91,8 +97,35 @@ fn read(file: &Path) -> Result<String> {
             file.display()
         )));
     }
-    let text = std::fs::read_to_string(file).map_err(io)?;
-    Ok(text.trim_start_matches('\u{feff}').to_string())
+    std::fs::read_to_string(file).map_err(io)
+}
+
+/// The JSON of a file's text (a byte-order mark is kept aside, and written back).
+fn body(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// A section as shown: the values of fields named like secrets are hidden.
+fn shown(v: &Value) -> String {
+    fn hide(v: &Value) -> Value {
+        match v {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = if super::formats::secret_looking(k) && !v.is_object() {
+                            Value::from("(hidden)")
+                        } else {
+                            hide(v)
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(hide).collect()),
+            other => other.clone(),
+        }
+    }
+    serde_json::to_string_pretty(&hide(v)).unwrap_or_default()
 }
 
 /// A digest of the text, to tell whether the file changed: FNV-1a over the bytes and the
@@ -111,10 +144,6 @@ fn storage_value(text: &str) -> Value {
         .ok()
         .and_then(|v| v.get("storage").cloned())
         .unwrap_or(Value::Null)
-}
-
-fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
 /// Whether two storages are the same place (the same folder, or bucket, prefix and endpoint).
@@ -182,12 +211,13 @@ pub fn plan(
 ) -> Result<StorageMove> {
     let file = std::fs::canonicalize(file)
         .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", file.display())))?;
-    let text = read(&file)?;
+    let raw = read(&file)?;
+    let text = body(&raw);
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let storage = storage_value(&text);
+    let storage = storage_value(text);
     if storage.is_null() {
         return Err(Error::Invalid(format!(
             "{} has no \"storage\" section: it is not a media-planning settings file",
@@ -195,7 +225,7 @@ pub fn plan(
         )));
     }
     let flat = storage.get("mode").is_none() && storage.get("type").is_some();
-    let from = super::formats::media_plan_as(&name, &text, None)?;
+    let from = super::formats::media_plan_as(&name, text, None)?;
     let now = StorageMode::of(&from.workspace.storage);
     if now == to {
         return Err(Error::Invalid(format!(
@@ -216,6 +246,7 @@ pub fn plan(
         Value::from(to.as_str()),
     )];
     let mut notes = Vec::new();
+    let mut secret = None;
     let into = match into {
         Some(id) => {
             let ws = engine.workspace(id)?.clone();
@@ -246,7 +277,7 @@ pub fn plan(
         }
         None => {
             let block =
-                super::formats::media_plan_as(&name, &text, Some(to.as_str())).map_err(|e| {
+                super::formats::media_plan_as(&name, text, Some(to.as_str())).map_err(|e| {
                     Error::Invalid(format!(
                         "{e}; fill in its {} block, or choose a Ferry workspace to move into",
                         to.as_str()
@@ -258,17 +289,26 @@ pub fn plan(
                     file.display()
                 )));
             }
-            let ws = block.workspace;
-            let side = side(engine, ws, suffix);
+            let side = side(engine, block.workspace, suffix);
             if let Storage::S3(s3) = &side.workspace.storage
                 && side.new
                 && s3.credentials == CredentialSource::Keychain
             {
-                notes.push(format!(
-                    "Ferry will add the workspace {:?} for {}; it needs keys in the keychain before the move can read or write there (the file names no profile)",
-                    side.workspace.name,
-                    side.workspace.describe()
-                ));
+                if block.secret.is_some() {
+                    secret = block.secret;
+                    notes.push(format!(
+                        "Ferry will add the workspace {:?} for {}; the file holds its keys, which go to the keychain if you agree (never into Ferry's settings)",
+                        side.workspace.name,
+                        side.workspace.describe()
+                    ));
+                } else {
+                    notes.push(format!(
+                        "Ferry will add the workspace {:?} for {}; it needs keys in the keychain (`ferry secret set {}`) before the move can read or write there (the file names no profile and holds no keys)",
+                        side.workspace.name,
+                        side.workspace.describe(),
+                        side.workspace.id
+                    ));
+                }
             }
             side
         }
@@ -278,25 +318,28 @@ pub fn plan(
             "the plans are already in that place; nothing to move".into(),
         ));
     }
-    let rewrite = StorageRewrite {
+    let mut rewrite = StorageRewrite {
         file: file.clone(),
-        digest: digest(&text),
+        digest: digest(text),
+        after_digest: String::new(),
         to,
         fields,
     };
-    let after = rewritten(&text, &rewrite)?;
+    let after = rewritten(text, &rewrite)?;
+    rewrite.after_digest = digest(&after);
     notes.push(format!(
         "The files stay in {} as a backup; Ferry does not delete them.",
         from.workspace.describe()
     ));
     Ok(StorageMove {
         file,
-        section_before: pretty(&storage),
-        section_after: pretty(&storage_value(&after)),
+        section_before: shown(&storage),
+        section_after: shown(&storage_value(&after)),
         from,
         into,
         rewrite,
         notes,
+        secret,
     })
 }
 
@@ -363,19 +406,32 @@ fn rewritten(text: &str, rewrite: &StorageRewrite) -> Result<String> {
 
 /// Where the media-planning settings `file` keeps its plans now.
 pub fn current_mode(file: &Path) -> Result<StorageMode> {
-    let text = read(file)?;
+    let raw = read(file)?;
+    let text = body(&raw);
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let found = super::formats::media_plan_as(&name, &text, None)?;
+    let found = super::formats::media_plan_as(&name, text, None)?;
     Ok(StorageMode::of(&found.workspace.storage))
 }
 
-/// Adds the workspaces the move needs and makes its job (started by the caller).
-pub async fn start(engine: &mut Engine, plan: &StorageMove) -> Result<String> {
+/// Adds the workspaces the move needs (with the keys the file holds, when `store_keys`) and
+/// makes its job (started by the caller).
+pub async fn start(engine: &mut Engine, plan: &StorageMove, store_keys: bool) -> Result<String> {
     prepare(engine, plan)?;
+    store(engine, plan, store_keys).await?;
     create(engine, plan).await
+}
+
+/// The keys the file holds, to the keychain of the workspace Ferry added for them.
+pub async fn store(engine: &Engine, plan: &StorageMove, store_keys: bool) -> Result<()> {
+    if let (true, true, Some(secret)) = (store_keys, plan.into.new, &plan.secret) {
+        engine
+            .set_secret(&plan.into.workspace.id, secret.clone())
+            .await?;
+    }
+    Ok(())
 }
 
 /// Adds the workspaces the move needs; both places remember the settings file, so either can
@@ -401,9 +457,12 @@ pub async fn create(engine: &Engine, plan: &StorageMove) -> Result<String> {
     };
     // A file that is already there and differs is not replaced: the job fails that item and
     // the settings file is left as it was.
+    // Compared by content: the old place's files stay as a backup, and a later move back
+    // finds them older than the copies it left (by modification time they would all differ).
     let options = JobOptions {
         recursive: true,
         conflict: ConflictPolicy::Ask,
+        compare: crate::transfer::Compare::Checksum,
         after: Some(plan.rewrite.clone()),
         ..JobOptions::default()
     };
@@ -418,18 +477,33 @@ pub async fn create(engine: &Engine, plan: &StorageMove) -> Result<String> {
 }
 
 /// The job's last step: the settings file says the new place, its old text kept as
-/// `NAME.bak` (or `NAME.bak.N`). Refused when the file changed since the move was planned.
+/// `NAME.bak` (or `NAME.bak.N`, with the file's permissions). Refused when the file changed
+/// since the move was planned; done already when it says what the rewrite says (a job run
+/// again after it).
 pub fn finish(rewrite: &StorageRewrite) -> Result<String> {
     let file = &rewrite.file;
-    let text = read(file)?;
-    if digest(&text) != rewrite.digest {
-        return Err(Error::Invalid(format!(
+    let raw = read(file)?;
+    let now = digest(body(&raw));
+    let done = format!(
+        "{} now keeps its plans in {} storage",
+        file.display(),
+        rewrite.to.as_str()
+    );
+    if !rewrite.after_digest.is_empty() && now == rewrite.after_digest {
+        return Ok(done);
+    }
+    let changed = || {
+        Error::Invalid(format!(
             "{} changed since the move was planned, so Ferry left it as it is; the files were copied — set its storage \"mode\" to \"{}\" yourself, or move again",
             file.display(),
             rewrite.to.as_str()
-        )));
+        ))
+    };
+    if now != rewrite.digest {
+        return Err(changed());
     }
-    let after = rewritten(&text, rewrite)?;
+    let bom = &raw[..raw.len() - body(&raw).len()];
+    let after = format!("{bom}{}", rewritten(body(&raw), rewrite)?);
     let io = |e: std::io::Error| Error::Invalid(format!("cannot write {}: {e}", file.display()));
     let dir = file.parent().unwrap_or(Path::new("."));
     let name = file
@@ -446,16 +520,20 @@ pub fn finish(rewrite: &StorageRewrite) -> Result<String> {
         })
         .find(|p| std::fs::symlink_metadata(p).is_err())
         .ok_or_else(|| Error::Invalid(format!("{} has 1000 backups already", file.display())))?;
-    // The backup is a new file (never one that appeared meanwhile); the new text replaces the
-    // file in one rename, with the file's permissions.
+    let perms = std::fs::metadata(file).map_err(io)?.permissions();
+    // The backup is a new file (never one that appeared meanwhile), as private as the file;
+    // the new text replaces the file in one rename, with the file's permissions.
     {
         use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
         let mut b = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(&backup)
             .map_err(io)?;
-        b.write_all(text.as_bytes()).map_err(io)?;
+        b.set_permissions(perms.clone()).map_err(io)?;
+        b.write_all(raw.as_bytes()).map_err(io)?;
         b.sync_all().map_err(io)?;
     }
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
@@ -464,13 +542,15 @@ pub fn finish(rewrite: &StorageRewrite) -> Result<String> {
         tmp.write_all(after.as_bytes()).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
     }
-    let perms = std::fs::metadata(file).map_err(io)?.permissions();
     std::fs::set_permissions(tmp.path(), perms).map_err(io)?;
+    // Looked at once more just before the rename: an edit made meanwhile is not lost.
+    if read(file).map(|t| digest(body(&t))).ok().as_deref() != Some(now.as_str()) {
+        let _ = std::fs::remove_file(&backup);
+        return Err(changed());
+    }
     tmp.persist(file).map_err(|e| io(e.error))?;
     Ok(format!(
-        "{} now keeps its plans in {} storage (its earlier text is in {})",
-        file.display(),
-        rewrite.to.as_str(),
+        "{done} (its earlier text is in {})",
         backup.display()
     ))
 }
@@ -483,6 +563,7 @@ mod tests {
         StorageRewrite {
             file: file.to_path_buf(),
             digest: digest(text),
+            after_digest: String::new(),
             to: StorageMode::S3,
             fields: vec![(vec!["storage".into()], "mode".into(), Value::from("s3"))],
         }
@@ -501,6 +582,26 @@ mod tests {
         assert!(err.contains("changed since the move was planned"), "{err}");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
         assert!(!dir.path().join("ws.json.bak").exists());
+    }
+
+    /// A job run again after its rewrite (resumed after a crash, retried) finds it done,
+    /// and a byte-order mark stays.
+    #[test]
+    fn a_rewrite_done_already_is_done_and_a_bom_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ws.json");
+        let text = "{\"storage\": {\"mode\": \"local\"}}";
+        std::fs::write(&file, format!("\u{feff}{text}")).unwrap();
+        let mut rewrite = rewrite_of(&file, text);
+        rewrite.after_digest = digest("{\"storage\": {\"mode\": \"s3\"}}");
+        finish(&rewrite).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "\u{feff}{\"storage\": {\"mode\": \"s3\"}}"
+        );
+        let again = finish(&rewrite).unwrap();
+        assert!(again.contains("now keeps its plans in s3"), "{again}");
+        assert!(!dir.path().join("ws.json.bak.1").exists());
     }
 
     #[test]

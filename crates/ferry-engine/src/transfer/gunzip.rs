@@ -1,18 +1,20 @@
 //! `ferry cp --gunzip` (and the app's "Unpack .gz files" download option): a downloaded
 //! `NAME.gz` becomes `NAME`, as `gunzip` would leave it — but only after the `.gz` arrived and
 //! was verified, and never over a file that is there: `NAME` is created (never replaced), and
-//! only then is `NAME.gz` removed. A file that is not gzip, or a `NAME` already there, keeps
-//! the download as it came, with the reason noted on the item.
+//! only then is `NAME.gz` removed. A file that is not gzip, a `NAME` already there, or a source
+//! folder that also holds `NAME` (this job brings it too) keeps the download as it came, with
+//! the reason noted on the item.
 
-use ferry_storage::{ObjectKey, PutBody, PutOptions, WriteMode};
+use ferry_storage::{BackendExt, ObjectKey, PutBody, PutOptions, WriteMode};
 
 use super::item::Ctx;
-use crate::error::{Error, Result};
 
-/// Unpacks the downloaded `gz` beside itself. `None` when done (or nothing to do: not a `.gz`
-/// name, not a local destination); else why the download was kept as it came.
+/// Unpacks the downloaded `gz` (the item whose source is `source`) beside itself. `None` when
+/// done (or nothing to do: not a `.gz` name, not a local destination); else why the download
+/// was kept as it came.
 pub(super) async fn restore(
     ctx: &Ctx,
+    source: &ObjectKey,
     gz: &ObjectKey,
     modified: Option<jiff::Timestamp>,
 ) -> Option<String> {
@@ -22,6 +24,21 @@ pub(super) async fn restore(
         return None;
     }
     let plain = ObjectKey::new(name);
+    // A folder that holds both NAME and NAME.gz: NAME is an item of this job too, which its
+    // conflict rule may let replace what is there — the unpacked file would be lost.
+    if ctx.options.recursive
+        && let Some(sibling) = source.as_str().strip_suffix(".gz")
+    {
+        match ctx.src.backend.try_stat(&ObjectKey::new(sibling)).await {
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                return Some(format!(
+                    "{gz} was kept as downloaded: the source also has {sibling}, which this job brings as {plain}"
+                ));
+            }
+            Err(e) => return Some(format!("{gz} was kept as downloaded: {e}")),
+        }
+    }
     unpack(ctx, gz, &plain, modified).await.err()
 }
 
@@ -32,12 +49,19 @@ async fn unpack(
     modified: Option<jiff::Timestamp>,
 ) -> std::result::Result<(), String> {
     let kept = |why: String| format!("{gz} was kept as downloaded: {why}");
-    // Read through the store (links are never followed), into a file of our own.
-    let packed = copy_out(ctx, gz).await.map_err(|e| kept(e.to_string()))?;
-    let unpacked = tokio::task::spawn_blocking(move || decompress(packed.path()))
+    // Read through the store (links are never followed), unpacked as it is read.
+    let got = ctx
+        .dst
+        .backend
+        .get(gz, None)
         .await
-        .map_err(|e| kept(e.to_string()))?
-        .map_err(kept)?;
+        .map_err(|e| kept(e.to_string()))?;
+    let unpacked = tokio::task::spawn_blocking(move || {
+        decompress(tokio_util::io::SyncIoBridge::new(got.body))
+    })
+    .await
+    .map_err(|e| kept(e.to_string()))?
+    .map_err(kept)?;
     let body = PutBody::from_file(unpacked.path())
         .await
         .map_err(|e| kept(e.to_string()))?;
@@ -73,24 +97,9 @@ async fn unpack(
     }
 }
 
-async fn copy_out(ctx: &Ctx, gz: &ObjectKey) -> Result<tempfile::NamedTempFile> {
-    let got = ctx.dst.backend.get(gz, None).await?;
-    let file = tempfile::NamedTempFile::new()
-        .map_err(|e| Error::Invalid(format!("no room for a temporary file: {e}")))?;
-    let mut out = tokio::fs::File::from_std(
-        file.reopen()
-            .map_err(|e| Error::Invalid(format!("no room for a temporary file: {e}")))?,
-    );
-    let mut body = got.body;
-    tokio::io::copy(&mut body, &mut out)
-        .await
-        .map_err(|e| Error::Invalid(format!("could not read {gz}: {e}")))?;
-    Ok(file)
-}
-
-/// Every gzip member of the file, as `gunzip` reads concatenated ones.
-fn decompress(path: &std::path::Path) -> std::result::Result<tempfile::NamedTempFile, String> {
-    let input = std::fs::File::open(path).map_err(|e| e.to_string())?;
+/// Every gzip member of the stream, as `gunzip` reads concatenated ones, into a temporary
+/// file (its size must be known before it is written in place).
+fn decompress(input: impl std::io::Read) -> std::result::Result<tempfile::NamedTempFile, String> {
     let out = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
     let mut writer = out.reopen().map_err(|e| e.to_string())?;
     let mut decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(input));

@@ -95,7 +95,8 @@ pub(super) async fn execute(ctx: &Ctx, item: &ItemRow, meter: &Meter) -> Done {
                     && matches!(item.action, ItemAction::Copy | ItemAction::Update)
                 {
                     let modified = item.modified.as_deref().and_then(|t| t.parse().ok());
-                    error = super::gunzip::restore(ctx, written, modified).await;
+                    let source = ObjectKey::new(&item.source_key);
+                    error = super::gunzip::restore(ctx, &source, written, modified).await;
                 }
                 break Done {
                     state,

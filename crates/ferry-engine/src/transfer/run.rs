@@ -222,7 +222,13 @@ pub async fn run_job(
                 tally.skipped
             )))
         } else {
-            crate::import::storage_move::finish(rewrite)
+            match all_arrived(&ctx).await {
+                Ok(()) => crate::import::storage_move::finish(rewrite),
+                Err(why) => Err(Error::Invalid(format!(
+                    "{} was left as it is: {why}",
+                    rewrite.file.display()
+                ))),
+            }
         };
         match done {
             Ok(note) => journal.set_note(id, &note)?,
@@ -243,6 +249,47 @@ pub async fn run_job(
     }
     journal.set_state(id, state, None)?;
     report(engine, &journal, &job, state, summary, started).await
+}
+
+/// Whether every file the source holds now (listed again: one saved while the job ran counts)
+/// is at the destination with its size; a source with no file at all is not taken for a
+/// finished move (a prefix read wrongly would look like one).
+async fn all_arrived(ctx: &Ctx) -> std::result::Result<(), String> {
+    use ferry_storage::BackendExt;
+    let (src, dst) = (&ctx.src, &ctx.dst);
+    let entries = src
+        .backend
+        .list_collect(&src.key, true)
+        .await
+        .map_err(|e| format!("the source could not be listed again ({e})"))?;
+    let mut files = 0;
+    for entry in entries {
+        let ferry_storage::Entry::Object(meta) = entry else {
+            continue;
+        };
+        if meta.key.is_folder() || meta.link_target.is_some() {
+            continue;
+        }
+        files += 1;
+        let rel = meta.key.strip_prefix(&src.key).unwrap_or(meta.key.as_str());
+        let there = dst
+            .backend
+            .try_stat(&dst.key.concat(rel))
+            .await
+            .map_err(|e| format!("{rel} could not be checked at the destination ({e})"))?;
+        if there.map(|m| m.size) != Some(meta.size) {
+            return Err(format!(
+                "{rel} is not at the destination as it is at the source (saved while the move ran?); move again"
+            ));
+        }
+    }
+    if files == 0 {
+        return Err(format!(
+            "no files were found at {} (if the plans are there, check the file's prefix)",
+            src.backend.describe()
+        ));
+    }
+    Ok(())
 }
 
 /// One item, as a task of its own: waits while its job is paused and for a file slot (a pause

@@ -201,7 +201,7 @@ impl Shadows {
 async fn conflict(ctx: &Ctx, ours: &ObjectMeta, theirs: &ObjectMeta) -> Result<Option<String>> {
     if ctx.kind == JobKind::Migrate {
         return Ok(Some(
-            "the destination already has this file, and it differs from the local one".into(),
+            "the destination already has this file, and it differs from the source's".into(),
         ));
     }
     let destination = ctx.dst.backend.identity(&theirs.key).to_string();
