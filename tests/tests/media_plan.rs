@@ -360,3 +360,50 @@ fn a_move_from_an_empty_place_leaves_the_file_as_it_was() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }
+
+/// Files a move cannot handle safely are refused before anything happens, each saying why.
+#[test]
+fn settings_a_move_cannot_handle_are_refused_with_why() {
+    let user = User::new();
+    let home = user.home.path();
+    let plans = home.join("plans");
+    std::fs::create_dir_all(&plans).unwrap();
+    let cases = [
+        (
+            "comment.json".to_string(),
+            format!(
+                "{{\"storage\": {{\"mode\": \"local\", \"local\": {{\"base_path\": \"{}\"}}}} // note\n}}",
+                plans.display()
+            ),
+            "is not plain JSON",
+        ),
+        (
+            "plans/inside.json".to_string(),
+            format!(
+                "{{\"storage\": {{\"mode\": \"local\", \"local\": {{\"base_path\": \"{}\"}}, \"s3\": {{\"bucket\": \"b\", \"region\": \"us-east-1\"}}}}}}",
+                plans.display()
+            ),
+            "is inside the plans folder",
+        ),
+        (
+            "root.json".to_string(),
+            "{\"storage\": {\"mode\": \"local\", \"local\": {\"base_path\": \"/\"}, \"s3\": {\"bucket\": \"b\", \"region\": \"us-east-1\"}}}".to_string(),
+            "all of this computer",
+        ),
+    ];
+    for (name, text, why) in cases {
+        let file = home.join(&name);
+        std::fs::write(&file, &text).unwrap();
+        let run = user.run(&[
+            "workspace",
+            "move-storage",
+            file.to_str().unwrap(),
+            "--to",
+            "s3",
+            "--dry-run",
+        ]);
+        assert_ne!(run.code, 0, "{name}: {}", run.output());
+        assert!(run.output().contains(why), "{name}: {}", run.output());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    }
+}

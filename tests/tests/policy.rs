@@ -305,6 +305,11 @@ fn gunzip_restores(server: &Server) {
         ]);
         assert_eq!(run.code, 0, "{}", run.output());
     }
+    // A name that is no file without its .gz (`..gz`) is kept as it is.
+    let dots = user.home.path().join("..gz");
+    std::fs::write(&dots, b"\x1f\x8b not really").unwrap();
+    let run = user.run(&["cp", dots.to_str().unwrap(), &format!("{ws}:exports/")]);
+    assert_eq!(run.code, 0, "{}", run.output());
     let fake = user.home.path().join("fake.txt.gz");
     std::fs::write(&fake, "plain text, not gzip").unwrap();
     let run = user.run(&["cp", fake.to_str().unwrap(), &format!("{ws}:exports/")]);
@@ -312,6 +317,7 @@ fn gunzip_restores(server: &Server) {
     assert_eq!(
         keys(&user, &format!("{ws}:exports/")),
         [
+            "exports/..gz",
             "exports/both.csv",
             "exports/both.csv.gz",
             "exports/fake.txt.gz",
@@ -378,6 +384,9 @@ fn gunzip_restores(server: &Server) {
         "{}",
         run.output()
     );
+
+    assert!(dl.join("..gz").exists());
+    assert!(run.stderr.contains("names no file"), "{}", run.output());
 
     // Only downloads unpack.
     let run = user.run(&[

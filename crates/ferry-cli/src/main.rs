@@ -75,7 +75,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
     let mut engine = Engine::load(&config_dir, Arc::new(Keychain))?;
     if let Some(rates) = cli.bwlimit {
-        engine.runner().set_rates(rates.up, rates.down);
+        engine.runner().pin_rates(rates.up, rates.down);
     }
     if engine.first_run() {
         eprintln!(

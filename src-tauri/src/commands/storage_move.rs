@@ -59,7 +59,7 @@ pub struct StorageMoveView {
     pub section_before: String,
     pub section_after: String,
     pub notes: Vec<String>,
-    /// The file holds keys for the workspace Ferry adds (the keychain gets them if agreed to).
+    /// The file holds keys for the place it moves into (the keychain gets them if agreed to).
     pub keys_found: bool,
     /// Ferry's workspaces of the kind the plans go to (the file's own block is the default).
     pub targets: Vec<MoveTarget>,
@@ -126,7 +126,7 @@ pub async fn storage_move_plan(
         section_before: plan.section_before.clone(),
         section_after: plan.section_after.clone(),
         notes: plan.notes.clone(),
-        keys_found: plan.secret.is_some() && plan.into.new,
+        keys_found: plan.secret.is_some(),
         targets,
     };
     *state

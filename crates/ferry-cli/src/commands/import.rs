@@ -170,7 +170,6 @@ pub async fn move_storage(engine: &mut Engine, args: MoveStorageArgs) -> Result<
         return Ok(ExitCode::SUCCESS);
     }
     let store_keys = plan.secret.is_some()
-        && plan.into.new
         && (args.store_keys
             || (!args.yes
                 && ask(&format!(

@@ -84,7 +84,8 @@ pub struct StorageMove {
     pub section_after: String,
     /// What the person should know (credentials the SDK cannot read, the backup left behind).
     pub notes: Vec<String>,
-    /// Keys the file holds for a workspace Ferry adds (for the keychain, when agreed to).
+    /// Keys the file's block holds for the place it names (for that workspace's keychain
+    /// entry, when agreed to).
     pub secret: Option<crate::secrets::S3Secret>,
 }
 
@@ -217,6 +218,12 @@ pub fn plan(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if let Err(e) = serde_json::from_str::<Value>(text) {
+        return Err(Error::Invalid(format!(
+            "{} is not plain JSON ({e}); the SDK could not read it either",
+            file.display()
+        )));
+    }
     let storage = storage_value(text);
     if storage.is_null() {
         return Err(Error::Invalid(format!(
@@ -291,13 +298,13 @@ pub fn plan(
             }
             let side = side(engine, block.workspace, suffix);
             if let Storage::S3(s3) = &side.workspace.storage
-                && side.new
                 && s3.credentials == CredentialSource::Keychain
+                && (side.new || block.secret.is_some())
             {
                 if block.secret.is_some() {
                     secret = block.secret;
                     notes.push(format!(
-                        "Ferry will add the workspace {:?} for {}; the file holds its keys, which go to the keychain if you agree (never into Ferry's settings)",
+                        "the file holds the keys for {:?} ({}), which go to the keychain if you agree (never into Ferry's settings)",
                         side.workspace.name,
                         side.workspace.describe()
                     ));
@@ -313,6 +320,11 @@ pub fn plan(
             side
         }
     };
+    for side in [&from, &into] {
+        if let Storage::Local(local) = &side.workspace.storage {
+            check_folder(&local.base_path, &file)?;
+        }
+    }
     if same_place(&from.workspace.storage, &into.workspace.storage) {
         return Err(Error::Invalid(
             "the plans are already in that place; nothing to move".into(),
@@ -341,6 +353,34 @@ pub fn plan(
         notes,
         secret,
     })
+}
+
+/// A plans folder that is all of this computer or a home, or that holds the settings file
+/// itself, is not one to move (the settings file would travel with the plans, and a move back
+/// would meet it).
+fn check_folder(folder: &Path, file: &Path) -> Result<()> {
+    let real = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let home = home.map(|h| std::fs::canonicalize(&h).unwrap_or(h));
+    if real.parent().is_none() || Some(&real) == home.as_ref() {
+        return Err(Error::Invalid(format!(
+            "the plans folder {} is {}; name the folder that holds the plans",
+            folder.display(),
+            if real.parent().is_none() {
+                "all of this computer"
+            } else {
+                "your home folder"
+            }
+        )));
+    }
+    if file.starts_with(&real) {
+        return Err(Error::Invalid(format!(
+            "the settings file {} is inside the plans folder {}: it would be moved with the plans; keep the settings file outside it",
+            file.display(),
+            folder.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The fields of the SDK's block for a Ferry workspace's place.
@@ -426,7 +466,7 @@ pub async fn start(engine: &mut Engine, plan: &StorageMove, store_keys: bool) ->
 
 /// The keys the file holds, to the keychain of the workspace Ferry added for them.
 pub async fn store(engine: &Engine, plan: &StorageMove, store_keys: bool) -> Result<()> {
-    if let (true, true, Some(secret)) = (store_keys, plan.into.new, &plan.secret) {
+    if let (true, Some(secret)) = (store_keys, &plan.secret) {
         engine
             .set_secret(&plan.into.workspace.id, secret.clone())
             .await?;

@@ -20,8 +20,12 @@ pub(super) async fn restore(
 ) -> Option<String> {
     let name = gz.as_str().strip_suffix(".gz")?;
     // Only a regular file reached without a link (`local_path` says so) is unpacked.
-    if name.is_empty() || name.ends_with('/') || ctx.dst.backend.local_path(gz).is_none() {
-        return None;
+    ctx.dst.backend.local_path(gz)?;
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if last.is_empty() || last == "." || last == ".." {
+        return Some(format!(
+            "{gz} was kept as downloaded: without .gz its name ({last:?}) names no file"
+        ));
     }
     let plain = ObjectKey::new(name);
     // A folder that holds both NAME and NAME.gz: NAME is an item of this job too, which its

@@ -21,6 +21,9 @@ pub struct Runner {
     memory: Mutex<(u32, MemoryBudget)>,
     /// Shared by every store the engine opens; changed in place (`set_bandwidth`).
     bandwidth: BandwidthLimits,
+    /// Rates `--bwlimit` set for this run: a settings change made by the same command (a
+    /// workspace it adds) does not undo them.
+    pinned: Mutex<Option<(u64, u64)>>,
     /// The jobs running in this process, by id ([`super::queue`]).
     pub(super) running: Mutex<HashMap<String, Running>>,
     pub(super) sink: Mutex<Option<super::queue::Sink>>,
@@ -45,6 +48,7 @@ impl Runner {
                 budget(transfer.memory_budget_mib),
             )),
             bandwidth: BandwidthLimits::default(),
+            pinned: Mutex::new(None),
             running: Mutex::new(HashMap::new()),
             sink: Mutex::new(None),
             ended: tokio::sync::broadcast::channel(64).0,
@@ -77,7 +81,15 @@ impl Runner {
     /// Takes the bandwidth limits `transfer` sets; running transfers slow down or speed up at
     /// their next piece.
     pub fn set_bandwidth(&self, transfer: &TransferPrefs) {
-        self.set_rates(transfer.bandwidth_limit.up, transfer.bandwidth_limit.down);
+        let (up, down) = lock(&self.pinned)
+            .unwrap_or((transfer.bandwidth_limit.up, transfer.bandwidth_limit.down));
+        self.set_rates(up, down);
+    }
+
+    /// Rates for the rest of this process, whatever the settings say (`--bwlimit`).
+    pub fn pin_rates(&self, up: u64, down: u64) {
+        *lock(&self.pinned) = Some((up, down));
+        self.set_rates(up, down);
     }
 
     /// Bytes per second up and down (0: none), as `--bwlimit` sets them for one run.
@@ -121,6 +133,17 @@ impl Runner {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    /// `--bwlimit` holds for the whole command: a settings change the command makes (a
+    /// workspace it adds) does not put the settings' rates back.
+    #[test]
+    fn pinned_rates_outlast_a_settings_change() {
+        let runner = Runner::new(&TransferPrefs::default());
+        runner.pin_rates(1024, 2048);
+        runner.apply(&TransferPrefs::default());
+        assert_eq!(runner.bandwidth().up.rate(), 1024);
+        assert_eq!(runner.bandwidth().down.rate(), 2048);
+    }
 
     #[tokio::test]
     async fn slots_past_the_limit_wait_until_one_is_given_back() {
