@@ -1339,7 +1339,7 @@ export type StorageMoveView = {
 	section_before: string,
 	section_after: string,
 	notes: string[],
-	/**  The file holds keys for the workspace Ferry adds (the keychain gets them if agreed to). */
+	/**  The file holds keys for the place it moves into (the keychain gets them if agreed to). */
 	keys_found: boolean,
 	/**  Ferry's workspaces of the kind the plans go to (the file's own block is the default). */
 	targets: MoveTarget[],
