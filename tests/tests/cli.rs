@@ -1069,3 +1069,59 @@ fn a_bandwidth_limit_is_read_as_rclone_writes_it_and_a_wrong_one_is_explained() 
     assert!(run.stderr.contains("is not a rate"), "{}", run.stderr);
     assert!(run.stderr.contains("10M"), "{}", run.stderr);
 }
+
+/// What a package installs beside the program is made from the program's own definitions:
+/// each shell's completion knows the subcommands, every subcommand has a man page, and the
+/// version says which commit it was built from and that this copy came from no package.
+#[test]
+fn completions_man_pages_and_version_come_from_the_program() {
+    let user = User::new();
+    for (shell, marker) in [
+        ("bash", "complete -F _ferry"),
+        ("zsh", "#compdef ferry"),
+        ("fish", "complete -c ferry"),
+    ] {
+        let run = user.run(&["completions", shell]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        assert!(run.stdout.contains(marker), "{shell}: {}", run.stdout);
+        for sub in ["sync", "move-storage", "versions"] {
+            assert!(run.stdout.contains(sub), "{shell} lacks {sub}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = user.run(&["manpages", &dir.path().display().to_string()]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let sync = std::fs::read_to_string(dir.path().join("ferry-sync.1")).unwrap();
+    assert!(sync.contains("Make a destination folder match a source folder"));
+    assert!(sync.contains("max\\-delete"), "{sync}");
+    assert!(
+        dir.path().join("ferry-workspace-move-storage.1").is_file(),
+        "nested subcommands have pages of their own"
+    );
+    assert!(
+        !dir.path().join("ferry-manpages.1").exists(),
+        "the packagers' command is hidden"
+    );
+    let short = user.run(&["-V"]);
+    let long = user.run(&["--version"]);
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .unwrap();
+    let commit = String::from_utf8(commit.stdout).unwrap();
+    assert!(
+        short.stdout.starts_with(&format!(
+            "ferry {} ({}",
+            env!("CARGO_PKG_VERSION"),
+            commit.trim()
+        )),
+        "{}",
+        short.stdout
+    );
+    assert!(long.stdout.contains("built by: "), "{}", long.stdout);
+    assert!(
+        long.stdout.contains("(not installed by a package)"),
+        "{}",
+        long.stdout
+    );
+}

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
+// The version lines are set at start (`about.rs`): the long one says where this copy came from.
 #[command(
     name = "ferry",
-    version,
     about = "Browse workspaces (local folders and S3 buckets) and ferry files between them",
     after_help = "A location is WORKSPACE:path (such as photos:2024/beach.jpg); a bare path is a local file or folder.\n\
                   Exit codes: 0 success, 1 the operation failed, 2 usage or configuration error."
@@ -36,6 +36,17 @@ pub enum Command {
     /// Where the settings file is, and its JSON Schema
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// Print a shell completion script: `ferry completions bash > ~/.local/share/bash-completion/completions/ferry`
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages of ferry and of every subcommand (ferry-sync.1, …) into a folder
+    #[command(hide = true)]
+    Manpages {
+        /// The folder to write into (made if missing)
+        dir: PathBuf,
+    },
     /// List a folder (or show one object)
     Ls {
         /// WORKSPACE:path or a local path [default: the default workspace's root]

@@ -1,5 +1,6 @@
 //! `ferry`: the command-line face of Ferry's engine.
 
+mod about;
 mod cli;
 mod commands;
 mod output;
@@ -9,14 +10,14 @@ mod rate;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use ferry_engine::secrets::Keychain;
 use ferry_engine::{Engine, Error, settings};
 
 use cli::{Cli, Command, SettingsCmd};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
@@ -60,6 +61,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line, with version lines made at start (clap wants them `'static`; leaking two
+/// short strings once per run is the simplest way to give it that).
+fn parse() -> Cli {
+    let command = Cli::command()
+        .version(&*String::leak(about::short()))
+        .long_version(&*String::leak(about::long()));
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let config_dir = settings::config_dir(cli.config_dir.as_deref());
     match cli.command {
@@ -71,6 +82,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             println!("{}", config_dir.join(settings::FILE_NAME).display());
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Completions { shell } => return commands::packaging::completions(shell),
+        Command::Manpages { dir } => return commands::packaging::manpages(&dir),
         _ => {}
     }
     let mut engine = Engine::load(&config_dir, Arc::new(Keychain))?;

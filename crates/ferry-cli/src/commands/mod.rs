@@ -3,6 +3,7 @@
 mod files;
 mod find;
 mod import;
+pub mod packaging;
 mod secret;
 mod transfer;
 mod versions;
@@ -27,7 +28,10 @@ pub async fn dispatch(engine: &mut Engine, command: Command) -> Result<ExitCode,
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Settings(_) => Ok(ExitCode::SUCCESS),
+        // Answered before the settings are loaded (main.rs).
+        Command::Settings(_) | Command::Completions { .. } | Command::Manpages { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ls {
             location,
             recursive,
