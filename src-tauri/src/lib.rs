@@ -26,7 +26,7 @@ use ferry_engine::secrets::{Keychain, SecretStore};
 use tauri::{Manager, Wry};
 
 use commands::{
-    browse, import, look, objects, open, settings, storage_move, sync, system, transfer,
+    browse, import, look, objects, open, settings, storage_move, sync, system, transfer, updates,
 };
 pub use state::AppState;
 
@@ -106,6 +106,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             sync::sync_pair_run,
             sync::prices_get,
             sync::prices_save,
+            updates::update_check,
+            updates::update_install,
         ])
         .events(tauri_specta::collect_events![
             watch::SettingsChanged,
@@ -141,6 +143,10 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        // Its commands are not in the web view's capabilities: the app's own (commands/updates.rs)
+        // check and install, with the settings' feed and key and a native confirmation.
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(updates::Pending::default())
         .manage(state.clone())
         .register_asynchronous_uri_scheme_protocol(media::SCHEME, |ctx, request, responder| {
             let state = ctx.app_handle().state::<AppState>().inner().clone();

@@ -353,3 +353,43 @@ test("A media-planning workspace shows its move to S3 before anything moves, int
     ["move-1-demo-s3", "demo-s3"],
   ]);
 });
+
+test("a newer Ferry is offered, installed only when asked, and Later puts the offer away", async ({
+  page,
+}) => {
+  await start(page, {
+    update: {
+      state: "available",
+      version: "0.2.0",
+      current: "0.1.0",
+      notes: "Faster downloads.",
+      date: null,
+    },
+  });
+  const banner = page.getByTestId("update-banner");
+  await expect(banner).toContainText("Ferry 0.2.0 is available");
+  await expect(banner).toContainText("(you have 0.1.0)");
+  await expect(page.getByTestId("update-notes")).toHaveText("Faster downloads.");
+  expect(await argsOf(page, "update_check")).toEqual([{ onStart: true }]);
+  expect(await argsOf(page, "update_install")).toEqual([]);
+  await page.getByTestId("update-install").click();
+  await expect.poll(() => argsOf(page, "update_install")).toEqual([{ version: "0.2.0" }]);
+  await page.getByTestId("update-later").click();
+  await expect(banner).toHaveCount(0);
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("settings-updates").click();
+  await expect(page.getByTestId("updates-state")).toContainText("Ferry 0.2.0 is available");
+  await page.getByTestId("updates-check").click();
+  await expect
+    .poll(() => argsOf(page, "update_check"))
+    .toEqual([{ onStart: true }, { onStart: false }]);
+});
+
+test("without a feed Ferry asks no one and Settings says how to get updates", async ({ page }) => {
+  await start(page);
+  await expect(page.getByTestId("update-banner")).toHaveCount(0);
+  await page.getByTestId("open-settings").click();
+  await page.getByTestId("settings-updates").click();
+  await expect(page.getByTestId("updates-state")).toContainText("names no update feed");
+  await expect(page.getByTestId("updates-check")).toHaveCount(0);
+});

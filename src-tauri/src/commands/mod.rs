@@ -10,3 +10,4 @@ pub mod storage_move;
 pub mod sync;
 pub mod system;
 pub mod transfer;
+pub mod updates;

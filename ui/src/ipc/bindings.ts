@@ -203,6 +203,16 @@ export const commands = {
 	 *  Ferry's list prices.
 	 */
 	pricesSave: (rows: PriceRow[]) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("prices_save", { rows })),
+	/**
+	 *  Asks the feed. `on_start`: a window's own check when it opens — skipped when the settings
+	 *  say `check_on_start: false`, and answered from the last check once one was made.
+	 */
+	updateCheck: (onStart: boolean) => typedError<UpdateStatus_Serialize, ErrorReport_Serialize>(__TAURI_INVOKE("update_check", { onStart })),
+	/**
+	 *  Installs the update the last check offered as `version`, after a native confirmation, then
+	 *  restarts Ferry. A package whose signature does not match is refused before anything changes.
+	 */
+	updateInstall: (version: string) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("update_install", { version })),
 };
 
 /** Events */
@@ -1579,6 +1589,28 @@ export type TransferRequest_Serialize = {
 	/**  Copy this version of the one source (an S3 object) instead of its current content. */
 	version: string | null,
 };
+
+export type UpdateStatus = UpdateStatus_Serialize | UpdateStatus_Deserialize;
+
+export type UpdateStatus_Deserialize = 
+/**  No feed in the settings: Ferry asks no one. */
+{ state: "off" } | 
+/**  A feed the settings ask to be checked only when the person asks (`check_on_start`). */
+{ state: "manual" } | 
+/**  The feed offers nothing newer than this version. */
+{ state: "current"; version: string } | 
+/**  A newer version, with what the feed says of it. */
+{ state: "available"; version: string; current: string; notes?: string | null; date?: string | null };
+
+export type UpdateStatus_Serialize = 
+/**  No feed in the settings: Ferry asks no one. */
+{ state: "off" } | 
+/**  A feed the settings ask to be checked only when the person asks (`check_on_start`). */
+{ state: "manual" } | 
+/**  The feed offers nothing newer than this version. */
+{ state: "current"; version: string } | 
+/**  A newer version, with what the feed says of it. */
+{ state: "available"; version: string; current: string; notes: string | null; date: string | null };
 
 /**  What a folder holds, counted so far (or in all, once the count has ended). */
 export type Usage = {

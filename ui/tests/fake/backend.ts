@@ -26,6 +26,7 @@ import type {
   WorkspaceForm,
   WorkspaceView,
   StorageMoveView,
+  UpdateStatus,
 } from "../../src/ipc/bindings";
 import { baseName } from "../../src/lib/listing";
 import { blankForm } from "../../src/lib/workspace-form";
@@ -43,6 +44,8 @@ export interface FakeSeed {
   problem?: SettingsView["problem"];
   conflict?: ConflictPolicy;
   holdJobs?: boolean;
+  /** What the update feed answers (default: no feed). */
+  update?: UpdateStatus;
   /** Extra entries: [workspace, key, size]. */
   files?: [string, string, number][];
   /** Symbolic links in a local workspace: [workspace, key, target]. */
@@ -231,6 +234,7 @@ export class Fake {
     if (s.mediaPlan) this.workspaces[0]!.media_plan = s.mediaPlan;
     if (s.conflict) this.conflict = s.conflict;
     if (s.holdJobs !== undefined) this.holdJobs = s.holdJobs;
+    if (s.update) this.update = s.update;
     for (const [ws, state] of Object.entries(s.versioning ?? {})) this.versioning.set(ws, state);
     for (const [ws, key, size] of s.files ?? []) this.put(ws, key, size);
     for (const [ws, key, target] of s.links ?? []) {
@@ -1154,6 +1158,15 @@ export class Fake {
           : "exports/billing/invoice.csv";
         return this.ok(f.upload_gzip ? `${key}.gz` : key);
       }
+      case "update_check":
+        return this.ok(this.update);
+      case "update_install":
+        if (this.update.state !== "available" || this.update.version !== a.version)
+          return this.invalid(
+            `no update to Ferry ${String(a.version)} was offered by the last check`,
+          );
+        this.updatesInstalled.push(a.version as string);
+        return this.ok(null);
       case "storage_move_plan":
         return this.ok(this.storageMovePlan(a.workspace as string, a.into as string | null));
       case "storage_move_start": {
@@ -1234,6 +1247,10 @@ export class Fake {
   }
 
   /** As the engine plans it (import::storage_move), for a local media-planning workspace. */
+  /** What the update feed says (`off`: no feed in the settings). */
+  update: UpdateStatus = { state: "off" };
+  updatesInstalled: string[] = [];
+
   storageMovePlan(workspace: string, into: string | null): StorageMoveView {
     const ws = this.workspaces.find((w) => w.form.id === workspace);
     if (!ws?.media_plan)

@@ -13,13 +13,13 @@ pub use file::{FILE_NAME, SettingsFile};
 pub use model::{
     BandwidthLimit, CURRENT_VERSION, Checksums, Compression, ConflictPolicy, CredentialSource,
     LocalStorage, PairCompare, Price, S3Storage, Settings, Sse, Storage, SyncPair, TransferPrefs,
-    UploadPolicy, Workspace, json_schema,
+    UpdateFeed, UploadPolicy, Workspace, json_schema,
 };
 pub use parse::{Parsed, Problem, parse};
 pub use provider::Provider;
 pub use validate::{
-    check_bucket, check_endpoint, check_id, check_region, check_workspace, endpoint_warning,
-    workspace_warnings,
+    check_bucket, check_endpoint, check_id, check_region, check_update_url, check_workspace,
+    endpoint_warning, is_loopback, workspace_warnings,
 };
 
 #[derive(Debug, thiserror::Error)]

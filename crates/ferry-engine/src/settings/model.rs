@@ -31,10 +31,29 @@ pub struct Settings {
     /// list prices.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub prices: BTreeMap<String, Price>,
+    /// Where the desktop app looks for a newer Ferry. Without it Ferry never asks anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Boxed: rarely set, and `Settings` travels by value in `Parsed`.
+    pub updates: Option<Box<UpdateFeed>>,
     /// Fields this version does not know, kept so that a round trip loses nothing.
     #[serde(flatten)]
     #[schemars(skip)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// An update feed: Tauri's static update JSON (`version`, `notes`, `pub_date`, and per platform
+/// the package's `url` and `signature`), and the key its packages must be signed with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFeed {
+    /// The feed's address: https://…, or http:// on this machine (a local mirror).
+    pub feed: String,
+    /// The public key (base64, as `tauri signer generate` prints it) whose signature every
+    /// update must carry, bound to the version it announces; anything else is refused.
+    pub public_key: String,
+    /// Look when the app starts [default: true]; otherwise only when asked (Settings → Updates).
+    #[serde(default = "yes")]
+    pub check_on_start: bool,
 }
 
 /// A sync saved by name: where from, where to, and how.
@@ -444,7 +463,7 @@ impl Settings {
             transfer: TransferPrefs::default(),
             sync_pairs: Vec::new(),
             prices: BTreeMap::new(),
-
+            updates: None,
             extra: BTreeMap::new(),
         }
     }

@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::model::{
-    CURRENT_VERSION, LocalStorage, Price, S3Storage, Settings, SyncPair, TransferPrefs, Workspace,
+    CURRENT_VERSION, LocalStorage, Price, S3Storage, Settings, SyncPair, TransferPrefs, UpdateFeed,
+    Workspace,
 };
 use super::validate;
 
@@ -165,6 +166,12 @@ pub fn parse(text: &str) -> Parsed {
             part::<BTreeMap<String, Price>>(v, &JsonPath::default().key("prices"), &mut problems)
         }
     };
+    let updates = match top.get("updates") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            part::<UpdateFeed>(v, &JsonPath::default().key("updates"), &mut problems).map(Box::new)
+        }
+    };
     let default_workspace = match top.get("default_workspace") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -187,6 +194,7 @@ pub fn parse(text: &str) -> Parsed {
                     | "default_workspace"
                     | "sync_pairs"
                     | "prices"
+                    | "updates"
             )
         })
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -200,6 +208,7 @@ pub fn parse(text: &str) -> Parsed {
         transfer: transfer.unwrap_or_default(),
         sync_pairs: sync_pairs.unwrap_or_default(),
         prices: prices.unwrap_or_default(),
+        updates,
         extra,
     };
     problems.extend(validate::validate(&settings, &indices));

@@ -287,3 +287,56 @@ fn shipped_schema_is_current() {
         "schema/settings.schema.json is stale: run `cargo run -p ferry-cli -- settings schema > schema/settings.schema.json`"
     );
 }
+
+/// An update feed is fetched only over https (http only on this machine) and must name a key;
+/// a good one loads as written, and a file without one asks no one.
+#[test]
+fn update_feeds_need_https_and_a_key() {
+    const KEY: &str = "dW50cnVzdGVkIGNvbW1lbnQ6IG1pbmlzaWduIHB1YmxpYyBrZXk6IDc1RkREMzVCMkE4NUE3RUQKUldUdHA0VXFXOVA5ZFNTQnRseDFQSGFzRFo5NktWbFpwUy9RV3NOVGYyL3RvODZ3ZnBWVGc4QnMK";
+    let dir = tempfile::tempdir().unwrap();
+    let with = |feed: &str, key: &str| {
+        format!(r#"{{"workspaces": [], "updates": {{"feed": "{feed}", "public_key": "{key}"}}}}"#)
+    };
+    for (feed, key, bad) in [
+        (
+            "http://updates.example.com/latest.json",
+            KEY,
+            "updates.feed",
+        ),
+        ("ftp://updates.example.com/latest.json", KEY, "updates.feed"),
+        ("not a url", KEY, "updates.feed"),
+        (
+            "https://updates.example.com/latest.json",
+            "aGVsbG8=",
+            "updates.public_key",
+        ),
+        (
+            "https://updates.example.com/latest.json",
+            "",
+            "updates.public_key",
+        ),
+    ] {
+        write(dir.path(), &with(feed, key));
+        let err = load(dir.path()).unwrap_err();
+        let SettingsError::Invalid { problems, .. } = &err else {
+            panic!("{feed}: expected problems, got {err}")
+        };
+        assert!(problems.iter().any(|p| p.path == bad), "{feed}: {err}");
+    }
+    for feed in [
+        "https://updates.example.com/latest.json",
+        "http://127.0.0.1:8080/latest.json",
+        "http://localhost/latest.json",
+    ] {
+        write(dir.path(), &with(feed, KEY));
+        let file = load(dir.path()).unwrap_or_else(|e| panic!("{feed}: {e}"));
+        let updates = file.settings().updates.clone().unwrap();
+        assert_eq!(updates.feed, feed);
+        assert!(
+            updates.check_on_start,
+            "checked at start unless said otherwise"
+        );
+    }
+    write(dir.path(), r#"{"workspaces": []}"#);
+    assert_eq!(load(dir.path()).unwrap().settings().updates, None);
+}

@@ -64,6 +64,7 @@ pub fn validate(settings: &Settings, indices: &[usize]) -> Found {
     check_transfer(&settings.transfer, &mut found);
     check_pairs(settings, &mut found);
     check_prices(settings, &mut found);
+    check_updates(settings, &mut found);
     found
 }
 
@@ -274,20 +275,58 @@ pub fn endpoint_warning(endpoint: &str) -> Option<String> {
     if url.scheme() != "http" {
         return None;
     }
-    let loopback = match url.host()? {
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-        url::Host::Domain(name) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
-    };
-    (!loopback).then(|| {
+    url.host()?;
+    (!is_loopback(&url)).then(|| {
         format!(
             "http:// is not encrypted: requests to {} and the files in them can be read and changed by anyone on the way; use https:// unless you trust every network in between",
             url.host_str().unwrap_or_default()
         )
     })
+}
+
+/// Whether `url` names this machine (a loopback address or a `localhost` name).
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// An update feed Ferry may fetch from: https, or http only on this machine (what travels is
+/// signed, but an attacker on the way could still withhold updates or learn the version asked).
+pub fn check_update_url(address: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(address).map_err(|e| format!("{address:?} is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "{address:?} is http://, which is allowed only on this machine; updates come over https://"
+        )),
+        other => Err(format!("{address:?} uses {other}:, not https://")),
+    }
+}
+
+fn check_updates(settings: &Settings, found: &mut Found) {
+    let Some(updates) = &settings.updates else {
+        return;
+    };
+    let at = JsonPath::default().key("updates");
+    if let Err(msg) = check_update_url(&updates.feed) {
+        found.push((at.clone().key("feed"), msg));
+    }
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD.decode(updates.public_key.trim());
+    if !key.is_ok_and(|k| String::from_utf8_lossy(&k).contains("minisign public key")) {
+        found.push((
+            at.key("public_key"),
+            "is not a public key as `tauri signer generate` prints it (base64 of a minisign public key file)".into(),
+        ));
+    }
 }
 
 /// `endpoint` with anything before an `@` in its authority masked: error messages must not

@@ -1,0 +1,173 @@
+//! Updates of Ferry itself. Off unless settings.json names a feed (`updates`): then the app
+//! asks that feed (at start, or when the person asks) and offers a newer version; it installs
+//! only after the person says so in a native dialog — never on the web view's word alone — and
+//! only a package signed with the settings' key for exactly the version offered.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tauri::{AppHandle, State};
+use tauri_plugin_updater::{Update, UpdaterExt};
+
+use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::state::AppState;
+
+/// The last check: what it said (every window opening shows it without asking the feed
+/// again) and the update it found, kept for the install the person may ask for.
+#[derive(Default)]
+pub struct Pending(Mutex<Option<(UpdateStatus, Option<Update>)>>);
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum UpdateStatus {
+    /// No feed in the settings: Ferry asks no one.
+    Off,
+    /// A feed the settings ask to be checked only when the person asks (`check_on_start`).
+    Manual,
+    /// The feed offers nothing newer than this version.
+    Current { version: String },
+    /// A newer version, with what the feed says of it.
+    Available {
+        version: String,
+        current: String,
+        notes: Option<String>,
+        date: Option<String>,
+    },
+}
+
+fn failed(code: ErrorCode, message: String, hint: &str) -> IpcError {
+    IpcError::new(code, message, hint)
+}
+
+/// Asks the feed. `on_start`: a window's own check when it opens — skipped when the settings
+/// say `check_on_start: false`, and answered from the last check once one was made.
+#[tauri::command]
+#[specta::specta]
+pub async fn update_check(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    pending: State<'_, Pending>,
+    on_start: bool,
+) -> IpcResult<UpdateStatus> {
+    let Some(feed) = state.engine()?.settings().updates.clone() else {
+        return Ok(UpdateStatus::Off);
+    };
+    if on_start && !feed.check_on_start {
+        return Ok(UpdateStatus::Manual);
+    }
+    if on_start && let Some((status, _)) = &*pending.0.lock().expect("update lock") {
+        return Ok(status.clone());
+    }
+    let url =
+        ferry_engine::settings::check_update_url(&feed.feed).map_err(crate::error::invalid)?;
+    let unreadable = |e: tauri_plugin_updater::Error| {
+        failed(
+            ErrorCode::Unreachable,
+            format!("could not read the update feed {url}: {e}"),
+            "Check the feed's address in settings.json (\"updates\") and the network; Ferry goes on working as it is.",
+        )
+    };
+    let updater = app
+        .updater_builder()
+        .pubkey(feed.public_key.trim())
+        .endpoints(vec![url.clone()])
+        .map_err(unreadable)?
+        .build()
+        .map_err(unreadable)?;
+    let found = updater.check().await.map_err(unreadable)?;
+    let status = match &found {
+        None => UpdateStatus::Current {
+            version: app.package_info().version.to_string(),
+        },
+        Some(update) => UpdateStatus::Available {
+            version: update.version.clone(),
+            current: update.current_version.clone(),
+            notes: update.body.clone(),
+            date: update.date.map(|d| d.to_string()),
+        },
+    };
+    *pending.0.lock().expect("update lock") = Some((status.clone(), found));
+    Ok(status)
+}
+
+/// Installs the update the last check offered as `version`, after a native confirmation, then
+/// restarts Ferry. A package whose signature does not match is refused before anything changes.
+#[tauri::command]
+#[specta::specta]
+pub async fn update_install(
+    app: AppHandle,
+    pending: State<'_, Pending>,
+    version: String,
+) -> IpcResult<()> {
+    let update = pending
+        .0
+        .lock()
+        .expect("update lock")
+        .as_ref()
+        .and_then(|(_, found)| found.clone())
+        .filter(|u| u.version == version)
+        .ok_or_else(|| {
+            crate::error::invalid(format!(
+                "no update to Ferry {version} was offered by the last check: check again"
+            ))
+        })?;
+    let question = format!(
+        "Install Ferry {version} (you have {})? Ferry closes and starts again when it is done; transfers under way stop and can be resumed after.",
+        update.current_version
+    );
+    if !crate::commands::system::confirm(&app, "Install the update?", question, "Install").await {
+        return Err(failed(
+            ErrorCode::NotGranted,
+            "the update was not confirmed; nothing was installed".into(),
+            "",
+        ));
+    }
+    if let Err(msg) = ferry_engine::settings::check_update_url(update.download_url.as_str()) {
+        return Err(failed(
+            ErrorCode::Failed,
+            format!("the feed's package address cannot be used: {msg}; nothing was installed"),
+            "Tell whoever runs the update feed.",
+        ));
+    }
+    // `download` checks the signature against the settings' key and the version it was signed
+    // for before it returns a byte.
+    let bytes = update.download(|_, _| {}, || {}).await.map_err(|e| {
+        let (code, what) = match e {
+            tauri_plugin_updater::Error::Minisign(_)
+            | tauri_plugin_updater::Error::SignatureUtf8(_)
+            | tauri_plugin_updater::Error::Base64(_)
+            | tauri_plugin_updater::Error::SignedVersionMismatch { .. }
+            | tauri_plugin_updater::Error::MissingSignedVersion => (
+                ErrorCode::Failed,
+                "its signature does not match the update key in settings.json",
+            ),
+            _ => (ErrorCode::Unreachable, "it could not be downloaded"),
+        };
+        failed(
+            code,
+            format!(
+                "the update to Ferry {version} was refused: {what} ({e}); nothing was installed"
+            ),
+            "Ferry goes on as it is. If this persists, tell whoever runs the update feed.",
+        )
+    })?;
+    // Only a copy a package installed can be replaced by one: a build run from elsewhere is
+    // updated the way it was made.
+    if tauri::utils::platform::bundle_type().is_none() {
+        return Err(failed(
+            ErrorCode::Failed,
+            format!(
+                "Ferry {version} was downloaded and its signature is good, but this copy of Ferry was not installed from a package, so it is not replaced"
+            ),
+            "Install the new version the way you installed this one.",
+        ));
+    }
+    update.install(bytes).map_err(|e| {
+        failed(
+            ErrorCode::Failed,
+            format!("installing Ferry {version} failed: {e}"),
+            "Nothing was replaced if the installer stopped before it began; try again, or install the package by hand.",
+        )
+    })?;
+    app.restart()
+}
