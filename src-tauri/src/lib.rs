@@ -12,6 +12,7 @@ mod grants;
 mod jobs;
 mod limits;
 mod media;
+mod opened;
 mod pairs;
 mod pulls;
 pub mod state;
@@ -106,6 +107,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             sync::sync_pair_run,
             sync::prices_get,
             sync::prices_save,
+            opened::opened_take,
+            import::workspace_import_opened,
             updates::update_check,
             updates::update_install,
         ])
@@ -114,7 +117,8 @@ pub fn specta_builder() -> tauri_specta::Builder<Wry> {
             edits::EditSaved,
             edits::EditConflict,
             edits::EditFailed,
-            pairs::PairsChanged
+            pairs::PairsChanged,
+            opened::OpenRequested
         ])
 }
 
@@ -139,6 +143,16 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
     let specta = specta_builder();
     let handler = specta.invoke_handler();
     tauri::Builder::<Wry>::new()
+        // First: a second start on the same settings hands its command line (a link, a file)
+        // to this one and ends.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .callback(|app, args, cwd| {
+                    opened::accept(app, args.into_iter().skip(1), std::path::Path::new(&cwd));
+                })
+                .dbus_id(opened::instance_id(&state.config_dir))
+                .build(),
+        )
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -176,6 +190,8 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
         })
         .setup(move |app| {
             specta.mount_events(app);
+            let cwd = std::env::current_dir().unwrap_or_default();
+            opened::accept(app.handle(), std::env::args().skip(1), &cwd);
             let state = app.state::<AppState>().inner().clone();
             tauri::async_runtime::spawn(async move {
                 let address = stream::start(state.clone()).await;

@@ -55,6 +55,8 @@ pub struct Inner {
     pub imports: crate::commands::import::Pending,
     /// A media-planning storage move shown, waiting for a yes.
     pub storage_moves: crate::commands::storage_move::Pending,
+    /// s3:// links and files other apps handed Ferry, waiting for a window to take them.
+    pub opened: crate::opened::Opened,
 }
 
 impl std::ops::Deref for AppState {
@@ -89,6 +91,7 @@ impl AppState {
             pair_runs,
             imports: Default::default(),
             storage_moves: Default::default(),
+            opened: Default::default(),
         }));
         state.reload();
         state

@@ -195,6 +195,25 @@ fn every_format_imports(server: &Server) {
     let out = import(&user, "config", &config, &["--yes", "--bucket", &b]);
     assert!(out.contains("AWS profile ferrytest"), "{out}");
     works(&user, &added(&out));
+
+    // A .ferry file someone else exported (`ferry workspace export`): the workspace's settings
+    // and no key; whoever imports it enters their own.
+    let b = bucket(&user, server, "shared");
+    let origin = User::new();
+    let theirs = origin.add_s3_workspace(server, &b);
+    let shared = origin.run(&["workspace", "export", &theirs]);
+    assert_eq!(shared.code, 0, "{}", shared.output());
+    assert!(
+        !shared.stdout.contains(key.as_str()) && !shared.stdout.contains(secret.as_str()),
+        "keys in the shared file: {}",
+        shared.stdout
+    );
+    let out = import(&user, "team.ferry", &shared.stdout, &["--yes"]);
+    assert!(out.contains("a Ferry workspace file"), "{out}");
+    let id = added(&out);
+    let run = user.run_stdin(&["secret", "set", &id], &format!("{key}\n{secret}\n"));
+    assert_eq!(run.code, 0, "{}", run.output());
+    works(&user, &id);
 }
 
 #[test]

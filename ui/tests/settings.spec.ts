@@ -393,3 +393,43 @@ test("without a feed Ferry asks no one and Settings says how to get updates", as
   await expect(page.getByTestId("updates-state")).toContainText("names no update feed");
   await expect(page.getByTestId("updates-check")).toHaveCount(0);
 });
+
+test("an s3:// link another app hands Ferry opens its workspace with the object selected", async ({
+  page,
+}) => {
+  await start(page, {
+    files: [["demo-s3", "2024/trip/rome.jpg", 1000]],
+    opened: [
+      {
+        kind: "link",
+        url: "s3://ferry-demo/2024/trip/rome.jpg",
+        target: { kind: "workspace", workspace: "demo-s3", path: "2024/trip/rome.jpg" },
+      },
+    ],
+  });
+  await expect(row(page, "2024/trip/rome.jpg")).toHaveAttribute("aria-selected", "true");
+  expect(await argsOf(page, "list_open")).toContainEqual({
+    workspace: "demo-s3",
+    path: "2024/trip/",
+  });
+});
+
+test("a link no workspace reaches says so, and a handed file opens its import preview", async ({
+  page,
+}) => {
+  await start(page, {
+    opened: [
+      {
+        kind: "link",
+        url: "s3://elsewhere/a.txt",
+        target: { kind: "no_workspace", bucket: "elsewhere", key: "a.txt" },
+      },
+      { kind: "import", file: "team.ferry" },
+    ],
+  });
+  await expect(page.getByText("No workspace reaches s3://elsewhere/a.txt")).toBeVisible();
+  // The file's preview, without the chooser.
+  await expect(page.getByTestId("import-preview")).toBeVisible();
+  expect(await argsOf(page, "workspace_import_opened")).toHaveLength(1);
+  expect(await argsOf(page, "workspace_import_pick")).toHaveLength(0);
+});

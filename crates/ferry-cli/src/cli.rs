@@ -483,8 +483,15 @@ pub enum WorkspaceCmd {
     /// Remove a workspace (and its keychain entry; files are not touched)
     Remove { workspace: String },
     /// Add workspaces from settings you already have: a media-planning settings file, a Django
-    /// .env, an export's sync_config JSON, AWS CLI profiles, rclone.conf (shown first)
+    /// .env, an export's sync_config JSON, AWS CLI profiles, rclone.conf, a .ferry file (shown first)
     Import(ImportArgs),
+    /// Write a workspace as a .ferry file to share it (its settings, never its keys)
+    Export {
+        workspace: String,
+        /// The file to write (not replaced if it exists) [default: print it]
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Move a media-planning workspace's plans between a local folder and S3, then set its
     /// settings file's storage section to the new place (a .bak kept beside it)
     MoveStorage(MoveStorageArgs),
@@ -683,4 +690,6 @@ pub enum ImportFormat {
     Export,
     AwsConfig,
     Rclone,
+    /// A .ferry file (`ferry workspace export`)
+    Ferry,
 }

@@ -8,6 +8,7 @@ pub mod edit;
 pub mod error;
 pub mod find;
 pub mod import;
+pub mod links;
 pub mod logs;
 pub mod preview;
 pub mod properties;

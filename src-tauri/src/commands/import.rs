@@ -122,6 +122,26 @@ pub async fn workspace_import_pick(
     let Some(path) = path else {
         return Ok(None);
     };
+    // Chosen in the native dialog (or the test seam), never named by the page.
+    preview(&state, path, bucket).map(Some)
+}
+
+/// Previews the file another app handed Ferry (`opened.rs`: "Open with Ferry", a `.ferry`
+/// file); `None` when there is none waiting (each is previewed once).
+#[tauri::command]
+#[specta::specta]
+pub async fn workspace_import_opened(
+    state: State<'_, AppState>,
+    bucket: Option<String>,
+) -> IpcResult<Option<ImportPreview>> {
+    match state.opened.take_file() {
+        Some(path) => preview(&state, path, bucket).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Reads `path` (at most 1 MiB) and previews what it would add.
+fn preview(state: &AppState, path: PathBuf, bucket: Option<String>) -> IpcResult<ImportPreview> {
     let meta = std::fs::metadata(&path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     if meta.len() > 1 << 20 {
         return Err(invalid(format!(
@@ -150,7 +170,7 @@ pub async fn workspace_import_pick(
         .unwrap_or_default();
     let format = import::detect(&file, &text).ok_or_else(|| {
         invalid(format!(
-            "{file} is not a format Ferry imports: a media-planning settings file, a Django .env, an export's sync_config JSON, AWS CLI profiles or rclone.conf"
+            "{file} is not a format Ferry imports: a .ferry workspace file, a media-planning settings file, a Django .env, an export's sync_config JSON, AWS CLI profiles or rclone.conf"
         ))
     })?;
     let engine = state.engine()?;
@@ -159,7 +179,6 @@ pub async fn workspace_import_pick(
             .map(|b| b.trim().to_string())
             .filter(|b| !b.is_empty()),
         name: None,
-        // Chosen in the native dialog (or the test seam), never named by the page.
         path: Some(path.clone()),
     };
     let found = import::read(format, &file, &text, &hints, engine.settings())?;
@@ -171,7 +190,7 @@ pub async fn workspace_import_pick(
         items: found.iter().map(item).collect(),
     };
     *state.imports.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((id, found));
-    Ok(Some(preview))
+    Ok(preview)
 }
 
 /// Adds the previewed workspaces; with `store_keys`, the keys the file held go to the keychain.

@@ -203,6 +203,13 @@ export const commands = {
 	 *  Ferry's list prices.
 	 */
 	pricesSave: (rows: PriceRow[]) => typedError<null, ErrorReport_Serialize>(__TAURI_INVOKE("prices_save", { rows })),
+	/**  The requests waiting, each handed to one window only. */
+	openedTake: () => typedError<OpenRequest[], ErrorReport_Serialize>(__TAURI_INVOKE("opened_take")),
+	/**
+	 *  Previews the file another app handed Ferry (`opened.rs`: "Open with Ferry", a `.ferry`
+	 *  file); `None` when there is none waiting (each is previewed once).
+	 */
+	workspaceImportOpened: (bucket: string | null) => typedError<ImportPreview | null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_import_opened", { bucket })),
 	/**
 	 *  Asks the feed. `on_start`: a window's own check when it opens — skipped when the settings
 	 *  say `check_on_start: false`, and answered from the last check once one was made.
@@ -220,6 +227,7 @@ export const events = {
 	editConflict: makeEvent<EditConflict, EditConflict>("edit-conflict"),
 	editFailed: makeEvent<EditFailed, EditFailed>("edit-failed"),
 	editSaved: makeEvent<EditSaved, EditSaved>("edit-saved"),
+	openRequested: makeEvent<OpenRequested, OpenRequested>("open-requested"),
 	pairsChanged: makeEvent<PairsChanged, PairsChanged>("pairs-changed"),
 	settingsChanged: makeEvent<SettingsChanged, SettingsChanged>("settings-changed"),
 };
@@ -617,7 +625,9 @@ export type Format =
 /**  AWS CLI profiles (`~/.aws/config`, with `endpoint_url` and `services` sections). */
 "aws-config" | 
 /**  rclone's remotes (`rclone.conf`), those of type s3. */
-"rclone";
+"rclone" | 
+/**  A `.ferry` file: one workspace as Ferry writes it (`ferry workspace export`). */
+"ferry";
 
 /**  A reviewed action left alone, and why. */
 export type Held = {
@@ -829,6 +839,13 @@ export type LastRun_Serialize = {
 /**  A link to an object. */
 export type Link = Link_Serialize | Link_Deserialize;
 
+/**  Where a link leads. */
+export type LinkTarget = 
+/**  `path` inside `workspace`: a folder when it is empty or ends in `/`, else an object. */
+{ kind: "workspace"; workspace: string; path: string } | 
+/**  No workspace reaches `bucket` (or the part of it the key is in). */
+{ kind: "no_workspace"; bucket: string; key: string };
+
 /**  A link to an object. */
 export type Link_Deserialize = {
 	url: string,
@@ -913,6 +930,18 @@ export type ObjectVersion_Serialize = {
 	etag: string | null,
 	storage_class: string | null,
 };
+
+/**  What a window should show for something another app handed Ferry. */
+export type OpenRequest = 
+/**  An s3:// link, with where it leads. */
+{ kind: "link"; url: string; target: LinkTarget } | 
+/**  A file to import: previewed with `workspace_import_opened`. */
+{ kind: "import"; file: string } | 
+/**  Something Ferry cannot open, and why. */
+{ kind: "refused"; what: string; message: string };
+
+/**  Requests are waiting: a window takes them with `opened_take`. */
+export type OpenRequested = null;
 
 /**  A file opened in another app. */
 export type Opened = Opened_Serialize | Opened_Deserialize;

@@ -70,6 +70,11 @@ export const api = {
     return events.settingsChanged.listen((e) => handler(e.payload.valid));
   },
 
+  /** Another app handed Ferry a link or a file: take it with `openedTake`. */
+  onOpenRequested(handler: () => void): Promise<() => void> {
+    return events.openRequested.listen(() => handler());
+  },
+
   /** A saved sync pair ran (or stopped for review). */
   onPairsChanged(handler: (name: string) => void): Promise<() => void> {
     return events.pairsChanged.listen((e) => handler(e.payload.name));

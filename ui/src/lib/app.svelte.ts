@@ -414,6 +414,13 @@ export class App {
     void this.drain(this.search ? SEARCH_AHEAD : Infinity);
   }
 
+  /** Where an s3:// link led: the folder, or the object selected in its folder. */
+  async openLink(workspace: string, path: string): Promise<void> {
+    if (path === "" || path.endsWith("/")) return this.open(workspace, path);
+    await this.open(workspace, path.slice(0, path.lastIndexOf("/") + 1));
+    await this.reveal(path);
+  }
+
   /** Shows the folder a search result is in, with the result selected. */
   async reveal(path: string): Promise<void> {
     if (!this.workspaceId) return;

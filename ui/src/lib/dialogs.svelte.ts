@@ -4,7 +4,7 @@
 import type { ConflictPolicy, PairView, SyncEnd, TransferKind } from "../ipc";
 
 export type Dialog =
-  | { kind: "settings"; workspace?: string }
+  | { kind: "settings"; workspace?: string; section?: "import" | "new" | "updates" }
   | { kind: "delete"; paths: string[] }
   | { kind: "rename"; path: string }
   | { kind: "new-folder" }

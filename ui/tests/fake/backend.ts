@@ -27,6 +27,7 @@ import type {
   WorkspaceView,
   StorageMoveView,
   UpdateStatus,
+  OpenRequest,
 } from "../../src/ipc/bindings";
 import { baseName } from "../../src/lib/listing";
 import { blankForm } from "../../src/lib/workspace-form";
@@ -46,6 +47,8 @@ export interface FakeSeed {
   holdJobs?: boolean;
   /** What the update feed answers (default: no feed). */
   update?: UpdateStatus;
+  /** What other apps handed Ferry before it started. */
+  opened?: OpenRequest[];
   /** Extra entries: [workspace, key, size]. */
   files?: [string, string, number][];
   /** Symbolic links in a local workspace: [workspace, key, target]. */
@@ -78,6 +81,7 @@ const LIVE = ["queued", "running", "paused"];
 /** Commands that work without a usable settings.json (everything else needs the engine). */
 const WITHOUT_ENGINE = new Set([
   "app_info",
+  "opened_take",
   "window_open",
   "pick",
   "clipboard_write",
@@ -235,6 +239,7 @@ export class Fake {
     if (s.conflict) this.conflict = s.conflict;
     if (s.holdJobs !== undefined) this.holdJobs = s.holdJobs;
     if (s.update) this.update = s.update;
+    if (s.opened) this.openRequests = s.opened;
     for (const [ws, state] of Object.entries(s.versioning ?? {})) this.versioning.set(ws, state);
     for (const [ws, key, size] of s.files ?? []) this.put(ws, key, size);
     for (const [ws, key, target] of s.links ?? []) {
@@ -1158,6 +1163,13 @@ export class Fake {
           : "exports/billing/invoice.csv";
         return this.ok(f.upload_gzip ? `${key}.gz` : key);
       }
+      case "opened_take": {
+        const taken = this.openRequests;
+        this.openRequests = [];
+        return this.ok(taken);
+      }
+      case "workspace_import_opened":
+        return this.ok(this.importPreview(a.bucket as string | null));
       case "update_check":
         return this.ok(this.update);
       case "update_install":
@@ -1247,6 +1259,8 @@ export class Fake {
   }
 
   /** As the engine plans it (import::storage_move), for a local media-planning workspace. */
+  /** Links and files other apps handed Ferry, waiting for `opened_take`. */
+  openRequests: OpenRequest[] = [];
   /** What the update feed says (`off`: no feed in the settings). */
   update: UpdateStatus = { state: "off" };
   updatesInstalled: string[] = [];

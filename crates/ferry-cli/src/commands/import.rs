@@ -24,7 +24,7 @@ pub async fn run(engine: &mut Engine, args: ImportArgs) -> Result<ExitCode, Erro
         Some(f) => f.into(),
         None => import::detect(&name, &text).ok_or_else(|| {
             Error::Invalid(format!(
-                "{name}: not a format Ferry imports (a media-planning settings file, a Django .env, an export's sync_config JSON, AWS CLI profiles, rclone.conf); name it with --format"
+                "{name}: not a format Ferry imports (a .ferry file, a media-planning settings file, a Django .env, an export's sync_config JSON, AWS CLI profiles, rclone.conf); name it with --format"
             ))
         })?,
     };
@@ -203,6 +203,7 @@ impl From<crate::cli::ImportFormat> for Format {
             F::Export => Format::Export,
             F::AwsConfig => Format::AwsConfig,
             F::Rclone => Format::Rclone,
+            F::Ferry => Format::Ferry,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! workspace list|show|add|edit|remove|test.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ferry_engine::settings::{
@@ -26,6 +27,7 @@ pub async fn run(engine: &mut Engine, cmd: WorkspaceCmd) -> Result<ExitCode, Err
             Ok(ExitCode::SUCCESS)
         }
         WorkspaceCmd::Import(args) => super::import::run(engine, args).await,
+        WorkspaceCmd::Export { workspace, output } => export(engine, &workspace, output),
         WorkspaceCmd::MoveStorage(args) => super::import::move_storage(engine, args).await,
         WorkspaceCmd::Test { workspace, json } => test(engine, &workspace, json).await,
     }
@@ -57,6 +59,28 @@ fn list(engine: &Engine, json: bool) -> Result<ExitCode, Error> {
         };
         println!("{mark} {:16} {:20} {}", ws.id, ws.name, describe(ws));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(engine: &Engine, name: &str, output: Option<PathBuf>) -> Result<ExitCode, Error> {
+    let ws = engine.workspace(name)?;
+    let text = ferry_engine::import::shared::write(ws);
+    let Some(path) = output else {
+        print!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    };
+    // create_new: an existing file is someone's, never replaced.
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+    written.map_err(|e| Error::Invalid(format!("could not write {}: {e}", path.display())))?;
+    println!(
+        "wrote workspace {} to {} (its settings, no keys: whoever imports it enters their own)",
+        ws.id,
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

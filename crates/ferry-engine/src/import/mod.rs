@@ -1,12 +1,14 @@
 //! Workspaces from the storage settings people already have (`ferry workspace import`, the
 //! app's Add workspace → Import…): a media-planning workspace settings file, a Django `.env`,
-//! an export's `sync_config.s3` JSON, AWS CLI profiles, rclone's S3 remotes. Each becomes a
+//! an export's `sync_config.s3` JSON, AWS CLI profiles, rclone's S3 remotes, and `.ferry`
+//! files (one workspace as Ferry writes it). Each becomes a
 //! workspace to preview before anything is saved; keys found in the file are handed back apart
 //! (to go to the keychain when the person agrees, never into settings.json); what has no place
 //! in a workspace is listed, not dropped silently.
 
 mod formats;
 pub mod section;
+pub mod shared;
 pub mod storage_move;
 pub mod text;
 
@@ -31,6 +33,8 @@ pub enum Format {
     AwsConfig,
     /// rclone's remotes (`rclone.conf`), those of type s3.
     Rclone,
+    /// A `.ferry` file: one workspace as Ferry writes it (`ferry workspace export`).
+    Ferry,
 }
 
 impl Format {
@@ -42,6 +46,7 @@ impl Format {
             Format::Export => "an export's sync_config",
             Format::AwsConfig => "AWS CLI profiles",
             Format::Rclone => "rclone remotes",
+            Format::Ferry => "a Ferry workspace file",
         }
     }
 }
@@ -73,6 +78,9 @@ pub fn detect(name: &str, text: &str) -> Option<Format> {
     let text = text.trim_start_matches('\u{feff}');
     let name = name.to_ascii_lowercase();
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+        if json.get(shared::MARKER).is_some() {
+            return Some(Format::Ferry);
+        }
         if json.pointer("/sync_config/s3").is_some()
             || json
                 .get("s3")
@@ -116,6 +124,7 @@ pub fn read(
         Format::Export => formats::export(file_name, text)?,
         Format::AwsConfig => formats::aws_config(text, hints)?,
         Format::Rclone => formats::rclone(text, hints)?,
+        Format::Ferry => shared::read(file_name, text)?,
     };
     if found.is_empty() {
         return Err(Error::Invalid(format!(
