@@ -126,7 +126,13 @@ pub async fn allowed(
     }
 }
 
-async fn ask(app: &AppHandle, title: &str, question: String, yes: &str) -> IpcResult<bool> {
+/// A native yes/no question, one at a time (also for the update's install).
+pub(crate) async fn ask(
+    app: &AppHandle,
+    title: &str,
+    question: String,
+    yes: &str,
+) -> IpcResult<bool> {
     struct Asking;
     impl Drop for Asking {
         fn drop(&mut self) {

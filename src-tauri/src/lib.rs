@@ -148,7 +148,8 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
         .plugin(
             tauri_plugin_single_instance::Builder::new()
                 .callback(|app, args, cwd| {
-                    opened::accept(app, args.into_iter().skip(1), std::path::Path::new(&cwd));
+                    let args = args.into_iter().skip(1).map(Into::into);
+                    opened::accept(app, args, std::path::Path::new(&cwd));
                 })
                 .dbus_id(opened::instance_id(&state.config_dir))
                 .build(),
@@ -191,7 +192,7 @@ pub fn build(state: AppState) -> tauri::Builder<Wry> {
         .setup(move |app| {
             specta.mount_events(app);
             let cwd = std::env::current_dir().unwrap_or_default();
-            opened::accept(app.handle(), std::env::args().skip(1), &cwd);
+            opened::accept(app.handle(), std::env::args_os().skip(1), &cwd);
             let state = app.state::<AppState>().inner().clone();
             tauri::async_runtime::spawn(async move {
                 let address = stream::start(state.clone()).await;

@@ -4,6 +4,7 @@
 //! (tauri-plugin-single-instance). Each becomes a request that a window takes
 //! (`opened_take`); a file is kept here, never named by the page, until it is previewed.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -38,9 +39,18 @@ pub struct Opened {
 }
 
 impl Opened {
-    /// The file the last Import request named, once.
-    pub fn take_file(&self) -> Option<PathBuf> {
-        self.file.lock().unwrap_or_else(|p| p.into_inner()).take()
+    /// The file the last Import request named (kept until a preview of it works: one that
+    /// needs a bucket is tried again with it).
+    pub fn file(&self) -> Option<PathBuf> {
+        self.file.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// `path` was previewed: it is no longer waiting.
+    pub fn previewed(&self, path: &Path) {
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if file.as_deref() == Some(path) {
+            *file = None;
+        }
     }
 }
 
@@ -48,20 +58,27 @@ impl Opened {
 /// the D-Bus name a second start looks for. Another settings folder (`FERRY_CONFIG_DIR`) is
 /// another Ferry, as a second user's would be.
 pub fn instance_id(config_dir: &Path) -> String {
-    use std::hash::{Hash, Hasher};
-    // SipHash with fixed keys: the same folder gives the same name in every process of a build.
-    let mut hasher = std::hash::DefaultHasher::new();
-    config_dir.hash(&mut hasher);
-    format!("app.ferry.desktop.c{:016x}", hasher.finish())
+    // FNV-1a of the folder's bytes, written out here because it must not change between builds
+    // (std's hasher may): an updated Ferry still finds the one already running.
+    let hash = config_dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("app.ferry.desktop.c{hash:016x}")
 }
 
 /// Turns a command line's arguments into requests. Options (`--…`, as a WebDriver passes) are
 /// not locations and are passed over.
-pub fn accept(app: &AppHandle, args: impl IntoIterator<Item = String>, cwd: &Path) {
+pub fn accept(app: &AppHandle, args: impl IntoIterator<Item = OsString>, cwd: &Path) {
     let state = app.state::<AppState>();
     let mut got = Vec::new();
     for arg in args {
-        if arg.starts_with('-') || arg.is_empty() {
+        // A file's name need not be UTF-8.
+        let text = arg.to_string_lossy();
+        if text.starts_with('-') || text.is_empty() {
             continue;
         }
         got.push(request(&state, &arg, cwd));
@@ -85,7 +102,8 @@ pub fn accept(app: &AppHandle, args: impl IntoIterator<Item = String>, cwd: &Pat
     }
 }
 
-fn request(state: &AppState, arg: &str, cwd: &Path) -> OpenRequest {
+fn request(state: &AppState, raw: &OsStr, cwd: &Path) -> OpenRequest {
+    let arg = &*raw.to_string_lossy();
     let refused = |message: String| OpenRequest::Refused {
         what: arg.to_string(),
         message,
@@ -106,8 +124,10 @@ fn request(state: &AppState, arg: &str, cwd: &Path) -> OpenRequest {
             Err(e) => refused(e.to_string()),
         };
     }
-    // A file manager hands a path, or a file:// URL.
+    // A file manager hands a path (which may hold a colon), or a file:// URL.
+    let given = cwd.join(raw);
     let path = match url::Url::parse(arg) {
+        _ if given.is_file() => given,
         Ok(url) if url.scheme() == "file" => match url.to_file_path() {
             Ok(path) => path,
             Err(()) => return refused(format!("{arg} is not a file on this machine")),
@@ -118,7 +138,7 @@ fn request(state: &AppState, arg: &str, cwd: &Path) -> OpenRequest {
                 url.scheme()
             ));
         }
-        _ => cwd.join(arg),
+        _ => given,
     };
     if !path.is_file() {
         return refused(format!("{} is not a file Ferry can open", path.display()));
@@ -142,4 +162,27 @@ pub async fn opened_take(state: State<'_, AppState>) -> IpcResult<Vec<OpenReques
             .lock()
             .unwrap_or_else(|p| p.into_inner()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The name a second start looks for is the same in every build (an updated Ferry still
+    /// finds the one running): FNV-1a, checked against its published test vectors.
+    #[test]
+    fn the_instance_name_is_stable_and_per_settings_folder() {
+        assert_eq!(
+            super::instance_id(Path::new("a")),
+            "app.ferry.desktop.caf63dc4c8601ec8c"
+        );
+        assert_eq!(
+            super::instance_id(Path::new("foobar")),
+            "app.ferry.desktop.c85944171f73967e8"
+        );
+        assert_ne!(
+            super::instance_id(Path::new("/home/a/.config/ferry")),
+            super::instance_id(Path::new("/home/b/.config/ferry"))
+        );
+    }
 }

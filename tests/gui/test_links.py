@@ -41,9 +41,24 @@ def test_links_and_shared_workspaces_open_in_the_running_ferry(app, home, s3s):
     assert app.pid() == first, "a second Ferry stayed"
     snap(driver, "open-link.png")
 
+    # A folder named without its slash opens; an object that is not there is said so.
+    hand_over(app, home, f"s3://{bucket}/2024")
+    wait(driver, "the 2024 folder", lambda: row(driver, "2024/trip/"))
+    hand_over(app, home, f"s3://{bucket}/2024/trip/venice.jpg")
+    gone = wait(driver, "the missing object said so", lambda: [
+        t for t in driver.find_elements("css selector", tid("toast"))
+        if "venice.jpg is not there" in t.get_attribute("textContent")])
+    assert gone and row(driver, "2024/trip/rome.jpg"), "its folder is shown"
+    # A name that is not UTF-8 (a file that does not exist) is refused, not a crash.
+    hand_over(app, home, os.fsdecode(b"\xffnot-here.ferry"))
+    wait(driver, "the odd name refused", lambda: [
+        t for t in driver.find_elements("css selector", tid("toast"))
+        if "not a file Ferry can open" in t.get_attribute("textContent")])
+
     hand_over(app, home, "s3://no-such-bucket-here/a.txt")
-    toast = find(driver, tid("toast"))
-    assert "No workspace reaches s3://no-such-bucket-here/a.txt" in toast.get_attribute("textContent")
+    wait(driver, "no workspace said so", lambda: [
+        t for t in driver.find_elements("css selector", tid("toast"))
+        if "No workspace reaches s3://no-such-bucket-here/a.txt" in t.get_attribute("textContent")])
     # Settings opens on Add workspace for it.
     find(driver, tid("workspace-editor"))
 
@@ -57,7 +72,10 @@ def test_links_and_shared_workspaces_open_in_the_running_ferry(app, home, s3s):
     doc = json.loads(shared.read_text())
     doc["workspace"]["name"] = "Team media"
     shared.write_text(json.dumps(doc))
-    hand_over(app, home, str(shared))
+    # Handed by a relative name with a colon in it (not a URL: the file is there).
+    colon = home.root / "team:media.ferry"
+    shared.rename(colon)
+    hand_over(app, home, "team:media.ferry")
     preview = find(driver, tid("import-preview"))
     text = " ".join(preview.get_attribute("textContent").split())
     assert "(a Ferry workspace file) adds 1 workspace(s)" in text, text

@@ -127,17 +127,20 @@ pub async fn workspace_import_pick(
 }
 
 /// Previews the file another app handed Ferry (`opened.rs`: "Open with Ferry", a `.ferry`
-/// file); `None` when there is none waiting (each is previewed once).
+/// file); `None` when there is none waiting (each is previewed once; one that needs a bucket
+/// waits for it).
 #[tauri::command]
 #[specta::specta]
 pub async fn workspace_import_opened(
     state: State<'_, AppState>,
     bucket: Option<String>,
 ) -> IpcResult<Option<ImportPreview>> {
-    match state.opened.take_file() {
-        Some(path) => preview(&state, path, bucket).map(Some),
-        None => Ok(None),
-    }
+    let Some(path) = state.opened.file() else {
+        return Ok(None);
+    };
+    let shown = preview(&state, path.clone(), bucket)?;
+    state.opened.previewed(&path);
+    Ok(Some(shown))
 }
 
 /// Reads `path` (at most 1 MiB) and previews what it would add.

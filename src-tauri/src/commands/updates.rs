@@ -4,7 +4,9 @@
 //! only a package signed with the settings' key for exactly the version offered.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
+use ferry_engine::settings::UpdateFeed;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_updater::{Update, UpdaterExt};
@@ -12,10 +14,34 @@ use tauri_plugin_updater::{Update, UpdaterExt};
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::state::AppState;
 
-/// The last check: what it said (every window opening shows it without asking the feed
-/// again) and the update it found, kept for the install the person may ask for.
+/// How long a feed may take to answer, and a package to arrive.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// The last check: the feed and key it used, what it said (every window opening shows it
+/// without asking the feed again) and the update it found, kept for the install the person may
+/// ask for — only while the settings still name that feed and key.
 #[derive(Default)]
-pub struct Pending(Mutex<Option<(UpdateStatus, Option<Update>)>>);
+pub struct Pending(Mutex<Option<Checked>>);
+
+struct Checked {
+    feed: UpdateFeed,
+    status: UpdateStatus,
+    update: Option<Update>,
+}
+
+/// Redirects stay on https (or this machine), as the feed's own address must.
+fn redirects() -> reqwest_updater::redirect::Policy {
+    reqwest_updater::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("more than 5 redirects")
+        } else if ferry_engine::settings::check_update_url(attempt.url().as_str()).is_ok() {
+            attempt.follow()
+        } else {
+            attempt.error("a redirect away from https")
+        }
+    })
+}
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -55,8 +81,11 @@ pub async fn update_check(
     if on_start && !feed.check_on_start {
         return Ok(UpdateStatus::Manual);
     }
-    if on_start && let Some((status, _)) = &*pending.0.lock().expect("update lock") {
-        return Ok(status.clone());
+    if on_start
+        && let Some(checked) = &*pending.0.lock().expect("update lock")
+        && checked.feed == *feed
+    {
+        return Ok(checked.status.clone());
     }
     let url =
         ferry_engine::settings::check_update_url(&feed.feed).map_err(crate::error::invalid)?;
@@ -72,9 +101,14 @@ pub async fn update_check(
         .pubkey(feed.public_key.trim())
         .endpoints(vec![url.clone()])
         .map_err(unreadable)?
+        .timeout(CHECK_TIMEOUT)
+        .configure_client(|client| client.redirect(redirects()))
         .build()
         .map_err(unreadable)?;
-    let found = updater.check().await.map_err(unreadable)?;
+    let mut found = updater.check().await.map_err(unreadable)?;
+    if let Some(update) = &mut found {
+        update.timeout = Some(DOWNLOAD_TIMEOUT);
+    }
     let status = match &found {
         None => UpdateStatus::Current {
             version: app.package_info().version.to_string(),
@@ -86,7 +120,11 @@ pub async fn update_check(
             date: update.date.map(|d| d.to_string()),
         },
     };
-    *pending.0.lock().expect("update lock") = Some((status.clone(), found));
+    *pending.0.lock().expect("update lock") = Some(Checked {
+        feed: *feed,
+        status: status.clone(),
+        update: found,
+    });
     Ok(status)
 }
 
@@ -96,37 +134,42 @@ pub async fn update_check(
 #[specta::specta]
 pub async fn update_install(
     app: AppHandle,
+    state: State<'_, AppState>,
     pending: State<'_, Pending>,
     version: String,
 ) -> IpcResult<()> {
+    // Only what the settings' feed offered, checked with their key: a key replaced since (one
+    // that leaked) or a feed removed takes the earlier offer with it.
+    let now = state.engine()?.settings().updates.clone();
     let update = pending
         .0
         .lock()
         .expect("update lock")
         .as_ref()
-        .and_then(|(_, found)| found.clone())
+        .filter(|c| now.as_deref() == Some(&c.feed))
+        .and_then(|c| c.update.clone())
         .filter(|u| u.version == version)
         .ok_or_else(|| {
             crate::error::invalid(format!(
-                "no update to Ferry {version} was offered by the last check: check again"
+                "no update to Ferry {version} was offered by the last check of the feed the settings name: check again"
             ))
         })?;
-    let question = format!(
-        "Install Ferry {version} (you have {})? Ferry closes and starts again when it is done; transfers under way stop and can be resumed after.",
-        update.current_version
-    );
-    if !crate::commands::system::confirm(&app, "Install the update?", question, "Install").await {
-        return Err(failed(
-            ErrorCode::NotGranted,
-            "the update was not confirmed; nothing was installed".into(),
-            "",
-        ));
-    }
     if let Err(msg) = ferry_engine::settings::check_update_url(update.download_url.as_str()) {
         return Err(failed(
             ErrorCode::Failed,
             format!("the feed's package address cannot be used: {msg}; nothing was installed"),
             "Tell whoever runs the update feed.",
+        ));
+    }
+    let question = format!(
+        "Install Ferry {version} (you have {})? Ferry closes and starts again when it is done; transfers under way stop and can be resumed after.",
+        update.current_version
+    );
+    if !crate::consent::ask(&app, "Install the update?", question, "Install").await? {
+        return Err(failed(
+            ErrorCode::NotGranted,
+            "the update was not confirmed; nothing was installed".into(),
+            "",
         ));
     }
     // `download` checks the signature against the settings' key and the version it was signed
@@ -166,7 +209,7 @@ pub async fn update_install(
         failed(
             ErrorCode::Failed,
             format!("installing Ferry {version} failed: {e}"),
-            "Nothing was replaced if the installer stopped before it began; try again, or install the package by hand.",
+            "The system's installer (pkexec, else a password prompt, then dpkg -i or rpm -U) stopped; if it stopped part way, `sudo apt -f install` (or your package manager) finishes it, or install the package by hand.",
         )
     })?;
     app.restart()

@@ -207,7 +207,8 @@ export const commands = {
 	openedTake: () => typedError<OpenRequest[], ErrorReport_Serialize>(__TAURI_INVOKE("opened_take")),
 	/**
 	 *  Previews the file another app handed Ferry (`opened.rs`: "Open with Ferry", a `.ferry`
-	 *  file); `None` when there is none waiting (each is previewed once).
+	 *  file); `None` when there is none waiting (each is previewed once; one that needs a bucket
+	 *  waits for it).
 	 */
 	workspaceImportOpened: (bucket: string | null) => typedError<ImportPreview | null, ErrorReport_Serialize>(__TAURI_INVOKE("workspace_import_opened", { bucket })),
 	/**

@@ -414,11 +414,30 @@ export class App {
     void this.drain(this.search ? SEARCH_AHEAD : Infinity);
   }
 
-  /** Where an s3:// link led: the folder, or the object selected in its folder. */
-  async openLink(workspace: string, path: string): Promise<void> {
-    if (path === "" || path.endsWith("/")) return this.open(workspace, path);
+  /**
+   * Where an s3:// link led: the folder, or the object selected in its folder (a folder named
+   * without its slash is opened). False when the folder holds no such object.
+   */
+  async openLink(workspace: string, path: string): Promise<boolean> {
+    if (path === "" || path.endsWith("/")) {
+      await this.open(workspace, path);
+      return true;
+    }
     await this.open(workspace, path.slice(0, path.lastIndexOf("/") + 1));
-    await this.reveal(path);
+    const found = await this.seek([path, `${path}/`]);
+    if (found?.endsWith("/")) await this.open(workspace, found);
+    else if (found) this.selection = selectOnly(found);
+    return found !== null;
+  }
+
+  /** Reads on through the folder shown until one of `paths` is a row; which, if any. */
+  private async seek(paths: string[]): Promise<string | null> {
+    const generation = this.generation;
+    const hit = () => this.rows.find((r) => paths.includes(r.path))?.path ?? null;
+    while (generation === this.generation && !this.done && this.listing !== null && !hit()) {
+      await this.more();
+    }
+    return generation === this.generation ? hit() : null;
   }
 
   /** Shows the folder a search result is in, with the result selected. */
@@ -426,17 +445,7 @@ export class App {
     if (!this.workspaceId) return;
     const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
     await this.open(this.workspaceId, trimmed.slice(0, trimmed.lastIndexOf("/") + 1));
-    const generation = this.generation;
-    while (
-      generation === this.generation &&
-      !this.done &&
-      this.listing !== null &&
-      !this.rows.some((r) => r.path === path)
-    ) {
-      await this.more();
-    }
-    if (generation !== this.generation) return;
-    this.selection = selectOnly(path);
+    if ((await this.seek([path])) !== null) this.selection = selectOnly(path);
   }
 
   private updateTitle(): void {

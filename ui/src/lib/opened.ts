@@ -6,13 +6,18 @@ import { api, type OpenRequest } from "../ipc";
 import { app } from "./app.svelte";
 import { messages } from "./messages.svelte";
 
-async function handle(request: OpenRequest): Promise<void> {
+async function handle(request: OpenRequest, later: OpenRequest[]): Promise<void> {
   switch (request.kind) {
     case "link": {
       const target = request.target;
       if (target.kind === "workspace") {
         app.dialog = null;
-        await app.openLink(target.workspace, target.path);
+        if (!(await app.openLink(target.workspace, target.path)))
+          messages.toast(
+            "error",
+            `${request.url} is not there`,
+            "Its folder is shown: the object may have been moved or deleted.",
+          );
       } else {
         messages.toast(
           "error",
@@ -24,7 +29,14 @@ async function handle(request: OpenRequest): Promise<void> {
       return;
     }
     case "import":
-      app.dialog = { kind: "settings", section: "import" };
+      // One file is previewed at a time: the last one handed.
+      if (later.some((r) => r.kind === "import"))
+        messages.toast(
+          "error",
+          `${request.file} was not imported`,
+          "Ferry imports one file at a time; open it again after this one.",
+        );
+      else app.dialog = { kind: "settings", section: "import" };
       return;
     case "refused":
       messages.toast("error", `Ferry cannot open ${request.what}`, request.message);
@@ -34,7 +46,8 @@ async function handle(request: OpenRequest): Promise<void> {
 /** Takes what is waiting (at start, and whenever the backend says more came). */
 export async function takeOpened(): Promise<void> {
   try {
-    for (const request of await api.openedTake()) await handle(request);
+    const requests = await api.openedTake();
+    for (const [i, request] of requests.entries()) await handle(request, requests.slice(i + 1));
   } catch (e) {
     messages.fail(e);
   }

@@ -5,14 +5,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::CommandFactory;
 use ferry_engine::Error;
-
-use crate::cli::Cli;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<ExitCode, Error> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "ferry", &mut script);
+    clap_complete::generate(shell, &mut crate::command(), "ferry", &mut script);
     // A reader that stops early (`| head`) is its choice, not a failure of ours.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &script);
     Ok(ExitCode::SUCCESS)
@@ -27,6 +24,6 @@ pub fn manpages(dir: &Path) -> Result<ExitCode, Error> {
     };
     std::fs::create_dir_all(dir).map_err(failed)?;
     // Each subcommand's page is named for its path (ferry-workspace-import.1), as `man` finds it.
-    clap_mangen::generate_to(Cli::command(), dir).map_err(failed)?;
+    clap_mangen::generate_to(crate::command(), dir).map_err(failed)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -24,12 +24,12 @@ pub fn write(workspace: &Workspace) -> String {
 pub fn read(file_name: &str, text: &str) -> Result<Vec<Imported>> {
     let doc: Value = serde_json::from_str(text)
         .map_err(|e| Error::Invalid(format!("{file_name} is not JSON: {e}")))?;
-    match doc.get(MARKER).and_then(Value::as_u64) {
-        Some(1) => {}
+    match doc.get(MARKER) {
+        Some(v) if v.as_f64() == Some(1.0) => {}
         other => {
             return Err(Error::Invalid(format!(
-                "{file_name} is a Ferry workspace file of a kind this Ferry does not read ({MARKER}: {})",
-                other.map_or("missing".to_string(), |v| v.to_string())
+                "{file_name} is a Ferry workspace file of a kind this Ferry does not read ({MARKER}: {}; this Ferry reads 1)",
+                other.map_or("missing".to_string(), Value::to_string)
             )));
         }
     }
@@ -110,6 +110,9 @@ mod tests {
         )
         .unwrap();
         let unmapped = found[0].unmapped.join("; ");
+        // 1.0 is 1 (a JSON writer may say so).
+        let one = r#"{"ferry_workspace": 1.0, "workspace": {"id": "x", "name": "X", "storage": {"type": "local", "base_path": "/tmp"}}}"#;
+        assert_eq!(read("w.ferry", one).unwrap()[0].workspace.name, "X");
         assert!(
             unmapped.contains("colour") && unmapped.contains("media_plan"),
             "{unmapped}"
