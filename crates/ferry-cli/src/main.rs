@@ -62,15 +62,15 @@ fn main() -> ExitCode {
 }
 
 /// The command line with its version lines (also what completions and man pages are made
-/// from, so that they show the version).
+/// from, so that they show the version). clap wants the lines `'static`: leaking two short
+/// strings per call, once or twice a run, is the simplest way to give it that.
 pub(crate) fn command() -> clap::Command {
     Cli::command()
         .version(&*String::leak(about::short()))
         .long_version(&*String::leak(about::long()))
 }
 
-/// The command line, parsed, with version lines made at start (clap wants them `'static`; leaking two
-/// short strings once per run is the simplest way to give it that).
+/// The command line, parsed.
 fn parse() -> Cli {
     let matches = command().get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())

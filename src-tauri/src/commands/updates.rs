@@ -61,10 +61,6 @@ pub enum UpdateStatus {
     },
 }
 
-fn failed(code: ErrorCode, message: String, hint: &str) -> IpcError {
-    IpcError::new(code, message, hint)
-}
-
 /// Asks the feed. `on_start`: a window's own check when it opens — skipped when the settings
 /// say `check_on_start: false`, and answered from the last check once one was made.
 #[tauri::command]
@@ -90,7 +86,7 @@ pub async fn update_check(
     let url =
         ferry_engine::settings::check_update_url(&feed.feed).map_err(crate::error::invalid)?;
     let unreadable = |e: tauri_plugin_updater::Error| {
-        failed(
+        IpcError::new(
             ErrorCode::Unreachable,
             format!("could not read the update feed {url}: {e}"),
             "Check the feed's address in settings.json (\"updates\") and the network; Ferry goes on working as it is.",
@@ -155,7 +151,7 @@ pub async fn update_install(
             ))
         })?;
     if let Err(msg) = ferry_engine::settings::check_update_url(update.download_url.as_str()) {
-        return Err(failed(
+        return Err(IpcError::new(
             ErrorCode::Failed,
             format!("the feed's package address cannot be used: {msg}; nothing was installed"),
             "Tell whoever runs the update feed.",
@@ -166,9 +162,9 @@ pub async fn update_install(
         update.current_version
     );
     if !crate::consent::ask(&app, "Install the update?", question, "Install").await? {
-        return Err(failed(
+        return Err(IpcError::new(
             ErrorCode::NotGranted,
-            "the update was not confirmed; nothing was installed".into(),
+            "the update was not confirmed; nothing was installed",
             "",
         ));
     }
@@ -186,7 +182,7 @@ pub async fn update_install(
             ),
             _ => (ErrorCode::Unreachable, "it could not be downloaded"),
         };
-        failed(
+        IpcError::new(
             code,
             format!(
                 "the update to Ferry {version} was refused: {what} ({e}); nothing was installed"
@@ -197,7 +193,7 @@ pub async fn update_install(
     // Only a copy a package installed can be replaced by one: a build run from elsewhere is
     // updated the way it was made.
     if tauri::utils::platform::bundle_type().is_none() {
-        return Err(failed(
+        return Err(IpcError::new(
             ErrorCode::Failed,
             format!(
                 "Ferry {version} was downloaded and its signature is good, but this copy of Ferry was not installed from a package, so it is not replaced"
@@ -206,7 +202,7 @@ pub async fn update_install(
         ));
     }
     update.install(bytes).map_err(|e| {
-        failed(
+        IpcError::new(
             ErrorCode::Failed,
             format!("installing Ferry {version} failed: {e}"),
             "The system's installer (pkexec, else a password prompt, then dpkg -i or rpm -U) stopped; if it stopped part way, `sudo apt -f install` (or your package manager) finishes it, or install the package by hand.",
